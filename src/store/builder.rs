@@ -1,0 +1,252 @@
+//! Building a store: the loader pushes files, records, groups and tuples; per-file
+//! builders made on worker threads are merged with `append`, which re-maps dictionary ids.
+
+use super::{FileInfo, Flags, Group, Record, Store, NONE};
+use crate::model::{LogKind, Tuple};
+
+/// What the loader knows about a record before its tuples.
+#[derive(Debug, Clone, Copy)]
+pub struct RecordMeta<'a> {
+    pub ordinal: u32,
+    pub offset: u64,
+    pub kind: LogKind,
+    pub version: u8,
+    pub time_ms: i64,
+    pub nsg: Option<&'a str>,
+    pub flowlog: Option<&'a str>,
+    pub target: Option<&'a str>,
+}
+
+#[derive(Debug, Default)]
+pub struct StoreBuilder {
+    store: Store,
+    min_time: i64,
+    max_time: i64,
+}
+
+impl StoreBuilder {
+    pub fn new() -> Self {
+        StoreBuilder {
+            store: Store::default(),
+            min_time: i64::MAX,
+            max_time: i64::MIN,
+        }
+    }
+
+    /// Tuples pushed so far.
+    pub fn len(&self) -> usize {
+        self.store.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty()
+    }
+
+    /// Reserves room for `rows` more tuples (untouched capacity costs no resident memory).
+    pub fn reserve(&mut self, rows: usize) {
+        let s = &mut self.store;
+        s.secs.reserve(rows);
+        s.flags.reserve(rows);
+        s.src.reserve(rows);
+        s.dst.reserve(rows);
+        s.sport.reserve(rows);
+        s.dport.reserve(rows);
+        s.counters.reserve(rows);
+    }
+
+    pub fn add_file(&mut self, file: FileInfo) -> u32 {
+        self.store.files.push(file);
+        self.store.files.len() as u32 - 1
+    }
+
+    /// Starts a record of file `file`; tuples go to groups started after this.
+    pub fn begin_record(&mut self, file: u32, meta: &RecordMeta) -> u32 {
+        let texts = &mut self.store.texts;
+        let mut id = |s: Option<&str>| s.map(|s| texts.intern_str(s)).unwrap_or(NONE);
+        let record = Record {
+            file,
+            ordinal: meta.ordinal,
+            offset: meta.offset,
+            kind: meta.kind,
+            version: meta.version,
+            time_ms: meta.time_ms,
+            nsg: id(meta.nsg),
+            flowlog: id(meta.flowlog),
+            target: id(meta.target),
+        };
+        self.store.records.push(record);
+        self.store.records.len() as u32 - 1
+    }
+
+    /// Starts the group of tuples under one rule (and MAC, ACL) of the last record.
+    pub fn begin_group(&mut self, rule: Option<&str>, mac: Option<&str>, acl: Option<&str>) {
+        assert!(
+            !self.store.records.is_empty(),
+            "begin_group called before begin_record"
+        );
+        self.drop_empty_last_group();
+        let texts = &mut self.store.texts;
+        let mut id = |s: Option<&str>| s.map(|s| texts.intern_str(s)).unwrap_or(NONE);
+        let group = Group {
+            first_row: self.store.secs.len() as u32,
+            record: self.store.records.len() as u32 - 1,
+            rule: id(rule),
+            mac: id(mac),
+            acl: id(acl),
+        };
+        self.store.groups.push(group);
+    }
+
+    fn drop_empty_last_group(&mut self) {
+        if let Some(last) = self.store.groups.last() {
+            if last.first_row as usize == self.store.secs.len() {
+                self.store.groups.pop();
+            }
+        }
+    }
+
+    /// Adds one tuple to the current group. The loader has checked the time's range
+    /// (0 ..= u32::MAX seconds).
+    pub fn push(&mut self, t: &Tuple) {
+        debug_assert!(!self.store.groups.is_empty(), "push before begin_group");
+        let s = &mut self.store;
+        s.secs.push(t.time_ms.div_euclid(1000) as u32);
+        s.flags.push(Flags::pack(t).0);
+        let src = s.addrs.intern(t.src);
+        let dst = s.addrs.intern(t.dst);
+        s.src.push(src);
+        s.dst.push(dst);
+        s.sport.push(t.sport);
+        s.dport.push(t.dport);
+        s.counters.push(&t.counters);
+        self.min_time = self.min_time.min(t.time_ms);
+        self.max_time = self.max_time.max(t.time_ms);
+    }
+
+    /// Moves everything of `other` (typically one file parsed on a worker) after our rows.
+    pub fn append(&mut self, mut other: StoreBuilder) {
+        other.drop_empty_last_group();
+        self.drop_empty_last_group();
+        let s = &mut self.store;
+        let o = &other.store;
+        let file_base = s.files.len() as u32;
+        let record_base = s.records.len() as u32;
+        let row_base = s.secs.len() as u32;
+        let text_map = s.texts.absorb(&o.texts);
+        let addr_map = s.addrs.absorb(&o.addrs);
+        let text = |id: u32| if id == NONE { NONE } else { text_map[id as usize] };
+
+        s.files.extend(o.files.iter().cloned());
+        s.records.extend(o.records.iter().map(|r| Record {
+            file: r.file + file_base,
+            nsg: text(r.nsg),
+            flowlog: text(r.flowlog),
+            target: text(r.target),
+            ..*r
+        }));
+        s.groups.extend(o.groups.iter().map(|g| Group {
+            first_row: g.first_row + row_base,
+            record: g.record + record_base,
+            rule: text(g.rule),
+            mac: text(g.mac),
+            acl: text(g.acl),
+        }));
+        s.secs.extend_from_slice(&o.secs);
+        s.flags.extend_from_slice(&o.flags);
+        s.src.extend(o.src.iter().map(|&a| addr_map[a as usize]));
+        s.dst.extend(o.dst.iter().map(|&a| addr_map[a as usize]));
+        s.sport.extend_from_slice(&o.sport);
+        s.dport.extend_from_slice(&o.dport);
+        s.counters.extend_from(&o.counters);
+        self.min_time = self.min_time.min(other.min_time);
+        self.max_time = self.max_time.max(other.max_time);
+    }
+
+    pub fn finish(mut self) -> Store {
+        self.drop_empty_last_group();
+        let s = &mut self.store;
+        s.secs.shrink_to_fit();
+        s.flags.shrink_to_fit();
+        s.src.shrink_to_fit();
+        s.dst.shrink_to_fit();
+        s.sport.shrink_to_fit();
+        s.dport.shrink_to_fit();
+        s.counters.shrink_to_fit();
+        s.groups.shrink_to_fit();
+        s.records.shrink_to_fit();
+        s.time_range = (!s.secs.is_empty()).then_some((self.min_time, self.max_time));
+        self.store
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{Counters, Decision, Direction, FlowState};
+
+    fn tuple(ms: i64, src: &str, dport: u16) -> Tuple {
+        Tuple {
+            time_ms: ms,
+            src: src.parse().unwrap(),
+            dst: "10.0.0.4".parse().unwrap(),
+            sport: 50000,
+            dport,
+            proto: 6,
+            dir: Direction::In,
+            decision: Decision::Allow,
+            state: Some(FlowState::Continue),
+            encryption: None,
+            counters: Counters {
+                packets_out: 3,
+                bytes_out: 300,
+                packets_in: 2,
+                bytes_in: 200,
+            },
+        }
+    }
+
+    fn meta() -> RecordMeta<'static> {
+        RecordMeta {
+            ordinal: 0,
+            offset: 0,
+            kind: LogKind::Nsg,
+            version: 2,
+            time_ms: 0,
+            nsg: Some("NSG-A"),
+            flowlog: None,
+            target: None,
+        }
+    }
+
+    #[test]
+    fn append_remaps_files_records_groups_and_dictionaries() {
+        let mut a = StoreBuilder::new();
+        let f = a.add_file(FileInfo::default());
+        a.begin_record(f, &meta());
+        a.begin_group(Some("EmptyRule"), None, None);
+        a.begin_group(Some("RuleA"), Some("MAC1"), None);
+        a.push(&tuple(1_000, "1.1.1.1", 22));
+
+        let mut b = StoreBuilder::new();
+        let f = b.add_file(FileInfo {
+            path: "b.json".into(),
+            ..Default::default()
+        });
+        b.begin_record(f, &meta());
+        b.begin_group(Some("RuleB"), Some("MAC2"), None);
+        b.push(&tuple(5_500, "2.2.2.2", 3389));
+        b.push(&tuple(2_000, "1.1.1.1", 3389));
+
+        a.append(b);
+        let s = a.finish();
+        assert_eq!(s.len(), 3);
+        assert_eq!(s.groups().len(), 2, "the empty group is dropped");
+        assert_eq!(s.text(s.group_of(0).rule), Some("RuleA"));
+        assert_eq!(s.text(s.group_of(2).rule), Some("RuleB"));
+        assert_eq!(s.file_of(1).path, "b.json");
+        assert_eq!(s.src(2), "1.1.1.1".parse::<std::net::IpAddr>().unwrap());
+        assert_eq!(s.src_ids()[0], s.src_ids()[2]);
+        assert_eq!(s.tuple(1), tuple(5_500, "2.2.2.2", 3389));
+        assert_eq!(s.time_range(), Some((1_000, 5_500)));
+        assert_eq!(s.group_rows(1), 1..3);
+    }
+}

@@ -1,0 +1,135 @@
+//! The small per-tuple fields packed into one `u32`: protocol, direction, decision, state,
+//! encryption and the millisecond part of the time.
+//!
+//! ```text
+//! bit  0..8   protocol (IANA number)
+//! bit  8      direction   0 in, 1 out
+//! bit  9      decision    0 allow, 1 deny
+//! bit 10..13  state       0 none (NSG v1), 1 B, 2 C, 3 E, 4 D
+//! bit 13..17  encryption  0 none (NSG), 1.. = Encryption::ALL index + 1
+//! bit 17..27  milliseconds within the second (0..999)
+//! ```
+
+use crate::model::{Decision, Direction, Encryption, FlowState, Tuple};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Flags(pub u32);
+
+pub const DIR_BIT: u32 = 1 << 8;
+pub const DENY_BIT: u32 = 1 << 9;
+pub const STATE_SHIFT: u32 = 10;
+pub const STATE_MASK: u32 = 0b111 << STATE_SHIFT;
+pub const ENC_SHIFT: u32 = 13;
+pub const ENC_MASK: u32 = 0b1111 << ENC_SHIFT;
+pub const MS_SHIFT: u32 = 17;
+
+impl Flags {
+    pub fn pack(t: &Tuple) -> Flags {
+        let ms = t.time_ms.rem_euclid(1000) as u32;
+        let mut v = t.proto as u32;
+        if t.dir == Direction::Out {
+            v |= DIR_BIT;
+        }
+        if t.decision == Decision::Deny {
+            v |= DENY_BIT;
+        }
+        v |= state_code(t.state) << STATE_SHIFT;
+        v |= encryption_code(t.encryption) << ENC_SHIFT;
+        v |= ms << MS_SHIFT;
+        Flags(v)
+    }
+    #[inline]
+    pub fn proto(self) -> u8 {
+        self.0 as u8
+    }
+    #[inline]
+    pub fn dir(self) -> Direction {
+        if self.0 & DIR_BIT != 0 {
+            Direction::Out
+        } else {
+            Direction::In
+        }
+    }
+    #[inline]
+    pub fn decision(self) -> Decision {
+        if self.0 & DENY_BIT != 0 {
+            Decision::Deny
+        } else {
+            Decision::Allow
+        }
+    }
+    #[inline]
+    pub fn state(self) -> Option<FlowState> {
+        match (self.0 & STATE_MASK) >> STATE_SHIFT {
+            0 => None,
+            n => FlowState::ALL.get(n as usize - 1).copied(),
+        }
+    }
+    #[inline]
+    pub fn encryption(self) -> Option<Encryption> {
+        match (self.0 & ENC_MASK) >> ENC_SHIFT {
+            0 => None,
+            n => Encryption::ALL.get(n as usize - 1).copied(),
+        }
+    }
+    #[inline]
+    pub fn millis(self) -> u32 {
+        self.0 >> MS_SHIFT
+    }
+}
+
+/// The 3-bit code stored for a state (0 = none).
+pub fn state_code(s: Option<FlowState>) -> u32 {
+    s.map(|s| s as u32 + 1).unwrap_or(0)
+}
+
+/// The 4-bit code stored for an encryption status (0 = none).
+pub fn encryption_code(e: Option<Encryption>) -> u32 {
+    e.map(|e| e as u32 + 1).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Counters;
+
+    #[test]
+    fn every_field_survives_packing() {
+        for (state, enc, dir, dec) in [
+            (None, None, Direction::In, Decision::Allow),
+            (
+                Some(FlowState::Deny),
+                Some(Encryption::NxFallback),
+                Direction::Out,
+                Decision::Deny,
+            ),
+            (
+                Some(FlowState::Continue),
+                Some(Encryption::X),
+                Direction::In,
+                Decision::Deny,
+            ),
+        ] {
+            let t = Tuple {
+                time_ms: 1_663_146_003_599,
+                src: "10.0.0.1".parse().unwrap(),
+                dst: "10.0.0.2".parse().unwrap(),
+                sport: 1,
+                dport: 2,
+                proto: 17,
+                dir,
+                decision: dec,
+                state,
+                encryption: enc,
+                counters: Counters::default(),
+            };
+            let f = Flags::pack(&t);
+            assert_eq!(f.proto(), 17);
+            assert_eq!(f.dir(), dir);
+            assert_eq!(f.decision(), dec);
+            assert_eq!(f.state(), state);
+            assert_eq!(f.encryption(), enc);
+            assert_eq!(f.millis(), 599);
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The in-memory columnar store: one array per tuple field, dictionaries for addresses and
+//! text, and the record/group tables every row traces back to.
+//!
+//! ```text
+//! rows (load order)      secs  flags  src  dst  sport dport  counters(stream)
+//! groups (row ranges)    first_row → rule, mac, acl, record
+//! records                file, ordinal, byte offset, kind, version, nsg, flow log, target
+//! files                  path, size, metadata from the blob folder layout
+//! ```
+//! A group is the run of tuples under one rule (and MAC) of one record; groups are
+//! contiguous in row order, so rule, MAC, NSG, file… cost no per-row memory.
+
+mod builder;
+pub mod counters;
+pub mod dict;
+pub mod flags;
+
+pub use builder::{RecordMeta, StoreBuilder};
+pub use counters::CounterColumn;
+pub use dict::{AddrDict, TextDict};
+pub use flags::Flags;
+
+use crate::model::{ConversationKey, Counters, LogKind, Tuple};
+use std::net::IpAddr;
+use std::ops::Range;
+
+/// Id stored where a text field is absent.
+pub const NONE: u32 = u32::MAX;
+
+/// A run of tuples that share rule, MAC, ACL and record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Group {
+    pub first_row: u32,
+    pub record: u32,
+    /// Text ids; `NONE` when absent.
+    pub rule: u32,
+    pub mac: u32,
+    pub acl: u32,
+}
+
+/// One record of a flow log file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Record {
+    pub file: u32,
+    /// 0-based position of the record in its file.
+    pub ordinal: u32,
+    /// Byte offset of the record's opening brace in its file (`u64::MAX` if unknown).
+    pub offset: u64,
+    pub kind: LogKind,
+    /// NSG `Version` (1, 2) or VNet `flowLogVersion` (4); 0 if absent.
+    pub version: u8,
+    /// The record's own `time`, in ms since the epoch (`i64::MIN` if absent).
+    pub time_ms: i64,
+    /// Text ids; `NONE` when absent.
+    pub nsg: u32,
+    pub flowlog: u32,
+    pub target: u32,
+}
+
+/// Metadata that the blob folder layout carries (FORMATS.md "Where files come from").
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PathMeta {
+    pub subscription: Option<String>,
+    pub resource_group: Option<String>,
+    pub nsg: Option<String>,
+    pub flowlog: Option<String>,
+    pub mac: Option<String>,
+    /// Start of the hour the blob covers, ms since the epoch.
+    pub hour_ms: Option<i64>,
+}
+
+/// A loaded source file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileInfo {
+    /// As given or found (`-` for standard input).
+    pub path: String,
+    pub size: u64,
+    pub meta: PathMeta,
+}
+
+#[derive(Debug, Default, Clone)]
+pub struct Store {
+    pub(crate) secs: Vec<u32>,
+    pub(crate) flags: Vec<u32>,
+    pub(crate) src: Vec<u32>,
+    pub(crate) dst: Vec<u32>,
+    pub(crate) sport: Vec<u16>,
+    pub(crate) dport: Vec<u16>,
+    pub(crate) counters: CounterColumn,
+    pub(crate) groups: Vec<Group>,
+    pub(crate) records: Vec<Record>,
+    pub(crate) files: Vec<FileInfo>,
+    pub(crate) addrs: AddrDict,
+    pub(crate) texts: TextDict,
+    pub(crate) time_range: Option<(i64, i64)>,
+}
+
+impl Store {
+    /// Number of loaded tuples (rows).
+    pub fn len(&self) -> usize {
+        self.secs.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.secs.is_empty()
+    }
+
+    // Columns, for column-wise scans (filters, views).
+    pub fn secs(&self) -> &[u32] {
+        &self.secs
+    }
+    pub fn flags(&self) -> &[u32] {
+        &self.flags
+    }
+    pub fn src_ids(&self) -> &[u32] {
+        &self.src
+    }
+    pub fn dst_ids(&self) -> &[u32] {
+        &self.dst
+    }
+    pub fn sports(&self) -> &[u16] {
+        &self.sport
+    }
+    pub fn dports(&self) -> &[u16] {
+        &self.dport
+    }
+    pub fn counter_column(&self) -> &CounterColumn {
+        &self.counters
+    }
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
+    }
+    pub fn records(&self) -> &[Record] {
+        &self.records
+    }
+    pub fn files(&self) -> &[FileInfo] {
+        &self.files
+    }
+    pub fn addrs(&self) -> &AddrDict {
+        &self.addrs
+    }
+    pub fn texts(&self) -> &TextDict {
+        &self.texts
+    }
+
+    /// Oldest and newest tuple time (ms), if any tuple is loaded.
+    pub fn time_range(&self) -> Option<(i64, i64)> {
+        self.time_range
+    }
+
+    // One row, field by field.
+    #[inline]
+    pub fn time_ms(&self, row: u32) -> i64 {
+        let r = row as usize;
+        self.secs[r] as i64 * 1000 + Flags(self.flags[r]).millis() as i64
+    }
+    #[inline]
+    pub fn flag(&self, row: u32) -> Flags {
+        Flags(self.flags[row as usize])
+    }
+    pub fn src(&self, row: u32) -> IpAddr {
+        *self.addrs.get(self.src[row as usize])
+    }
+    pub fn dst(&self, row: u32) -> IpAddr {
+        *self.addrs.get(self.dst[row as usize])
+    }
+    pub fn counters(&self, row: u32) -> Counters {
+        self.counters.get(row as usize)
+    }
+
+    /// Index of the group holding `row`.
+    pub fn group_index(&self, row: u32) -> usize {
+        self.groups.partition_point(|g| g.first_row <= row) - 1
+    }
+    pub fn group_of(&self, row: u32) -> &Group {
+        &self.groups[self.group_index(row)]
+    }
+    /// The rows of group `index`.
+    pub fn group_rows(&self, index: usize) -> Range<u32> {
+        let start = self.groups[index].first_row;
+        let end = self
+            .groups
+            .get(index + 1)
+            .map(|g| g.first_row)
+            .unwrap_or(self.len() as u32);
+        start..end
+    }
+    pub fn record_of(&self, row: u32) -> &Record {
+        &self.records[self.group_of(row).record as usize]
+    }
+    pub fn file_of(&self, row: u32) -> &FileInfo {
+        &self.files[self.record_of(row).file as usize]
+    }
+
+    /// Text of a text id, `None` for `NONE`.
+    pub fn text(&self, id: u32) -> Option<&str> {
+        (id != NONE).then(|| self.texts.text(id))
+    }
+
+    /// The whole tuple, unpacked.
+    pub fn tuple(&self, row: u32) -> Tuple {
+        let f = self.flag(row);
+        Tuple {
+            time_ms: self.time_ms(row),
+            src: self.src(row),
+            dst: self.dst(row),
+            sport: self.sport[row as usize],
+            dport: self.dport[row as usize],
+            proto: f.proto(),
+            dir: f.dir(),
+            decision: f.decision(),
+            state: f.state(),
+            encryption: f.encryption(),
+            counters: self.counters(row),
+        }
+    }
+
+    pub fn conversation_key(&self, row: u32) -> ConversationKey {
+        let r = row as usize;
+        ConversationKey {
+            mac: self.group_of(row).mac,
+            src: self.src[r],
+            sport: self.sport[r],
+            dst: self.dst[r],
+            dport: self.dport[r],
+            proto: Flags(self.flags[r]).proto(),
+        }
+    }
+
+    /// Heap bytes held by the store, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.secs.capacity() * 4
+            + self.flags.capacity() * 4
+            + self.src.capacity() * 4
+            + self.dst.capacity() * 4
+            + self.sport.capacity() * 2
+            + self.dport.capacity() * 2
+            + self.counters.heap_bytes()
+            + self.groups.capacity() * std::mem::size_of::<Group>()
+            + self.records.capacity() * std::mem::size_of::<Record>()
+            + self.addrs.len() * 40
+            + self.texts.values().iter().map(|t| t.len() + 40).sum::<usize>()
+    }
+}
