@@ -16,6 +16,11 @@ use std::path::PathBuf;
 pub enum Source {
     Path(PathBuf),
     Stdin,
+    /// A file compiled into the binary (the demo scenario in `assets/`).
+    Embedded {
+        name: &'static str,
+        data: &'static [u8],
+    },
 }
 
 impl Source {
