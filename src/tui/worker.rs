@@ -1,0 +1,349 @@
+//! The query worker: filters and views run here, off the UI thread. Every request carries a
+//! generation number; a newer request of the same kind makes older ones stale, and stale
+//! work stops at the next checkpoint (its result is never sent).
+
+use super::event::Event;
+use super::settings::Column;
+use crate::field::Field;
+use crate::filter::{self, FilterError};
+use crate::model::ConversationKey;
+use crate::selection::Selection;
+use crate::store::Store;
+use crate::views::{self, Conversation, Histogram, RuleHits, SortBy, Timeline, TopEntry};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How many entries the Top/Conversations pane asks for.
+pub const TOP_N: usize = 500;
+/// Buckets of a hits-over-time histogram.
+pub const HISTOGRAM_BUCKETS: usize = 120;
+const VOCABULARY_ADDRESSES: usize = 50_000;
+
+/// What the Top/Conversations pane lists.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TopMode {
+    #[default]
+    Sources,
+    Destinations,
+    Ports,
+    Conversations,
+}
+
+impl TopMode {
+    pub fn next(self) -> TopMode {
+        match self {
+            TopMode::Sources => TopMode::Destinations,
+            TopMode::Destinations => TopMode::Ports,
+            TopMode::Ports => TopMode::Conversations,
+            TopMode::Conversations => TopMode::Sources,
+        }
+    }
+    pub fn title(self) -> &'static str {
+        match self {
+            TopMode::Sources => "Top sources",
+            TopMode::Destinations => "Top destinations",
+            TopMode::Ports => "Top ports",
+            TopMode::Conversations => "Conversations",
+        }
+    }
+    /// The filter field an entry of this list stands for.
+    pub fn field(self) -> Option<Field> {
+        match self {
+            TopMode::Sources => Some(Field::Src),
+            TopMode::Destinations => Some(Field::Dst),
+            TopMode::Ports => Some(Field::Dport),
+            TopMode::Conversations => None,
+        }
+    }
+}
+
+/// The order of the Flows table: `None` keeps load order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FlowOrder {
+    pub column: Option<Column>,
+    pub descending: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct RefreshSpec {
+    pub filter: String,
+    pub order: FlowOrder,
+    pub rule_sort: SortBy,
+    pub top: TopMode,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimelineSpec {
+    Conversation(ConversationKey),
+    /// Hits over time of the tuples a filter selects (a rule, an address).
+    Histogram {
+        title: String,
+        filter: String,
+    },
+}
+
+#[derive(Debug, Clone)]
+pub enum QueryKind {
+    Refresh(RefreshSpec),
+    Timeline(TimelineSpec),
+    Vocabulary,
+}
+
+impl QueryKind {
+    fn slot(&self) -> usize {
+        match self {
+            QueryKind::Refresh(_) => 0,
+            QueryKind::Timeline(_) => 1,
+            QueryKind::Vocabulary => 2,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct QueryRequest {
+    pub generation: u64,
+    pub store: Arc<Store>,
+    pub kind: QueryKind,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TopList {
+    Entries(Vec<TopEntry>),
+    Conversations(Vec<Conversation>),
+}
+
+/// Everything the panes show for one filter.
+#[derive(Debug, Clone)]
+pub struct Refreshed {
+    pub filter: String,
+    /// Selected rows in display order.
+    pub rows: Arc<Vec<u32>>,
+    pub rules: Vec<RuleHits>,
+    pub top_mode: TopMode,
+    pub top: TopList,
+    /// Time the query took (shown in the status line).
+    pub elapsed: Duration,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum TimelineResult {
+    Conversation(Timeline),
+    Histogram { title: String, histogram: Histogram },
+    Failed(String),
+}
+
+/// Values seen in the data, for completion and the picker.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Vocabulary {
+    pub rules: Vec<String>,
+    pub nsgs: Vec<String>,
+    pub addresses: Vec<String>,
+    /// Destination ports, most used first.
+    pub ports: Vec<u16>,
+}
+
+#[derive(Debug, Clone)]
+pub enum QueryResult {
+    Refresh(Result<Refreshed, (String, FilterError)>),
+    Timeline(TimelineResult),
+    Vocabulary(Vocabulary),
+}
+
+/// Runs one request; `None` if it went stale on the way.
+pub fn execute(req: &QueryRequest, stale: &dyn Fn() -> bool) -> Option<QueryResult> {
+    let store = &req.store;
+    match &req.kind {
+        QueryKind::Refresh(spec) => refresh(store, spec, stale).map(QueryResult::Refresh),
+        QueryKind::Timeline(spec) => Some(QueryResult::Timeline(timeline(store, spec))),
+        QueryKind::Vocabulary => Some(QueryResult::Vocabulary(vocabulary(store))),
+    }
+}
+
+/// The rows `text` selects (blank text: every row).
+pub fn select(store: &Store, text: &str) -> Result<Selection, FilterError> {
+    if text.trim().is_empty() {
+        return Ok(Selection::all(store.len()));
+    }
+    Ok(filter::compile(text, store)?.select(store))
+}
+
+type Refresh = Result<Refreshed, (String, FilterError)>;
+
+fn refresh(store: &Store, spec: &RefreshSpec, stale: &dyn Fn() -> bool) -> Option<Refresh> {
+    let started = Instant::now();
+    let sel = match select(store, &spec.filter) {
+        Ok(s) => s,
+        Err(e) => return Some(Err((spec.filter.clone(), e))),
+    };
+    if stale() {
+        return None;
+    }
+    let rows = ordered_rows(store, &sel, spec.order);
+    if stale() {
+        return None;
+    }
+    let rules = views::rule_hits(store, &sel);
+    if stale() {
+        return None;
+    }
+    let top = match spec.top.field() {
+        Some(f) => TopList::Entries(views::top(store, &sel, f, SortBy::Tuples, TOP_N)),
+        None => TopList::Conversations(views::conversations(store, &sel, SortBy::Bytes, TOP_N)),
+    };
+    let mut rules = rules;
+    sort_rules(&mut rules, spec.rule_sort);
+    Some(Ok(Refreshed {
+        filter: spec.filter.clone(),
+        rows: Arc::new(rows),
+        rules,
+        top_mode: spec.top,
+        top,
+        elapsed: started.elapsed(),
+    }))
+}
+
+/// Rules grouped by their NSG or flow log, biggest first within a group.
+fn sort_rules(rules: &mut [RuleHits], by: SortBy) {
+    let key = |r: &RuleHits| match by {
+        SortBy::Tuples => r.tally.tuples,
+        SortBy::Bytes => r.tally.bytes,
+        SortBy::Packets => r.tally.packets,
+    };
+    rules.sort_by(|a, b| {
+        a.scope
+            .cmp(&b.scope)
+            .then(key(b).cmp(&key(a)))
+            .then(a.rule.cmp(&b.rule))
+    });
+}
+
+fn ordered_rows(store: &Store, sel: &Selection, order: FlowOrder) -> Vec<u32> {
+    let mut rows = sel.rows().to_vec();
+    let Some(column) = order.column else {
+        return rows;
+    };
+    match column {
+        Column::Time => rows.sort_by_key(|&r| store.time_ms(r)),
+        Column::Src => rows.sort_by_cached_key(|&r| (store.src(r), store.sports()[r as usize])),
+        Column::Dst => rows.sort_by_cached_key(|&r| (store.dst(r), store.dports()[r as usize])),
+        Column::Proto => rows.sort_by_key(|&r| store.flag(r).proto()),
+        Column::Dir => rows.sort_by_key(|&r| store.flag(r).dir()),
+        Column::Action => rows.sort_by_key(|&r| store.flag(r).decision()),
+        Column::State => rows.sort_by_key(|&r| store.flag(r).state()),
+        Column::Bytes => rows.sort_by_cached_key(|&r| store.counters(r).bytes()),
+        Column::Packets => rows.sort_by_cached_key(|&r| store.counters(r).packets()),
+        Column::Rule => rows.sort_by_cached_key(|&r| text_of(store, store.group_of(r).rule)),
+        Column::Nsg => rows.sort_by_cached_key(|&r| text_of(store, store.record_of(r).nsg)),
+    }
+    if order.descending {
+        rows.reverse();
+    }
+    rows
+}
+
+fn text_of(store: &Store, id: u32) -> String {
+    store.text(id).unwrap_or("").to_string()
+}
+
+fn timeline(store: &Store, spec: &TimelineSpec) -> TimelineResult {
+    match spec {
+        TimelineSpec::Conversation(key) => {
+            TimelineResult::Conversation(views::timeline(store, key))
+        }
+        TimelineSpec::Histogram { title, filter } => match select(store, filter) {
+            Ok(sel) => TimelineResult::Histogram {
+                title: title.clone(),
+                histogram: views::histogram(store, &sel, HISTOGRAM_BUCKETS),
+            },
+            Err(e) => TimelineResult::Failed(format!("{title}: {e}")),
+        },
+    }
+}
+
+fn vocabulary(store: &Store) -> Vocabulary {
+    let mut rules: Vec<String> = store
+        .groups()
+        .iter()
+        .filter_map(|g| store.text(g.rule))
+        .map(str::to_string)
+        .collect();
+    rules.sort();
+    rules.dedup();
+    let mut nsgs: Vec<String> = store
+        .records()
+        .iter()
+        .filter_map(|r| store.text(r.nsg))
+        .map(str::to_string)
+        .collect();
+    nsgs.sort();
+    nsgs.dedup();
+    let addresses = store
+        .addrs()
+        .values()
+        .iter()
+        .take(VOCABULARY_ADDRESSES)
+        .map(|a| a.to_string())
+        .collect();
+    let mut counts = vec![0u32; 65536];
+    for &p in store.dports() {
+        counts[p as usize] = counts[p as usize].saturating_add(1);
+    }
+    let mut ports: Vec<u16> = (0..=u16::MAX).filter(|&p| counts[p as usize] > 0).collect();
+    ports.sort_by_key(|&p| std::cmp::Reverse(counts[p as usize]));
+    ports.truncate(1000);
+    Vocabulary {
+        rules,
+        nsgs,
+        addresses,
+        ports,
+    }
+}
+
+/// The worker thread's handle: submit requests, results come back as `Event::QueryDone`.
+pub struct Worker {
+    tx: Sender<QueryRequest>,
+    latest: Arc<[AtomicU64; 3]>,
+}
+
+impl Worker {
+    pub fn spawn(events: Sender<Event>) -> Worker {
+        let (tx, rx) = mpsc::channel::<QueryRequest>();
+        let latest: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
+        let shared = Arc::clone(&latest);
+        std::thread::Builder::new()
+            .name("query-worker".into())
+            .spawn(move || serve(rx, events, shared))
+            .expect("spawning the query worker thread");
+        Worker { tx, latest }
+    }
+
+    pub fn submit(&self, req: QueryRequest) {
+        self.latest[req.kind.slot()].fetch_max(req.generation, Ordering::Relaxed);
+        // A closed channel means the worker is gone with the app; nothing to do.
+        let _ = self.tx.send(req);
+    }
+}
+
+fn serve(rx: Receiver<QueryRequest>, events: Sender<Event>, latest: Arc<[AtomicU64; 3]>) {
+    while let Ok(req) = rx.recv() {
+        let slot = req.kind.slot();
+        let stale = || latest[slot].load(Ordering::Relaxed) > req.generation;
+        if stale() {
+            continue;
+        }
+        if let Some(result) = execute(&req, &stale) {
+            if stale() {
+                continue;
+            }
+            let done = Event::QueryDone {
+                generation: req.generation,
+                result: Box::new(result),
+            };
+            if events.send(done).is_err() {
+                return;
+            }
+        }
+    }
+}
