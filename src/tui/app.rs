@@ -128,6 +128,8 @@ pub struct App {
     pub vocabulary: Vocabulary,
     /// The terminal's size, for paging and mouse hit-testing.
     pub size: Rect,
+    /// First line of the help popup shown (it scrolls on small terminals).
+    pub help_scroll: u16,
     pub quit: bool,
     generation: u64,
     /// Latest generation asked for, per request kind (refresh, timeline, vocabulary).
@@ -162,6 +164,7 @@ impl App {
             message,
             vocabulary: Vocabulary::default(),
             size,
+            help_scroll: 0,
             quit: false,
             generation: 0,
             pending: [0; 3],
@@ -281,10 +284,29 @@ impl App {
 
     fn command(&mut self, c: Command) -> bool {
         match self.context() {
-            Context::Popup => {
-                self.overlay = Overlay::None;
-                true
-            }
+            Context::Popup => match c {
+                Command::Up => {
+                    self.help_scroll = self.help_scroll.saturating_sub(1);
+                    true
+                }
+                Command::Down => {
+                    let lines: usize = self
+                        .settings
+                        .keymap
+                        .help()
+                        .iter()
+                        .map(|h| h.1.len() + 1)
+                        .sum();
+                    let visible = self.areas().main.height.saturating_sub(2) as usize;
+                    let last = lines.saturating_sub(visible) as u16;
+                    self.help_scroll = (self.help_scroll + 1).min(last);
+                    true
+                }
+                _ => {
+                    self.overlay = Overlay::None;
+                    true
+                }
+            },
             Context::Picker => self.picker_command(c),
             Context::Filter => self.filter_command(c),
             Context::Panes => self.pane_command(c),
@@ -298,6 +320,7 @@ impl App {
         }
         if c == Command::Help {
             self.overlay = Overlay::Help;
+            self.help_scroll = 0;
             return true;
         }
         if self.store.is_none() {

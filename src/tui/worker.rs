@@ -173,6 +173,9 @@ type Refresh = Result<Refreshed, (String, FilterError)>;
 
 fn refresh(store: &Store, spec: &RefreshSpec, stale: &dyn Fn() -> bool) -> Option<Refresh> {
     let started = Instant::now();
+    if stale() {
+        return None;
+    }
     let sel = match select(store, &spec.filter) {
         Ok(s) => s,
         Err(e) => return Some(Err((spec.filter.clone(), e))),

@@ -19,7 +19,7 @@ use crate::store::Store;
 use crate::text::sanitize;
 use crate::tui::app::App;
 use crate::tui::settings::TimeZone;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
@@ -30,6 +30,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
         return;
     }
     let mut lines: Vec<Line> = Field::tuple_fields()
+        .filter(|f| *f != Field::File)
         .map(|f| {
             let value = field_value(store, row, f, app.settings.time_zone);
             entry(f.name(), value, theme)
@@ -41,22 +42,47 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
         o => format!("byte {}", Thousands(o)),
     };
     lines.push(entry(
+        "file",
+        field_value(store, row, Field::File, app.settings.time_zone),
+        theme,
+    ));
+    lines.push(entry(
         "record",
         format!("#{} at {offset}", record.ordinal),
         theme,
     ));
     lines.push(entry("row", Thousands(row as u64).to_string(), theme));
-    let popup = centered(area, 76, lines.len() as u16 + 2);
     let block = Block::bordered()
         .title(" Flow details (Esc closes) ")
         .border_style(theme.focus);
+    if lines.len() as u16 + 2 <= area.height {
+        let popup = centered(area, 76, lines.len() as u16 + 2);
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            popup,
+        );
+        return;
+    }
+    // Short terminal: the tuple's fields in two columns, where it came from below.
+    let origin = lines.split_off(lines.len() - 3);
+    let half = lines.len().div_ceil(2);
+    let right = lines.split_off(half);
+    let height = (half + origin.len()) as u16 + 2;
+    let popup = centered(area, 76, height);
+    let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        popup,
-    );
+    frame.render_widget(block, popup);
+    let [columns, bottom] =
+        Layout::vertical([Constraint::Length(half as u16), Constraint::Min(0)]).areas(inner);
+    let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+        .spacing(1)
+        .areas(columns);
+    frame.render_widget(Paragraph::new(lines), l);
+    frame.render_widget(Paragraph::new(right), r);
+    frame.render_widget(Paragraph::new(origin).wrap(Wrap { trim: false }), bottom);
 }
 
 fn entry(name: &str, value: String, theme: &Theme) -> Line<'static> {

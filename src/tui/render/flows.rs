@@ -25,8 +25,8 @@ use ratatui::Frame;
 /// What a cell needs besides the row.
 struct CellContext<'a> {
     store: &'a Store,
-    /// Some visible address is IPv6 (wider endpoint columns).
-    wide_addresses: bool,
+    /// Widest `address:port` on screen, per side (columns fit what is visible).
+    endpoint_widths: (u16, u16),
     zone: TimeZone,
     time_style: TimeStyle,
     theme: &'a Theme,
@@ -56,9 +56,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let ctx = CellContext {
         store,
-        wide_addresses: visible
-            .iter()
-            .any(|&r| store.src(r).is_ipv6() || store.dst(r).is_ipv6()),
+        endpoint_widths: endpoint_widths(store, &visible),
         zone: app.settings.time_zone,
         time_style: style_for_range(store.time_range()),
         theme,
@@ -143,8 +141,8 @@ fn natural_width(c: Column, ctx: &CellContext) -> u16 {
             TimeStyle::Clock => 8,
             _ => 11,
         },
-        Column::Src | Column::Dst if ctx.wide_addresses => 30,
-        Column::Src | Column::Dst => 21,
+        Column::Src => ctx.endpoint_widths.0,
+        Column::Dst => ctx.endpoint_widths.1,
         Column::Proto => 5,
         Column::Dir => 3,
         Column::Action => 5,
@@ -154,6 +152,17 @@ fn natural_width(c: Column, ctx: &CellContext) -> u16 {
         Column::Rule => 24,
         Column::Nsg => 16,
     }
+}
+
+fn endpoint_widths(store: &Store, rows: &[u32]) -> (u16, u16) {
+    let width = |a: std::net::IpAddr, p: u16| endpoint(&a, p).chars().count() as u16;
+    rows.iter().fold((8, 8), |(s, d), &r| {
+        let i = r as usize;
+        (
+            s.max(width(store.src(r), store.sports()[i])),
+            d.max(width(store.dst(r), store.dports()[i])),
+        )
+    })
 }
 
 fn cell(ctx: &CellContext, row: u32, c: Column) -> (String, Style) {

@@ -34,13 +34,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
     let popup = centered(area, 64, lines.len() as u16 + 2);
-    let block = Block::bordered()
-        .title(" Keys (Esc closes) ")
-        .border_style(theme.focus);
+    let fits = popup.height as usize >= lines.len() + 2;
+    let heading = if fits {
+        " Keys (Esc closes) "
+    } else {
+        " Keys (↑↓ scroll, Esc closes) "
+    };
+    let block = Block::bordered().title(heading).border_style(theme.focus);
+    // Never scroll past the last screenful.
+    let max_scroll = (lines.len() + 2).saturating_sub(popup.height as usize) as u16;
     frame.render_widget(Clear, popup);
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
+            .scroll((app.help_scroll.min(max_scroll), 0))
             .block(block),
         popup,
     );
