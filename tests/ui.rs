@@ -11,7 +11,7 @@ use flowscope::tui::event::{Event, LoadStatus};
 use flowscope::tui::keys::Command;
 use flowscope::tui::render;
 use flowscope::tui::settings::Settings;
-use flowscope::tui::worker::{self, QueryResult};
+use flowscope::tui::worker::{self, QueryRequest, QueryResult};
 use ratatui::backend::TestBackend;
 use ratatui::layout::Rect;
 use ratatui::Terminal;
@@ -141,6 +141,13 @@ fn scenario() -> Store {
     b.finish()
 }
 
+/// Every part of a query's answer, computed synchronously.
+fn run(request: &QueryRequest) -> Vec<QueryResult> {
+    let mut results = Vec::new();
+    worker::execute(request, &|| false, &mut |r| results.push(r));
+    results
+}
+
 /// The app with scripted input and synchronous queries, settings in a throwaway folder.
 struct Harness {
     app: App,
@@ -183,7 +190,7 @@ impl Harness {
                 return;
             }
             for r in requests {
-                if let Some(result) = worker::execute(&r, &|| false) {
+                for result in run(&r) {
                     self.done(r.generation, result);
                 }
             }
@@ -192,7 +199,7 @@ impl Harness {
 
     fn done(&mut self, generation: u64, mut result: QueryResult) -> bool {
         // Query times vary from run to run; snapshots show 0 ms.
-        if let QueryResult::Refresh(Ok(r)) = &mut result {
+        if let QueryResult::Rows(Ok(r)) = &mut result {
             r.elapsed = Duration::ZERO;
         }
         self.app.handle(Event::QueryDone {
@@ -428,16 +435,24 @@ fn stale_query_results_are_dropped() {
     }
     let newer = h.app.take_requests();
     let newest = newer.last().expect("a newer request");
-    let result = worker::execute(newest, &|| false).expect("a result");
-    assert!(h.done(newest.generation, result));
+    for result in run(newest) {
+        assert!(h.done(newest.generation, result));
+    }
     assert_eq!(h.app.view.as_ref().map(|v| v.filter.as_str()), Some("tcp"));
     for r in &older {
-        let result = worker::execute(r, &|| false).expect("a result");
-        assert!(!h.done(r.generation, result), "a stale result was applied");
+        for result in run(r) {
+            assert!(!h.done(r.generation, result), "a stale result was applied");
+        }
     }
     assert_eq!(h.app.view.as_ref().map(|v| v.filter.as_str()), Some("tcp"));
     // Work that learns it is stale stops without a result.
-    assert!(worker::execute(&older[0], &|| true).is_none());
+    let mut late = Vec::new();
+    worker::execute(&older[0], &|| true, &mut |r| late.push(r));
+    assert!(
+        late.is_empty(),
+        "stale work produced {} results",
+        late.len()
+    );
 }
 
 #[test]

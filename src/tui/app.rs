@@ -9,14 +9,14 @@ use super::picker::Picker;
 use super::render::layout::{self, Areas};
 use super::settings::Settings;
 use super::worker::{
-    FlowOrder, QueryKind, QueryRequest, QueryResult, RefreshSpec, Refreshed, TimelineResult,
+    FlowOrder, QueryKind, QueryRequest, QueryResult, RefreshSpec, Rows, Summary, TimelineResult,
     TimelineSpec, TopMode, Vocabulary,
 };
 use crate::load::LoadReport;
 use crate::store::Store;
 use crate::views::SortBy;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
-use ratatui::layout::{Position, Rect};
+use ratatui::layout::Rect;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -30,7 +30,7 @@ pub enum Pane {
 
 impl Pane {
     pub const ORDER: [Pane; 4] = [Pane::Rules, Pane::Flows, Pane::Top, Pane::Timeline];
-    fn index(self) -> usize {
+    pub(super) fn index(self) -> usize {
         Pane::ORDER.iter().position(|p| *p == self).unwrap_or(0)
     }
 }
@@ -115,7 +115,9 @@ pub struct App {
     pub overlay: Overlay,
     pub filter: FilterBar,
     /// The latest answer for the filter in force (kept while a newer one is computed).
-    pub view: Option<Refreshed>,
+    pub view: Option<Rows>,
+    /// Rules and top lists for the filter in force (they follow the rows).
+    pub summary: Option<Summary>,
     pub cursors: [Cursor; 4],
     pub order: FlowOrder,
     pub rule_sort: SortBy,
@@ -154,6 +156,7 @@ impl App {
             overlay: Overlay::None,
             filter: FilterBar::default(),
             view: None,
+            summary: None,
             cursors: [Cursor::default(); 4],
             order: FlowOrder::default(),
             rule_sort: SortBy::Tuples,
@@ -430,7 +433,7 @@ impl App {
 
     fn query_done(&mut self, generation: u64, result: QueryResult) -> bool {
         let slot = match &result {
-            QueryResult::Refresh(_) => 0,
+            QueryResult::Rows(_) | QueryResult::Summary(_) => 0,
             QueryResult::Timeline(_) => 1,
             QueryResult::Vocabulary(_) => 2,
         };
@@ -439,16 +442,20 @@ impl App {
         }
         self.received[slot] = generation;
         match result {
-            QueryResult::Refresh(Ok(r)) => {
+            QueryResult::Summary(summary) => {
+                self.summary = Some(summary);
+                for pane in [Pane::Rules, Pane::Top] {
+                    self.move_cursor(pane, 0);
+                }
+            }
+            QueryResult::Rows(Ok(r)) => {
                 if self.filter.editing {
                     self.filter.error = None;
                 }
                 self.view = Some(r);
-                for pane in [Pane::Rules, Pane::Flows, Pane::Top] {
-                    self.move_cursor(pane, 0);
-                }
+                self.move_cursor(Pane::Flows, 0);
             }
-            QueryResult::Refresh(Err((text, e))) => {
+            QueryResult::Rows(Err((text, e))) => {
                 if self.filter.editing {
                     self.filter.error = Some(e);
                 } else {
@@ -460,121 +467,6 @@ impl App {
                 self.move_cursor(Pane::Timeline, 0);
             }
             QueryResult::Vocabulary(v) => self.vocabulary = v,
-        }
-        true
-    }
-
-    /// Lines of the Rules pane: each scope's heading, then its rules.
-    pub fn rule_lines(&self) -> Vec<RuleLine> {
-        let Some(view) = &self.view else {
-            return Vec::new();
-        };
-        let mut lines = Vec::with_capacity(view.rules.len() + 4);
-        for (i, r) in view.rules.iter().enumerate() {
-            if i == 0 || view.rules[i - 1].scope != r.scope {
-                lines.push(RuleLine::Scope(i));
-            }
-            lines.push(RuleLine::Rule(i));
-        }
-        lines
-    }
-
-    /// Number of selectable lines in a pane.
-    pub fn pane_len(&self, pane: Pane) -> usize {
-        let Some(view) = &self.view else { return 0 };
-        match pane {
-            Pane::Rules => self.rule_lines().len(),
-            Pane::Flows => view.rows.len(),
-            Pane::Top => match &view.top {
-                super::worker::TopList::Entries(e) => e.len(),
-                super::worker::TopList::Conversations(c) => c.len(),
-            },
-            Pane::Timeline => match &self.timeline {
-                Some(TimelineResult::Conversation(t)) => t.steps.len(),
-                _ => 0,
-            },
-        }
-    }
-
-    /// Visible data lines of a pane (inside borders, below a table header).
-    pub fn page_height(&self, pane: Pane) -> usize {
-        let areas = self.areas();
-        let (area, chrome) = match pane {
-            Pane::Rules => (areas.rules, 2),
-            Pane::Flows => (areas.flows, 3),
-            Pane::Top => (areas.top, 3),
-            Pane::Timeline => (areas.timeline, layout::TIMELINE_CHROME),
-        };
-        (area.height as usize).saturating_sub(chrome).max(1)
-    }
-
-    /// Moves a pane's selection by `delta` lines and scrolls to keep it visible.
-    pub fn move_cursor(&mut self, pane: Pane, delta: isize) {
-        let len = self.pane_len(pane);
-        let height = self.page_height(pane);
-        let is_heading = |app: &App, i: usize| {
-            pane == Pane::Rules && matches!(app.rule_lines().get(i), Some(RuleLine::Scope(_)))
-        };
-        let cur = self.cursors[pane.index()];
-        let mut selected = cur.selected.saturating_add_signed(delta);
-        selected = selected.min(len.saturating_sub(1));
-        if pane == Pane::Rules && is_heading(self, selected) {
-            // Headings are not selectable: step past them in the direction of travel.
-            let lines = self.rule_lines();
-            let forward = delta >= 0;
-            selected = next_rule_line(&lines, selected, forward)
-                .or_else(|| next_rule_line(&lines, selected, !forward))
-                .unwrap_or(0);
-        }
-        let mut offset = cur.offset.min(selected);
-        if selected >= offset + height {
-            offset = selected + 1 - height;
-        }
-        offset = offset.min(len.saturating_sub(height));
-        if pane == Pane::Rules && selected > 0 && offset == selected {
-            offset -= 1; // keep the scope heading above the first visible rule
-        }
-        self.cursors[pane.index()] = Cursor { selected, offset };
-    }
-
-    pub fn cursor(&self, pane: Pane) -> Cursor {
-        self.cursors[pane.index()]
-    }
-
-    fn pane_at(&self, column: u16, row: u16) -> Option<Pane> {
-        let a = self.areas();
-        let p = Position::new(column, row);
-        [
-            (a.rules, Pane::Rules),
-            (a.flows, Pane::Flows),
-            (a.top, Pane::Top),
-            (a.timeline, Pane::Timeline),
-        ]
-        .into_iter()
-        .find(|(r, _)| r.contains(p))
-        .map(|(_, pane)| pane)
-    }
-
-    fn click(&mut self, column: u16, row: u16) -> bool {
-        if !matches!(self.overlay, Overlay::None) || self.filter.editing {
-            return false;
-        }
-        let Some(pane) = self.pane_at(column, row) else {
-            return false;
-        };
-        self.focus = pane;
-        let a = self.areas();
-        let (area, header) = match pane {
-            Pane::Rules => (a.rules, 1),
-            Pane::Flows => (a.flows, 2),
-            Pane::Top => (a.top, 2),
-            Pane::Timeline => (a.timeline, layout::TIMELINE_CHROME as u16 - 1),
-        };
-        let line = row.saturating_sub(area.y + header) as usize;
-        if row >= area.y + header {
-            let cur = self.cursor(pane);
-            let target = (cur.offset + line) as isize - cur.selected as isize;
-            self.move_cursor(pane, target);
         }
         true
     }
@@ -647,16 +539,6 @@ impl App {
             },
             _ => None,
         }
-    }
-}
-
-fn next_rule_line(lines: &[RuleLine], from: usize, forward: bool) -> Option<usize> {
-    if forward {
-        (from..lines.len()).find(|&i| matches!(lines[i], RuleLine::Rule(_)))
-    } else {
-        (0..=from)
-            .rev()
-            .find(|&i| matches!(lines[i], RuleLine::Rule(_)))
     }
 }
 

@@ -15,6 +15,7 @@ pub mod keys;
 pub mod navigate;
 pub mod picker;
 pub mod render;
+pub mod scroll;
 pub mod settings;
 pub mod terminal;
 pub mod worker;

@@ -12,7 +12,11 @@ impl App {
     /// Enter: rule → its flows, flow → its conversation, address/port → its flows,
     /// conversation → its timeline, timeline step → its details.
     pub(super) fn drill_in(&mut self) -> bool {
-        let (Some(store), Some(view)) = (self.store.clone(), self.view.as_ref()) else {
+        let (Some(store), Some(view), Some(summary)) = (
+            self.store.clone(),
+            self.view.as_ref(),
+            self.summary.as_ref(),
+        ) else {
             return false;
         };
         let cursor = self.cursor(self.focus).selected;
@@ -22,8 +26,16 @@ impl App {
                 let Some(RuleLine::Rule(i)) = lines.get(cursor) else {
                     return false;
                 };
-                let rule = view.rules[*i].rule.clone();
-                self.drill_to_filter(&format!("rule {rule}"), &clause("rule", &quote(&rule)));
+                let hits = &summary.rules[*i];
+                let mut c = clause("rule", &quote(&hits.rule));
+                // The same rule name lives in many NSGs: keep to the one listed.
+                if !hits.scope.is_empty() {
+                    let is_nsg = self.vocabulary.nsgs.contains(&hits.scope);
+                    let field = if is_nsg { "nsg" } else { "flowlog" };
+                    c = format!("{c} and {}", clause(field, &quote(&hits.scope)));
+                }
+                let label = format!("rule {}", hits.rule);
+                self.drill_to_filter(&label, &c);
             }
             Pane::Flows => {
                 let Some(&row) = view.rows.get(cursor) else {
@@ -34,7 +46,7 @@ impl App {
                 self.show_timeline(Some(TimelineSpec::Conversation(key)));
                 self.focus = Pane::Timeline;
             }
-            Pane::Top => match &view.top {
+            Pane::Top => match &summary.top {
                 TopList::Entries(entries) => {
                     let (Some(e), Some(field)) = (entries.get(cursor), self.top_mode.field())
                     else {

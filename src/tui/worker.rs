@@ -19,6 +19,8 @@ use std::time::{Duration, Instant};
 pub const TOP_N: usize = 500;
 /// Buckets of a hits-over-time histogram.
 pub const HISTOGRAM_BUCKETS: usize = 120;
+/// Buckets asked of the engine before zooming in on the part that has hits.
+const HISTOGRAM_FINE: usize = 65_536;
 const VOCABULARY_ADDRESSES: usize = 50_000;
 
 /// What the Top/Conversations pane lists.
@@ -114,17 +116,22 @@ pub enum TopList {
     Conversations(Vec<Conversation>),
 }
 
-/// Everything the panes show for one filter.
+/// The rows a filter selects, in display order: sent first, so the count and the Flows
+/// pane update before the slower summaries.
 #[derive(Debug, Clone)]
-pub struct Refreshed {
+pub struct Rows {
     pub filter: String,
-    /// Selected rows in display order.
     pub rows: Arc<Vec<u32>>,
+    /// Time the filter and ordering took (shown in the status line).
+    pub elapsed: Duration,
+}
+
+/// The Rules and Top/Conversations panes for one filter.
+#[derive(Debug, Clone)]
+pub struct Summary {
     pub rules: Vec<RuleHits>,
     pub top_mode: TopMode,
     pub top: TopList,
-    /// Time the query took (shown in the status line).
-    pub elapsed: Duration,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -146,18 +153,20 @@ pub struct Vocabulary {
 
 #[derive(Debug, Clone)]
 pub enum QueryResult {
-    Refresh(Result<Refreshed, (String, FilterError)>),
+    Rows(Result<Rows, (String, FilterError)>),
+    Summary(Summary),
     Timeline(TimelineResult),
     Vocabulary(Vocabulary),
 }
 
-/// Runs one request; `None` if it went stale on the way.
-pub fn execute(req: &QueryRequest, stale: &dyn Fn() -> bool) -> Option<QueryResult> {
+/// Runs one request, handing each part of the answer to `emit` as soon as it is ready;
+/// stops early once `stale` says a newer request of the same kind exists.
+pub fn execute(req: &QueryRequest, stale: &dyn Fn() -> bool, emit: &mut dyn FnMut(QueryResult)) {
     let store = &req.store;
     match &req.kind {
-        QueryKind::Refresh(spec) => refresh(store, spec, stale).map(QueryResult::Refresh),
-        QueryKind::Timeline(spec) => Some(QueryResult::Timeline(timeline(store, spec))),
-        QueryKind::Vocabulary => Some(QueryResult::Vocabulary(vocabulary(store))),
+        QueryKind::Refresh(spec) => refresh(store, spec, stale, emit),
+        QueryKind::Timeline(spec) => emit(QueryResult::Timeline(timeline(store, spec))),
+        QueryKind::Vocabulary => emit(QueryResult::Vocabulary(vocabulary(store))),
     }
 }
 
@@ -169,42 +178,46 @@ pub fn select(store: &Store, text: &str) -> Result<Selection, FilterError> {
     Ok(filter::compile(text, store)?.select(store))
 }
 
-type Refresh = Result<Refreshed, (String, FilterError)>;
-
-fn refresh(store: &Store, spec: &RefreshSpec, stale: &dyn Fn() -> bool) -> Option<Refresh> {
+fn refresh(
+    store: &Store,
+    spec: &RefreshSpec,
+    stale: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(QueryResult),
+) {
     let started = Instant::now();
     if stale() {
-        return None;
+        return;
     }
     let sel = match select(store, &spec.filter) {
         Ok(s) => s,
-        Err(e) => return Some(Err((spec.filter.clone(), e))),
+        Err(e) => return emit(QueryResult::Rows(Err((spec.filter.clone(), e)))),
     };
     if stale() {
-        return None;
+        return;
     }
     let rows = ordered_rows(store, &sel, spec.order);
+    emit(QueryResult::Rows(Ok(Rows {
+        filter: spec.filter.clone(),
+        rows: Arc::new(rows),
+        elapsed: started.elapsed(),
+    })));
     if stale() {
-        return None;
+        return;
     }
-    let rules = views::rule_hits(store, &sel);
+    let mut rules = views::rule_hits(store, &sel);
+    sort_rules(&mut rules, spec.rule_sort);
     if stale() {
-        return None;
+        return;
     }
     let top = match spec.top.field() {
         Some(f) => TopList::Entries(views::top(store, &sel, f, SortBy::Tuples, TOP_N)),
         None => TopList::Conversations(views::conversations(store, &sel, SortBy::Bytes, TOP_N)),
     };
-    let mut rules = rules;
-    sort_rules(&mut rules, spec.rule_sort);
-    Some(Ok(Refreshed {
-        filter: spec.filter.clone(),
-        rows: Arc::new(rows),
+    emit(QueryResult::Summary(Summary {
         rules,
         top_mode: spec.top,
         top,
-        elapsed: started.elapsed(),
-    }))
+    }));
 }
 
 /// Rules grouped by their NSG or flow log, biggest first within a group.
@@ -258,10 +271,31 @@ fn timeline(store: &Store, spec: &TimelineSpec) -> TimelineResult {
         TimelineSpec::Histogram { title, filter } => match select(store, filter) {
             Ok(sel) => TimelineResult::Histogram {
                 title: title.clone(),
-                histogram: views::histogram(store, &sel, HISTOGRAM_BUCKETS),
+                histogram: zoom(
+                    &views::histogram(store, &sel, HISTOGRAM_FINE),
+                    HISTOGRAM_BUCKETS,
+                ),
             },
             Err(e) => TimelineResult::Failed(format!("{title}: {e}")),
         },
+    }
+}
+
+/// The engine's histogram spans the whole store; a rule or address is often active for a
+/// small part of it. Keeps the buckets from the first hit to the last, merged into at most
+/// `buckets`.
+pub fn zoom(h: &Histogram, buckets: usize) -> Histogram {
+    let first = h.counts.iter().position(|&c| c > 0);
+    let last = h.counts.iter().rposition(|&c| c > 0);
+    let (Some(first), Some(last)) = (first, last) else {
+        return h.clone();
+    };
+    let used = &h.counts[first..=last];
+    let merge = used.len().div_ceil(buckets.max(1));
+    Histogram {
+        start_ms: h.start_ms + first as i64 * h.bucket_ms,
+        bucket_ms: h.bucket_ms * merge as i64,
+        counts: used.chunks(merge).map(|c| c.iter().sum()).collect(),
     }
 }
 
@@ -336,17 +370,45 @@ fn serve(rx: Receiver<QueryRequest>, events: Sender<Event>, latest: Arc<[AtomicU
         if stale() {
             continue;
         }
-        if let Some(result) = execute(&req, &stale) {
+        let mut emit = |result: QueryResult| {
             if stale() {
-                continue;
-            }
-            let done = Event::QueryDone {
-                generation: req.generation,
-                result: Box::new(result),
-            };
-            if events.send(done).is_err() {
                 return;
             }
-        }
+            // A closed channel means the app is gone; the thread ends with the process.
+            let _ = events.send(Event::QueryDone {
+                generation: req.generation,
+                result: Box::new(result),
+            });
+        };
+        execute(&req, &stale, &mut emit);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zoom_keeps_the_active_span_and_every_hit() {
+        let mut counts = vec![0u64; 1000];
+        counts[400] = 3;
+        counts[409] = 2;
+        counts[455] = 5;
+        let h = Histogram {
+            start_ms: 1_000,
+            bucket_ms: 10,
+            counts,
+        };
+        let z = zoom(&h, 5);
+        assert_eq!(z.start_ms, 1_000 + 400 * 10);
+        assert!(z.counts.len() <= 5);
+        assert_eq!(z.counts.iter().sum::<u64>(), 10);
+        assert_eq!(z.counts[0], 5, "buckets 400 and 409 merge");
+        let empty = Histogram {
+            start_ms: 0,
+            bucket_ms: 1,
+            counts: vec![0; 4],
+        };
+        assert_eq!(zoom(&empty, 2), empty);
     }
 }

@@ -103,6 +103,22 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// Bytes in at most 7 columns: `512 B`, `1.5 kB`, `23 MB`.
+pub fn human_short(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    match u {
+        0 => format!("{n} B"),
+        _ if v < 10.0 => format!("{v:.1} {}", UNITS[u]),
+        _ => format!("{} {}", v as u64, UNITS[u]),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,21 +144,5 @@ mod tests {
         assert_eq!(duration(90_000), "1m 30s");
         assert_eq!(duration(450), "450 ms");
         assert_eq!(truncate("DefaultRule_DenyAllInBound", 8), "Default…");
-    }
-}
-
-/// Bytes in at most 7 columns: `512 B`, `1.5 kB`, `23 MB`.
-pub fn human_short(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    match u {
-        0 => format!("{n} B"),
-        _ if v < 10.0 => format!("{v:.1} {}", UNITS[u]),
-        _ => format!("{} {}", v as u64, UNITS[u]),
     }
 }

@@ -29,7 +29,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         SortBy::Packets => "packets",
     };
     let mut block = pane_block(title(format!("Rules by {sort}")), Pane::Rules, app, theme);
-    let Some(view) = &app.view else {
+    let Some(view) = &app.summary else {
         frame.render_widget(block, area);
         return;
     };

@@ -55,7 +55,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let room = (area.width as usize).saturating_sub(KEYS.len());
     if used > room {
         let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        spans = vec![Span::raw(truncate(&text, room))];
+        // Leave a gap before the keys.
+        spans = vec![Span::raw(truncate(&text, room.saturating_sub(1)))];
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));

@@ -26,7 +26,7 @@ const BYTES_WIDTH: u16 = 7;
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let heading = format!("{} (t)", app.top_mode.title());
     let block = pane_block(title(heading), Pane::Top, app, theme);
-    let (Some(store), Some(view)) = (&app.store, &app.view) else {
+    let (Some(store), Some(view)) = (&app.store, &app.summary) else {
         frame.render_widget(block, area);
         return;
     };
