@@ -168,17 +168,23 @@ impl Session {
         self.writer.flush().expect("flush");
     }
 
-    /// Waits until the screen satisfies `ok`; panics with the screen after `PATIENCE`.
+    /// Waits until the screen text satisfies `ok`; panics with the screen after `PATIENCE`.
     fn wait_for(&self, what: &str, ok: impl Fn(&str) -> bool) -> String {
+        self.wait_state(what, |screen| ok(&screen.contents()));
+        self.screen()
+    }
+
+    /// Waits until the terminal state satisfies `ok`.
+    fn wait_state(&self, what: &str, ok: impl Fn(&vt100::Screen) -> bool) {
         let deadline = Instant::now() + PATIENCE;
         loop {
-            let screen = self.screen();
-            if ok(&screen) {
-                return screen;
+            if ok(self.parser.lock().expect("parser lock").screen()) {
+                return;
             }
             assert!(
                 Instant::now() < deadline,
-                "timed out waiting for {what}; screen:\n{screen}"
+                "timed out waiting for {what}; screen:\n{}",
+                self.screen()
             );
             std::thread::sleep(Duration::from_millis(10));
         }
@@ -249,20 +255,12 @@ fn filter_drill_resize_and_quit_in_a_real_terminal() {
     });
     s.send("q");
     assert!(s.wait_exit(), "the explorer failed");
-    // Give the reader thread a moment to take the last bytes.
-    let final_bytes = s.bytes_so_far();
-    s.wait_for("the output to settle", |_| s.bytes_so_far() >= final_bytes);
-
-    let parser = s.parser.lock().expect("parser lock");
-    let screen = parser.screen();
-    assert!(!screen.alternate_screen(), "still on the alternate screen");
-    assert!(!screen.hide_cursor(), "cursor left hidden");
-    assert_eq!(
-        screen.mouse_protocol_mode(),
-        vt100::MouseProtocolMode::None,
-        "mouse reporting left on"
-    );
-    drop(parser);
+    // The last bytes may still be on their way from the terminal to the parser.
+    s.wait_state("the main screen back", |sc| !sc.alternate_screen());
+    s.wait_state("the cursor shown", |sc| !sc.hide_cursor());
+    s.wait_state("mouse reporting off", |sc| {
+        sc.mouse_protocol_mode() == vt100::MouseProtocolMode::None
+    });
     if let Some(termios) = s.master.get_termios() {
         let flags = format!("{:?}", termios.local_flags);
         assert!(

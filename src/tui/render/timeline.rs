@@ -184,26 +184,34 @@ fn hits(frame: &mut Frame, area: Rect, app: &App, what: &str, h: &Histogram, the
     frame.render_widget(Paragraph::new(line).style(theme.dim), labels);
 }
 
-/// Sums `counts` into `width` columns (or spreads them when there are fewer).
+/// Fits `counts` to `width` columns: sums neighbours when there are more buckets than
+/// columns, repeats each bucket over its columns when there are fewer.
 fn resample(counts: &[u64], width: usize) -> Vec<u64> {
     if counts.is_empty() || width == 0 {
         return Vec::new();
+    }
+    if counts.len() <= width {
+        return (0..width)
+            .map(|x| counts[x * counts.len() / width])
+            .collect();
     }
     let mut out = vec![0u64; width];
     for (i, &c) in counts.iter().enumerate() {
         let x = i * width / counts.len();
         out[x] = out[x].saturating_add(c);
     }
-    if counts.len() < width {
-        // Fewer buckets than columns: repeat each bucket over its columns.
-        for (x, v) in out.iter_mut().enumerate() {
-            *v = counts[x * counts.len() / width];
-        }
-    }
-    truncate_to(out, width)
+    out
 }
 
-fn truncate_to(mut v: Vec<u64>, width: usize) -> Vec<u64> {
-    v.truncate(width);
-    v
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resampling_keeps_totals_when_merging_and_shape_when_spreading() {
+        let merged = resample(&[1, 2, 3, 4, 5, 6], 3);
+        assert_eq!(merged, vec![3, 7, 11]);
+        assert_eq!(resample(&[1, 9], 4), vec![1, 1, 9, 9]);
+        assert!(resample(&[], 4).is_empty());
+    }
 }
