@@ -27,6 +27,8 @@ struct CellContext<'a> {
     store: &'a Store,
     /// Widest `address:port` on screen, per side (columns fit what is visible).
     endpoint_widths: (u16, u16),
+    /// Narrow pane: direction and action as the logs' own letters (I/O, A/D).
+    letters: bool,
     zone: TimeZone,
     time_style: TimeStyle,
     theme: &'a Theme,
@@ -54,16 +56,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .take(inner.height.saturating_sub(1) as usize)
         .copied()
         .collect();
-    let ctx = CellContext {
+    let mut ctx = CellContext {
         store,
         endpoint_widths: endpoint_widths(store, &visible),
+        letters: false,
         zone: app.settings.time_zone,
         time_style: style_for_range(store.time_range()),
         theme,
     };
-    let columns = fitting_columns(&app.settings.columns, &ctx, inner.width);
-    let header =
-        Row::new(columns.iter().map(|(c, _)| Cell::from(header_text(*c)))).style(theme.header);
+    let mut columns = fitting_columns(&app.settings.columns, &ctx, inner.width);
+    // Allow/deny matters most: spell it as a letter rather than lose the column.
+    let wanted = |cols: &[(Column, u16)]| cols.iter().any(|(c, _)| *c == Column::Action);
+    if app.settings.columns.contains(&Column::Action) && !wanted(&columns) {
+        ctx.letters = true;
+        columns = fitting_columns(&app.settings.columns, &ctx, inner.width);
+    }
+    let letters = ctx.letters;
+    let header = Row::new(
+        columns
+            .iter()
+            .map(|(c, _)| Cell::from(header_text(*c, letters))),
+    )
+    .style(theme.header);
     let rows = visible.iter().enumerate().map(|(i, &row)| {
         let cells = columns.iter().map(|(c, w)| {
             let (text, style) = cell(&ctx, row, *c);
@@ -92,14 +106,17 @@ fn order_label(app: &App) -> String {
         None => String::new(),
         Some(c) => format!(
             " by {} {}",
-            header_text(c),
+            header_text(c, false),
             if app.order.descending { "↓" } else { "↑" }
         ),
     }
 }
 
-fn header_text(c: Column) -> &'static str {
+fn header_text(c: Column, letters: bool) -> &'static str {
     match c {
+        Column::Dir if letters => "d",
+        Column::Action if letters => "a",
+        Column::Proto if letters => "prot",
         Column::Time => "time",
         Column::Src => "src:port",
         Column::Dst => "dst:port",
@@ -143,6 +160,8 @@ fn natural_width(c: Column, ctx: &CellContext) -> u16 {
         },
         Column::Src => ctx.endpoint_widths.0,
         Column::Dst => ctx.endpoint_widths.1,
+        Column::Proto if ctx.letters => 4,
+        Column::Dir | Column::Action if ctx.letters => 1,
         Column::Proto => 5,
         Column::Dir => 3,
         Column::Action => 5,
@@ -174,6 +193,7 @@ fn cell(ctx: &CellContext, row: u32, c: Column) -> (String, Style) {
         Column::Src => (endpoint(&s.src(row), s.sports()[row as usize]), plain),
         Column::Dst => (endpoint(&s.dst(row), s.dports()[row as usize]), plain),
         Column::Proto => (proto::display(f.proto()), plain),
+        Column::Dir if ctx.letters => (f.dir().letter().to_string(), plain),
         Column::Dir => (f.dir().name().to_string(), plain),
         Column::Action => {
             let d = f.decision();
@@ -181,7 +201,12 @@ fn cell(ctx: &CellContext, row: u32, c: Column) -> (String, Style) {
                 Decision::Allow => ctx.theme.allow,
                 Decision::Deny => ctx.theme.deny,
             };
-            (d.name().to_string(), style)
+            let text = if ctx.letters {
+                d.letter().to_string()
+            } else {
+                d.name().to_string()
+            };
+            (text, style)
         }
         Column::State => (
             f.state()
