@@ -27,21 +27,18 @@ pub fn bitmap(node: &Node, store: &Store) -> Vec<u64> {
 /// As `bitmap`, on two threads from `parallel_rows` rows up.
 pub fn bitmap_split(node: &Node, store: &Store, parallel_rows: usize) -> Vec<u64> {
     let len = store.len();
-    let mut words = if len >= parallel_rows {
-        let mid = (len / 2) & !63;
+    let mut words = vec![0u64; len.div_ceil(64)];
+    if len >= parallel_rows {
+        // Split on a block boundary so each thread's blocks stay aligned.
+        let mid = (len / 2).next_multiple_of(BLOCK_ROWS).min(len);
+        let (lower, upper) = words.split_at_mut(mid.div_ceil(64));
         std::thread::scope(|scope| {
-            let upper = scope.spawn(|| eval(node, store, mid..len));
-            let mut words = eval(node, store, 0..mid);
-            match upper.join() {
-                Ok(rest) => words.extend(rest),
-                // The evaluator does not panic on any input; if it ever did, redo inline.
-                Err(_) => words.extend(eval(node, store, mid..len)),
-            }
-            words
-        })
+            scope.spawn(|| eval_range(node, store, mid..len, upper));
+            eval_range(node, store, 0..mid, lower);
+        });
     } else {
-        eval(node, store, 0..len)
-    };
+        eval_range(node, store, 0..len, &mut words);
+    }
     if !len.is_multiple_of(64) {
         if let Some(last) = words.last_mut() {
             *last &= (1u64 << (len % 64)) - 1;
@@ -50,49 +47,72 @@ pub fn bitmap_split(node: &Node, store: &Store, parallel_rows: usize) -> Vec<u64
     words
 }
 
-/// Words for `rows` (which starts on a multiple of 64); bits past `rows.end` may be set.
-fn eval(node: &Node, store: &Store, rows: Range<usize>) -> Vec<u64> {
-    let n = (rows.end - rows.start).div_ceil(64);
-    match node {
-        Node::All => vec![u64::MAX; n],
-        Node::Nothing => vec![0; n],
-        Node::And(a, b) => combine(
-            eval(a, store, rows.clone()),
-            eval(b, store, rows),
-            |x, y| x & y,
-        ),
-        Node::Or(a, b) => combine(
-            eval(a, store, rows.clone()),
-            eval(b, store, rows),
-            |x, y| x | y,
-        ),
-        Node::Not(a) => {
-            let mut words = eval(a, store, rows);
-            words.iter_mut().for_each(|w| *w = !*w);
-            words
-        }
-        Node::Leaf(leaf) => {
-            let mut words = vec![0; n];
-            fill(leaf, store, rows, &mut words);
-            words
-        }
+/// Rows evaluated together, so a block's temporaries stay in the L1 cache and an `and`
+/// can skip its right side where the left kept nothing.
+const BLOCK_ROWS: usize = 64 * BLOCK_WORDS;
+const BLOCK_WORDS: usize = 64;
+
+/// Fills `out` (the words of `rows`, which starts on a block boundary) block by block.
+fn eval_range(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    for (i, words) in out.chunks_mut(BLOCK_WORDS).enumerate() {
+        let start = rows.start + i * BLOCK_ROWS;
+        let end = (start + BLOCK_ROWS).min(rows.end);
+        eval_block(node, store, start..end, words);
     }
 }
 
-fn combine(mut a: Vec<u64>, b: Vec<u64>, op: impl Fn(u64, u64) -> u64) -> Vec<u64> {
-    a.iter_mut().zip(&b).for_each(|(x, y)| *x = op(*x, *y));
-    a
+/// Words for at most one block of rows; bits past `rows.end` may be set.
+fn eval_block(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    let mut scratch = [0u64; BLOCK_WORDS];
+    let other = &mut scratch[..out.len()];
+    match node {
+        Node::All => out.fill(u64::MAX),
+        Node::Nothing => out.fill(0),
+        Node::And(a, b) => {
+            eval_block(a, store, rows.clone(), out);
+            if out.iter().any(|&w| w != 0) {
+                eval_block(b, store, rows, other);
+                out.iter_mut().zip(other.iter()).for_each(|(x, y)| *x &= y);
+            }
+        }
+        Node::Or(a, b) => {
+            eval_block(a, store, rows.clone(), out);
+            if out.iter().any(|&w| w != u64::MAX) {
+                eval_block(b, store, rows, other);
+                out.iter_mut().zip(other.iter()).for_each(|(x, y)| *x |= y);
+            }
+        }
+        Node::Not(a) => {
+            eval_block(a, store, rows, out);
+            out.iter_mut().for_each(|w| *w = !*w);
+        }
+        Node::Leaf(leaf) => {
+            out.fill(0);
+            fill(leaf, store, rows, out);
+        }
+    }
 }
 
 /// One bit per value of `col`, 64 values a word.
 #[inline]
 fn scan<T: Copy>(col: &[T], out: &mut [u64], pred: impl Fn(T) -> bool) {
-    for (word, chunk) in out.iter_mut().zip(col.chunks(64)) {
+    let chunks = col.chunks_exact(64);
+    let rest = chunks.remainder();
+    let mut words = out.iter_mut();
+    // `chunks` first: zip must not consume the word the remainder needs.
+    for (chunk, word) in chunks.zip(words.by_ref()) {
+        // A fixed-size loop the compiler can unroll and vectorize.
         let mut bits = 0u64;
         for (i, &v) in chunk.iter().enumerate() {
             bits |= u64::from(pred(v)) << i;
         }
         *word = bits;
+    }
+    if let Some(word) = words.next() {
+        *word = rest
+            .iter()
+            .enumerate()
+            .fold(0, |bits, (i, &v)| bits | u64::from(pred(v)) << i);
     }
 }
 

@@ -70,9 +70,10 @@ pub fn build(cond: &Cond, store: &Store) -> Node {
     match cond {
         Cond::All => Node::All,
         Cond::Nothing => Node::Nothing,
-        Cond::And(a, b) => {
-            let (a, b) = pair(a, b);
-            Node::And(a, b)
+        Cond::And(..) => {
+            let mut terms = Vec::new();
+            conjuncts(cond, &mut terms);
+            and_all(terms.into_iter().map(|c| build(c, store)).collect())
         }
         Cond::Or(a, b) => {
             let (a, b) = pair(a, b);
@@ -80,6 +81,58 @@ pub fn build(cond: &Cond, store: &Store) -> Node {
         }
         Cond::Not(a) => Node::Not(Box::new(build(a, store))),
         Cond::Test(t) => test(t, store),
+    }
+}
+
+/// The terms of a chain of `and`s.
+fn conjuncts<'a>(cond: &'a Cond, out: &mut Vec<&'a Cond>) {
+    match cond {
+        Cond::And(a, b) => {
+            conjuncts(a, out);
+            conjuncts(b, out);
+        }
+        c => out.push(c),
+    }
+}
+
+/// `And` of the nodes, with tests of the flags word merged into one scan (`deny and
+/// inbound` reads the flags once) and the cheapest tests first, so later ones can skip
+/// blocks the earlier ones emptied.
+fn and_all(nodes: Vec<Node>) -> Node {
+    let mut merged: Option<(u32, u32)> = None;
+    let mut rest = Vec::new();
+    for node in nodes {
+        match node {
+            Node::Leaf(Leaf::FlagsEq(mask, value)) => {
+                let (m, v) = merged.unwrap_or((0, 0));
+                let shared = m & mask;
+                if v & shared != value & shared {
+                    return Node::Nothing;
+                }
+                merged = Some((m | mask, v | value));
+            }
+            Node::All => {}
+            Node::Nothing => return Node::Nothing,
+            n => rest.push(n),
+        }
+    }
+    rest.sort_by_key(cost);
+    if let Some((mask, value)) = merged {
+        rest.insert(0, Node::Leaf(Leaf::FlagsEq(mask, value)));
+    }
+    rest.into_iter()
+        .rev()
+        .reduce(|acc, n| Node::And(Box::new(n), Box::new(acc)))
+        .unwrap_or(Node::All)
+}
+
+/// A rough rank of how much a node costs to evaluate.
+fn cost(node: &Node) -> u8 {
+    match node {
+        Node::Leaf(Leaf::Groups(_)) => 0,
+        Node::Leaf(Leaf::Counter(..)) => 3,
+        Node::Leaf(_) => 1,
+        _ => 2,
     }
 }
 

@@ -101,6 +101,10 @@ fn tuple(rng: &mut Lcg, vnet: bool) -> Tuple {
 
 /// Three files, several records each, several groups each.
 fn fixture() -> (Store, Vec<Row>) {
+    fixture_sized(3)
+}
+
+fn fixture_sized(groups_per_record: usize) -> (Store, Vec<Row>) {
     let mut rng = Lcg(7);
     let mut b = StoreBuilder::new();
     let mut rows = Vec::new();
@@ -128,7 +132,7 @@ fn fixture() -> (Store, Vec<Row>) {
                     target: None,
                 },
             );
-            for _ in 0..3 {
+            for _ in 0..groups_per_record {
                 let rule = rng.pick(&RULES);
                 let mac = rng.pick(&MACS);
                 let acl = vnet.then_some("00000000-0000-0000-0000-000000000000");
@@ -470,4 +474,117 @@ fn bad_filters_name_position_message_and_suggestions() {
     let e = compile("dprot == 1", &store).unwrap_err();
     assert_eq!(e.suggestions.first().map(String::as_str), Some("dport"));
     assert!(validate("dport == 3389 and deny").is_ok());
+}
+
+/// Prints how long some filters take over 2M rows; run with
+/// `cargo test --release --lib filter::tests::timing -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, not a check"]
+fn timing_over_two_million_rows() {
+    let mut rng = Lcg(11);
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    let rules: Vec<String> = (0..50).map(|i| format!("UserRule_{i}")).collect();
+    let mut pushed = 0;
+    let mut ordinal = 0;
+    while pushed < 2_000_000 {
+        let meta = RecordMeta {
+            ordinal,
+            offset: 0,
+            kind: LogKind::Nsg,
+            version: 2,
+            time_ms: BASE_MS,
+            nsg: Some("NSG-A"),
+            flowlog: None,
+            target: None,
+        };
+        b.begin_record(file, &meta);
+        ordinal += 1;
+        for _ in 0..4 {
+            b.begin_group(
+                Some(&rules[rng.next() as usize % rules.len()]),
+                Some("000D3AF87856"),
+                None,
+            );
+            for _ in 0..25 {
+                let mut t = tuple(&mut rng, false);
+                t.src = IpAddr::V4((0x0a00_0000 + (rng.next() % 20_000) as u32).into());
+                b.push(&t);
+                pushed += 1;
+            }
+        }
+    }
+    let store = b.finish();
+    for text in [
+        "dport == 3389 and action == deny and dir == in",
+        "port in {22, 3389, 5985..5986}",
+        "src in 10.0.0.0/20 or ip == 192.0.2.7",
+        "rule ~ \"_1[0-9]$\" and not tcp",
+        "time >= 2024-11-18T08:30:00Z and time < \"2024-11-18 09:10\"",
+        "time > 2024-11-18T08:30:00.500Z",
+        "bytes > 1MB",
+        "last 15m",
+    ] {
+        let start = std::time::Instant::now();
+        let compiled = compile(text, &store).unwrap();
+        let compile_time = start.elapsed();
+        let mut best = std::time::Duration::MAX;
+        let mut count = 0;
+        for _ in 0..5 {
+            let start = std::time::Instant::now();
+            count = compiled.count(&store);
+            best = best.min(start.elapsed());
+        }
+        let start = std::time::Instant::now();
+        let selected = compiled.select(&store).len();
+        let select_time = start.elapsed();
+        assert_eq!(selected, count);
+        println!("{text:<62} compile {compile_time:>10.2?} count {best:>10.2?} select {select_time:>10.2?} rows {count}");
+    }
+}
+
+#[test]
+fn contradictions_and_merged_flag_tests_still_select_right() {
+    let (store, rows) = fixture();
+    let count = |text: &str| compile(text, &store).unwrap().count(&store);
+    assert_eq!(count("dir == in and dir == out"), 0);
+    assert_eq!(count("tcp and not tcp"), 0);
+    let want = rows
+        .iter()
+        .filter(|r| r.t.dir == Direction::In && r.t.decision == Decision::Deny && r.t.proto == 6)
+        .count();
+    assert_eq!(
+        count("inbound and (port > 0 or port == 0) and deny and tcp and dir == in"),
+        want
+    );
+}
+
+#[test]
+fn two_threads_agree_with_plain_rust_across_blocks() {
+    let (store, rows) = fixture_sized(60);
+    assert!(rows.len() > 3 * 4096, "fixture too small: {}", rows.len());
+    let cases: Vec<(&str, Expect)> = vec![
+        ("deny and dport == 3389", |r| {
+            r.t.decision == Decision::Deny && r.t.dport == 3389
+        }),
+        ("rule ~ rdp or bytes > 1MB", |r| {
+            r.rule == "UserRule_RDP" || r.t.counters.bytes() > 1_000_000
+        }),
+        ("not ip == 10.0.0.4", |r| {
+            r.t.src != ip("10.0.0.4") && r.t.dst != ip("10.0.0.4")
+        }),
+    ];
+    for (text, expect) in cases {
+        let want: Vec<u32> = (0..rows.len() as u32)
+            .filter(|&i| expect(&rows[i as usize]))
+            .collect();
+        let compiled = compile(text, &store).unwrap();
+        let split = eval::bitmap_split(&compiled.plan, &store, 0);
+        assert_eq!(
+            Selection::from_bitmap(&split, store.len()).rows(),
+            &want[..],
+            "{text}"
+        );
+        assert_eq!(compiled.select(&store).rows(), &want[..], "{text}");
+    }
 }
