@@ -101,12 +101,7 @@ fn scan<T: Copy>(col: &[T], out: &mut [u64], pred: impl Fn(T) -> bool) {
     let mut words = out.iter_mut();
     // `chunks` first: zip must not consume the word the remainder needs.
     for (chunk, word) in chunks.zip(words.by_ref()) {
-        // A fixed-size loop the compiler can unroll and vectorize.
-        let mut bits = 0u64;
-        for (i, &v) in chunk.iter().enumerate() {
-            bits |= u64::from(pred(v)) << i;
-        }
-        *word = bits;
+        *word = pack(chunk, &pred);
     }
     if let Some(word) = words.next() {
         *word = rest
@@ -114,6 +109,19 @@ fn scan<T: Copy>(col: &[T], out: &mut [u64], pred: impl Fn(T) -> bool) {
             .enumerate()
             .fold(0, |bits, (i, &v)| bits | u64::from(pred(v)) << i);
     }
+}
+
+/// The bits of 64 values; a fixed-size array lets the compiler unroll and vectorize.
+#[inline(always)]
+fn pack<T: Copy>(chunk: &[T], pred: &impl Fn(T) -> bool) -> u64 {
+    let Ok(values) = <&[T; 64]>::try_from(chunk) else {
+        return 0;
+    };
+    let mut bits = 0u64;
+    for (i, &v) in values.iter().enumerate() {
+        bits |= u64::from(pred(v)) << i;
+    }
+    bits
 }
 
 /// As `scan`, over two columns side by side.
@@ -168,15 +176,12 @@ fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
         }
         Leaf::Flags(codes) => scan(&store.flags()[r], out, |f| codes.contains_flags(f)),
         Leaf::Counter(kind, spans) => {
-            for (i, c) in store
-                .counter_column()
-                .iter_range(rows.start, rows.end)
-                .enumerate()
-            {
+            let counters = store.counter_column().iter_range(rows.start, rows.end);
+            for (i, c) in counters.enumerate() {
                 let v = counter(*kind, &c);
-                if spans.iter().any(|&(lo, hi)| lo <= v && v <= hi) {
-                    out[i / 64] |= 1 << (i % 64);
-                }
+                let pass = spans.iter().any(|&(lo, hi)| lo <= v && v <= hi);
+                // Branch-free: whether a row passes is as good as random.
+                out[i / 64] |= u64::from(pass) << (i % 64);
             }
         }
         Leaf::Groups(table) => fill_groups(table, store, rows, out),

@@ -14,6 +14,11 @@ use super::ast::{Atom, Expr, Item, Value};
 use super::lexer::{Kind, Op, Token};
 use super::FilterError;
 
+/// Nesting of `(` and `not` allowed: evaluation recurses once per level.
+const MAX_DEPTH: usize = 64;
+/// Terms allowed in one filter, for the same reason.
+const MAX_TERMS: usize = 512;
+
 /// Words that cannot start a value or be a field.
 const RESERVED: [&str; 4] = ["and", "or", "not", "in"];
 
@@ -25,6 +30,8 @@ pub fn parse(tokens: &[Token], text_len: usize) -> Result<Expr, FilterError> {
         tokens,
         at: 0,
         text_len,
+        depth: 0,
+        terms: 0,
     };
     let expr = p.or()?;
     match p.peek() {
@@ -41,6 +48,8 @@ struct Parser<'a> {
     tokens: &'a [Token],
     at: usize,
     text_len: usize,
+    depth: usize,
+    terms: usize,
 }
 
 impl Parser<'_> {
@@ -89,10 +98,28 @@ impl Parser<'_> {
             .peek()
             .is_some_and(|t| t.kind == Kind::Not || t.is_keyword("not"))
         {
+            self.enter(self.here())?;
             self.at += 1;
-            return Ok(Expr::Not(Box::new(self.unary()?)));
+            let inner = self.unary()?;
+            self.depth -= 1;
+            return Ok(Expr::Not(Box::new(inner)));
+        }
+        self.terms += 1;
+        if self.terms > MAX_TERMS {
+            let message = format!("too many terms (at most {MAX_TERMS})");
+            return Err(FilterError::at(self.here(), message));
         }
         self.primary()
+    }
+
+    /// One more level of nesting, opened at `pos`.
+    fn enter(&mut self, pos: usize) -> Result<(), FilterError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            let message = format!("nested too deeply (at most {MAX_DEPTH} levels)");
+            return Err(FilterError::at(pos, message));
+        }
+        Ok(())
     }
 
     fn primary(&mut self) -> Result<Expr, FilterError> {
@@ -102,7 +129,9 @@ impl Parser<'_> {
         };
         match token.kind {
             Kind::LParen => {
+                self.enter(token.pos)?;
                 let inner = self.or()?;
+                self.depth -= 1;
                 match self.next() {
                     Some(t) if t.kind == Kind::RParen => Ok(inner),
                     Some(t) => Err(FilterError::at(t.pos, "expected `)`")),
@@ -362,7 +391,23 @@ mod tests {
             ("dport in {22 80}", 13, "expected `,` or `}`"),
             ("dport in {}", 9, "expected at least one value in `{…}`"),
             ("last", 4, "expected a duration such as 15m, 2h, 7d or 30s"),
+            (
+                &"(".repeat(100),
+                64,
+                "nested too deeply (at most 64 levels)",
+            ),
+            (
+                &"!".repeat(100),
+                64,
+                "nested too deeply (at most 64 levels)",
+            ),
         ];
+        let many = vec!["tcp"; 600].join(" or ");
+        let e = parse_text(&many).unwrap_err();
+        assert_eq!(
+            (e.position, e.message.as_str()),
+            (512 * 7, "too many terms (at most 512)")
+        );
         for (text, pos, message) in cases {
             let e = parse_text(text).unwrap_err();
             assert_eq!((e.position, e.message.as_str()), (pos, message), "{text}");

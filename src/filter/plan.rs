@@ -100,9 +100,19 @@ fn conjuncts<'a>(cond: &'a Cond, out: &mut Vec<&'a Cond>) {
 /// blocks the earlier ones emptied.
 fn and_all(nodes: Vec<Node>) -> Node {
     let mut merged: Option<(u32, u32)> = None;
+    let mut seconds: Option<(u32, u32)> = None;
     let mut rest = Vec::new();
     for node in nodes {
         match node {
+            // `time >= a and time < b`: one scan of the seconds.
+            Node::Leaf(Leaf::Secs(lo, hi)) => {
+                let (a, b) = seconds.unwrap_or((0, u32::MAX));
+                let (lo, hi) = (lo.max(a), hi.min(b));
+                if lo > hi {
+                    return Node::Nothing;
+                }
+                seconds = Some((lo, hi));
+            }
             Node::Leaf(Leaf::FlagsEq(mask, value)) => {
                 let (m, v) = merged.unwrap_or((0, 0));
                 let shared = m & mask;
@@ -117,6 +127,9 @@ fn and_all(nodes: Vec<Node>) -> Node {
         }
     }
     rest.sort_by_key(cost);
+    if let Some((lo, hi)) = seconds {
+        rest.insert(0, Node::Leaf(Leaf::Secs(lo, hi)));
+    }
     if let Some((mask, value)) = merged {
         rest.insert(0, Node::Leaf(Leaf::FlagsEq(mask, value)));
     }

@@ -184,6 +184,9 @@ fn split_offset(text: &str) -> Option<(&str, i64)> {
     };
     let sign = if text[at..].starts_with('-') { -1 } else { 1 };
     let (h, m) = text[at + 1..].split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
     let minutes = h.parse::<i64>().ok()? * 60 + m.parse::<i64>().ok()?;
     Some((&text[..at], sign * minutes * 60_000))
 }
