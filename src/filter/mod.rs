@@ -8,7 +8,8 @@
 //! - `ip != X` and `port != X` mean neither side is X (the negation of `ip == X`).
 //! - A field followed directly by a value means `==` (`port 22`, `src 10.0.0.0/8`).
 //! - Bare words: `deny denied allow allowed inbound outbound tcp udp icmp icmpv6 encrypted
-//!   unencrypted`, and an address or CIDR (either side). `in` and `out` alone are
+//!   unencrypted`, services `ssh rdp http https dns smb` (either port), and an address or
+//!   CIDR (either side). `in` and `out` alone are
 //!   rejected as ambiguous (is `in` the operator or the direction?); the error says to
 //!   write `inbound` or `dir == in`.
 //! - Times without a zone are UTC and cover the precision typed: `time == 2024-11-18` is

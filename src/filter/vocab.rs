@@ -27,8 +27,9 @@ pub fn resolve_field(word: &str) -> Option<Field> {
     })
 }
 
-/// Words that stand alone for `field == value`.
-pub const SHORTHANDS: [(&str, Field, &str); 12] = [
+/// Words that stand alone for `field == value`. Service names match either port, so
+/// both directions of a conversation show.
+pub const SHORTHANDS: [(&str, Field, &str); 18] = [
     ("deny", Field::Action, "deny"),
     ("denied", Field::Action, "deny"),
     ("allow", Field::Action, "allow"),
@@ -41,6 +42,12 @@ pub const SHORTHANDS: [(&str, Field, &str); 12] = [
     ("icmpv6", Field::Proto, "icmpv6"),
     ("encrypted", Field::Encryption, "X"),
     ("unencrypted", Field::Encryption, "NX"),
+    ("ssh", Field::Port, "22"),
+    ("rdp", Field::Port, "3389"),
+    ("http", Field::Port, "80"),
+    ("https", Field::Port, "443"),
+    ("dns", Field::Port, "53"),
+    ("smb", Field::Port, "445"),
 ];
 
 /// The shorthand's meaning, as a field and a value.

@@ -51,6 +51,9 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
             in_net(r.t.src, "2001:db8::", 32) || in_net(r.t.dst, "2001:db8::", 32)
         }),
         ("tcp", |r| r.t.proto == 6),
+        ("rdp and not ssh", |r| {
+            (r.t.sport == 3389 || r.t.dport == 3389) && r.t.sport != 22 && r.t.dport != 22
+        }),
         ("udp or icmp", |r| r.t.proto == 17 || r.t.proto == 1),
         ("proto == 47", |r| r.t.proto == 47),
         ("proto in {tcp, 47}", |r| r.t.proto == 6 || r.t.proto == 47),
