@@ -1,13 +1,12 @@
-//! Tab completion in the filter bar: field names, and values seen in the data for the field
-//! being compared (rules, addresses, ports, …).
+//! Tab completion in the filter bar: the filter language's own completion (fields,
+//! operators, keywords, connectives), plus values seen in the data for the field being
+//! compared (rules, addresses, ports, …).
 
 use super::worker::Vocabulary;
 use crate::field::Field;
+use crate::filter;
 
 const MAX_CANDIDATES: usize = 50;
-const SHORTHANDS: [&str; 9] = [
-    "and", "or", "not", "in", "last", "deny", "allow", "inbound", "outbound",
-];
 const OPERATORS: [&str; 8] = ["==", "!=", "~", "in", "<", ">", "<=", ">="];
 
 /// The word being completed and what it can become.
@@ -30,16 +29,22 @@ pub fn complete(text: &str, cursor: usize, vocab: &Vocabulary) -> Completion {
     }
     let word: String = chars[start..end].iter().collect();
     let before: String = chars[..start].iter().collect();
-    let candidates = match field_being_compared(&before) {
-        Some(field) => values(field, vocab),
-        None => Field::ALL
-            .iter()
-            .map(|f| f.name().to_string())
-            .chain(SHORTHANDS.iter().map(|s| s.to_string()))
-            .collect(),
+    let Some(field) = field_being_compared(&before) else {
+        // Not a value of a field: the language knows what may come next.
+        let head: String = chars[..end].iter().collect();
+        let language = filter::complete(&head);
+        return Completion {
+            start: language.start,
+            end,
+            candidates: language
+                .candidates
+                .into_iter()
+                .take(MAX_CANDIDATES)
+                .collect(),
+        };
     };
     let lower = word.trim_start_matches('"').to_ascii_lowercase();
-    let candidates = candidates
+    let candidates = values(field, vocab)
         .into_iter()
         .filter(|c| {
             c.trim_start_matches('"')
@@ -75,7 +80,6 @@ fn field_being_compared(before: &str) -> Option<Field> {
 }
 
 fn values(field: Field, vocab: &Vocabulary) -> Vec<String> {
-    let words = |w: &[&str]| w.iter().map(|s| s.to_string()).collect();
     match field {
         Field::Rule => vocab.rules.iter().map(|r| quote(r)).collect(),
         Field::Nsg => vocab.nsgs.iter().map(|r| quote(r)).collect(),
@@ -83,11 +87,10 @@ fn values(field: Field, vocab: &Vocabulary) -> Vec<String> {
         Field::Sport | Field::Dport | Field::Port => {
             vocab.ports.iter().map(|p| p.to_string()).collect()
         }
-        Field::Proto => words(&["tcp", "udp", "icmp"]),
-        Field::Dir => words(&["in", "out"]),
-        Field::Action => words(&["allow", "deny"]),
-        Field::State => words(&["begin", "continue", "end", "deny"]),
-        _ => Vec::new(),
+        other => filter::value_keywords(other)
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
     }
 }
 
@@ -114,6 +117,14 @@ mod tests {
             addresses: vec!["10.0.0.4".into(), "203.0.113.9".into()],
             ports: vec![3389, 22, 443],
         }
+    }
+
+    #[test]
+    fn completes_operators_and_connectives_from_the_language() {
+        let c = complete("dport ", 6, &vocab());
+        assert!(c.candidates.contains(&"==".to_string()), "{c:?}");
+        let c = complete("dir == ", 7, &vocab());
+        assert_eq!(c.candidates, vec!["in", "out"]);
     }
 
     #[test]
