@@ -23,10 +23,8 @@ const T0: i64 = 1_731_916_800_000;
 
 fn tuple(
     secs: i64,
-    src: &str,
-    sport: u16,
-    dst: &str,
-    dport: u16,
+    (src, sport): (&str, u16),
+    (dst, dport): (&str, u16),
     decision: Decision,
     state: FlowState,
     bytes: u64,
@@ -84,10 +82,8 @@ fn scenario() -> Store {
         let src = format!("198.51.100.{}", i % 7 + 1);
         b.push(&tuple(
             i as i64 * 90,
-            &src,
-            40000 + i,
-            "10.0.0.4",
-            3389,
+            (&src, 40000 + i),
+            ("10.0.0.4", 3389),
             Decision::Deny,
             FlowState::Begin,
             0,
@@ -103,10 +99,8 @@ fn scenario() -> Store {
     for (t, state, bytes) in rdp {
         b.push(&tuple(
             t,
-            "203.0.113.9",
-            51234,
-            "10.0.0.4",
-            3389,
+            ("203.0.113.9", 51234),
+            ("10.0.0.4", 3389),
             Decision::Allow,
             state,
             bytes,
@@ -118,10 +112,8 @@ fn scenario() -> Store {
         let src = format!("192.0.2.{}", i % 3 + 10);
         b.push(&tuple(
             1200 + i as i64 * 60,
-            &src,
-            50000 + i,
-            "10.0.0.5",
-            443,
+            (&src, 50000 + i),
+            ("10.0.0.5", 443),
             Decision::Allow,
             FlowState::End,
             2_000 + i as u64 * 100,
@@ -130,10 +122,8 @@ fn scenario() -> Store {
     b.begin_group(Some("evil\x1b[2Jrule"), Some("000D3AF87856"), None);
     b.push(&tuple(
         2000,
-        "192.0.2.66",
-        6666,
-        "10.0.0.5",
-        22,
+        ("192.0.2.66", 6666),
+        ("10.0.0.5", 22),
         Decision::Deny,
         FlowState::Begin,
         0,
