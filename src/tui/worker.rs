@@ -116,12 +116,30 @@ pub enum TopList {
     Conversations(Vec<Conversation>),
 }
 
+/// Row ids in display order: the selection itself in load order (nothing copied, however
+/// many rows), or a sorted copy.
+#[derive(Debug, Clone)]
+pub enum RowList {
+    Selected(Arc<Selection>),
+    Sorted(Arc<Vec<u32>>),
+}
+
+impl std::ops::Deref for RowList {
+    type Target = [u32];
+    fn deref(&self) -> &[u32] {
+        match self {
+            RowList::Selected(s) => s.rows(),
+            RowList::Sorted(v) => v,
+        }
+    }
+}
+
 /// The rows a filter selects, in display order: sent first, so the count and the Flows
 /// pane update before the slower summaries.
 #[derive(Debug, Clone)]
 pub struct Rows {
     pub filter: String,
-    pub rows: Arc<Vec<u32>>,
+    pub rows: RowList,
     /// Time the filter and ordering took (shown in the status line).
     pub elapsed: Duration,
 }
@@ -195,10 +213,11 @@ fn refresh(
     if stale() {
         return;
     }
+    let sel = Arc::new(sel);
     let rows = ordered_rows(store, &sel, spec.order);
     emit(QueryResult::Rows(Ok(Rows {
         filter: spec.filter.clone(),
-        rows: Arc::new(rows),
+        rows,
         elapsed: started.elapsed(),
     })));
     if stale() {
@@ -235,11 +254,21 @@ fn sort_rules(rules: &mut [RuleHits], by: SortBy) {
     });
 }
 
-fn ordered_rows(store: &Store, sel: &Selection, order: FlowOrder) -> Vec<u32> {
+fn ordered_rows(store: &Store, sel: &Arc<Selection>, order: FlowOrder) -> RowList {
+    if order.column.is_none() && !order.descending {
+        return RowList::Selected(Arc::clone(sel));
+    }
     let mut rows = sel.rows().to_vec();
-    let Some(column) = order.column else {
-        return rows;
-    };
+    if let Some(column) = order.column {
+        sort_rows(store, &mut rows, column);
+    }
+    if order.descending {
+        rows.reverse();
+    }
+    RowList::Sorted(Arc::new(rows))
+}
+
+fn sort_rows(store: &Store, rows: &mut [u32], column: Column) {
     match column {
         Column::Time => rows.sort_by_key(|&r| store.time_ms(r)),
         Column::Src => rows.sort_by_cached_key(|&r| (store.src(r), store.sports()[r as usize])),
@@ -253,10 +282,6 @@ fn ordered_rows(store: &Store, sel: &Selection, order: FlowOrder) -> Vec<u32> {
         Column::Rule => rows.sort_by_cached_key(|&r| text_of(store, store.group_of(r).rule)),
         Column::Nsg => rows.sort_by_cached_key(|&r| text_of(store, store.record_of(r).nsg)),
     }
-    if order.descending {
-        rows.reverse();
-    }
-    rows
 }
 
 fn text_of(store: &Store, id: u32) -> String {

@@ -103,6 +103,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn order_label(app: &App) -> String {
     match app.order.column {
+        None if app.order.descending => " in reverse load order".to_string(),
         None => String::new(),
         Some(c) => format!(
             " by {} {}",
