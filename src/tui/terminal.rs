@@ -22,8 +22,14 @@ pub fn enter() -> io::Result<Tui> {
     PANIC_HOOK.call_once(|| {
         let previous = std::panic::take_hook();
         std::panic::set_hook(Box::new(move |info| {
+            let was_active = ACTIVE.load(Ordering::SeqCst);
             restore();
             previous(info);
+            // A panic on any thread (worker, loader) ends the explorer: the terminal is
+            // back in normal mode and the app could not be trusted to go on.
+            if was_active {
+                std::process::exit(101);
+            }
         }));
     });
     enable_raw_mode()?;
