@@ -507,3 +507,23 @@ fn mouse_click_focuses_and_selects() {
     h.app.handle(Event::Mouse(wheel));
     assert_eq!(h.app.cursor(Pane::Flows).selected, 5);
 }
+
+#[test]
+fn no_color_means_no_colours_at_all() {
+    use ratatui::style::Color;
+    let colours_used = |no_color: bool| {
+        let mut h = Harness::loaded(120, 40);
+        h.app.settings.no_color = no_color;
+        h.press(KeyCode::BackTab);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+        terminal.draw(|f| render::draw(f, &h.app)).expect("draw");
+        let buffer = terminal.backend().buffer().clone();
+        buffer
+            .content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count()
+    };
+    assert_eq!(colours_used(true), 0);
+    assert!(colours_used(false) > 0, "the default theme has colours");
+}
