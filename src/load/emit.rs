@@ -102,12 +102,13 @@ impl Emitter {
         meta.nsg = nsg.or(pm.nsg.as_deref());
         self.builder.begin_record(self.file, &meta);
         let record_mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
-        for rule in &props.flows {
+        for rule in props.flows.iter().flatten() {
             let rule_name = rule.rule.get();
             for flows in &rule.flows {
                 let mac = flows.mac.get().map(mac_text).or_else(|| record_mac.clone());
                 self.builder.begin_group(rule_name, mac.as_deref(), None);
-                let tuples = scratch.get(flows.tuples.0.clone()).unwrap_or_default();
+                let range = flows.tuples.as_ref().map_or(0..0, |t| t.0.clone());
+                let tuples = scratch.get(range).unwrap_or_default();
                 self.push_all(tuples, meta.ordinal, rule_name);
             }
         }
@@ -133,7 +134,7 @@ impl Emitter {
         meta.target = raw.target_id.get().map(last_segment);
         let mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
         self.builder.begin_record(self.file, &meta);
-        for flow in &records.flows {
+        for flow in records.flows.iter().flatten() {
             let acl = flow.acl.get();
             // A record mixes NSG and platform ACLs: each NSG gets its own store record
             // (same ordinal and offset) so `nsg` is right for every group.
@@ -145,7 +146,8 @@ impl Emitter {
             for group in &flow.groups {
                 let rule = group.rule.get();
                 self.builder.begin_group(rule, mac.as_deref(), acl);
-                let tuples = scratch.get(group.tuples.0.clone()).unwrap_or_default();
+                let range = group.tuples.as_ref().map_or(0..0, |t| t.0.clone());
+                let tuples = scratch.get(range).unwrap_or_default();
                 self.push_all(tuples, meta.ordinal, rule);
             }
         }

@@ -145,10 +145,10 @@ impl<'de, const VNET: bool> Deserialize<'de> for TupleText<VNET> {
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct NsgProperties<'a> {
-    #[serde(rename = "Version", alias = "version")]
+    #[serde(rename = "Version")]
     pub version: Version,
     #[serde(borrow)]
-    pub flows: Vec<NsgRule<'a>>,
+    pub flows: Option<Vec<NsgRule<'a>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -166,14 +166,14 @@ pub struct NsgMacFlows<'a> {
     #[serde(borrow)]
     pub mac: Text<'a>,
     #[serde(rename = "flowTuples")]
-    pub tuples: Tuples<false>,
+    pub tuples: Option<Tuples<false>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct VnetFlowRecords<'a> {
     #[serde(borrow)]
-    pub flows: Vec<VnetAcl<'a>>,
+    pub flows: Option<Vec<VnetAcl<'a>>>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -191,7 +191,7 @@ pub struct VnetGroup<'a> {
     #[serde(borrow)]
     pub rule: Text<'a>,
     #[serde(rename = "flowTuples")]
-    pub tuples: Tuples<true>,
+    pub tuples: Option<Tuples<true>>,
 }
 
 /// Every key flowscope reads, of all three record shapes; other keys are skipped.
@@ -235,11 +235,25 @@ pub enum Shape {
 }
 
 impl RawRecord<'_> {
-    /// `None` when the object is not a flow log record at all.
+    /// `None` when the object is not a flow log record at all. Other products' output
+    /// also has `properties` objects: an NSG record needs `properties.flows` and either
+    /// `Version` or a `flowTuples` key; a VNet one `flowRecords.flows`.
     pub fn shape(&self) -> Option<Shape> {
-        if self.properties.is_some() {
+        let nsg = self.properties.as_ref().is_some_and(|p| {
+            p.flows.as_ref().is_some_and(|rules| {
+                p.version.0.is_some()
+                    || rules
+                        .iter()
+                        .any(|r| r.flows.iter().any(|f| f.tuples.is_some()))
+            })
+        });
+        let vnet = self
+            .flow_records
+            .as_ref()
+            .is_some_and(|r| r.flows.is_some());
+        if nsg {
             Some(Shape::Nsg)
-        } else if self.flow_records.is_some() {
+        } else if vnet {
             Some(Shape::Vnet)
         } else if self.flat_tuple.get().is_some() {
             let vnet = self.flow_log_version.is_some()
@@ -270,8 +284,8 @@ mod tests {
         assert_eq!(r.shape(), Some(Shape::Nsg));
         let p = r.properties.as_ref().unwrap();
         assert_eq!(p.version.0, Some(1));
-        let g = &p.flows[0].flows[0];
-        assert_eq!(g.tuples.0, 0..2);
+        let g = &p.flows.as_ref().unwrap()[0].flows[0];
+        assert_eq!(g.tuples.as_ref().unwrap().0, 0..2);
         let scratch = take_scratch();
         assert!(scratch[0].is_ok());
         assert_eq!(scratch[1], Err(TupleError::FieldCount(1)));
@@ -286,6 +300,10 @@ mod tests {
         assert_eq!(vnet.shape(), Some(Shape::Flat(LogKind::Vnet)));
         let other = parse_record(r#"{"records":[],"time":5}"#).unwrap();
         assert_eq!(other.shape(), None);
+        let ecs = parse_record(r#"{"properties":{"flows":[{"flows":[{"tuples":[]}]}]}}"#);
+        assert_eq!(ecs.unwrap().shape(), None);
+        let empty_rules = parse_record(r#"{"properties":{"Version":1,"flows":[]}}"#);
+        assert_eq!(empty_rules.unwrap().shape(), Some(Shape::Nsg));
     }
 
     #[test]
