@@ -123,7 +123,12 @@ pub fn read_one(input: &Input, progress: &Progress) -> FileOutcome {
     if matches!(input, Input::Stdin) {
         progress.bytes_total.fetch_add(bytes, Ordering::Relaxed);
     }
-    let text = String::from_utf8_lossy(&data);
+    // Checked UTF-8 is the fast path; invalid bytes are replaced (rare, and reported by
+    // whatever then fails to parse).
+    let text = match std::str::from_utf8(&data) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(&data),
+    };
     let body = text.trim_start_matches('\u{feff}').trim();
     if body.is_empty() {
         return skipped(

@@ -110,12 +110,19 @@ impl<'de, const VNET: bool> Deserialize<'de> for Tuples<VNET> {
                 f.write_str("an array of tuple strings")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
-                let start = SCRATCH.with(|s| s.borrow().len());
-                while let Some(parsed) = seq.next_element::<TupleText<VNET>>()? {
-                    SCRATCH.with(|s| s.borrow_mut().push(parsed.0));
-                }
-                let end = SCRATCH.with(|s| s.borrow().len());
-                Ok(Tuples(start..end))
+                // The buffer is held locally for the whole array (one thread-local access
+                // per array, not per tuple) and given back even when the array is bad.
+                let mut buf = SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()));
+                let start = buf.len();
+                let result = loop {
+                    match seq.next_element::<TupleText<VNET>>() {
+                        Ok(Some(parsed)) => buf.push(parsed.0),
+                        Ok(None) => break Ok(Tuples(start..buf.len())),
+                        Err(e) => break Err(e),
+                    }
+                };
+                SCRATCH.with(|s| *s.borrow_mut() = buf);
+                result
             }
         }
         d.deserialize_seq(Seq::<VNET>)

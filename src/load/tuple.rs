@@ -12,6 +12,8 @@ use crate::model::{proto, Counters, Decision, Direction, Encryption, FlowState, 
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr};
 
+mod fast;
+
 /// Largest time accepted, in seconds (the store keeps seconds as `u32`).
 const MAX_SECS: u64 = u32::MAX as u64;
 const MAX_FIELDS: usize = 13;
@@ -63,39 +65,77 @@ impl fmt::Display for TupleError {
 impl std::error::Error for TupleError {}
 
 /// Parses one tuple string of a record of `kind`.
+#[inline]
 pub fn parse_tuple(s: &str, kind: LogKind) -> Result<Tuple, TupleError> {
-    let mut fields = [""; MAX_FIELDS];
-    let mut count = 0usize;
-    for field in s.split(',') {
-        if count == MAX_FIELDS {
-            return Err(TupleError::FieldCount(MAX_FIELDS as u8 + 1));
-        }
-        fields[count] = field;
-        count += 1;
-    }
-    match (kind, count) {
-        (LogKind::Nsg, 8) | (LogKind::Nsg, 13) => parse_nsg(&fields[..count]),
-        (LogKind::Vnet, 13) => parse_vnet(&fields),
-        _ => Err(TupleError::FieldCount(count as u8)),
+    match fast::parse(s.as_bytes(), kind) {
+        Some(t) => Ok(t),
+        None => parse_checked(s, kind),
     }
 }
 
-fn parse_nsg(f: &[&str]) -> Result<Tuple, TupleError> {
+/// The field-by-field parser: slower, and it names what is wrong. It decides every tuple
+/// the fast parser refuses, so both agree on what is accepted.
+pub fn parse_checked(s: &str, kind: LogKind) -> Result<Tuple, TupleError> {
+    let fields = split(s.as_bytes())?;
+    match (kind, fields.len()) {
+        (LogKind::Nsg, 8) | (LogKind::Nsg, 13) => parse_nsg(fields.as_slice()),
+        (LogKind::Vnet, 13) => parse_vnet(fields.as_slice()),
+        (_, n) => Err(TupleError::FieldCount(n as u8)),
+    }
+}
+
+/// Up to 13 comma-separated fields, without allocating.
+struct Fields<'s> {
+    items: [&'s [u8]; MAX_FIELDS],
+    len: usize,
+}
+
+impl<'s> Fields<'s> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn as_slice(&self) -> &[&'s [u8]] {
+        &self.items[..self.len]
+    }
+}
+
+#[inline]
+fn split(b: &[u8]) -> Result<Fields<'_>, TupleError> {
+    let mut f = Fields {
+        items: [&[]; MAX_FIELDS],
+        len: 0,
+    };
+    let mut start = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if c == b',' {
+            if f.len == MAX_FIELDS - 1 {
+                return Err(TupleError::FieldCount(MAX_FIELDS as u8 + 1));
+            }
+            f.items[f.len] = &b[start..i];
+            f.len += 1;
+            start = i + 1;
+        }
+    }
+    f.items[f.len] = &b[start..];
+    f.len += 1;
+    Ok(f)
+}
+
+fn parse_nsg(f: &[&[u8]]) -> Result<Tuple, TupleError> {
     let secs = number(f[0])
         .filter(|&s| s <= MAX_SECS)
         .ok_or(TupleError::Time)?;
     let mut t = common(f, secs as i64 * 1000)?;
-    t.proto = nsg_protocol(f[5]).ok_or(TupleError::Protocol)?;
     t.decision = match f[7] {
-        "A" | "a" => Decision::Allow,
-        "D" | "d" => Decision::Deny,
+        [b'A' | b'a'] => Decision::Allow,
+        [b'D' | b'd'] => Decision::Deny,
         _ => return Err(TupleError::Decision),
     };
     if f.len() == 13 {
         t.state = match f[8] {
-            "B" | "b" => Some(FlowState::Begin),
-            "C" | "c" => Some(FlowState::Continue),
-            "E" | "e" => Some(FlowState::End),
+            [b'B' | b'b'] => Some(FlowState::Begin),
+            [b'C' | b'c'] => Some(FlowState::Continue),
+            [b'E' | b'e'] => Some(FlowState::End),
             _ => return Err(TupleError::State),
         };
         t.counters = counters(&f[9..13])?;
@@ -103,40 +143,40 @@ fn parse_nsg(f: &[&str]) -> Result<Tuple, TupleError> {
     Ok(t)
 }
 
-fn parse_vnet(f: &[&str; MAX_FIELDS]) -> Result<Tuple, TupleError> {
+fn parse_vnet(f: &[&[u8]]) -> Result<Tuple, TupleError> {
     let ms = number(f[0])
         .filter(|&ms| ms / 1000 <= MAX_SECS)
         .ok_or(TupleError::Time)?;
     let mut t = common(f, ms as i64)?;
-    t.proto = nsg_protocol(f[5]).ok_or(TupleError::Protocol)?;
     let state = match f[7] {
-        "B" | "b" => FlowState::Begin,
-        "C" | "c" => FlowState::Continue,
-        "E" | "e" => FlowState::End,
-        "D" | "d" => FlowState::Deny,
+        [b'B' | b'b'] => FlowState::Begin,
+        [b'C' | b'c'] => FlowState::Continue,
+        [b'E' | b'e'] => FlowState::End,
+        [b'D' | b'd'] => FlowState::Deny,
         _ => return Err(TupleError::State),
     };
     t.state = Some(state);
     if state == FlowState::Deny {
         t.decision = Decision::Deny;
     }
-    t.encryption = Some(Encryption::parse(f[8]).ok_or(TupleError::Encryption)?);
+    t.encryption = Some(encryption(f[8]).ok_or(TupleError::Encryption)?);
     t.counters = counters(&f[9..13])?;
     Ok(t)
 }
 
-/// Fields 1-4 and 6, shared by every shape; protocol and decision are set by the caller.
-fn common(f: &[&str], time_ms: i64) -> Result<Tuple, TupleError> {
+/// Fields 1-6, shared by every shape; the decision is set by the caller.
+#[inline]
+fn common(f: &[&[u8]], time_ms: i64) -> Result<Tuple, TupleError> {
     Ok(Tuple {
         time_ms,
         src: address(f[1]).ok_or(TupleError::SourceAddress)?,
         dst: address(f[2]).ok_or(TupleError::DestinationAddress)?,
         sport: port(f[3]).ok_or(TupleError::SourcePort)?,
         dport: port(f[4]).ok_or(TupleError::DestinationPort)?,
-        proto: 0,
+        proto: protocol(f[5]).ok_or(TupleError::Protocol)?,
         dir: match f[6] {
-            "I" | "i" => Direction::In,
-            "O" | "o" => Direction::Out,
+            [b'I' | b'i'] => Direction::In,
+            [b'O' | b'o'] => Direction::Out,
             _ => return Err(TupleError::Direction),
         },
         decision: Decision::Allow,
@@ -147,16 +187,27 @@ fn common(f: &[&str], time_ms: i64) -> Result<Tuple, TupleError> {
 }
 
 /// `T`, `U` (NSG), or an IANA number (VNet; some tools write numbers in NSG tuples too).
-fn nsg_protocol(s: &str) -> Option<u8> {
+#[inline]
+fn protocol(s: &[u8]) -> Option<u8> {
     match s {
-        "T" | "t" => Some(proto::TCP),
-        "U" | "u" => Some(proto::UDP),
+        [b'T' | b't'] => Some(proto::TCP),
+        [b'U' | b'u'] => Some(proto::UDP),
         _ => number(s).and_then(|n| u8::try_from(n).ok()),
     }
 }
 
+#[inline]
+fn encryption(s: &[u8]) -> Option<Encryption> {
+    match s {
+        b"NX" => Some(Encryption::Nx),
+        b"X" => Some(Encryption::X),
+        _ => Encryption::parse(std::str::from_utf8(s).ok()?),
+    }
+}
+
 /// The four counters; an empty field (NSG `B` tuples) counts as zero.
-fn counters(f: &[&str]) -> Result<Counters, TupleError> {
+#[inline]
+fn counters(f: &[&[u8]]) -> Result<Counters, TupleError> {
     let mut v = [0u64; 4];
     for (i, s) in f.iter().enumerate().take(4) {
         if !s.is_empty() {
@@ -171,14 +222,14 @@ fn counters(f: &[&str]) -> Result<Counters, TupleError> {
     })
 }
 
-fn port(s: &str) -> Option<u16> {
+#[inline]
+fn port(s: &[u8]) -> Option<u16> {
     number(s).and_then(|n| u16::try_from(n).ok())
 }
 
 /// Decimal digits only (no sign, no spaces), at most 19 of them (no overflow).
 #[inline]
-fn number(s: &str) -> Option<u64> {
-    let b = s.as_bytes();
+fn number(b: &[u8]) -> Option<u64> {
     if b.is_empty() || b.len() > 19 {
         return None;
     }
@@ -193,14 +244,16 @@ fn number(s: &str) -> Option<u64> {
     Some(n)
 }
 
-/// IPv4 by hand (the common case, no leading zeros tolerated beyond std's rules), IPv6 by std.
+/// IPv4 by hand (the common case), IPv6 by std.
 #[inline]
-fn address(s: &str) -> Option<IpAddr> {
-    ipv4(s.as_bytes())
-        .map(IpAddr::V4)
-        .or_else(|| s.parse::<IpAddr>().ok())
+fn address(s: &[u8]) -> Option<IpAddr> {
+    match ipv4(s) {
+        Some(a) => Some(IpAddr::V4(a)),
+        None => std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok(),
+    }
 }
 
+#[inline]
 fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
     let mut octets = [0u8; 4];
     let mut i = 0;
@@ -220,7 +273,7 @@ fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
             v = v * 10 + (c - b'0') as u32;
             i += 1;
         }
-        // Leading zeros ("010") are ambiguous (octal?), leave them to the std parser's refusal.
+        // Leading zeros ("010") are ambiguous (octal?): refused, as std refuses them.
         if i == start || v > 255 || (i - start > 1 && b[start] == b'0') {
             return None;
         }
@@ -408,6 +461,68 @@ mod tests {
             TupleError::Counter(2).to_string(),
             "bad counter (packets in)"
         );
+    }
+
+    #[test]
+    fn fast_and_checked_parsers_agree() {
+        let samples = [
+            "1542110377,13.67.143.118,10.0.0.4,44931,443,T,I,A",
+            "1578673943,10.244.1.69,10.244.0.4,49663,53,U,O,D,B,,,,",
+            "1578673977,10.201.4.6,10.244.2.21,53763,80,T,O,A,E,4,246,2,126",
+            "1663146003606,216.160.83.56,81.2.69.142,36776,443,6,O,E,NX,22,2217,33,0",
+            "1663145998065,8.7.6.5,1.2.3.4,55188,22,6,I,D,NX_LOCAL_DST,0,0,0,0",
+            "1700000000,2001:db8::1,fe80::2,1,2,17,I,A",
+            "1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,x,1,1",
+            "1,1.1.1.1,2.2.2.2,1,2,T,I,A,",
+            "1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,",
+            "1,1.1.1.1,2.2.2.2,1,2,T,I,AA",
+            "1,1.1.1.1,2.2.2.2,1,2,6,I,B,NX,0,0,0,0,",
+            "4294967295,255.255.255.255,0.0.0.0,65535,0,t,o,d",
+            "4294967296,1.1.1.1,2.2.2.2,1,2,T,I,A",
+            ",1.1.1.1,2.2.2.2,1,2,T,I,A",
+            "",
+        ];
+        for s in samples {
+            for kind in [Nsg, Vnet] {
+                let fast = fast::parse(s.as_bytes(), kind);
+                let checked = parse_checked(s, kind);
+                if let Some(t) = fast {
+                    assert_eq!(Ok(t), checked, "{s}");
+                }
+                assert_eq!(parse_tuple(s, kind), checked, "{s}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn fast_parser_never_accepts_what_checked_refuses(s in "[0-9TUIOABCDEXN,.:_]{0,70}") {
+            for kind in [Nsg, Vnet] {
+                if let Some(t) = fast::parse(s.as_bytes(), kind) {
+                    proptest::prop_assert_eq!(Ok(t), parse_checked(&s, kind));
+                }
+            }
+        }
+
+        #[test]
+        fn well_formed_tuples_take_the_fast_path(
+            secs in 0u64..=u32::MAX as u64, a in proptest::array::uniform4(0u8..), b in proptest::array::uniform4(0u8..),
+            sport: u16, dport: u16, proto in 0u8..=255, inbound: bool, state in 0usize..4,
+            c in proptest::array::uniform4(0u64..1_000_000_000),
+        ) {
+            let dir = if inbound { 'I' } else { 'O' };
+            let a = std::net::Ipv4Addr::from(a);
+            let b = std::net::Ipv4Addr::from(b);
+            let st = ['B', 'C', 'E', 'D'][state];
+            let s = format!("{}{:03},{a},{b},{sport},{dport},{proto},{dir},{st},NX,{},{},{},{}", secs, 123, c[0], c[1], c[2], c[3]);
+            let fast = fast::parse(s.as_bytes(), Vnet);
+            proptest::prop_assert!(fast.is_some(), "{}", s);
+            proptest::prop_assert_eq!(Ok(fast.unwrap()), parse_checked(&s, Vnet));
+            let s = format!("{secs},{a},{b},{sport},{dport},{proto},{dir},A,{},{},{},{},{}", ['B', 'C', 'E', 'C'][state], c[0], c[1], c[2], c[3]);
+            let fast = fast::parse(s.as_bytes(), Nsg);
+            proptest::prop_assert!(fast.is_some(), "{}", s);
+            proptest::prop_assert_eq!(Ok(fast.unwrap()), parse_checked(&s, Nsg));
+        }
     }
 
     #[test]
