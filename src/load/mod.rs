@@ -19,6 +19,9 @@ mod tally;
 mod tuple;
 mod walk;
 
+#[cfg(test)]
+mod tests;
+
 pub use path_meta::path_meta;
 pub use report::{LoadReport, Problem, ProblemKind, Progress, ProgressSnapshot};
 pub use tuple::{parse_tuple, TupleError};
@@ -49,16 +52,10 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Worker threads; 0 = one per core.
     pub threads: usize,
-}
-
-impl Default for LoadOptions {
-    fn default() -> Self {
-        LoadOptions { threads: 0 }
-    }
 }
 
 /// Loads every source. Never fails on bad content (that is reported in the `LoadReport`);
