@@ -33,27 +33,35 @@ fn parse_text(em: &mut Emitter, text: &str, base: Option<u64>, nesting: u8) {
     };
     let repaired = em.tally.count(ProblemKind::Repaired);
     let truncated = em.tally.count(ProblemKind::Truncated);
+    let before = em.records_seen();
     salvage(em, text, fallback.at, base, nesting);
     let explained = em.tally.count(ProblemKind::Repaired) > repaired
         || em.tally.count(ProblemKind::Truncated) > truncated;
-    if explained {
-        return;
-    }
     let records = em.records_seen();
-    let at = at_byte(base, fallback.at);
-    let (kind, reason) = if fallback.eof {
+    let (kind, reason) = if explained {
+        return;
+    } else if fallback.eof {
         (
             ProblemKind::Truncated,
             "file ends before its closing brackets",
         )
-    } else {
+    } else if records > before {
         (
             ProblemKind::Repaired,
             "not valid JSON; records recovered by scanning",
         )
+    } else if records > 0 {
+        (
+            ProblemKind::Repaired,
+            "invalid JSON after the last record ignored",
+        )
+    } else {
+        // Nothing of a flow log here: the caller skips the file as such.
+        return;
     };
+    let at = at_byte(base, fallback.at);
     em.tally.problem(kind, Reason::Text(reason.into()), || {
-        format!("after record {records}{at}")
+        format!("after record {before}{at}")
     });
 }
 
@@ -110,10 +118,15 @@ fn array(
     loop {
         pos = match b.get(pos) {
             Some(b'{') => element(em, text, pos, base, nesting)?,
-            Some(_) => skip_value(text, pos).ok_or(Fallback {
-                at: pos,
-                eof: false,
-            })?,
+            Some(_) => {
+                // Strings may hold a flow log of their own (arrays of raw events).
+                let end = skip_value(text, pos).ok_or(Fallback {
+                    at: pos,
+                    eof: false,
+                })?;
+                salvage_region(em, text, pos, end, base, nesting);
+                end
+            }
             None => return Err(Fallback { at: pos, eof: true }),
         };
         pos = skip_ws(text, pos);

@@ -254,3 +254,38 @@ fn folder_layout_fills_in_what_records_lack() {
     assert_eq!(s.text(s.group_of(0).mac), Some("00DD"));
     assert_eq!(s.file_of(0).meta.hour_ms, Some(1_731_916_800_000));
 }
+
+#[test]
+fn text_that_is_not_json_is_skipped_without_claiming_repairs() {
+    let (_, r) = one("2024-11-18 08:00:00 sshd[1]: Accepted publickey\n");
+    assert_eq!(kinds(&r), [ProblemKind::NotFlowLog]);
+    let (_, r) = one(&format!("{NSG_REC}\n# trailing notes"));
+    assert_eq!((r.records, r.tuples), (1, 2));
+    assert_eq!(kinds(&r), [ProblemKind::Repaired]);
+}
+
+#[test]
+fn an_array_of_raw_event_strings_is_read() {
+    let raw = serde_json::to_string(NSG_REC).unwrap();
+    let (_, r) = one(&format!("[{raw}, 5, null]"));
+    assert_eq!((r.records, r.tuples), (1, 2));
+}
+
+#[test]
+fn hostile_bytes_never_panic() {
+    let whole = format!("\u{feff}{{\"records\":[{NSG_REC},{VNET_REC}]}}");
+    let bytes = whole.as_bytes();
+    // Every cut, and a few byte flips, of a valid file.
+    for cut in (0..bytes.len()).step_by(7) {
+        let text = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+        let (s, r) = one(&text);
+        assert_eq!(s.len() as u64, r.tuples);
+    }
+    for at in (0..bytes.len()).step_by(13) {
+        let mut b = bytes.to_vec();
+        b[at] = [b'"', b'{', b'}', b',', b'\\', 0xff][at % 6];
+        let text = String::from_utf8_lossy(&b).into_owned();
+        let (s, r) = one(&text);
+        assert_eq!(s.len() as u64, r.tuples);
+    }
+}
