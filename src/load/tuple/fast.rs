@@ -12,23 +12,23 @@ struct Cursor<'s> {
 }
 
 impl Cursor<'_> {
-    #[inline]
+    #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
     }
 
-    #[inline]
+    #[inline(always)]
     fn at_end(&self) -> bool {
         self.i == self.b.len()
     }
 
-    #[inline]
+    #[inline(always)]
     fn comma(&mut self) -> Option<()> {
         (self.peek()? == b',').then(|| self.i += 1)
     }
 
     /// 1 to 19 decimal digits.
-    #[inline]
+    #[inline(always)]
     fn number(&mut self) -> Option<u64> {
         let start = self.i;
         let mut n = 0u64;
@@ -45,7 +45,7 @@ impl Cursor<'_> {
     }
 
     /// A counter: empty (zero) or a number, ending at a comma or the end.
-    #[inline]
+    #[inline(always)]
     fn counter(&mut self) -> Option<u64> {
         match self.peek() {
             None | Some(b',') => Some(0),
@@ -54,7 +54,7 @@ impl Cursor<'_> {
     }
 
     /// A one-letter field, returned uppercase.
-    #[inline]
+    #[inline(always)]
     fn letter(&mut self) -> Option<u8> {
         let c = self.peek()?;
         let next = self.b.get(self.i + 1).copied();
@@ -65,13 +65,13 @@ impl Cursor<'_> {
         Some(c.to_ascii_uppercase())
     }
 
-    #[inline]
+    #[inline(always)]
     fn port(&mut self) -> Option<u16> {
         u16::try_from(self.number()?).ok()
     }
 
     /// Dotted IPv4 without leading zeros (what the checked parser accepts too).
-    #[inline]
+    #[inline(always)]
     fn ipv4(&mut self) -> Option<IpAddr> {
         let mut octets = [0u8; 4];
         for (k, octet) in octets.iter_mut().enumerate() {
@@ -97,6 +97,7 @@ impl Cursor<'_> {
         Some(IpAddr::V4(Ipv4Addr::from(octets)))
     }
 
+    #[inline(always)]
     fn protocol(&mut self) -> Option<u8> {
         match self.peek()? {
             b'0'..=b'9' => u8::try_from(self.number()?).ok(),
@@ -109,6 +110,7 @@ impl Cursor<'_> {
     }
 
     /// `,` then four counters, then the end of the tuple.
+    #[inline(always)]
     fn counters(&mut self) -> Option<Counters> {
         let mut v = [0u64; 4];
         for slot in &mut v {
@@ -166,6 +168,7 @@ pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
     Some(t)
 }
 
+#[inline(always)]
 fn nsg_tail(c: &mut Cursor, t: &mut Tuple, secs: u64) -> Option<()> {
     (secs <= MAX_SECS).then_some(())?;
     t.time_ms = secs as i64 * 1000;
@@ -188,6 +191,7 @@ fn nsg_tail(c: &mut Cursor, t: &mut Tuple, secs: u64) -> Option<()> {
     Some(())
 }
 
+#[inline(always)]
 fn vnet_tail(c: &mut Cursor, t: &mut Tuple, ms: u64) -> Option<()> {
     (ms / 1000 <= MAX_SECS).then_some(())?;
     t.time_ms = ms as i64;
