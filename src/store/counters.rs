@@ -14,8 +14,9 @@ use crate::model::Counters;
 const BLOCK: usize = 64;
 const WIDTH: [usize; 4] = [0, 1, 2, 4];
 const MASK: [u32; 4] = [0, 0xff, 0xffff, 0xffff_ffff];
-/// Trailing zero bytes kept after the last row so every value is read as a whole `u32`.
-const PAD: usize = 3;
+/// Trailing zero bytes kept after the last row so every value is read as a whole `u32`
+/// (a last row of zeros is one header byte, and its first value is read right after it).
+const PAD: usize = 4;
 /// Payload length after each possible header byte.
 const PAYLOAD: [u8; 256] = payload_table();
 
@@ -219,6 +220,17 @@ mod tests {
                 i * 13
             },
         }
+    }
+
+    #[test]
+    fn a_last_row_of_zeros_reads_back() {
+        let mut col = CounterColumn::default();
+        col.push(&sample(1));
+        col.push(&Counters::default());
+        assert_eq!(col.get(1), Counters::default());
+        let mut merged = CounterColumn::default();
+        merged.extend_from(&col);
+        assert_eq!(merged.iter_range(0, 2).last(), Some(Counters::default()));
     }
 
     #[test]
