@@ -1,0 +1,1 @@
+//! The demo story, scripted (filled in below).
