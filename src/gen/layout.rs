@@ -28,6 +28,8 @@ pub struct Interface {
     pub region: String,
     pub flowlog: String,
     pub vnet: String,
+    /// The subnet the VNet flow log targets, when it targets a subnet rather than the VNet.
+    pub subnet: Option<String>,
     /// GUIDs Azure stamps on every record.
     pub system_id: String,
     pub flowlog_guid: String,
@@ -61,12 +63,16 @@ impl Interface {
         )
     }
 
-    /// The VNet the flow log is enabled on.
+    /// The VNet (or subnet) the flow log is enabled on.
     pub fn target_resource_id(&self) -> String {
-        format!(
+        let vnet = format!(
             "/subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/virtualNetworks/{}",
             self.subscription, self.resource_group, self.vnet
-        )
+        );
+        match &self.subnet {
+            Some(subnet) => format!("{vnet}/subnets/{subnet}"),
+            None => vnet,
+        }
     }
 
     /// The blob path (relative) of the hour starting at `hour_ms`.
@@ -133,6 +139,7 @@ pub fn bulk_interface(
         region: "westeurope".into(),
         flowlog: "prod-vnet-flowlog".into(),
         vnet: "prod-vnet".into(),
+        subnet: None,
         system_id: guid(rng),
         flowlog_guid: guid(rng),
     }

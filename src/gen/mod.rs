@@ -147,4 +147,4 @@ fn write_interface(
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

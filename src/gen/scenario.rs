@@ -1,1 +1,0 @@
-//! The demo story, scripted (filled in below).
