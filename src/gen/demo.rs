@@ -93,4 +93,21 @@ mod tests {
             );
         }
     }
+
+    /// No stale file in `assets/demo` that the binary would not carry.
+    #[test]
+    fn assets_folder_holds_exactly_the_embedded_files() {
+        let on_disk: Vec<PathBuf> = read_tree(&assets())
+            .into_keys()
+            .filter(|p| p.extension().is_some_and(|e| e == "json"))
+            .collect();
+        let embedded: Vec<PathBuf> = sources()
+            .iter()
+            .filter_map(|s| match s {
+                Source::Embedded { name, .. } => Some(PathBuf::from(name)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(on_disk, embedded);
+    }
 }
