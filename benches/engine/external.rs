@@ -1,7 +1,7 @@
 //! The same count by whole processes: the `flowscope` binary, DuckDB (Python package) and
 //! jq, on the same files; a table of wall times and a loud MISMATCH if counts differ.
 
-use super::{secs, target_dir, COUNT_FILTER};
+use super::{secs, COUNT_FILTER};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -159,23 +159,11 @@ fn skipped(tool: &'static str, why: &str) -> Row {
     }
 }
 
-/// `target/release/flowscope`, built (or brought up to date) first.
+/// `target/release/flowscope`: cargo builds the package's binaries (bench profile, which
+/// inherits release) before it runs a benchmark and tells us where.
 fn flowscope_binary() -> Option<PathBuf> {
-    let bin = target_dir().join("release").join("flowscope");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    println!("building {} (cargo build --release)…", bin.display());
-    let built = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "--bin",
-            "flowscope",
-            "--manifest-path",
-        ])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("Cargo.toml"))
-        .status()
-        .is_ok_and(|s| s.success());
-    (built || bin.exists()).then_some(bin)
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_flowscope"));
+    bin.exists().then_some(bin)
 }
 
 /// Every `PT1H.json` under `dir`, sorted.
