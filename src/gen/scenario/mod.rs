@@ -7,7 +7,7 @@
 //! ```
 //! `assets/demo/STORY.md` tells the timeline; `write_demo` writes it in the blob layout.
 
-mod attack;
+pub mod attack;
 mod background;
 
 use super::layout::{Interface, LogFormat};
@@ -179,7 +179,7 @@ pub struct Script {
     pub db: Vec<FlowTuple>,
 }
 
-/// The whole story, deterministic.
+/// The whole story as logged between 07:00 and 10:00, deterministic.
 pub fn script() -> Script {
     let mut rng = Rng::new(20_241_118);
     let mut s = Script::default();
@@ -189,6 +189,9 @@ pub fn script() -> Script {
     attack::rdp_session(&mut s, &mut rng);
     attack::lateral_movement(&mut s, &mut rng);
     attack::exfiltration(&mut s, &mut rng);
+    let window = at(FIRST_HOUR, 0, 0)..at(FIRST_HOUR + HOURS, 0, 0);
+    s.web.retain(|t| window.contains(&t.time_ms));
+    s.db.retain(|t| window.contains(&t.time_ms));
     s
 }
 
@@ -208,8 +211,6 @@ fn write_interface(
     out_dir: &Path,
     summary: &mut GenSummary,
 ) -> io::Result<()> {
-    let window = at(FIRST_HOUR, 0, 0)..at(FIRST_HOUR + HOURS, 0, 0);
-    tuples.retain(|t| window.contains(&t.time_ms));
     tuples.sort_by_key(|t| (t.time_ms.div_euclid(60_000), t.record_order()));
     let mut writer = BlobWriter::new(out_dir, summary);
     for minute in
