@@ -296,7 +296,10 @@ mod tests {
     #[test]
     fn time_formatting_keeps_milliseconds_only_when_present() {
         assert_eq!(format_time_ms(1_542_110_377_000), "2018-11-13T11:59:37Z");
-        assert_eq!(format_time_ms(1_663_146_003_599), "2022-09-14T09:00:03.599Z");
+        assert_eq!(
+            format_time_ms(1_663_146_003_599),
+            "2022-09-14T09:00:03.599Z"
+        );
     }
 
     #[test]

@@ -27,7 +27,10 @@ mod tests {
     #[test]
     fn escape_sequences_are_neutralised() {
         assert_eq!(sanitize("plain_rule"), Cow::Borrowed("plain_rule"));
-        assert_eq!(sanitize("evil\x1b[2Jrule\r\n"), "evil\u{FFFD}[2Jrule\u{FFFD}\u{FFFD}");
+        assert_eq!(
+            sanitize("evil\x1b[2Jrule\r\n"),
+            "evil\u{FFFD}[2Jrule\u{FFFD}\u{FFFD}"
+        );
         assert_eq!(sanitize("a\u{9b}b"), "a\u{FFFD}b");
     }
 }

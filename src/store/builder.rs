@@ -133,7 +133,13 @@ impl StoreBuilder {
         let row_base = s.secs.len() as u32;
         let text_map = s.texts.absorb(&o.texts);
         let addr_map = s.addrs.absorb(&o.addrs);
-        let text = |id: u32| if id == NONE { NONE } else { text_map[id as usize] };
+        let text = |id: u32| {
+            if id == NONE {
+                NONE
+            } else {
+                text_map[id as usize]
+            }
+        };
 
         s.files.extend(o.files.iter().cloned());
         s.records.extend(o.records.iter().map(|r| Record {

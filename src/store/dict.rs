@@ -90,7 +90,11 @@ impl<T: Hash + Eq + Clone> Interner<T> {
     }
     /// Interns every value of `other`; returns the id translation (`other` id → our id).
     pub fn absorb(&mut self, other: &Interner<T>) -> Vec<u32> {
-        other.values.iter().map(|v| self.intern(v.clone())).collect()
+        other
+            .values
+            .iter()
+            .map(|v| self.intern(v.clone()))
+            .collect()
     }
 }
 

@@ -238,6 +238,11 @@ impl Store {
             + self.groups.capacity() * std::mem::size_of::<Group>()
             + self.records.capacity() * std::mem::size_of::<Record>()
             + self.addrs.len() * 40
-            + self.texts.values().iter().map(|t| t.len() + 40).sum::<usize>()
+            + self
+                .texts
+                .values()
+                .iter()
+                .map(|t| t.len() + 40)
+                .sum::<usize>()
     }
 }

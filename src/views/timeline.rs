@@ -71,7 +71,7 @@ mod tests {
             mk(1_000, FlowState::Continue, 200),
             mk(1_000, FlowState::Begin, 0),
         ];
-        let noise = vec![
+        let noise = [
             tuple(1_500, "203.0.113.9", 51235, "10.0.0.4", 3389),
             mk(1_500, FlowState::Continue, 999),
         ];

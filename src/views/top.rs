@@ -220,6 +220,9 @@ mod tests {
     use crate::views::counts_toward_totals;
     use crate::views::testing::{build, tuple};
 
+    /// The expected key(s) of a tuple under its rule.
+    type KeysOf = dyn Fn(&str, &Tuple) -> Vec<String>;
+
     /// Pseudo-random tuples over a few rules (a tiny LCG keeps the test deterministic).
     fn sample() -> Vec<(String, Vec<Tuple>)> {
         let mut seed = 7u64;
@@ -334,7 +337,7 @@ mod tests {
     fn every_kind_of_field_matches_a_direct_count() {
         let groups = sample();
         let store = build(&groups);
-        let cases: Vec<(Field, Box<dyn Fn(&str, &Tuple) -> Vec<String>>)> = vec![
+        let cases: Vec<(Field, Box<KeysOf>)> = vec![
             (Field::Src, Box::new(|_, t| vec![t.src.to_string()])),
             (
                 Field::Ip,
