@@ -5,8 +5,12 @@ use super::tally::{biggest_first, counts_toward_totals, state_rank};
 use super::{Conversation, SortBy, Tally};
 use crate::model::{ConversationKey, Counters};
 use crate::selection::Selection;
+use crate::store::dict::FastMap;
 use crate::store::Store;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+
+type FastSet<K> = HashSet<K, BuildHasherDefault<crate::store::dict::FastHasher>>;
 
 #[derive(Default)]
 struct Acc {
@@ -18,19 +22,30 @@ struct Acc {
 /// their `C` and `E` tuples and their states in time order.
 pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<Conversation> {
     let groups = store.groups();
-    let mut accs: HashMap<ConversationKey, Acc> = HashMap::new();
+    // Keys map to slots of a plain vector: the map stays small (key + u32) and the
+    // accumulators never move when it grows.
+    let mut index: FastMap<ConversationKey, u32> = FastMap::default();
+    let mut accs: Vec<(ConversationKey, Acc)> = Vec::new();
     for_each_row(store, sel, |row, g, c| {
         let key = key_of(store, row, groups[g].mac);
         let flags = store.flag(row);
-        let acc = accs.entry(key).or_default();
+        let slot = *index.entry(key).or_insert_with(|| {
+            accs.push((key, Acc::default()));
+            accs.len() as u32 - 1
+        });
+        let acc = &mut accs[slot as usize].1;
         acc.tally.add(store.time_ms(row), flags, c);
         if counts_toward_totals(flags.state()) {
             acc.totals.add(c);
         }
     });
-    let mut ranked: Vec<(ConversationKey, Acc)> = accs.into_iter().collect();
-    let order = |a: &(ConversationKey, Acc), b: &(ConversationKey, Acc)| {
-        biggest_first(&a.1.tally, &b.1.tally, sort).then(a.0.cmp(&b.0))
+    drop(index);
+    // Rank slot numbers, not the (large) accumulators.
+    let mut ranked: Vec<u32> = (0..accs.len() as u32).collect();
+    let order = |a: &u32, b: &u32| {
+        let (ka, a) = &accs[*a as usize];
+        let (kb, b) = &accs[*b as usize];
+        biggest_first(&a.tally, &b.tally, sort).then(ka.cmp(kb))
     };
     if n < ranked.len() {
         if n == 0 {
@@ -40,14 +55,18 @@ pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> 
         ranked.truncate(n);
     }
     ranked.sort_unstable_by(order);
-    let states = state_sequences(store, sel, ranked.iter().map(|(k, _)| *k).collect());
+    let wanted = ranked.iter().map(|&s| accs[s as usize].0).collect();
+    let states = state_sequences(store, sel, wanted);
     ranked
         .into_iter()
-        .map(|(key, acc)| Conversation {
-            key,
-            tally: acc.tally,
-            totals: acc.totals,
-            states: states.get(&key).cloned().unwrap_or_default(),
+        .map(|slot| {
+            let (key, acc) = &accs[slot as usize];
+            Conversation {
+                key: *key,
+                tally: acc.tally,
+                totals: acc.totals,
+                states: states.get(key).cloned().unwrap_or_default(),
+            }
         })
         .collect()
 }
@@ -70,10 +89,10 @@ fn key_of(store: &Store, row: u32, mac: u32) -> ConversationKey {
 fn state_sequences(
     store: &Store,
     sel: &Selection,
-    wanted: HashSet<ConversationKey>,
-) -> HashMap<ConversationKey, String> {
+    wanted: FastSet<ConversationKey>,
+) -> FastMap<ConversationKey, String> {
     let groups = store.groups();
-    let mut steps: HashMap<ConversationKey, Vec<(i64, u8, u32)>> = HashMap::new();
+    let mut steps: FastMap<ConversationKey, Vec<(i64, u8, u32)>> = FastMap::default();
     for_each_row(store, sel, |row, g, _| {
         let key = key_of(store, row, groups[g].mac);
         if wanted.contains(&key) {

@@ -19,6 +19,10 @@ pub(crate) fn for_each_row(
     let groups = store.groups();
     let column = store.counter_column();
     let len = store.len() as u32;
+    if rows.len() == len as usize {
+        // Ascending distinct ids below `len`, as many as rows: every row.
+        return for_every_row(store, f);
+    }
     let mut group = 0usize;
     let mut i = 0;
     while i < rows.len() && rows[i] < len {
@@ -39,6 +43,19 @@ pub(crate) fn for_each_row(
             next += 1;
         }
         i = j;
+    }
+}
+
+/// The whole store, group by group, without looking rows up in a selection.
+fn for_every_row(store: &Store, mut f: impl FnMut(u32, usize, &Counters)) {
+    let mut counters = store.counter_column().iter_range(0, store.len());
+    for g in 0..store.groups().len() {
+        for row in store.group_rows(g) {
+            match counters.next() {
+                Some(c) => f(row, g, &c),
+                None => return,
+            }
+        }
     }
 }
 
@@ -79,5 +96,17 @@ mod tests {
             })
             .collect();
         assert_eq!(seen, expected);
+
+        let mut every = Vec::new();
+        for_each_row(&store, &Selection::all(store.len()), |row, g, c| {
+            every.push((row, g, c.bytes_out))
+        });
+        let expected: Vec<_> = (0..250u32)
+            .map(|r| {
+                let (g, i) = (r as u64 / 50, r as u64 % 50);
+                (r, g as usize, g * 1000 + i * 7)
+            })
+            .collect();
+        assert_eq!(every, expected);
     }
 }

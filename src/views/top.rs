@@ -9,9 +9,9 @@ use super::{SortBy, Tally, TopEntry};
 use crate::field::Field;
 use crate::model::{format_time_ms, proto, Counters, Encryption, FlowState};
 use crate::selection::Selection;
+use crate::store::dict::FastMap;
 use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
 use crate::store::{Store, NONE};
-use std::collections::HashMap;
 use std::net::IpAddr;
 
 /// A value's slot; `NO_SLOT` when a row has no second value (one side, or both sides equal).
@@ -140,7 +140,7 @@ fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)
                 .collect()
         }
         None => {
-            let mut tallies: HashMap<Slot, Tally> = HashMap::new();
+            let mut tallies: FastMap<Slot, Tally> = FastMap::default();
             for_each_row(store, sel, |row, g, c| {
                 let (time, flags) = (store.time_ms(row), store.flag(row));
                 for slot in slots_of(store, field, row, g, c) {
@@ -219,6 +219,7 @@ mod tests {
     use crate::model::{Decision, Tuple};
     use crate::views::counts_toward_totals;
     use crate::views::testing::{build, tuple};
+    use std::collections::HashMap;
 
     /// The expected key(s) of a tuple under its rule.
     type KeysOf = dyn Fn(&str, &Tuple) -> Vec<String>;
