@@ -58,6 +58,20 @@ impl Value<'_> {
     }
 }
 
+/// A JSON object that keeps its keys in the given order (column order, as documented).
+pub struct JsonObject<'a>(pub Vec<(&'a str, serde_json::Value)>);
+
+impl serde::Serialize for JsonObject<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut map = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            map.serialize_entry(k, v)?;
+        }
+        map.end()
+    }
+}
+
 /// RFC 4180: quote a field holding a comma, quote or line break; double inner quotes.
 pub fn csv_quote(s: &str) -> Cow<'_, str> {
     if s.contains([',', '"', '\n', '\r']) {
@@ -175,5 +189,10 @@ mod tests {
             serde_json::json!("2018-11-13T11:59:37Z")
         );
         assert_eq!(Value::Null.json(), serde_json::Value::Null);
+        let object = JsonObject(vec![("z", Value::Int(1).json()), ("a", Value::Null.json())]);
+        assert_eq!(
+            serde_json::to_string(&object).unwrap(),
+            r#"{"z":1,"a":null}"#
+        );
     }
 }

@@ -2,7 +2,7 @@
 
 use super::args::{QueryArgs, QueryFormat};
 use super::input::{enforce_strict, ensure_readable, load_paths, warn_rejections};
-use super::output::{write_csv, write_table, Value};
+use super::output::{write_csv, write_table, JsonObject, Value};
 use super::row::value;
 use super::select;
 use crate::field::Field;
@@ -29,8 +29,8 @@ pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
     let (store, report) = load_paths(&args.paths)?;
     enforce_strict(&report, strict)?;
     ensure_readable(&report)?;
-    warn_rejections(&report);
     let sel = select(&store, args.filter.as_deref())?;
+    warn_rejections(&report);
     if args.count {
         writeln!(out, "{}", sel.len())?;
         return Ok(out.flush()?);
@@ -81,10 +81,12 @@ fn write_ndjson(out: &mut dyn Write, store: &Store, rows: &[u32]) -> anyhow::Res
     let fields: Vec<Field> = Field::tuple_fields().collect();
     for &row in rows {
         let counters = store.counters(row);
-        let object: serde_json::Map<String, serde_json::Value> = fields
-            .iter()
-            .map(|&f| (f.name().to_string(), value(store, row, f, &counters).json()))
-            .collect();
+        let object = JsonObject(
+            fields
+                .iter()
+                .map(|&f| (f.name(), value(store, row, f, &counters).json()))
+                .collect(),
+        );
         serde_json::to_writer(&mut *out, &object)?;
         writeln!(out)?;
     }

@@ -2,7 +2,7 @@
 
 use super::args::{StatsArgs, StatsBy, StatsFormat};
 use super::input::{enforce_strict, ensure_readable, load_paths, warn_rejections};
-use super::output::{write_csv, write_table, Value};
+use super::output::{write_csv, write_table, JsonObject, Value};
 use super::select;
 use crate::model::proto;
 use crate::store::Store;
@@ -19,8 +19,8 @@ pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
     let (store, report) = load_paths(&args.paths)?;
     enforce_strict(&report, strict)?;
     ensure_readable(&report)?;
-    warn_rejections(&report);
     let sel = select(&store, args.filter.as_deref())?;
+    warn_rejections(&report);
     let sort = args.sort.into();
     let (keys, rows): (Vec<&str>, Vec<Vec<Value>>) = match args.by {
         StatsBy::Field(field) => {
@@ -45,12 +45,15 @@ pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
         StatsFormat::Table => write_table(out, &header, rows.len(), |i| rows[i].clone())?,
         StatsFormat::Csv => write_csv(out, &header, rows.into_iter())?,
         StatsFormat::Json => {
-            let array: Vec<serde_json::Value> = rows
+            let array: Vec<JsonObject> = rows
                 .iter()
                 .map(|row| {
-                    let pairs = header.iter().zip(row);
-                    serde_json::Value::Object(
-                        pairs.map(|(k, v)| (k.to_string(), v.json())).collect(),
+                    JsonObject(
+                        header
+                            .iter()
+                            .zip(row)
+                            .map(|(k, v)| (*k, v.json()))
+                            .collect(),
                     )
                 })
                 .collect();
