@@ -1,7 +1,7 @@
 //! Conversations: tuples grouped by (MAC, src, sport, dst, dport, proto) with totals.
 
 use super::scan::for_each_row;
-use super::tally::{biggest_first, counts_toward_totals, state_rank};
+use super::tally::{counts_toward_totals, state_rank};
 use super::{Conversation, SortBy, Tally};
 use crate::model::{ConversationKey, Counters};
 use crate::selection::Selection;
@@ -12,40 +12,81 @@ use std::hash::BuildHasherDefault;
 
 type FastSet<K> = HashSet<K, BuildHasherDefault<crate::store::dict::FastHasher>>;
 
+/// What ranking needs, kept small: millions of conversations can pass through here.
+#[derive(Default, Clone, Copy)]
+struct Size {
+    tuples: u64,
+    bytes: u64,
+    packets: u64,
+}
+
+impl Size {
+    fn metric(&self, sort: SortBy) -> u64 {
+        match sort {
+            SortBy::Tuples => self.tuples,
+            SortBy::Bytes => self.bytes,
+            SortBy::Packets => self.packets,
+        }
+    }
+}
+
+/// Everything shown about one of the conversations kept.
 #[derive(Default)]
-struct Acc {
+struct Detail {
     tally: Tally,
     totals: Counters,
+    /// (time, state rank, row) of each tuple, for the state sequence.
+    steps: Vec<(i64, u8, u32)>,
 }
 
 /// The `n` biggest conversations of the selection (ties by key), with totals summed over
 /// their `C` and `E` tuples and their states in time order.
 pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<Conversation> {
+    let wanted = biggest(store, sel, sort, n);
+    let mut details = details(store, sel, wanted.iter().copied().collect());
+    wanted
+        .into_iter()
+        .map(|key| {
+            let d = details.remove(&key).unwrap_or_default();
+            Conversation {
+                key,
+                tally: d.tally,
+                totals: d.totals,
+                states: states(store, d.steps),
+            }
+        })
+        .collect()
+}
+
+/// The keys of the `n` biggest conversations, in order.
+fn biggest(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<ConversationKey> {
     let groups = store.groups();
-    // Keys map to slots of a plain vector: the map stays small (key + u32) and the
-    // accumulators never move when it grows.
+    // Keys map to slots of plain vectors: the map holds only key and slot.
     let mut index: FastMap<ConversationKey, u32> = FastMap::default();
-    let mut accs: Vec<(ConversationKey, Acc)> = Vec::new();
+    let mut keys: Vec<ConversationKey> = Vec::new();
+    let mut sizes: Vec<Size> = Vec::new();
     for_each_row(store, sel, |row, g, c| {
         let key = key_of(store, row, groups[g].mac);
-        let flags = store.flag(row);
         let slot = *index.entry(key).or_insert_with(|| {
-            accs.push((key, Acc::default()));
-            accs.len() as u32 - 1
+            keys.push(key);
+            sizes.push(Size::default());
+            keys.len() as u32 - 1
         });
-        let acc = &mut accs[slot as usize].1;
-        acc.tally.add(store.time_ms(row), flags, c);
-        if counts_toward_totals(flags.state()) {
-            acc.totals.add(c);
+        let size = &mut sizes[slot as usize];
+        size.tuples += 1;
+        if counts_toward_totals(store.flag(row).state()) {
+            size.bytes = size.bytes.saturating_add(c.bytes());
+            size.packets = size.packets.saturating_add(c.packets());
         }
     });
     drop(index);
-    // Rank slot numbers, not the (large) accumulators.
-    let mut ranked: Vec<u32> = (0..accs.len() as u32).collect();
+    let mut ranked: Vec<u32> = (0..keys.len() as u32).collect();
     let order = |a: &u32, b: &u32| {
-        let (ka, a) = &accs[*a as usize];
-        let (kb, b) = &accs[*b as usize];
-        biggest_first(&a.tally, &b.tally, sort).then(ka.cmp(kb))
+        let (sa, sb) = (&sizes[*a as usize], &sizes[*b as usize]);
+        sb.metric(sort)
+            .cmp(&sa.metric(sort))
+            .then(sb.tuples.cmp(&sa.tuples))
+            .then(keys[*a as usize].cmp(&keys[*b as usize]))
     };
     if n < ranked.len() {
         if n == 0 {
@@ -55,19 +96,41 @@ pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> 
         ranked.truncate(n);
     }
     ranked.sort_unstable_by(order);
-    let wanted = ranked.iter().map(|&s| accs[s as usize].0).collect();
-    let states = state_sequences(store, sel, wanted);
-    ranked
-        .into_iter()
-        .map(|slot| {
-            let (key, acc) = &accs[slot as usize];
-            Conversation {
-                key: *key,
-                tally: acc.tally,
-                totals: acc.totals,
-                states: states.get(key).cloned().unwrap_or_default(),
-            }
-        })
+    ranked.into_iter().map(|s| keys[s as usize]).collect()
+}
+
+/// Tallies, totals and steps of the wanted conversations, in a second pass so only the
+/// conversations shown pay for them.
+fn details(
+    store: &Store,
+    sel: &Selection,
+    wanted: FastSet<ConversationKey>,
+) -> FastMap<ConversationKey, Detail> {
+    let groups = store.groups();
+    let mut details: FastMap<ConversationKey, Detail> = FastMap::default();
+    for_each_row(store, sel, |row, g, c| {
+        let key = key_of(store, row, groups[g].mac);
+        if !wanted.contains(&key) {
+            return;
+        }
+        let flags = store.flag(row);
+        let time = store.time_ms(row);
+        let d = details.entry(key).or_default();
+        d.tally.add(time, flags, c);
+        if counts_toward_totals(flags.state()) {
+            d.totals.add(c);
+        }
+        d.steps.push((time, state_rank(flags.state()), row));
+    });
+    details
+}
+
+/// State letters in time order (ties B < C < E < D, then row).
+fn states(store: &Store, mut steps: Vec<(i64, u8, u32)>) -> String {
+    steps.sort_unstable();
+    steps
+        .iter()
+        .map(|&(_, _, row)| store.flag(row).state().map_or('-', |st| st.letter()))
         .collect()
 }
 
@@ -82,38 +145,6 @@ fn key_of(store: &Store, row: u32, mac: u32) -> ConversationKey {
         dport: store.dports()[r],
         proto: store.flag(row).proto(),
     }
-}
-
-/// States of the wanted conversations as letters in time order (ties B < C < E < D),
-/// found in a second pass so only the conversations shown pay for it.
-fn state_sequences(
-    store: &Store,
-    sel: &Selection,
-    wanted: FastSet<ConversationKey>,
-) -> FastMap<ConversationKey, String> {
-    let groups = store.groups();
-    let mut steps: FastMap<ConversationKey, Vec<(i64, u8, u32)>> = FastMap::default();
-    for_each_row(store, sel, |row, g, _| {
-        let key = key_of(store, row, groups[g].mac);
-        if wanted.contains(&key) {
-            let rank = state_rank(store.flag(row).state());
-            steps
-                .entry(key)
-                .or_default()
-                .push((store.time_ms(row), rank, row));
-        }
-    });
-    steps
-        .into_iter()
-        .map(|(key, mut s)| {
-            s.sort_unstable();
-            let letters = s
-                .iter()
-                .map(|&(_, _, row)| store.flag(row).state().map_or('-', |st| st.letter()))
-                .collect();
-            (key, letters)
-        })
-        .collect()
 }
 
 #[cfg(test)]
