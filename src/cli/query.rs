@@ -3,7 +3,7 @@
 use super::args::{QueryArgs, QueryFormat};
 use super::input::{enforce_strict, ensure_readable, load_paths, warn_rejections};
 use super::output::{write_csv, write_table, JsonObject, Value};
-use super::row::value;
+use super::row::RowView;
 use super::select;
 use crate::field::Field;
 use crate::store::Store;
@@ -69,22 +69,18 @@ fn time_ordered(store: &Store, rows: &[u32], limit: usize) -> Vec<u32> {
 }
 
 fn row_values<'s>(store: &'s Store, row: u32, fields: &[Field]) -> Vec<Value<'s>> {
-    let counters = store.counters(row);
-    fields
-        .iter()
-        .map(|&f| value(store, row, f, &counters))
-        .collect()
+    RowView::new(store, row).values(fields)
 }
 
 /// One JSON object per tuple, keys in field order.
 fn write_ndjson(out: &mut dyn Write, store: &Store, rows: &[u32]) -> anyhow::Result<()> {
     let fields: Vec<Field> = Field::tuple_fields().collect();
     for &row in rows {
-        let counters = store.counters(row);
+        let view = RowView::new(store, row);
         let object = JsonObject(
             fields
                 .iter()
-                .map(|&f| (f.name(), value(store, row, f, &counters).json()))
+                .map(|&f| (f.name(), view.value(f).json()))
                 .collect(),
         );
         serde_json::to_writer(&mut *out, &object)?;
