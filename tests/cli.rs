@@ -576,6 +576,8 @@ fn bad_arguments_and_missing_data_fail_with_one_line() {
             fx.path().display().to_string(),
         ],
         vec!["query".into()],
+        vec!["--demo".into(), fx.path().display().to_string()],
+        vec!["--bogus".into()],
     ];
     for args in cases {
         let out = flowscope().args(&args).output().unwrap();

@@ -48,7 +48,10 @@ pub fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("flowscope: {e:#}");
+            // Messages can quote file names and filter text: keep them terminal-safe.
+            let message = format!("{e:#}");
+            let lines: Vec<_> = message.lines().map(crate::text::sanitize).collect();
+            eprintln!("flowscope: {}", lines.join("\n"));
             let code = if e.is::<BadFilter>() {
                 EXIT_USAGE
             } else {

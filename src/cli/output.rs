@@ -72,9 +72,10 @@ impl serde::Serialize for JsonObject<'_> {
     }
 }
 
-/// RFC 4180: quote a field holding a comma, quote or line break; double inner quotes.
+/// RFC 4180: quote a field holding a comma, quote or line break (or any other control
+/// character, so it stands out); double inner quotes.
 pub fn csv_quote(s: &str) -> Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
+    if s.contains([',', '"']) || s.chars().any(char::is_control) {
         Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
     } else {
         Cow::Borrowed(s)
