@@ -19,7 +19,6 @@ Examples:
     version,
     about = "A terminal explorer for Azure NSG and VNet flow logs",
     after_help = EXAMPLES,
-    args_conflicts_with_subcommands = true
 )]
 pub struct Cli {
     #[command(subcommand)]
