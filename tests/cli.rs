@@ -184,6 +184,7 @@ fn rejected_tuples_are_counted_reported_and_strict_fails() {
         assert!(!out.status.success(), "{args:?} should fail");
         let err = String::from_utf8(out.stderr).unwrap();
         assert!(err.starts_with("flowscope: "), "{err}");
+        assert!(err.contains("rejected"), "{args:?}: {err}");
     }
 
     let text = stdout(&flowscope().arg("check").arg(&path).output().unwrap());
