@@ -173,11 +173,13 @@ fn sort_key(store: &Store, field: Field, slot: Slot) -> SortKey<'_> {
     }
 }
 
+/// The text of a text slot; the last slot (absent text) and anything past it is empty.
 fn text_of(store: &Store, slot: Slot) -> &str {
-    u32::try_from(slot)
+    let values = store.texts().values();
+    usize::try_from(slot)
         .ok()
-        .and_then(|id| store.text(id))
-        .unwrap_or("")
+        .and_then(|i| values.get(i))
+        .map_or("", |t| t)
 }
 
 fn file_of(store: &Store, slot: Slot) -> &str {
@@ -382,6 +384,59 @@ mod tests {
                 assert_same(actual(&store, *field, sort), e, sort);
             }
         }
+    }
+
+    #[test]
+    fn packed_and_record_fields_show_their_names() {
+        use crate::model::Encryption;
+        use crate::views::testing::{build_specs, GroupSpec};
+        let mut vnet = tuple(5_500, "1.1.1.1", 1, "2.2.2.2", 2);
+        vnet.state = Some(FlowState::Deny);
+        vnet.decision = Decision::Deny;
+        vnet.encryption = Some(Encryption::NxHwNotSupported);
+        let nsg_v1 = tuple(1_000, "1.1.1.1", 1, "2.2.2.2", 2);
+        let store = build_specs(&[
+            GroupSpec {
+                rule: "A".into(),
+                mac: "M1".into(),
+                nsg: Some("web-nsg".into()),
+                flowlog: None,
+                tuples: vec![nsg_v1, nsg_v1],
+            },
+            GroupSpec {
+                rule: "B".into(),
+                mac: "M2".into(),
+                nsg: None,
+                flowlog: Some("fl-1".into()),
+                tuples: vec![vnet],
+            },
+        ]);
+        let sel = Selection::all(store.len());
+        let keys = |field| -> Vec<(String, u64)> {
+            top(&store, &sel, field, SortBy::Tuples, 10)
+                .into_iter()
+                .map(|e| (e.key, e.tally.tuples))
+                .collect()
+        };
+        let pairs = |v: &[(&str, u64)]| -> Vec<(String, u64)> {
+            v.iter().map(|(k, n)| (k.to_string(), *n)).collect()
+        };
+        assert_eq!(keys(Field::State), pairs(&[("-", 2), ("deny", 1)]));
+        assert_eq!(keys(Field::Action), pairs(&[("allow", 2), ("deny", 1)]));
+        assert_eq!(
+            keys(Field::Encryption),
+            pairs(&[("-", 2), ("NX_HW_NOT_SUPPORTED", 1)])
+        );
+        assert_eq!(keys(Field::Nsg), pairs(&[("web-nsg", 2), ("", 1)]));
+        assert_eq!(keys(Field::Flowlog), pairs(&[("", 2), ("fl-1", 1)]));
+        assert_eq!(keys(Field::Mac), pairs(&[("M1", 2), ("M2", 1)]));
+        assert_eq!(keys(Field::File), pairs(&[("test.json", 3)]));
+        assert_eq!(keys(Field::Version), pairs(&[("2", 3)]));
+        assert_eq!(keys(Field::Dir), pairs(&[("in", 3)]));
+        assert_eq!(
+            keys(Field::Time),
+            pairs(&[("1970-01-01T00:00:01Z", 2), ("1970-01-01T00:00:05.500Z", 1)])
+        );
     }
 
     #[test]
