@@ -42,8 +42,17 @@ fn write_text(out: &mut dyn Write, r: &LoadReport) -> std::io::Result<()> {
         .map(|p| p.kind.name().len())
         .max()
         .unwrap_or(0);
-    let mut current: Option<&str> = None;
+    // Grouped by file, in the order files first appear.
+    let mut order: Vec<&str> = Vec::new();
     for p in &r.problems {
+        if !order.contains(&p.file.as_str()) {
+            order.push(&p.file);
+        }
+    }
+    let mut problems: Vec<_> = r.problems.iter().collect();
+    problems.sort_by_key(|p| order.iter().position(|f| *f == p.file));
+    let mut current: Option<&str> = None;
+    for p in problems {
         if current != Some(p.file.as_str()) {
             writeln!(out, "  {}", sanitize(&p.file))?;
             current = Some(p.file.as_str());
@@ -79,8 +88,8 @@ mod tests {
             rejected: 4,
             problems: vec![
                 problem("a.json", ProblemKind::BadTuple, 3),
-                problem("a.json", ProblemKind::Truncated, 1),
                 problem("b.json", ProblemKind::BadTuple, 1),
+                problem("a.json", ProblemKind::Truncated, 1),
             ],
             ..LoadReport::default()
         };
@@ -89,6 +98,7 @@ mod tests {
         let s = String::from_utf8(out).unwrap();
         assert!(s.contains("tuples loaded  1,500"));
         assert_eq!(s.matches("  a.json\n").count(), 1);
+        assert!(s.find("truncated").unwrap() < s.find("b.json").unwrap());
         assert!(s.contains("    truncated         1  tuple 3"));
         assert!(!s.contains('\x1b'));
     }
