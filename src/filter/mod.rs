@@ -1,8 +1,40 @@
 //! The filter language (DESIGN.md "Filter language"): parse → check → compile, then
 //! evaluate column-wise over the store into a selection.
+//!
+//! ```text
+//! text ─lexer─> tokens ─parser─> Expr ─check─> Cond ─plan─> Node ─eval─> bitmap ─> Selection
+//! ```
+//! Decisions worth knowing:
+//! - `ip != X` and `port != X` mean neither side is X (the negation of `ip == X`).
+//! - A field followed directly by a value means `==` (`port 22`, `src 10.0.0.0/8`).
+//! - Bare words: `deny denied allow allowed inbound outbound tcp udp icmp icmpv6 encrypted
+//!   unencrypted`, services `ssh rdp http https dns smb` (either port), and an address or
+//!   CIDR (either side). `in` and `out` alone are
+//!   rejected as ambiguous (is `in` the operator or the direction?); the error says to
+//!   write `inbound` or `dir == in`.
+//! - Times without a zone are UTC and cover the precision typed: `time == 2024-11-18` is
+//!   the whole day, `time < "2024-11-18 09:10"` is before that minute.
+//! - `last 15m` keeps tuples no older than 15 minutes before the newest tuple loaded.
+
+mod ast;
+mod check;
+mod complete;
+mod eval;
+mod lexer;
+mod parser;
+mod plan;
+mod value;
+mod vocab;
+
+#[cfg(test)]
+mod tests;
+
+pub use complete::{complete, field_names, value_keywords, Completion};
 
 use crate::selection::Selection;
 use crate::store::Store;
+use check::Cond;
+use plan::{Fingerprint, Node};
 
 /// A filter error: where (character offset in the text) and what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -16,25 +48,78 @@ pub struct FilterError {
     pub suggestions: Vec<String>,
 }
 
+impl FilterError {
+    pub(crate) fn at(position: usize, message: impl Into<String>) -> FilterError {
+        FilterError {
+            position,
+            message: message.into(),
+            suggestions: Vec::new(),
+        }
+    }
+    pub(crate) fn with_suggestions(mut self, suggestions: Vec<String>) -> FilterError {
+        self.suggestions = suggestions;
+        self
+    }
+}
+
 /// A checked filter, ready to evaluate against the store it was compiled for.
 #[derive(Debug, Clone)]
 pub struct Compiled {
-    _private: (),
+    cond: Cond,
+    plan: Node,
+    fingerprint: Fingerprint,
 }
 
 /// Parses and checks `text` against `store` (regexes, values, `last 15m` relative to the
 /// newest tuple). Empty or blank text selects every row.
 pub fn compile(text: &str, store: &Store) -> Result<Compiled, FilterError> {
-    let _ = (text, store);
-    todo!("filter")
+    let tokens = lexer::tokenize(text)?;
+    let expr = parser::parse(&tokens, text.chars().count())?;
+    let cond = check::check(&expr, store.time_range().map(|(_, newest)| newest))?;
+    let plan = plan::build(&cond, store);
+    Ok(Compiled {
+        cond,
+        plan,
+        fingerprint: Fingerprint::of(store),
+    })
+}
+
+/// Checks `text` without a store, for live feedback while typing.
+pub fn validate(text: &str) -> Result<(), FilterError> {
+    let tokens = lexer::tokenize(text)?;
+    let expr = parser::parse(&tokens, text.chars().count())?;
+    check::check(&expr, None).map(|_| ())
 }
 
 impl Compiled {
     pub fn select(&self, store: &Store) -> Selection {
-        let _ = store;
-        todo!("filter")
+        Selection::from_bitmap(&self.bitmap(store), store.len())
     }
+
     pub fn count(&self, store: &Store) -> usize {
-        self.select(store).len()
+        let words = self.bitmap(store);
+        words.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// Whether one row passes (false for a row outside the store).
+    pub fn matches(&self, store: &Store, row: u32) -> bool {
+        if row as usize >= store.len() {
+            return false;
+        }
+        if Fingerprint::of(store) == self.fingerprint {
+            eval::matches(&self.plan, store, row)
+        } else {
+            eval::matches(&plan::build(&self.cond, store), store, row)
+        }
+    }
+
+    /// The rows kept, as a bitmap (bit `i` of word `i / 64` = row `i`).
+    pub fn bitmap(&self, store: &Store) -> Vec<u64> {
+        // A store that grew since compiling (background loading) gets fresh lookup tables.
+        if Fingerprint::of(store) == self.fingerprint {
+            eval::bitmap(&self.plan, store)
+        } else {
+            eval::bitmap(&plan::build(&self.cond, store), store)
+        }
     }
 }

@@ -1,19 +1,46 @@
-//! Byte and packet counters, packed as a variable-length stream.
+//! Byte and packet counters, packed as a variable-width stream.
 //!
 //! Most tuples carry small counters or none at all (B and D tuples), so four fixed `u64`
 //! columns (32 bytes a tuple) would be most of the store's memory. Each row is instead one
-//! header byte (a 2-bit width code per counter) followed by the non-zero values: a `B`
-//! tuple costs 1 byte, a typical `C` tuple 6 to 9. Every `BLOCK` rows an offset is kept so
-//! any row is reached by skipping at most `BLOCK - 1` rows.
+//! header byte (a 2-bit width code per counter: 0, 1, 2 or 4 bytes) followed by the values.
+//! A `B` tuple costs 1 byte, a typical `C` tuple 7 to 11. Decoding is branch-free (a masked
+//! unaligned read per value), which keeps a `bytes > 1MB` scan near column speed. Values
+//! that do not fit 32 bits (a multi-gigabyte 5-minute delta) are written as the sentinel
+//! `u32::MAX` and kept exactly in a small side table. Every `BLOCK` rows an offset is kept
+//! so any row is reached by skipping at most `BLOCK - 1` headers.
 
 use crate::model::Counters;
 
 const BLOCK: usize = 64;
+const WIDTH: [usize; 4] = [0, 1, 2, 4];
+const MASK: [u32; 4] = [0, 0xff, 0xffff, 0xffff_ffff];
+/// Trailing zero bytes kept after the last row so every value is read as a whole `u32`.
+const PAD: usize = 3;
+/// Payload length after each possible header byte.
+const PAYLOAD: [u8; 256] = payload_table();
+
+const fn payload_table() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    let mut h = 0;
+    while h < 256 {
+        let mut i = 0;
+        let mut n = 0;
+        while i < 4 {
+            n += WIDTH[(h >> (i * 2)) & 3];
+            i += 1;
+        }
+        t[h] = n as u8;
+        h += 1;
+    }
+    t
+}
 
 #[derive(Debug, Default, Clone)]
 pub struct CounterColumn {
     bytes: Vec<u8>,
     block_starts: Vec<u64>,
+    /// Rows with a value above `u32::MAX`, ascending by row.
+    wide: Vec<(u32, Counters)>,
     len: usize,
 }
 
@@ -34,73 +61,117 @@ impl CounterColumn {
     pub fn shrink_to_fit(&mut self) {
         self.bytes.shrink_to_fit();
         self.block_starts.shrink_to_fit();
+        self.wide.shrink_to_fit();
     }
 
     /// Heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity() + self.block_starts.capacity() * 8
+        self.bytes.capacity()
+            + self.block_starts.capacity() * 8
+            + self.wide.capacity() * std::mem::size_of::<(u32, Counters)>()
     }
 
     pub fn push(&mut self, c: &Counters) {
-        if self.len % BLOCK == 0 {
+        let end = self.bytes.len().saturating_sub(PAD);
+        self.bytes.truncate(end);
+        if self.len.is_multiple_of(BLOCK) {
             self.block_starts.push(self.bytes.len() as u64);
         }
         let values = [c.packets_out, c.bytes_out, c.packets_in, c.bytes_in];
+        if values.iter().any(|&v| v >= u32::MAX as u64) {
+            self.wide.push((self.len as u32, *c));
+        }
         let mut header = 0u8;
         for (i, v) in values.iter().enumerate() {
             header |= width_code(*v) << (i * 2);
         }
         self.bytes.push(header);
         for v in values {
-            match width_code(v) {
-                0 => {}
-                1 => self.bytes.push(v as u8),
-                2 => self.bytes.extend_from_slice(&(v as u16).to_le_bytes()),
-                _ => push_varint(&mut self.bytes, v),
-            }
+            let code = width_code(v) as usize;
+            let v = v.min(u32::MAX as u64) as u32;
+            self.bytes
+                .extend_from_slice(&v.to_le_bytes()[..WIDTH[code]]);
         }
+        self.bytes.extend_from_slice(&[0; PAD]);
         self.len += 1;
     }
 
-    /// Appends every row of `other`, in order.
+    /// Appends every row of `other`, in order: the rows' bytes are copied as they are and
+    /// only the block offsets are recomputed (merging per-file columns is on the load path).
     pub fn extend_from(&mut self, other: &CounterColumn) {
-        for c in other.iter_range(0, other.len) {
-            self.push(&c);
+        let base = self.len as u32;
+        self.wide
+            .extend(other.wide.iter().map(|(row, c)| (row + base, *c)));
+        let end = self.bytes.len().saturating_sub(PAD);
+        self.bytes.truncate(end);
+        let theirs = &other.bytes[..other.bytes.len().saturating_sub(PAD)];
+        let offset = self.bytes.len();
+        self.bytes.extend_from_slice(theirs);
+        let mut pos = 0;
+        for _ in 0..other.len {
+            if self.len.is_multiple_of(BLOCK) {
+                self.block_starts.push((offset + pos) as u64);
+            }
+            pos += 1 + PAYLOAD[theirs[pos] as usize] as usize;
+            self.len += 1;
         }
+        self.bytes.extend_from_slice(&[0; PAD]);
     }
 
     pub fn get(&self, row: usize) -> Counters {
         assert!(row < self.len, "counter row {row} out of {}", self.len);
-        let mut cursor = Cursor {
-            bytes: &self.bytes,
-            pos: self.block_starts[row / BLOCK] as usize,
-        };
+        let mut pos = self.block_starts[row / BLOCK] as usize;
         for _ in 0..row % BLOCK {
-            cursor.skip();
+            pos += 1 + PAYLOAD[self.bytes[pos] as usize] as usize;
         }
-        cursor.read()
+        let (c, _) = read(&self.bytes, pos);
+        if c.has_sentinel() {
+            return self.wide_value(row).unwrap_or(c);
+        }
+        c
+    }
+
+    fn wide_value(&self, row: usize) -> Option<Counters> {
+        self.wide
+            .binary_search_by_key(&(row as u32), |(r, _)| *r)
+            .ok()
+            .map(|i| self.wide[i].1)
     }
 
     /// Counters of rows `start..end`, decoded sequentially (fast for scans).
     pub fn iter_range(&self, start: usize, end: usize) -> impl Iterator<Item = Counters> + '_ {
         let end = end.min(self.len);
-        let mut cursor = Cursor {
-            bytes: &self.bytes,
-            pos: if start < end {
-                self.block_starts[start / BLOCK] as usize
-            } else {
-                0
-            },
-        };
+        let mut pos = 0;
         if start < end {
+            pos = self.block_starts[start / BLOCK] as usize;
             for _ in 0..start % BLOCK {
-                cursor.skip();
+                pos += 1 + PAYLOAD[self.bytes[pos] as usize] as usize;
             }
         }
-        (start..end).map(move |_| cursor.read())
+        (start..end).map(move |row| {
+            let (c, next) = read(&self.bytes, pos);
+            pos = next;
+            if c.has_sentinel() {
+                return self.wide_value(row).unwrap_or(c);
+            }
+            c
+        })
     }
 }
 
+trait Sentinel {
+    fn has_sentinel(&self) -> bool;
+}
+
+impl Sentinel for Counters {
+    #[inline]
+    fn has_sentinel(&self) -> bool {
+        let m = u32::MAX as u64;
+        self.packets_out == m || self.bytes_out == m || self.packets_in == m || self.bytes_in == m
+    }
+}
+
+#[inline]
 fn width_code(v: u64) -> u8 {
     match v {
         0 => 0,
@@ -110,75 +181,27 @@ fn width_code(v: u64) -> u8 {
     }
 }
 
-fn push_varint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8) | 0x80);
-        v >>= 7;
+/// Decodes the row at `pos`; returns it and the position of the next row.
+#[inline]
+fn read(bytes: &[u8], mut pos: usize) -> (Counters, usize) {
+    let h = bytes[pos] as usize;
+    pos += 1;
+    let mut v = [0u64; 4];
+    for (i, slot) in v.iter_mut().enumerate() {
+        let code = (h >> (i * 2)) & 3;
+        let raw = u32::from_le_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]);
+        *slot = (raw & MASK[code]) as u64;
+        pos += WIDTH[code];
     }
-    out.push(v as u8);
-}
-
-struct Cursor<'a> {
-    bytes: &'a [u8],
-    pos: usize,
-}
-
-impl Cursor<'_> {
-    fn value(&mut self, code: u8) -> u64 {
-        match code {
-            0 => 0,
-            1 => {
-                self.pos += 1;
-                self.bytes[self.pos - 1] as u64
-            }
-            2 => {
-                self.pos += 2;
-                u16::from_le_bytes([self.bytes[self.pos - 2], self.bytes[self.pos - 1]]) as u64
-            }
-            _ => {
-                let mut v = 0u64;
-                let mut shift = 0;
-                loop {
-                    let b = self.bytes[self.pos];
-                    self.pos += 1;
-                    v |= ((b & 0x7f) as u64) << shift;
-                    if b & 0x80 == 0 {
-                        return v;
-                    }
-                    shift += 7;
-                }
-            }
-        }
-    }
-
-    fn read(&mut self) -> Counters {
-        let h = self.bytes[self.pos];
-        self.pos += 1;
+    (
         Counters {
-            packets_out: self.value(h & 3),
-            bytes_out: self.value((h >> 2) & 3),
-            packets_in: self.value((h >> 4) & 3),
-            bytes_in: self.value((h >> 6) & 3),
-        }
-    }
-
-    fn skip(&mut self) {
-        let h = self.bytes[self.pos];
-        self.pos += 1;
-        for i in 0..4 {
-            match (h >> (i * 2)) & 3 {
-                0 => {}
-                1 => self.pos += 1,
-                2 => self.pos += 2,
-                _ => {
-                    while self.bytes[self.pos] & 0x80 != 0 {
-                        self.pos += 1;
-                    }
-                    self.pos += 1;
-                }
-            }
-        }
-    }
+            packets_out: v[0],
+            bytes_out: v[1],
+            packets_in: v[2],
+            bytes_in: v[3],
+        },
+        pos,
+    )
 }
 
 #[cfg(test)]
@@ -190,7 +213,11 @@ mod tests {
             packets_out: i % 7,
             bytes_out: i * 1_000_003 % 5_000_000_000_000,
             packets_in: i * 31 % 300,
-            bytes_in: if i % 5 == 0 { u64::MAX } else { i * 13 },
+            bytes_in: if i.is_multiple_of(5) {
+                u64::MAX
+            } else {
+                i * 13
+            },
         }
     }
 
@@ -201,7 +228,7 @@ mod tests {
             col.push(&sample(i));
         }
         assert_eq!(col.len(), 1000);
-        for i in [0u64, 1, 63, 64, 65, 500, 999] {
+        for i in [0u64, 1, 5, 63, 64, 65, 500, 999] {
             assert_eq!(col.get(i as usize), sample(i), "row {i}");
         }
         let scanned: Vec<_> = col.iter_range(130, 260).collect();
@@ -212,12 +239,41 @@ mod tests {
     }
 
     #[test]
+    fn values_at_the_width_boundaries_survive() {
+        let edges = [
+            0,
+            1,
+            255,
+            256,
+            65535,
+            65536,
+            u32::MAX as u64 - 1,
+            u32::MAX as u64,
+        ];
+        let mut col = CounterColumn::default();
+        for &e in &edges {
+            col.push(&Counters {
+                packets_out: e,
+                bytes_out: e,
+                packets_in: 1,
+                bytes_in: e,
+            });
+        }
+        for (row, &e) in edges.iter().enumerate() {
+            let c = col.get(row);
+            assert_eq!((c.packets_out, c.bytes_out, c.bytes_in), (e, e, e));
+        }
+        let all: Vec<_> = col.iter_range(0, edges.len()).collect();
+        assert_eq!(all.iter().map(|c| c.bytes_in).collect::<Vec<_>>(), edges);
+    }
+
+    #[test]
     fn zero_counters_cost_one_byte() {
         let mut col = CounterColumn::default();
         for _ in 0..100 {
             col.push(&Counters::default());
         }
-        assert_eq!(col.bytes.len(), 100);
+        assert_eq!(col.bytes.len(), 100 + PAD);
     }
 
     #[test]
@@ -231,8 +287,14 @@ mod tests {
             b.push(&sample(i));
         }
         a.extend_from(&b);
+        assert_eq!(a.len(), 200);
         for i in 0..200 {
             assert_eq!(a.get(i as usize), sample(i));
         }
+        let scanned: Vec<_> = a.iter_range(0, 200).collect();
+        assert_eq!(scanned, (0..200).map(sample).collect::<Vec<_>>());
+        let mut empty = CounterColumn::default();
+        empty.extend_from(&a);
+        assert_eq!(empty.get(199), sample(199));
     }
 }

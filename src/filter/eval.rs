@@ -1,0 +1,310 @@
+//! Evaluation of a plan into a bitmap over rows (bit `i` of word `i / 64` = row `i`), one
+//! column at a time in tight loops; two threads split the rows of a large store.
+
+use super::check::{CounterKind, Side};
+use super::plan::{bit, Leaf, Node};
+use crate::model::Counters;
+use crate::store::{Flags, Store};
+use std::ops::Range;
+
+/// Below this many rows a second thread costs more than it saves.
+const PARALLEL_ROWS: usize = 1 << 20;
+
+/// The bitmap of rows `node` keeps, bits past the last row cleared.
+pub fn bitmap(node: &Node, store: &Store) -> Vec<u64> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    bitmap_split(
+        node,
+        store,
+        if threads > 1 {
+            PARALLEL_ROWS
+        } else {
+            usize::MAX
+        },
+    )
+}
+
+/// As `bitmap`, on two threads from `parallel_rows` rows up.
+pub fn bitmap_split(node: &Node, store: &Store, parallel_rows: usize) -> Vec<u64> {
+    let len = store.len();
+    let mut words = vec![0u64; len.div_ceil(64)];
+    if len >= parallel_rows {
+        // Split on a block boundary so each thread's blocks stay aligned.
+        let mid = (len / 2).next_multiple_of(BLOCK_ROWS).min(len);
+        let (lower, upper) = words.split_at_mut(mid.div_ceil(64));
+        std::thread::scope(|scope| {
+            scope.spawn(|| eval_range(node, store, mid..len, upper));
+            eval_range(node, store, 0..mid, lower);
+        });
+    } else {
+        eval_range(node, store, 0..len, &mut words);
+    }
+    if !len.is_multiple_of(64) {
+        if let Some(last) = words.last_mut() {
+            *last &= (1u64 << (len % 64)) - 1;
+        }
+    }
+    words
+}
+
+/// Rows evaluated together, so a block's temporaries stay in the L1 cache and an `and`
+/// can skip its right side where the left kept nothing.
+const BLOCK_ROWS: usize = 64 * BLOCK_WORDS;
+const BLOCK_WORDS: usize = 64;
+
+/// Fills `out` (the words of `rows`, which starts on a block boundary) block by block.
+fn eval_range(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    for (i, words) in out.chunks_mut(BLOCK_WORDS).enumerate() {
+        let start = rows.start + i * BLOCK_ROWS;
+        let end = (start + BLOCK_ROWS).min(rows.end);
+        eval_block(node, store, start..end, words);
+    }
+}
+
+/// Words for at most one block of rows; bits past `rows.end` may be set.
+fn eval_block(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    let mut scratch = [0u64; BLOCK_WORDS];
+    let other = &mut scratch[..out.len()];
+    match node {
+        Node::All => out.fill(u64::MAX),
+        Node::Nothing => out.fill(0),
+        Node::And(a, b) => {
+            eval_block(a, store, rows.clone(), out);
+            if out.iter().any(|&w| w != 0) {
+                eval_block(b, store, rows, other);
+                out.iter_mut().zip(other.iter()).for_each(|(x, y)| *x &= y);
+            }
+        }
+        Node::Or(a, b) => {
+            eval_block(a, store, rows.clone(), out);
+            if out.iter().any(|&w| w != u64::MAX) {
+                eval_block(b, store, rows, other);
+                out.iter_mut().zip(other.iter()).for_each(|(x, y)| *x |= y);
+            }
+        }
+        Node::Not(a) => {
+            eval_block(a, store, rows, out);
+            out.iter_mut().for_each(|w| *w = !*w);
+        }
+        Node::Leaf(leaf) => {
+            out.fill(0);
+            fill(leaf, store, rows, out);
+        }
+    }
+}
+
+/// One bit per value of `col`, 64 values a word.
+#[inline]
+fn scan<T: Copy>(col: &[T], out: &mut [u64], pred: impl Fn(T) -> bool) {
+    let chunks = col.chunks_exact(64);
+    let rest = chunks.remainder();
+    let mut words = out.iter_mut();
+    // `chunks` first: zip must not consume the word the remainder needs.
+    for (chunk, word) in chunks.zip(words.by_ref()) {
+        *word = pack(chunk, &pred);
+    }
+    if let Some(word) = words.next() {
+        *word = rest
+            .iter()
+            .enumerate()
+            .fold(0, |bits, (i, &v)| bits | u64::from(pred(v)) << i);
+    }
+}
+
+/// The bits of 64 values; a fixed-size array lets the compiler unroll and vectorize.
+#[inline(always)]
+fn pack<T: Copy>(chunk: &[T], pred: &impl Fn(T) -> bool) -> u64 {
+    let Ok(values) = <&[T; 64]>::try_from(chunk) else {
+        return 0;
+    };
+    let mut bits = 0u64;
+    for (i, &v) in values.iter().enumerate() {
+        bits |= u64::from(pred(v)) << i;
+    }
+    bits
+}
+
+/// As `scan`, over two columns side by side.
+#[inline]
+fn scan2<A: Copy, B: Copy>(a: &[A], b: &[B], out: &mut [u64], pred: impl Fn(A, B) -> bool) {
+    for (word, (ca, cb)) in out.iter_mut().zip(a.chunks(64).zip(b.chunks(64))) {
+        let mut bits = 0u64;
+        for (i, (&x, &y)) in ca.iter().zip(cb).enumerate() {
+            bits |= u64::from(pred(x, y)) << i;
+        }
+        *word = bits;
+    }
+}
+
+fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    let r = rows.clone();
+    match leaf {
+        Leaf::Secs(lo, hi) => {
+            let (lo, span) = (*lo, hi - lo);
+            scan(&store.secs()[r], out, |s| s.wrapping_sub(lo) <= span);
+        }
+        Leaf::Millis(lo, hi) => {
+            let (lo, hi) = (*lo, *hi);
+            scan2(&store.secs()[r.clone()], &store.flags()[r], out, |s, f| {
+                let t = s as i64 * 1000 + Flags(f).millis() as i64;
+                lo <= t && t <= hi
+            });
+        }
+        Leaf::PortRange(side, lo, hi) => {
+            let (lo, span) = (*lo, hi - lo);
+            ports(store, *side, r, out, |p| p.wrapping_sub(lo) <= span);
+        }
+        Leaf::PortTable(side, table) => {
+            ports(store, *side, r, out, |p| bit(table, p as usize));
+        }
+        Leaf::Addr(side, table) => {
+            let test = |id: u32| bit(table, id as usize);
+            match side {
+                Side::Src => scan(&store.src_ids()[r], out, test),
+                Side::Dst => scan(&store.dst_ids()[r], out, test),
+                Side::Either => scan2(
+                    &store.src_ids()[r.clone()],
+                    &store.dst_ids()[r],
+                    out,
+                    |a, b| test(a) | test(b),
+                ),
+            }
+        }
+        Leaf::FlagsEq(mask, value) => {
+            let (mask, value) = (*mask, *value);
+            scan(&store.flags()[r], out, |f| f & mask == value);
+        }
+        Leaf::Flags(codes) => scan(&store.flags()[r], out, |f| codes.contains_flags(f)),
+        Leaf::Counter(kind, spans) => {
+            let counters = store.counter_column().iter_range(rows.start, rows.end);
+            for (i, c) in counters.enumerate() {
+                let v = counter(*kind, &c);
+                let pass = spans.iter().any(|&(lo, hi)| lo <= v && v <= hi);
+                // Branch-free: whether a row passes is as good as random.
+                out[i / 64] |= u64::from(pass) << (i % 64);
+            }
+        }
+        Leaf::Groups(table) => fill_groups(table, store, rows, out),
+    }
+}
+
+#[inline]
+fn ports(store: &Store, side: Side, r: Range<usize>, out: &mut [u64], test: impl Fn(u16) -> bool) {
+    match side {
+        Side::Src => scan(&store.sports()[r], out, test),
+        Side::Dst => scan(&store.dports()[r], out, test),
+        Side::Either => scan2(
+            &store.sports()[r.clone()],
+            &store.dports()[r],
+            out,
+            |a, b| test(a) | test(b),
+        ),
+    }
+}
+
+pub fn counter(kind: CounterKind, c: &Counters) -> u64 {
+    match kind {
+        CounterKind::Bytes => c.bytes(),
+        CounterKind::Packets => c.packets(),
+        CounterKind::BytesOut => c.bytes_out,
+        CounterKind::BytesIn => c.bytes_in,
+        CounterKind::PacketsOut => c.packets_out,
+        CounterKind::PacketsIn => c.packets_in,
+    }
+}
+
+/// Sets the rows of every kept group that overlaps `rows`.
+fn fill_groups(table: &[u64], store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    let groups = store.groups();
+    let first = groups
+        .partition_point(|g| (g.first_row as usize) <= rows.start)
+        .saturating_sub(1);
+    for index in first..groups.len() {
+        let span = store.group_rows(index);
+        let (start, end) = (span.start as usize, span.end as usize);
+        if start >= rows.end {
+            break;
+        }
+        if bit(table, index) {
+            let (a, b) = (start.max(rows.start), end.min(rows.end));
+            if a < b {
+                set_range(out, a - rows.start, b - rows.start);
+            }
+        }
+    }
+}
+
+/// Sets bits `from..to`.
+fn set_range(out: &mut [u64], from: usize, to: usize) {
+    let (first, last) = (from / 64, (to - 1) / 64);
+    let head = u64::MAX << (from % 64);
+    let tail = u64::MAX >> (63 - (to - 1) % 64);
+    if first == last {
+        out[first] |= head & tail;
+        return;
+    }
+    out[first] |= head;
+    out[first + 1..last].iter_mut().for_each(|w| *w = u64::MAX);
+    out[last] |= tail;
+}
+
+/// Whether one row passes, without scanning columns.
+pub fn matches(node: &Node, store: &Store, row: u32) -> bool {
+    match node {
+        Node::All => true,
+        Node::Nothing => false,
+        Node::And(a, b) => matches(a, store, row) && matches(b, store, row),
+        Node::Or(a, b) => matches(a, store, row) || matches(b, store, row),
+        Node::Not(a) => !matches(a, store, row),
+        Node::Leaf(leaf) => leaf_matches(leaf, store, row),
+    }
+}
+
+fn leaf_matches(leaf: &Leaf, store: &Store, row: u32) -> bool {
+    let r = row as usize;
+    let sides = |side: Side, src: u32, dst: u32, test: &dyn Fn(u32) -> bool| match side {
+        Side::Src => test(src),
+        Side::Dst => test(dst),
+        Side::Either => test(src) || test(dst),
+    };
+    let (sport, dport) = (store.sports()[r] as u32, store.dports()[r] as u32);
+    match leaf {
+        Leaf::Secs(lo, hi) => (*lo..=*hi).contains(&store.secs()[r]),
+        Leaf::Millis(lo, hi) => (*lo..=*hi).contains(&store.time_ms(row)),
+        Leaf::PortRange(side, lo, hi) => sides(*side, sport, dport, &|p| {
+            (*lo as u32..=*hi as u32).contains(&p)
+        }),
+        Leaf::PortTable(side, table) => sides(*side, sport, dport, &|p| bit(table, p as usize)),
+        Leaf::Addr(side, table) => {
+            let (src, dst) = (store.src_ids()[r], store.dst_ids()[r]);
+            sides(*side, src, dst, &|id| bit(table, id as usize))
+        }
+        Leaf::FlagsEq(mask, value) => store.flags()[r] & mask == *value,
+        Leaf::Flags(codes) => codes.contains_flags(store.flags()[r]),
+        Leaf::Counter(kind, spans) => {
+            let v = counter(*kind, &store.counters(row));
+            spans.iter().any(|&(lo, hi)| lo <= v && v <= hi)
+        }
+        Leaf::Groups(table) => bit(table, store.group_index(row)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn set_range_sets_exactly_the_bits_asked() {
+        for (from, to) in [(0, 1), (3, 64), (0, 128), (63, 65), (5, 190), (64, 128)] {
+            let mut out = vec![0u64; 3];
+            set_range(&mut out, from, to);
+            for i in 0..192 {
+                assert_eq!(
+                    out[i / 64] >> (i % 64) & 1 == 1,
+                    (from..to).contains(&i),
+                    "{from}..{to} bit {i}"
+                );
+            }
+        }
+    }
+}

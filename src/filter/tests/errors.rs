@@ -1,0 +1,106 @@
+//! Bad filters: exact positions, messages and suggestions.
+
+use super::*;
+
+#[test]
+fn bad_filters_name_position_message_and_suggestions() {
+    let store = Store::default();
+    let cases = [
+        ("dport == 33x9", 11, "expected a port number"),
+        (
+            "dprot == 3389",
+            0,
+            "unknown field `dprot`; did you mean `dport`?",
+        ),
+        ("dport == 70000", 9, "a port number must be at most 65535"),
+        ("dir == sideways", 7, "expected in or out"),
+        ("action == maybe", 10, "expected allow or deny"),
+        ("state == x", 9, "expected begin, continue, end or deny"),
+        (
+            "encryption == aes",
+            14,
+            "expected an encryption status such as X or NX",
+        ),
+        (
+            "dir < in",
+            4,
+            "`<` does not apply to `dir`; use ==, != or in",
+        ),
+        (
+            "dport ~ 33",
+            6,
+            "`~` matches text fields only (rule nsg mac flowlog target acl encryption file)",
+        ),
+        (
+            "rule ~ \"(\"",
+            7,
+            "invalid regular expression: error: unclosed group",
+        ),
+        (
+            "src == 10.0.0.0/40",
+            16,
+            "expected a prefix length from 0 to 32",
+        ),
+        (
+            "src == 10.0.0",
+            7,
+            "expected an IP address or a CIDR such as 10.0.0.0/8",
+        ),
+        ("bytes > 1XB", 9, "expected a unit such as kB, MB or GiB"),
+        (
+            "time > yesterday",
+            7,
+            "expected a time such as 2024-11-18T08:30:00Z or \"2024-11-18 09:10\"",
+        ),
+        ("last 15", 7, "expected a unit: s, m, h, d or w"),
+        ("dport < {1, 2}", 8, "expected a single value after `<`"),
+        (
+            "dport in 90..80",
+            9,
+            "range is empty: its start is after its end",
+        ),
+        (
+            "in",
+            0,
+            "`in` alone is ambiguous; write `inbound` or `dir == in`",
+        ),
+        (
+            "deny and out",
+            9,
+            "`out` alone is ambiguous; write `outbound` or `dir == out`",
+        ),
+        (
+            "dport",
+            5,
+            "expected an operator after `dport`: == != < <= > >= in ~",
+        ),
+        (
+            "denyy",
+            0,
+            "unknown field or shorthand `denyy`; did you mean `deny`?",
+        ),
+        (
+            "proto == tcpp",
+            9,
+            "expected a protocol (tcp, udp, icmp or a number)",
+        ),
+        ("rule in {a..b}", 9, "a text field takes no range"),
+        (
+            "dport == 22 and (",
+            17,
+            "expected a field, a shorthand such as `deny` or `tcp`, or `(`",
+        ),
+    ];
+    for (text, position, message) in cases {
+        let e = compile(text, &store).unwrap_err();
+        assert_eq!(
+            (e.position, e.message.as_str()),
+            (position, message),
+            "{text}"
+        );
+        assert_eq!(validate(text).unwrap_err(), e, "{text}");
+    }
+    let e = compile("dprot == 1", &store).unwrap_err();
+    assert_eq!(e.suggestions.first().map(String::as_str), Some("dport"));
+    assert!(validate("dport == 3389 and deny").is_ok());
+}
