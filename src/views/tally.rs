@@ -53,6 +53,65 @@ impl Tally {
     }
 }
 
+/// A `Tally` packed for scans that touch many of them at random (top-N over tens of
+/// thousands of ports or addresses): 40 bytes instead of 56, so more stay in cache.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PackedTally {
+    tuples: u32,
+    denied: u32,
+    bytes: u64,
+    packets: u64,
+    first_ms: i64,
+    last_ms: i64,
+}
+
+impl Default for PackedTally {
+    fn default() -> Self {
+        PackedTally {
+            tuples: 0,
+            denied: 0,
+            bytes: 0,
+            packets: 0,
+            first_ms: i64::MAX,
+            last_ms: i64::MIN,
+        }
+    }
+}
+
+impl PackedTally {
+    #[inline]
+    pub(crate) fn add(&mut self, time_ms: i64, flags: Flags, counters: &Counters) {
+        // Row ids are u32, so a count of rows fits too.
+        self.tuples += 1;
+        self.denied += (flags.decision() == Decision::Deny) as u32;
+        self.first_ms = self.first_ms.min(time_ms);
+        self.last_ms = self.last_ms.max(time_ms);
+        if counts_toward_totals(flags.state()) {
+            self.bytes = self.bytes.saturating_add(counters.bytes());
+            self.packets = self.packets.saturating_add(counters.packets());
+        }
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.tuples == 0
+    }
+
+    pub(crate) fn unpack(&self) -> Tally {
+        if self.tuples == 0 {
+            return Tally::default();
+        }
+        Tally {
+            tuples: self.tuples as u64,
+            bytes: self.bytes,
+            packets: self.packets,
+            allowed: (self.tuples - self.denied) as u64,
+            denied: self.denied as u64,
+            first_ms: self.first_ms,
+            last_ms: self.last_ms,
+        }
+    }
+}
+
 /// Biggest first by `sort`, then by tuples; the caller breaks remaining ties by key.
 pub(crate) fn biggest_first(a: &Tally, b: &Tally, sort: SortBy) -> Ordering {
     b.metric(sort)
@@ -93,6 +152,31 @@ mod tests {
         assert_eq!(t.packets, 6);
         assert_eq!((t.first_ms, t.last_ms), (10, 30));
         assert_eq!((t.allowed, t.denied), (3, 0));
+    }
+
+    #[test]
+    fn a_packed_tally_unpacks_to_the_same_figures() {
+        let mut t = Tally::default();
+        let mut p = PackedTally::default();
+        assert_eq!(p.unpack(), t);
+        for (i, state) in [FlowState::Begin, FlowState::End, FlowState::Deny]
+            .into_iter()
+            .enumerate()
+        {
+            let mut tu = tuple(100 - i as i64 * 40, "1.1.1.1", 1, "2.2.2.2", 2);
+            tu.state = Some(state);
+            tu.decision = if state == FlowState::Deny {
+                Decision::Deny
+            } else {
+                Decision::Allow
+            };
+            tu.counters.bytes_in = 10 + i as u64;
+            tu.counters.packets_out = 1;
+            t.add(tu.time_ms, Flags::pack(&tu), &tu.counters);
+            p.add(tu.time_ms, Flags::pack(&tu), &tu.counters);
+        }
+        assert_eq!(p.unpack(), t);
+        assert!(!p.is_empty());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! in an array indexed by slot when the slot space is small enough, else in a hash map.
 
 use super::scan::for_each_row;
-use super::tally::biggest_first;
+use super::tally::{biggest_first, PackedTally};
 use super::{SortBy, Tally, TopEntry};
 use crate::field::Field;
 use crate::model::{format_time_ms, proto, Counters, Encryption, FlowState};
@@ -125,7 +125,7 @@ fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)
     let dense = slot_space(store, field).filter(|&s| s <= (1 << 16).max(sel.len() * 4));
     match dense {
         Some(space) => {
-            let mut tallies = vec![Tally::default(); space];
+            let mut tallies = vec![PackedTally::default(); space];
             for_each_row(store, sel, |row, g, c| {
                 let (time, flags) = (store.time_ms(row), store.flag(row));
                 for slot in slots_of(store, field, row, g, c) {
@@ -135,12 +135,12 @@ fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)
                 }
             });
             let kept = tallies.into_iter().enumerate();
-            kept.filter(|(_, t)| t.tuples > 0)
-                .map(|(s, t)| (s as Slot, t))
+            kept.filter(|(_, t)| !t.is_empty())
+                .map(|(s, t)| (s as Slot, t.unpack()))
                 .collect()
         }
         None => {
-            let mut tallies: FastMap<Slot, Tally> = FastMap::default();
+            let mut tallies: FastMap<Slot, PackedTally> = FastMap::default();
             for_each_row(store, sel, |row, g, c| {
                 let (time, flags) = (store.time_ms(row), store.flag(row));
                 for slot in slots_of(store, field, row, g, c) {
@@ -149,7 +149,7 @@ fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)
                     }
                 }
             });
-            tallies.into_iter().collect()
+            tallies.into_iter().map(|(s, t)| (s, t.unpack())).collect()
         }
     }
 }
