@@ -4,16 +4,44 @@ use super::scan::for_each_row;
 use super::tally::biggest_first;
 use super::{RuleHits, SortBy, Tally};
 use crate::selection::Selection;
+use crate::store::dict::FastMap;
 use crate::store::{Store, NONE};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 const HOUR_MS: i64 = 3_600_000;
 
-/// Hits of one (rule id, scope id) pair while scanning.
+/// Hits of one (rule id, scope id) pair.
 #[derive(Default)]
 struct Acc {
     tally: Tally,
     per_hour: BTreeMap<i64, u64>,
+}
+
+/// Hits of the group being scanned: its rows mostly share an hour, so hours are counted
+/// in runs and merged into the `Acc` once per group.
+#[derive(Default)]
+struct Pending {
+    tally: Tally,
+    hours: Vec<(i64, u64)>,
+}
+
+impl Pending {
+    #[inline]
+    fn count_hour(&mut self, time_ms: i64) {
+        let hour = time_ms.div_euclid(HOUR_MS) * HOUR_MS;
+        match self.hours.last_mut() {
+            Some((h, n)) if *h == hour => *n += 1,
+            _ => self.hours.push((hour, 1)),
+        }
+    }
+
+    fn merge_into(&mut self, acc: &mut Acc) {
+        acc.tally.merge(&self.tally);
+        for (hour, n) in self.hours.drain(..) {
+            *acc.per_hour.entry(hour).or_default() += n;
+        }
+        self.tally = Tally::default();
+    }
 }
 
 /// Every rule hit by the selection, biggest first (ties by rule, then scope). The scope is
@@ -21,23 +49,15 @@ struct Acc {
 pub fn rule_hits(store: &Store, sel: &Selection) -> Vec<RuleHits> {
     let groups = store.groups();
     let records = store.records();
-    let mut accs: HashMap<(u32, u32), Acc> = HashMap::new();
+    let mut accs: FastMap<(u32, u32), Acc> = FastMap::default();
     // Rows of one group arrive together: look the accumulator up once per group.
     let mut current: Option<(usize, (u32, u32))> = None;
-    let mut pending = Acc::default();
-    let mut flush = |key: Option<(usize, (u32, u32))>, acc: &mut Acc| {
-        if let Some((_, key)) = key {
-            let done = std::mem::take(acc);
-            let target = accs.entry(key).or_default();
-            target.tally.merge(&done.tally);
-            for (hour, n) in done.per_hour {
-                *target.per_hour.entry(hour).or_default() += n;
-            }
-        }
-    };
+    let mut pending = Pending::default();
     for_each_row(store, sel, |row, g, counters| {
         if current.map(|(cg, _)| cg) != Some(g) {
-            flush(current, &mut pending);
+            if let Some((_, key)) = current {
+                pending.merge_into(accs.entry(key).or_default());
+            }
             let group = &groups[g];
             let scope = records
                 .get(group.record as usize)
@@ -47,17 +67,16 @@ pub fn rule_hits(store: &Store, sel: &Selection) -> Vec<RuleHits> {
         }
         let time = store.time_ms(row);
         pending.tally.add(time, store.flag(row), counters);
-        *pending
-            .per_hour
-            .entry(time.div_euclid(HOUR_MS) * HOUR_MS)
-            .or_default() += 1;
+        pending.count_hour(time);
     });
-    flush(current, &mut pending);
+    if let Some((_, key)) = current {
+        pending.merge_into(accs.entry(key).or_default());
+    }
     finish(store, accs)
 }
 
 /// Merges ids that name the same (rule, scope) text and orders the result.
-fn finish(store: &Store, accs: HashMap<(u32, u32), Acc>) -> Vec<RuleHits> {
+fn finish(store: &Store, accs: FastMap<(u32, u32), Acc>) -> Vec<RuleHits> {
     let mut named: BTreeMap<(String, String), Acc> = BTreeMap::new();
     for ((rule, scope), acc) in accs {
         let rule = store.text(rule).unwrap_or("").to_string();
