@@ -96,6 +96,16 @@ impl PackedTally {
         self.tuples == 0
     }
 
+    /// Adds another packed tally (of disjoint tuples).
+    pub(crate) fn merge(&mut self, o: &PackedTally) {
+        self.tuples += o.tuples;
+        self.denied += o.denied;
+        self.bytes = self.bytes.saturating_add(o.bytes);
+        self.packets = self.packets.saturating_add(o.packets);
+        self.first_ms = self.first_ms.min(o.first_ms);
+        self.last_ms = self.last_ms.max(o.last_ms);
+    }
+
     pub(crate) fn unpack(&self) -> Tally {
         if self.tuples == 0 {
             return Tally::default();
@@ -177,6 +187,14 @@ mod tests {
         }
         assert_eq!(p.unpack(), t);
         assert!(!p.is_empty());
+        let mut twice = p;
+        twice.merge(&p);
+        let mut t2 = t;
+        t2.merge(&t);
+        assert_eq!(twice.unpack(), t2);
+        let mut empty = PackedTally::default();
+        empty.merge(&p);
+        assert_eq!(empty.unpack(), t);
     }
 
     #[test]

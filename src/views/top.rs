@@ -124,6 +124,7 @@ fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)
     // than the rows that fill them.
     let dense = slot_space(store, field).filter(|&s| s <= (1 << 16).max(sel.len() * 4));
     match dense {
+        Some(space) if is_group_level(field) => by_group(store, sel, field, space),
         Some(space) => {
             let mut tallies = vec![PackedTally::default(); space];
             for_each_row(store, sel, |row, g, c| {
@@ -152,6 +153,47 @@ fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)
             tallies.into_iter().map(|(s, t)| (s, t.unpack())).collect()
         }
     }
+}
+
+/// Fields whose value is the same for every row of a group (rule, MAC, record…).
+fn is_group_level(field: Field) -> bool {
+    matches!(
+        field,
+        Field::Rule
+            | Field::Mac
+            | Field::Acl
+            | Field::Nsg
+            | Field::Flowlog
+            | Field::Target
+            | Field::Version
+            | Field::File
+    )
+}
+
+/// Tallies of a group-level field: rows are added up per group in a local tally and
+/// merged into the slot once per group, instead of updating the slot row by row.
+fn by_group(store: &Store, sel: &Selection, field: Field, space: usize) -> Vec<(Slot, Tally)> {
+    let mut tallies = vec![PackedTally::default(); space];
+    let mut run: Option<(usize, Slot)> = None;
+    let mut pending = PackedTally::default();
+    let mut flush = |run: Option<(usize, Slot)>, pending: &mut PackedTally| {
+        if let Some(t) = run.and_then(|(_, slot)| tallies.get_mut(slot as usize)) {
+            t.merge(pending);
+        }
+        *pending = PackedTally::default();
+    };
+    for_each_row(store, sel, |row, g, c| {
+        if run.map(|(rg, _)| rg) != Some(g) {
+            flush(run, &mut pending);
+            run = Some((g, slots_of(store, field, row, g, c)[0]));
+        }
+        pending.add(store.time_ms(row), store.flag(row), c);
+    });
+    flush(run, &mut pending);
+    let kept = tallies.into_iter().enumerate();
+    kept.filter(|(_, t)| !t.is_empty())
+        .map(|(s, t)| (s as Slot, t.unpack()))
+        .collect()
 }
 
 /// What ties are broken by: the value in its natural order.
