@@ -3,31 +3,40 @@
 use super::args::{CheckArgs, CheckFormat};
 use super::input::{enforce_strict, ensure_readable, load_paths, plural};
 use crate::load::LoadReport;
-use crate::model::Thousands;
+use crate::model::{format_time_ms, human_bytes, Thousands};
 use crate::text::sanitize;
 use std::io::Write;
 
 pub fn run(args: &CheckArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (_store, report) = load_paths(&args.paths)?;
+    let (store, report) = load_paths(&args.paths)?;
     match args.format {
         CheckFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
         }
-        CheckFormat::Text => write_text(out, &report)?,
+        CheckFormat::Text => write_text(out, &report, store.time_range())?,
     }
     out.flush()?;
     ensure_readable(&report)?;
     enforce_strict(&report, strict)
 }
 
-/// A readable summary: totals, then problems grouped by file.
-fn write_text(out: &mut dyn Write, r: &LoadReport) -> std::io::Result<()> {
+/// A readable summary: totals, the time span, then problems grouped by file.
+fn write_text(
+    out: &mut dyn Write,
+    r: &LoadReport,
+    span: Option<(i64, i64)>,
+) -> std::io::Result<()> {
     writeln!(out, "files          {}", Thousands(r.files))?;
     writeln!(out, "records        {}", Thousands(r.records))?;
     writeln!(out, "tuples loaded  {}", Thousands(r.tuples))?;
     writeln!(out, "rejected       {}", Thousands(r.rejected))?;
     writeln!(out, "skipped files  {}", Thousands(r.skipped_files))?;
+    writeln!(out, "bytes read     {}", human_bytes(r.bytes))?;
+    if let Some((first, last)) = span {
+        let (first, last) = (format_time_ms(first), format_time_ms(last));
+        writeln!(out, "time span      {first} to {last}")?;
+    }
     if r.problems.is_empty() {
         return writeln!(out, "no problems");
     }
@@ -94,9 +103,10 @@ mod tests {
             ..LoadReport::default()
         };
         let mut out = Vec::new();
-        write_text(&mut out, &report).unwrap();
+        write_text(&mut out, &report, Some((1_000, 61_000))).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(s.contains("tuples loaded  1,500"));
+        assert!(s.contains("time span      1970-01-01T00:00:01Z to 1970-01-01T00:01:01Z"));
         assert_eq!(s.matches("  a.json\n").count(), 1);
         assert!(s.find("truncated").unwrap() < s.find("b.json").unwrap());
         assert!(s.contains("    truncated         1  tuple 3"));
