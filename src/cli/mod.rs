@@ -17,7 +17,7 @@ use args::Command;
 use clap::Parser;
 use filter_error::BadFilter;
 use std::fmt;
-use std::io::{self, Write};
+use std::io;
 use std::process::ExitCode;
 
 use crate::load::Source;
@@ -109,20 +109,20 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 }
 
 fn run(cli: &Cli) -> anyhow::Result<()> {
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
+    // Only the data commands hold stdout: the explorer draws on the terminal itself.
+    let data_out = || io::BufWriter::new(io::stdout().lock());
     let strict = cli.strict;
     match &cli.command {
-        Some(Command::Check(a)) => check::run(a, strict, &mut out),
-        Some(Command::Query(a)) => query::run(a, strict, &mut out),
-        Some(Command::Stats(a)) => stats::run(a, strict, &mut out),
+        Some(Command::Check(a)) => check::run(a, strict, &mut data_out()),
+        Some(Command::Query(a)) => query::run(a, strict, &mut data_out()),
+        Some(Command::Stats(a)) => stats::run(a, strict, &mut data_out()),
         Some(Command::Generate(a)) => generate::run(a),
-        None => explore(cli, &mut out),
+        None => explore(cli),
     }
 }
 
 /// `flowscope [PATH]...` and `flowscope --demo`.
-fn explore(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
+fn explore(cli: &Cli) -> anyhow::Result<()> {
     let sources = if cli.demo {
         crate::gen::demo::sources()
     } else if cli.paths.is_empty() {
@@ -132,7 +132,6 @@ fn explore(cli: &Cli, out: &mut dyn Write) -> anyhow::Result<()> {
     } else {
         cli.paths.iter().map(|p| Source::from_arg(p)).collect()
     };
-    out.flush()?;
     crate::tui::run(sources)
 }
 
