@@ -42,21 +42,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
         o => format!("byte {}", Thousands(o)),
     };
     lines.push(entry(
-        "file",
-        field_value(store, row, Field::File, app.settings.time_zone),
-        theme,
-    ));
-    lines.push(entry(
         "record",
         format!("#{} at {offset}", record.ordinal),
         theme,
     ));
     lines.push(entry("row", Thousands(row as u64).to_string(), theme));
+    // Last: a blob path is long and wraps.
+    lines.push(entry(
+        "file",
+        field_value(store, row, Field::File, app.settings.time_zone),
+        theme,
+    ));
     let block = Block::bordered()
         .title(" Flow details (Esc closes) ")
         .border_style(theme.focus);
-    if lines.len() as u16 + 2 <= area.height {
-        let popup = centered(area, 76, lines.len() as u16 + 2);
+    let text_width = WIDTH.min(area.width).saturating_sub(2);
+    let tall = wrapped_height(&lines, text_width) + 2;
+    if tall <= area.height {
+        let popup = centered(area, WIDTH, tall);
         frame.render_widget(Clear, popup);
         frame.render_widget(
             Paragraph::new(lines)
@@ -70,8 +73,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
     let origin = lines.split_off(lines.len() - 3);
     let half = lines.len().div_ceil(2);
     let right = lines.split_off(half);
-    let height = (half + origin.len()) as u16 + 2;
-    let popup = centered(area, 76, height);
+    let height = half as u16 + wrapped_height(&origin, text_width) + 2;
+    let popup = centered(area, WIDTH, height);
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
@@ -83,6 +86,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
     frame.render_widget(Paragraph::new(lines), l);
     frame.render_widget(Paragraph::new(right), r);
     frame.render_widget(Paragraph::new(origin).wrap(Wrap { trim: false }), bottom);
+}
+
+/// Popup width, borders included.
+const WIDTH: u16 = 76;
+
+/// Screen lines `lines` take once wrapped at `width`.
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = width.max(1) as usize;
+    lines
+        .iter()
+        .map(|l| l.width().div_ceil(width).max(1) as u16)
+        .sum()
 }
 
 fn entry(name: &str, value: String, theme: &Theme) -> Line<'static> {
