@@ -34,73 +34,84 @@ fn write_nsg_log(dir: &Path, records: u32, per_rule: u32) -> Written {
         if r > 0 {
             out.push(',');
         }
-        let mut rules = Vec::new();
-        let mut ssh = Vec::new();
-        for i in 0..per_rule {
-            let state = ["B", "C", "E"][(i % 3) as usize];
-            let counters = if state == "B" {
-                ",,,".to_string()
-            } else {
-                format!(
-                    "{},{},{},{}",
-                    i % 50 + 1,
-                    (i % 50 + 1) * 700,
-                    i % 40 + 1,
-                    (i % 40 + 1) * 900
-                )
-            };
-            ssh.push(format!(
-                "\"{time},10.1.{}.{},10.0.0.4,{},22,T,I,A,{state},{counters}\"",
-                i / 3 % 250,
-                i / 3 % 200 + 1,
-                40000 + (i / 3) % 20000
-            ));
-        }
-        written.ssh_tuples += ssh.len() as u64;
-        rules.push(("UserRule_SSH", ssh));
-        let rdp: Vec<String> = (0..per_rule)
-            .map(|i| {
-                format!(
-                    "\"{},198.51.100.{},10.0.0.4,{},3389,T,I,D,B,,,,\"",
-                    time + (i % 60) as u64,
-                    i % 250 + 1,
-                    50000 + i % 10000
-                )
-            })
-            .collect();
-        rules.push(("DefaultRule_DenyAllInBound", rdp));
-        let https: Vec<String> = (0..per_rule)
-            .map(|i| {
-                format!(
-                    "\"{time},192.0.2.{},10.0.0.5,{},443,T,I,A,E,12,{},10,{}\"",
-                    i % 250 + 1,
-                    30000 + i % 20000,
-                    1200 + i,
-                    56000 + i
-                )
-            })
-            .collect();
-        rules.push(("UserRule_HTTPS", https));
-        let flows: Vec<String> = rules
-            .iter()
-            .map(|(rule, tuples)| {
-                written.tuples += tuples.len() as u64;
-                format!(
-                    "{{\"rule\":\"{rule}\",\"flows\":[{{\"mac\":\"000D3AF87856\",\"flowTuples\":[{}]}}]}}",
-                    tuples.join(",")
-                )
-            })
-            .collect();
-        let _ = write!(
-            out,
-            "{{\"time\":\"2024-11-18T08:{:02}:00.0000000Z\",\"systemId\":\"5f1b3c4e-0000-4000-8000-000000000001\",\"macAddress\":\"000D3AF87856\",\"category\":\"NetworkSecurityGroupFlowEvent\",\"resourceId\":\"/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-WEB\",\"operationName\":\"NetworkSecurityGroupFlowEvents\",\"properties\":{{\"Version\":2,\"flows\":[{}]}}}}",
-            r % 60,
-            flows.join(",")
-        );
+        let rules = [
+            ("UserRule_SSH", ssh_tuples(time, per_rule)),
+            ("DefaultRule_DenyAllInBound", rdp_tuples(time, per_rule)),
+            ("UserRule_HTTPS", https_tuples(time, per_rule)),
+        ];
+        written.ssh_tuples += rules[0].1.len() as u64;
+        written.tuples += rules.iter().map(|(_, t)| t.len() as u64).sum::<u64>();
+        write_record(&mut out, r % 60, &rules);
     }
     out.push_str("]}");
     std::fs::write(dir.join("PT1H.json"), out).expect("write the test log");
     written
+}
+
+/// SSH sessions of three tuples each (B, C, E) from a spread of sources.
+fn ssh_tuples(time: u64, n: u32) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let state = ["B", "C", "E"][(i % 3) as usize];
+            let counters = if state == "B" {
+                ",,,".to_string()
+            } else {
+                let (p_out, p_in) = (i % 50 + 1, i % 40 + 1);
+                format!("{p_out},{},{p_in},{}", p_out * 700, p_in * 900)
+            };
+            format!(
+                "\"{time},10.1.{}.{},10.0.0.4,{},22,T,I,A,{state},{counters}\"",
+                i / 3 % 250,
+                i / 3 % 200 + 1,
+                40000 + (i / 3) % 20000
+            )
+        })
+        .collect()
+}
+
+fn rdp_tuples(time: u64, n: u32) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            format!(
+                "\"{},198.51.100.{},10.0.0.4,{},3389,T,I,D,B,,,,\"",
+                time + (i % 60) as u64,
+                i % 250 + 1,
+                50000 + i % 10000
+            )
+        })
+        .collect()
+}
+
+fn https_tuples(time: u64, n: u32) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            format!(
+                "\"{time},192.0.2.{},10.0.0.5,{},443,T,I,A,E,12,{},10,{}\"",
+                i % 250 + 1,
+                30000 + i % 20000,
+                1200 + i,
+                56000 + i
+            )
+        })
+        .collect()
+}
+
+/// One NSG v2 record of minute `minute` with the given rules and their tuples.
+fn write_record(out: &mut String, minute: u32, rules: &[(&str, Vec<String>)]) {
+    let flows: Vec<String> = rules
+        .iter()
+        .map(|(rule, tuples)| {
+            format!(
+                "{{\"rule\":\"{rule}\",\"flows\":[{{\"mac\":\"000D3AF87856\",\"flowTuples\":[{}]}}]}}",
+                tuples.join(",")
+            )
+        })
+        .collect();
+    let _ = write!(
+        out,
+        "{{\"time\":\"2024-11-18T08:{minute:02}:00.0000000Z\",\"systemId\":\"5f1b3c4e-0000-4000-8000-000000000001\",\"macAddress\":\"000D3AF87856\",\"category\":\"NetworkSecurityGroupFlowEvent\",\"resourceId\":\"/SUBSCRIPTIONS/00000000-0000-0000-0000-000000000000/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-WEB\",\"operationName\":\"NetworkSecurityGroupFlowEvents\",\"properties\":{{\"Version\":2,\"flows\":[{}]}}}}",
+        flows.join(",")
+    );
 }
 
 /// The explorer running in a pseudo-terminal, its output parsed as it arrives.

@@ -85,6 +85,19 @@ fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &
         .style(theme.dim),
         labels,
     );
+    steps_table(frame, table, app, t, (first, style), theme);
+}
+
+/// The steps as a table: time, state, time since the first step, counters, rule.
+fn steps_table(
+    frame: &mut Frame,
+    table: Rect,
+    app: &App,
+    t: &Timeline,
+    (first, style): (i64, TimeStyle),
+    theme: &Theme,
+) {
+    let zone = app.settings.time_zone;
     let cursor = app.cursor(Pane::Timeline);
     let header = Row::new(["time", "st", "+Δ", "bytes", "pkts", "rule"]).style(theme.header);
     let rows = t

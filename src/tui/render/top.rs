@@ -11,6 +11,7 @@
 use super::format::{compact, human_short, truncate};
 use super::theme::Theme;
 use super::{pane_block, title};
+use crate::store::Store;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
 use crate::tui::navigate::endpoint;
@@ -34,32 +35,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let key_width = inner.width.saturating_sub(NUMBER_WIDTH + BYTES_WIDTH + 2);
     let cursor = app.cursor(Pane::Top);
     let height = inner.height.saturating_sub(1) as usize;
-    let lines: Vec<[String; 3]> = match &view.top {
-        TopList::Entries(entries) => entries
-            .iter()
-            .skip(cursor.offset)
-            .take(height)
-            .map(|e| {
-                [
-                    sanitize(&e.key).into_owned(),
-                    compact(e.tally.tuples),
-                    human_short(e.tally.bytes),
-                ]
-            })
-            .collect(),
-        TopList::Conversations(convs) => convs
-            .iter()
-            .skip(cursor.offset)
-            .take(height)
-            .map(|c| {
-                [
-                    conversation_text(store, c),
-                    c.states.clone(),
-                    human_short(c.totals.bytes()),
-                ]
-            })
-            .collect(),
-    };
+    let lines = visible_lines(store, &view.top, cursor.offset, height);
     let second = match view.top {
         TopList::Entries(_) => "tuples",
         TopList::Conversations(_) => "states",
@@ -94,8 +70,38 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(table, area);
 }
 
+/// Key, count (or states) and bytes of the entries on screen.
+fn visible_lines(store: &Store, top: &TopList, offset: usize, height: usize) -> Vec<[String; 3]> {
+    match top {
+        TopList::Entries(entries) => entries
+            .iter()
+            .skip(offset)
+            .take(height)
+            .map(|e| {
+                [
+                    sanitize(&e.key).into_owned(),
+                    compact(e.tally.tuples),
+                    human_short(e.tally.bytes),
+                ]
+            })
+            .collect(),
+        TopList::Conversations(convs) => convs
+            .iter()
+            .skip(offset)
+            .take(height)
+            .map(|c| {
+                [
+                    conversation_text(store, c),
+                    c.states.clone(),
+                    human_short(c.totals.bytes()),
+                ]
+            })
+            .collect(),
+    }
+}
+
 /// `203.0.113.9:51234→10.0.0.4:3389`
-fn conversation_text(store: &crate::store::Store, c: &Conversation) -> String {
+fn conversation_text(store: &Store, c: &Conversation) -> String {
     let src = store.addrs().get(c.key.src);
     let dst = store.addrs().get(c.key.dst);
     format!(
