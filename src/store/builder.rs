@@ -205,6 +205,7 @@ impl StoreBuilder {
         s.counters.shrink_to_fit();
         s.groups.shrink_to_fit();
         s.records.shrink_to_fit();
+        s.addrs.drop_index();
         s.time_range = (!s.secs.is_empty()).then_some((self.min_time, self.max_time));
         self.store
     }

@@ -50,36 +50,112 @@ impl FastHasher {
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Interns values of type `T`, handing out dense ids in first-seen order.
+///
+/// The index is an open-addressing table of ids (4 bytes a slot) rather than a map from
+/// value to id, which would store every value twice: for a store's address dictionary that
+/// difference is several bytes a tuple at the peak of a load.
 #[derive(Debug, Clone)]
 pub struct Interner<T: Hash + Eq + Clone> {
     values: Vec<T>,
-    ids: FastMap<T, u32>,
+    /// Ids by hash, `EMPTY` where free; length a power of two (or 0 once dropped).
+    slots: Vec<u32>,
+    /// False once `drop_index` ran: look-ups then scan `values`.
+    indexed: bool,
 }
+
+const EMPTY: u32 = u32::MAX;
 
 impl<T: Hash + Eq + Clone> Default for Interner<T> {
     fn default() -> Self {
         Interner {
             values: Vec::new(),
-            ids: FastMap::default(),
+            slots: Vec::new(),
+            indexed: true,
         }
     }
 }
 
+fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
+    let mut h = FastHasher::default();
+    q.hash(&mut h);
+    h.finish()
+}
+
 impl<T: Hash + Eq + Clone> Interner<T> {
-    pub fn intern(&mut self, v: T) -> u32 {
-        if let Some(&id) = self.ids.get(&v) {
-            return id;
+    /// The id of the value that `eq` accepts, searching from `hash`'s slot.
+    fn find(&self, hash: u64, eq: impl Fn(&T) -> bool) -> Result<u32, usize> {
+        if !self.indexed {
+            return self
+                .values
+                .iter()
+                .position(eq)
+                .map(|i| i as u32)
+                .ok_or(usize::MAX);
         }
+        if self.slots.is_empty() {
+            return Err(usize::MAX);
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash as usize & mask;
+        loop {
+            match self.slots[i] {
+                EMPTY => return Err(i),
+                id if eq(&self.values[id as usize]) => return Ok(id),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    fn grow(&mut self) {
+        let size = (self.slots.len() * 2).max(16);
+        self.slots = vec![EMPTY; size];
+        let mask = size - 1;
+        for (id, v) in self.values.iter().enumerate() {
+            let mut i = hash_of(v) as usize & mask;
+            while self.slots[i] != EMPTY {
+                i = (i + 1) & mask;
+            }
+            self.slots[i] = id as u32;
+        }
+    }
+
+    fn insert_at(&mut self, slot: usize, v: T) -> u32 {
         let id = self.values.len() as u32;
-        self.values.push(v.clone());
-        self.ids.insert(v, id);
+        self.values.push(v);
+        // Keep the table at most 70% full so probe runs stay short.
+        if slot == usize::MAX || self.values.len() * 10 > self.slots.len() * 7 {
+            self.grow();
+        } else {
+            self.slots[slot] = id;
+        }
         id
+    }
+
+    pub fn intern(&mut self, v: T) -> u32 {
+        assert!(self.indexed, "intern after drop_index");
+        match self.find(hash_of(&v), |x| *x == v) {
+            Ok(id) => id,
+            Err(slot) => self.insert_at(slot, v),
+        }
     }
     pub fn get(&self, id: u32) -> &T {
         &self.values[id as usize]
     }
     pub fn lookup(&self, v: &T) -> Option<u32> {
-        self.ids.get(v).copied()
+        self.find(hash_of(v), |x| x == v).ok()
+    }
+
+    /// Frees the index once no more values will be interned: queries never need it
+    /// (filters match dictionary values by scanning them once), and a look-up scans.
+    pub fn drop_index(&mut self) {
+        self.slots = Vec::new();
+        self.indexed = false;
+        self.values.shrink_to_fit();
+    }
+
+    /// Heap bytes held, for memory accounting.
+    pub fn heap_bytes(&self) -> usize {
+        self.values.capacity() * std::mem::size_of::<T>() + self.slots.capacity() * 4
     }
     pub fn values(&self) -> &[T] {
         &self.values
@@ -105,13 +181,14 @@ pub type TextDict = Interner<Box<str>>;
 
 impl Interner<Box<str>> {
     pub fn intern_str(&mut self, s: &str) -> u32 {
-        if let Some(&id) = self.ids.get(s) {
-            return id;
+        assert!(self.indexed, "intern after drop_index");
+        match self.find(hash_of(s), |x| &**x == s) {
+            Ok(id) => id,
+            Err(slot) => self.insert_at(slot, s.into()),
         }
-        self.intern(s.into())
     }
     pub fn lookup_str(&self, s: &str) -> Option<u32> {
-        self.ids.get(s).copied()
+        self.find(hash_of(s), |x| &**x == s).ok()
     }
     pub fn text(&self, id: u32) -> &str {
         &self.values[id as usize]
@@ -134,6 +211,18 @@ mod tests {
         assert_eq!((a, b), (0, 1));
         assert_eq!(d.text(b), "UserRule_RDP");
         assert_eq!(d.lookup_str("nope"), None);
+    }
+
+    #[test]
+    fn lookup_still_answers_after_the_index_is_dropped() {
+        let mut d = AddrDict::default();
+        let a = d.intern("10.0.0.1".parse().unwrap());
+        let b = d.intern("::1".parse().unwrap());
+        d.drop_index();
+        assert_eq!(d.lookup(&"::1".parse().unwrap()), Some(b));
+        assert_eq!(d.lookup(&"10.0.0.1".parse().unwrap()), Some(a));
+        assert_eq!(d.lookup(&"10.0.0.2".parse().unwrap()), None);
+        assert_eq!(d.heap_bytes(), 2 * std::mem::size_of::<IpAddr>());
     }
 
     #[test]

@@ -237,12 +237,8 @@ impl Store {
             + self.counters.heap_bytes()
             + self.groups.capacity() * std::mem::size_of::<Group>()
             + self.records.capacity() * std::mem::size_of::<Record>()
-            + self.addrs.len() * 40
-            + self
-                .texts
-                .values()
-                .iter()
-                .map(|t| t.len() + 40)
-                .sum::<usize>()
+            + self.addrs.heap_bytes()
+            + self.texts.heap_bytes()
+            + self.texts.values().iter().map(|t| t.len()).sum::<usize>()
     }
 }
