@@ -62,10 +62,21 @@ impl TopMode {
 }
 
 /// The order of the Flows table: `None` keeps load order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowOrder {
     pub column: Option<Column>,
     pub descending: bool,
+}
+
+/// Time order first: a responder reads a log as a story. The sort is stable, so tuples of
+/// the same millisecond keep their order in the file.
+impl Default for FlowOrder {
+    fn default() -> Self {
+        FlowOrder {
+            column: Some(Column::Time),
+            descending: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -104,7 +104,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn order_label(app: &App) -> String {
     match app.order.column {
         None if app.order.descending => " in reverse load order".to_string(),
-        None => String::new(),
+        None => " in load order".to_string(),
         Some(c) => format!(
             " by {} {}",
             header_text(c, false),
