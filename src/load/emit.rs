@@ -133,8 +133,10 @@ impl Emitter {
             .or(pm.flowlog.as_deref());
         meta.target = raw.target_id.get().map(last_segment);
         let mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
+        let flows = records.flows.as_deref().unwrap_or_default();
+        meta.nsg = flows.first().and_then(|f| f.acl.get()).and_then(nsg_of_acl);
         self.builder.begin_record(self.file, &meta);
-        for flow in records.flows.iter().flatten() {
+        for flow in flows {
             let acl = flow.acl.get();
             // A record mixes NSG and platform ACLs: each NSG gets its own store record
             // (same ordinal and offset) so `nsg` is right for every group.

@@ -59,10 +59,12 @@ fn parse_text(em: &mut Emitter, text: &str, base: Option<u64>, nesting: u8) {
         // Nothing of a flow log here: the caller skips the file as such.
         return;
     };
-    let at = at_byte(base, fallback.at);
-    em.tally.problem(kind, Reason::Text(reason.into()), || {
-        format!("after record {before}{at}")
-    });
+    let place = match base {
+        Some(b) => format!("byte {} (after {before} records)", b + fallback.at as u64),
+        None => format!("embedded text, after {before} records"),
+    };
+    em.tally
+        .problem(kind, Reason::Text(reason.into()), || place);
 }
 
 fn walk(
@@ -209,11 +211,6 @@ fn skip_ws(text: &str, mut pos: usize) -> usize {
     pos
 }
 
-fn at_byte(base: Option<u64>, pos: usize) -> String {
-    base.map(|b| format!(" at byte {}", b + pos as u64))
-        .unwrap_or_default()
-}
-
 /// Scans `text[from..]` to its end.
 fn salvage(em: &mut Emitter, text: &str, from: usize, base: Option<u64>, nesting: u8) {
     salvage_region(em, text, from, text.len(), base, nesting);
@@ -241,11 +238,14 @@ fn salvage_region(
             );
         }
         Found::OpenOther { start } => {
-            let at = at_byte(base, from + start);
+            let place = match base {
+                Some(b) => format!("brackets opened at byte {}", b + (from + start) as u64),
+                None => "embedded text".to_string(),
+            };
             em.tally.problem(
                 ProblemKind::Truncated,
                 Reason::Text("file ends inside brackets".into()),
-                || format!("opened{at}"),
+                || place,
             );
         }
     });

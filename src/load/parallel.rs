@@ -157,28 +157,20 @@ pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOu
         .tuples
         .fetch_add(em.tally.tuples, Ordering::Relaxed);
     progress.files_done.fetch_add(1, Ordering::Relaxed);
-    if em.records_seen() > 0 {
-        return FileOutcome {
-            name,
-            bytes,
-            builder: Some(em.builder),
-            tally: em.tally,
-            skipped: None,
-        };
-    }
-    let detail = "no flow log records found".to_string();
-    let skip = Problem {
+    // A file without a single record (good or bad) is not a flow log: skipped whole.
+    let found = em.records_seen() > 0;
+    let skipped = (!found).then(|| Problem {
         file: name.clone(),
         kind: ProblemKind::NotFlowLog,
-        detail,
+        detail: "no flow log records found".to_string(),
         count: 1,
-    };
+    });
     FileOutcome {
         name,
         bytes,
-        builder: None,
+        builder: found.then_some(em.builder),
         tally: em.tally,
-        skipped: Some(skip),
+        skipped,
     }
 }
 

@@ -85,6 +85,8 @@ fn record_fields_groups_and_names() {
     assert_eq!(s.text(s.record_of(2).nsg), Some("nsg-b"));
     assert_eq!(s.record_of(3).nsg, crate::store::NONE);
     assert_eq!(s.record_of(3).ordinal, s.record_of(2).ordinal);
+    // One store record per NSG seen in the VNet record, none left empty.
+    assert_eq!(s.records().len(), 3);
     assert_eq!(s.tuple(2).decision, Decision::Deny);
     assert_eq!(s.tuple(1).counters.bytes_in, 4);
 }

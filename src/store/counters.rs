@@ -14,8 +14,9 @@ use crate::model::Counters;
 const BLOCK: usize = 64;
 const WIDTH: [usize; 4] = [0, 1, 2, 4];
 const MASK: [u32; 4] = [0, 0xff, 0xffff, 0xffff_ffff];
-/// Trailing zero bytes kept after the last row so every value is read as a whole `u32`.
-const PAD: usize = 3;
+/// Trailing zero bytes kept after the last row so every value is read as a whole `u32`:
+/// a zero-width value at the very end is still read as four bytes from there.
+const PAD: usize = 4;
 /// Payload length after each possible header byte.
 const PAYLOAD: [u8; 256] = payload_table();
 
@@ -274,6 +275,15 @@ mod tests {
             col.push(&Counters::default());
         }
         assert_eq!(col.bytes.len(), 100 + PAD);
+    }
+
+    #[test]
+    fn a_last_row_without_counters_can_be_read() {
+        let mut col = CounterColumn::default();
+        col.push(&sample(1));
+        col.push(&Counters::default());
+        assert_eq!(col.get(1), Counters::default());
+        assert_eq!(col.iter_range(0, 2).last(), Some(Counters::default()));
     }
 
     #[test]
