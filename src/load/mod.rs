@@ -8,6 +8,7 @@
 //! ```
 //! The types below are the contract the command line and the explorer build on.
 
+mod bytes;
 mod emit;
 mod file;
 mod parallel;
@@ -22,6 +23,7 @@ mod walk;
 #[cfg(test)]
 mod tests;
 
+pub use bytes::load_bytes;
 pub use path_meta::path_meta;
 pub use report::{LoadReport, Problem, ProblemKind, Progress, ProgressSnapshot};
 pub use tuple::{parse_tuple, TupleError};
