@@ -1,5 +1,6 @@
 //! Dictionaries: each distinct address or text is stored once; columns hold `u32` ids.
 
+use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::net::IpAddr;
@@ -67,13 +68,17 @@ impl<T: Hash + Eq + Clone> Default for Interner<T> {
 
 impl<T: Hash + Eq + Clone> Interner<T> {
     pub fn intern(&mut self, v: T) -> u32 {
-        if let Some(&id) = self.ids.get(&v) {
-            return id;
+        // One hash and one probe whether the value is new or not (merging per-file
+        // dictionaries inserts mostly new values).
+        let next = self.values.len() as u32;
+        match self.ids.entry(v) {
+            Entry::Occupied(e) => *e.get(),
+            Entry::Vacant(e) => {
+                self.values.push(e.key().clone());
+                e.insert(next);
+                next
+            }
         }
-        let id = self.values.len() as u32;
-        self.values.push(v.clone());
-        self.ids.insert(v, id);
-        id
     }
     pub fn get(&self, id: u32) -> &T {
         &self.values[id as usize]
