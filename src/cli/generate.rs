@@ -36,6 +36,23 @@ pub struct GenerateArgs {
     pub demo: bool,
 }
 
+impl Default for GenerateArgs {
+    /// The same defaults as the command line.
+    fn default() -> Self {
+        let spec = GenSpec::default();
+        GenerateArgs {
+            out: PathBuf::from("flowlogs"),
+            tuples: spec.tuples,
+            kind: spec.kind,
+            macs: spec.macs as u64,
+            seed: spec.seed,
+            start: spec.start,
+            per_record: spec.tuples_per_record,
+            demo: false,
+        }
+    }
+}
+
 /// Generates the tree and prints what was written to stderr.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let started = Instant::now();
@@ -158,6 +175,14 @@ mod tests {
         ])
         .expect("arguments parse");
         assert_eq!(cli.args.tuples, 1_000);
+        let defaults = Cli::try_parse_from(["generate", "out"])
+            .expect("arguments parse")
+            .args;
+        let built = GenerateArgs {
+            out: "out".into(),
+            ..GenerateArgs::default()
+        };
+        assert_eq!(format!("{defaults:?}"), format!("{built:?}"));
         run(&cli.args).expect("generated");
         let files = crate::gen::tests::read_tree(&out);
         assert!(!files.is_empty());

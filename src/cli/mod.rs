@@ -1,10 +1,151 @@
-//! The command line (DESIGN.md "Command line"): `check`, `query`, `stats`, the explorer.
+//! The command line (DESIGN.md "Command line"): `check`, `query`, `stats`, `generate` and
+//! the explorer. Data goes to stdout; progress, warnings and errors to stderr.
 
+mod args;
+mod check;
+mod filter_error;
 pub mod generate;
+mod input;
+mod output;
+mod query;
+mod row;
+mod stats;
 
+pub use args::Cli;
+
+use args::Command;
+use clap::Parser;
+use filter_error::BadFilter;
+use std::fmt;
+use std::io;
 use std::process::ExitCode;
 
+use crate::load::Source;
+use crate::selection::Selection;
+use crate::store::Store;
+
+/// A problem with the data (nothing readable, a missing path, `--strict`): exit 1.
+#[derive(Debug)]
+pub struct DataError(pub String);
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for DataError {}
+
+const EXIT_DATA: u8 = 1;
+const EXIT_USAGE: u8 = 2;
+
 pub fn main() -> ExitCode {
-    eprintln!("flowscope: not built yet");
-    ExitCode::FAILURE
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(e),
+    };
+    match run(&cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            // Messages can quote file names and filter text: keep them terminal-safe.
+            let message = format!("{e:#}");
+            let lines: Vec<_> = message.lines().map(crate::text::sanitize).collect();
+            eprintln!("flowscope: {}", lines.join("\n"));
+            let code = if e.is::<BadFilter>() {
+                EXIT_USAGE
+            } else {
+                EXIT_DATA
+            };
+            ExitCode::from(code)
+        }
+    }
+}
+
+/// Help and version go to stdout as clap writes them; errors become one line.
+fn usage_error(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) {
+        let _ = e.print();
+        return ExitCode::SUCCESS;
+    }
+    if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+        let _ = e.print();
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let reason = one_line(&e.render().to_string());
+    eprintln!("flowscope: {reason} (see `flowscope --help`)");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// clap's first message line, with the items it lists below a trailing colon.
+fn one_line(rendered: &str) -> String {
+    let mut lines = rendered.lines().filter(|l| !l.trim().is_empty());
+    let first = lines.next().unwrap_or("bad arguments");
+    let mut reason = first.strip_prefix("error: ").unwrap_or(first).to_string();
+    if reason.ends_with(':') {
+        let items: Vec<&str> = lines
+            .take_while(|l| l.starts_with(' '))
+            .map(str::trim)
+            .collect();
+        reason = format!("{} {}", reason, items.join(", "));
+    } else if let Some(values) = lines.find_map(|l| l.trim().strip_prefix("[possible values: ")) {
+        reason = format!(
+            "{reason}; possible values: {}",
+            values.trim_end_matches(']')
+        );
+    }
+    reason
+}
+
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<io::Error>()
+            .is_some_and(|io| io.kind() == io::ErrorKind::BrokenPipe)
+            || c.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == io::ErrorKind::BrokenPipe)
+    })
+}
+
+fn run(cli: &Cli) -> anyhow::Result<()> {
+    // Only the data commands hold stdout: the explorer draws on the terminal itself.
+    let data_out = || io::BufWriter::new(io::stdout().lock());
+    let strict = cli.strict;
+    match &cli.command {
+        Some(Command::Check(a)) => check::run(a, strict, &mut data_out()),
+        Some(Command::Query(a)) => query::run(a, strict, &mut data_out()),
+        Some(Command::Stats(a)) => stats::run(a, strict, &mut data_out()),
+        Some(Command::Generate(a)) => generate::run(a),
+        None => explore(cli),
+    }
+}
+
+/// `flowscope [PATH]...` and `flowscope --demo`.
+fn explore(cli: &Cli) -> anyhow::Result<()> {
+    let sources = if cli.demo {
+        crate::gen::demo::sources()
+    } else if cli.paths.is_empty() {
+        anyhow::bail!(
+            "no path given: try `flowscope PATH...`, `flowscope --demo` or `flowscope --help`"
+        );
+    } else {
+        cli.paths.iter().map(|p| Source::from_arg(p)).collect()
+    };
+    crate::tui::run(sources)
+}
+
+/// The rows `filter` selects (every row without one).
+fn select(store: &Store, filter: Option<&str>) -> anyhow::Result<Selection> {
+    match filter {
+        None => Ok(Selection::all(store.len())),
+        Some(text) => match crate::filter::compile(text, store) {
+            Ok(compiled) => Ok(compiled.select(store)),
+            Err(error) => Err(BadFilter {
+                text: text.to_string(),
+                error,
+            }
+            .into()),
+        },
+    }
 }

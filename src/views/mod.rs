@@ -1,13 +1,27 @@
 //! Views: the answers the explorer and the command line show, computed from a store and a
 //! selection. Pure and synchronous.
 //!
-//! (Implementation: see the issue "The engine"; the types and signatures below are the
-//! contract the command line and the explorer build on.)
+//! ```text
+//!  selection ─> scan (row, group, counters) ─> rules · top-N · conversations · histogram
+//!  conversation key ─> timeline
+//! ```
 
-use crate::field::Field;
+mod conversations;
+mod histogram;
+mod rules;
+mod scan;
+mod tally;
+mod timeline;
+mod top;
+
+pub use conversations::conversations;
+pub use histogram::histogram;
+pub use rules::rule_hits;
+pub use tally::counts_toward_totals;
+pub use timeline::timeline;
+pub use top::top;
+
 use crate::model::{ConversationKey, Counters, FlowState};
-use crate::selection::Selection;
-use crate::store::Store;
 
 /// What a list is ordered by (biggest first).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -18,7 +32,23 @@ pub enum SortBy {
     Packets,
 }
 
-/// Totals over a set of tuples.
+impl SortBy {
+    pub fn name(self) -> &'static str {
+        match self {
+            SortBy::Tuples => "tuples",
+            SortBy::Bytes => "bytes",
+            SortBy::Packets => "packets",
+        }
+    }
+    pub fn parse(s: &str) -> Option<SortBy> {
+        [SortBy::Tuples, SortBy::Bytes, SortBy::Packets]
+            .into_iter()
+            .find(|v| v.name().eq_ignore_ascii_case(s))
+    }
+}
+
+/// Totals over a set of tuples. Bytes and packets are the sums over `C` and `E` tuples
+/// (FORMATS.md "Counting right"); `B` and `D` tuples carry none.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Tally {
     pub tuples: u64,
@@ -88,27 +118,16 @@ pub struct Histogram {
     pub counts: Vec<u64>,
 }
 
-pub fn rule_hits(store: &Store, sel: &Selection) -> Vec<RuleHits> {
-    let _ = (store, sel);
-    todo!("views")
+impl Tally {
+    /// The figure `sort` orders by.
+    pub fn metric(&self, sort: SortBy) -> u64 {
+        match sort {
+            SortBy::Tuples => self.tuples,
+            SortBy::Bytes => self.bytes,
+            SortBy::Packets => self.packets,
+        }
+    }
 }
 
-pub fn top(store: &Store, sel: &Selection, field: Field, sort: SortBy, n: usize) -> Vec<TopEntry> {
-    let _ = (store, sel, field, sort, n);
-    todo!("views")
-}
-
-pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<Conversation> {
-    let _ = (store, sel, sort, n);
-    todo!("views")
-}
-
-pub fn timeline(store: &Store, key: &ConversationKey) -> Timeline {
-    let _ = (store, key);
-    todo!("views")
-}
-
-pub fn histogram(store: &Store, sel: &Selection, buckets: usize) -> Histogram {
-    let _ = (store, sel, buckets);
-    todo!("views")
-}
+#[cfg(test)]
+pub(crate) mod testing;

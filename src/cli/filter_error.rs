@@ -1,0 +1,68 @@
+//! A bad filter, shown as the filter text with a caret under the error.
+
+use crate::filter::FilterError;
+use crate::text::sanitize;
+use std::fmt;
+
+/// A filter that did not compile, with the text it came from.
+#[derive(Debug)]
+pub struct BadFilter {
+    pub text: String,
+    pub error: FilterError,
+}
+
+impl std::error::Error for BadFilter {}
+
+impl fmt::Display for BadFilter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let e = &self.error;
+        // Sanitizing replaces characters one for one, so the caret stays in its column.
+        let shown = sanitize(&self.text);
+        let column = e.position.min(shown.chars().count());
+        writeln!(f, "bad filter at column {}: {}", column + 1, e.message)?;
+        writeln!(f, "  {shown}")?;
+        write!(f, "  {}^ {}", " ".repeat(column), e.message)?;
+        if !e.suggestions.is_empty() {
+            let names: Vec<_> = e.suggestions.iter().map(|s| sanitize(s)).collect();
+            write!(f, "\n  did you mean: {}?", names.join(", "))?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_caret_sits_under_the_error() {
+        let bad = BadFilter {
+            text: "dport == 33x9".into(),
+            error: FilterError {
+                position: 11,
+                message: "expected a port number".into(),
+                suggestions: vec![],
+            },
+        };
+        let shown = bad.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        assert_eq!(lines[0], "bad filter at column 12: expected a port number");
+        assert_eq!(lines[1], "  dport == 33x9");
+        assert_eq!(lines[2], "             ^ expected a port number");
+        let caret = lines[2].find('^').unwrap();
+        assert_eq!(&lines[1][caret..caret + 1], "x");
+    }
+
+    #[test]
+    fn suggestions_follow() {
+        let bad = BadFilter {
+            text: "dprot == 1".into(),
+            error: FilterError {
+                position: 0,
+                message: "unknown field `dprot`".into(),
+                suggestions: vec!["dport".into(), "sport".into()],
+            },
+        };
+        assert!(bad.to_string().ends_with("\n  did you mean: dport, sport?"));
+    }
+}

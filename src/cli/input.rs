@@ -1,0 +1,156 @@
+//! Loading the paths a command names: a progress line on a slow load, the rejected-tuple
+//! summary, `--strict`, and "nothing readable".
+
+use super::DataError;
+use crate::load::{self, LoadOptions, LoadReport, Progress, Source};
+use crate::model::{human_bytes, Thousands};
+use crate::store::Store;
+use std::io::{IsTerminal, Write};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+/// A progress line appears only when loading takes longer than this.
+const QUIET_FOR: Duration = Duration::from_millis(300);
+const REDRAW_EVERY: Duration = Duration::from_millis(100);
+
+/// Loads `paths`, drawing a progress line on stderr if it is a terminal and loading is slow.
+pub fn load_paths(paths: &[String]) -> anyhow::Result<(Store, LoadReport)> {
+    let sources: Vec<Source> = paths.iter().map(|p| Source::from_arg(p)).collect();
+    let progress = Progress::default();
+    let terminal = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let (done_tx, done_rx) = mpsc::channel();
+    let result = std::thread::scope(|scope| {
+        let progress = &progress;
+        let sources = &sources;
+        scope.spawn(move || {
+            let result = load::load(sources, &LoadOptions::default(), progress);
+            // The receiver waits until this arrives; a send error means it is gone.
+            let _ = done_tx.send(result);
+        });
+        let mut drawn = false;
+        loop {
+            match done_rx.recv_timeout(REDRAW_EVERY) {
+                Ok(result) => break finish_line(drawn, result),
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    if terminal && started.elapsed() >= QUIET_FOR {
+                        draw_line(progress);
+                        drawn = true;
+                    }
+                }
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    break finish_line(drawn, Err(load::LoadError::NoSources))
+                }
+            }
+        }
+    });
+    result.map_err(|e| DataError(e.to_string()).into())
+}
+
+fn draw_line(progress: &Progress) {
+    let p = progress.snapshot();
+    let mut err = std::io::stderr().lock();
+    // Progress is best effort: a closed stderr must not stop the load.
+    let _ = write!(
+        err,
+        "\rloading {}/{} files · {} of {} · {} tuples\x1b[K",
+        p.files_done,
+        p.files_total,
+        human_bytes(p.bytes_done),
+        human_bytes(p.bytes_total),
+        Thousands(p.tuples)
+    );
+    let _ = err.flush();
+}
+
+fn finish_line<T>(drawn: bool, result: T) -> T {
+    if drawn {
+        let _ = write!(std::io::stderr(), "\r\x1b[K");
+    }
+    result
+}
+
+/// Fails under `--strict` when any tuple was rejected.
+pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
+    if strict && report.rejected > 0 {
+        return Err(DataError(format!(
+            "{} rejected (--strict); run `flowscope check` for the reasons",
+            plural(report.rejected, "tuple")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// Fails when no path held a flow log record.
+pub fn ensure_readable(report: &LoadReport) -> anyhow::Result<()> {
+    if report.files == 0 && report.tuples == 0 {
+        return Err(DataError(format!(
+            "nothing readable: no flow log records found ({} skipped)",
+            plural(report.skipped_files, "file")
+        ))
+        .into());
+    }
+    Ok(())
+}
+
+/// The one-line stderr summary of what was rejected or skipped, if anything was.
+pub fn warn_rejections(report: &LoadReport) {
+    let mut parts = Vec::new();
+    if report.rejected > 0 {
+        parts.push(format!(
+            "{} of {} rejected",
+            plural(report.rejected, "tuple"),
+            Thousands(report.tuples + report.rejected)
+        ));
+    }
+    if report.skipped_files > 0 {
+        parts.push(format!("{} skipped", plural(report.skipped_files, "file")));
+    }
+    if !parts.is_empty() {
+        eprintln!(
+            "flowscope: warning: {} (run `flowscope check` for details)",
+            parts.join(", ")
+        );
+    }
+}
+
+/// The count with thousands separators and the noun, pluralised.
+pub fn plural(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", Thousands(n), if n == 1 { "" } else { "s" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strict_fails_only_on_rejected_tuples() {
+        let mut report = LoadReport {
+            files: 1,
+            tuples: 5,
+            ..LoadReport::default()
+        };
+        assert!(enforce_strict(&report, true).is_ok());
+        report.rejected = 2;
+        assert!(enforce_strict(&report, false).is_ok());
+        let err = enforce_strict(&report, true).unwrap_err().to_string();
+        assert!(err.starts_with("2 tuples rejected"), "{err}");
+    }
+
+    #[test]
+    fn nothing_readable_means_no_flow_log_file() {
+        let empty = LoadReport {
+            skipped_files: 1,
+            ..LoadReport::default()
+        };
+        assert!(ensure_readable(&empty).is_err());
+        let one = LoadReport {
+            files: 1,
+            ..LoadReport::default()
+        };
+        assert!(ensure_readable(&one).is_ok());
+        assert_eq!(plural(1, "file"), "1 file");
+        assert_eq!(plural(1200, "tuple"), "1,200 tuples");
+    }
+}

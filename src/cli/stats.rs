@@ -1,0 +1,94 @@
+//! `flowscope stats`: top values of a field, or top conversations, biggest first.
+
+use super::args::{StatsArgs, StatsBy, StatsFormat};
+use super::input::{enforce_strict, ensure_readable, load_paths, warn_rejections};
+use super::output::{write_csv, write_table, JsonObject, Value};
+use super::select;
+use crate::model::proto;
+use crate::store::Store;
+use crate::views::{self, Tally};
+use std::borrow::Cow;
+use std::io::Write;
+
+const TALLY_COLUMNS: [&str; 7] = [
+    "tuples", "bytes", "packets", "allowed", "denied", "first", "last",
+];
+const CONVERSATION_COLUMNS: [&str; 5] = ["src", "sport", "dst", "dport", "proto"];
+
+pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    let (store, report) = load_paths(&args.paths)?;
+    enforce_strict(&report, strict)?;
+    ensure_readable(&report)?;
+    let sel = select(&store, args.filter.as_deref())?;
+    warn_rejections(&report);
+    let sort = args.sort.into();
+    let (keys, rows): (Vec<&str>, Vec<Vec<Value>>) = match args.by {
+        StatsBy::Field(field) => {
+            let entries = views::top(&store, &sel, field, sort, args.top);
+            let rows = entries
+                .into_iter()
+                .map(|e| with_tally(vec![Value::Text(Cow::Owned(e.key))], &e.tally))
+                .collect();
+            (vec!["key"], rows)
+        }
+        StatsBy::Conversation => {
+            let convs = views::conversations(&store, &sel, sort, args.top);
+            let rows = convs
+                .iter()
+                .map(|c| with_tally(conversation_key(&store, &c.key), &c.tally))
+                .collect();
+            (CONVERSATION_COLUMNS.to_vec(), rows)
+        }
+    };
+    let header: Vec<&str> = keys.iter().chain(TALLY_COLUMNS.iter()).copied().collect();
+    match args.format {
+        StatsFormat::Table => write_table(out, &header, rows.len(), |i| rows[i].clone())?,
+        StatsFormat::Csv => write_csv(out, &header, rows.into_iter())?,
+        StatsFormat::Json => {
+            let array: Vec<JsonObject> = rows
+                .iter()
+                .map(|row| {
+                    JsonObject(
+                        header
+                            .iter()
+                            .zip(row)
+                            .map(|(k, v)| (*k, v.json()))
+                            .collect(),
+                    )
+                })
+                .collect();
+            serde_json::to_writer_pretty(&mut *out, &array)?;
+            writeln!(out)?;
+        }
+    }
+    Ok(out.flush()?)
+}
+
+fn with_tally<'a>(mut cells: Vec<Value<'a>>, t: &Tally) -> Vec<Value<'a>> {
+    cells.extend([
+        Value::Count(t.tuples),
+        Value::Count(t.bytes),
+        Value::Count(t.packets),
+        Value::Count(t.allowed),
+        Value::Count(t.denied),
+        Value::Time(t.first_ms),
+        Value::Time(t.last_ms),
+    ]);
+    cells
+}
+
+/// src, sport, dst, dport, proto (`tcp`/`udp` or the number).
+fn conversation_key<'a>(store: &Store, key: &crate::model::ConversationKey) -> Vec<Value<'a>> {
+    let addr = |id: u32| Value::Text(Cow::Owned(store.addrs().get(id).to_string()));
+    let protocol = match proto::name(key.proto) {
+        Some(name) => Value::Text(Cow::Borrowed(name)),
+        None => Value::Int(key.proto as u64),
+    };
+    vec![
+        addr(key.src),
+        Value::Int(key.sport as u64),
+        addr(key.dst),
+        Value::Int(key.dport as u64),
+        protocol,
+    ]
+}

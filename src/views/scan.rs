@@ -1,0 +1,112 @@
+//! Walking a selection with each row's group and counters, decoding the counter stream
+//! sequentially where rows are close (a fresh seek costs up to a block of skipped rows).
+
+use crate::model::Counters;
+use crate::selection::Selection;
+use crate::store::Store;
+
+/// Rows closer than this are reached by decoding the gap rather than seeking.
+const RUN_GAP: u32 = 32;
+
+/// Calls `f(row, group_index, counters)` for every selected row, in row order. Rows past
+/// the end of the store are ignored.
+pub(crate) fn for_each_row(
+    store: &Store,
+    sel: &Selection,
+    mut f: impl FnMut(u32, usize, &Counters),
+) {
+    let rows = sel.rows();
+    let groups = store.groups();
+    let column = store.counter_column();
+    let len = store.len() as u32;
+    if rows.len() == len as usize {
+        // Ascending distinct ids below `len`, as many as rows: every row.
+        return for_every_row(store, f);
+    }
+    let mut group = 0usize;
+    let mut i = 0;
+    while i < rows.len() && rows[i] < len {
+        let mut j = i + 1;
+        while j < rows.len() && rows[j] < len && rows[j] - rows[j - 1] < RUN_GAP {
+            j += 1;
+        }
+        let (start, end) = (rows[i], rows[j - 1] + 1);
+        let mut next = i;
+        for (row, counters) in (start..end).zip(column.iter_range(start as usize, end as usize)) {
+            if row != rows[next] {
+                continue;
+            }
+            while group + 1 < groups.len() && groups[group + 1].first_row <= row {
+                group += 1;
+            }
+            f(row, group, &counters);
+            next += 1;
+        }
+        i = j;
+    }
+}
+
+/// The whole store, group by group, without looking rows up in a selection.
+fn for_every_row(store: &Store, mut f: impl FnMut(u32, usize, &Counters)) {
+    let mut counters = store.counter_column().iter_range(0, store.len());
+    for g in 0..store.groups().len() {
+        for row in store.group_rows(g) {
+            match counters.next() {
+                Some(c) => f(row, g, &c),
+                None => return,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::testing::{build, tuple};
+
+    #[test]
+    fn visits_exactly_the_selected_rows_with_their_counters_and_groups() {
+        let mut groups = Vec::new();
+        for g in 0..5u64 {
+            let tuples: Vec<_> = (0..50u64)
+                .map(|i| {
+                    let mut t = tuple((g * 50 + i) as i64, "1.1.1.1", 1, "2.2.2.2", 2);
+                    t.counters.bytes_out = g * 1000 + i * 7;
+                    t
+                })
+                .collect();
+            groups.push((format!("R{g}"), tuples));
+        }
+        let store = build(&groups);
+        let picked: Vec<u32> = vec![0, 1, 2, 40, 49, 50, 120, 199, 200, 249, 400];
+        let mut seen = Vec::new();
+        for_each_row(
+            &store,
+            &Selection::from_sorted(picked.clone()),
+            |row, g, c| {
+                seen.push((row, g, c.bytes_out));
+            },
+        );
+        let expected: Vec<_> = picked
+            .iter()
+            .filter(|&&r| r < 250)
+            .map(|&r| {
+                let (g, i) = (r as u64 / 50, r as u64 % 50);
+                (r, g as usize, g * 1000 + i * 7)
+            })
+            .collect();
+        assert_eq!(seen, expected);
+
+        let mut every = Vec::new();
+        for_each_row(&store, &Selection::all(store.len()), |row, g, c| {
+            every.push((row, g, c.bytes_out))
+        });
+        let expected: Vec<_> = (0..250u32)
+            .map(|r| {
+                let (g, i) = (r as u64 / 50, r as u64 % 50);
+                (r, g as usize, g * 1000 + i * 7)
+            })
+            .collect();
+        assert_eq!(every, expected);
+    }
+}

@@ -1,0 +1,77 @@
+//! Small stores for view tests, built from plain tuples with `StoreBuilder`.
+
+use crate::model::{Counters, Decision, Direction, LogKind, Tuple};
+use crate::store::{FileInfo, RecordMeta, Store, StoreBuilder};
+
+/// A run of tuples under one rule, MAC and scope (NSG or flow log) in its own record.
+pub struct GroupSpec {
+    pub rule: String,
+    pub mac: String,
+    pub nsg: Option<String>,
+    pub flowlog: Option<String>,
+    pub tuples: Vec<Tuple>,
+}
+
+/// An allowed inbound TCP tuple without state or counters.
+pub fn tuple(time_ms: i64, src: &str, sport: u16, dst: &str, dport: u16) -> Tuple {
+    Tuple {
+        time_ms,
+        src: src.parse().expect("test address"),
+        dst: dst.parse().expect("test address"),
+        sport,
+        dport,
+        proto: 6,
+        dir: Direction::In,
+        decision: Decision::Allow,
+        state: None,
+        encryption: None,
+        counters: Counters::default(),
+    }
+}
+
+/// Groups named by rule, all on MAC `M1` under NSG `NSG-A`.
+pub fn build(groups: &[(String, Vec<Tuple>)]) -> Store {
+    let specs: Vec<GroupSpec> = groups
+        .iter()
+        .map(|(rule, tuples)| GroupSpec {
+            rule: rule.clone(),
+            mac: "M1".into(),
+            nsg: Some("NSG-A".into()),
+            flowlog: None,
+            tuples: tuples.clone(),
+        })
+        .collect();
+    build_specs(&specs)
+}
+
+pub fn build_specs(specs: &[GroupSpec]) -> Store {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo {
+        path: "test.json".into(),
+        ..FileInfo::default()
+    });
+    for (i, spec) in specs.iter().enumerate() {
+        b.begin_record(
+            file,
+            &RecordMeta {
+                ordinal: i as u32,
+                offset: 0,
+                kind: if spec.nsg.is_some() {
+                    LogKind::Nsg
+                } else {
+                    LogKind::Vnet
+                },
+                version: 2,
+                time_ms: 0,
+                nsg: spec.nsg.as_deref(),
+                flowlog: spec.flowlog.as_deref(),
+                target: None,
+            },
+        );
+        b.begin_group(Some(&spec.rule), Some(&spec.mac), None);
+        for t in &spec.tuples {
+            b.push(t);
+        }
+    }
+    b.finish()
+}
