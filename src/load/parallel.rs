@@ -25,6 +25,12 @@ use std::time::Duration;
 /// Rows per byte of JSON, roughly (a tuple string and its quotes, comma, indentation).
 const BYTES_PER_TUPLE: u64 = 60;
 
+/// Files at least this large are mapped rather than read: a 2 GB file then needs no 2 GB
+/// buffer on top of the store, and its pages stay clean page cache the kernel can drop.
+/// Smaller files are read into the worker's reused buffer, which is as fast and immune to
+/// a file shrinking under a live mapping.
+const MAP_FROM_BYTES: u64 = 16 << 20;
+
 /// What reading one input gave.
 #[derive(Debug)]
 pub struct FileOutcome {
@@ -119,7 +125,7 @@ fn wait_turn(
 /// Reads (into `buf`, unless the input is in memory already) and parses one input.
 pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOutcome {
     let name = input.name();
-    let data: &[u8] = match read(input, buf) {
+    let data = match read(input, buf) {
         Ok(d) => d,
         Err(e) => return skipped(name, 0, ProblemKind::Unreadable, e.to_string(), progress),
     };
@@ -130,9 +136,9 @@ pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOu
     }
     // Checked UTF-8 is the fast path; invalid bytes are replaced (rare, and reported by
     // whatever then fails to parse).
-    let text = match std::str::from_utf8(data) {
+    let text = match std::str::from_utf8(&data) {
         Ok(t) => Cow::Borrowed(t),
-        Err(_) => String::from_utf8_lossy(data),
+        Err(_) => String::from_utf8_lossy(&data),
     };
     let body = text.trim_start_matches('\u{feff}').trim();
     if body.is_empty() {
@@ -174,20 +180,52 @@ pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOu
     }
 }
 
-fn read<'b>(input: &Input, buf: &'b mut Vec<u8>) -> std::io::Result<&'b [u8]> {
+/// A file's bytes: in the worker's buffer, compiled in, or mapped.
+enum Data<'b> {
+    Slice(&'b [u8]),
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for Data<'_> {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            Data::Slice(s) => s,
+            Data::Mapped(m) => m,
+        }
+    }
+}
+
+fn read<'b>(input: &Input, buf: &'b mut Vec<u8>) -> std::io::Result<Data<'b>> {
     buf.clear();
     match input {
         Input::File { path, size } => {
             let mut file = std::fs::File::open(path)?;
+            if *size >= MAP_FROM_BYTES {
+                if let Some(map) = map(&file) {
+                    return Ok(Data::Mapped(map));
+                }
+            }
             buf.reserve(*size as usize + 1);
             file.read_to_end(buf)?;
         }
         Input::Stdin => {
             std::io::stdin().lock().read_to_end(buf)?;
         }
-        Input::Embedded { data, .. } => return Ok(data),
+        Input::Embedded { data, .. } => return Ok(Data::Slice(data)),
     }
-    Ok(buf.as_slice())
+    Ok(Data::Slice(buf.as_slice()))
+}
+
+/// Maps a large file read-only; `None` (read it instead) where mapping is not possible.
+fn map(file: &std::fs::File) -> Option<memmap2::Mmap> {
+    // SAFETY: the mapping is private and read-only. Flow logs are finished blobs; a file
+    // truncated by another process while mapped would fault, which is why only large
+    // files, where a full read buffer would cost real memory, are mapped.
+    let map = unsafe { memmap2::Mmap::map(file) }.ok()?;
+    #[cfg(unix)]
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(map)
 }
 
 fn skipped(

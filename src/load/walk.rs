@@ -57,7 +57,7 @@ pub fn expand(sources: &[Source]) -> Result<(Vec<Input>, Vec<Problem>), LoadErro
                 })?;
                 if meta.is_dir() {
                     let mut visited = HashSet::new();
-                    folder(path, &mut visited, &mut inputs, &mut problems);
+                    folder(path, &meta, &mut visited, &mut inputs, &mut problems);
                 } else {
                     inputs.push(Input::File {
                         path: path.clone(),
@@ -70,15 +70,34 @@ pub fn expand(sources: &[Source]) -> Result<(Vec<Input>, Vec<Problem>), LoadErro
     Ok((inputs, problems))
 }
 
+/// Identifies a folder whatever name reached it, so a symlink loop is followed once.
+#[cfg(unix)]
+type FolderId = (u64, u64);
+#[cfg(not(unix))]
+type FolderId = PathBuf;
+
+/// From the metadata already read: no extra system calls per folder (trees of flow logs
+/// hold a folder per hour, and resolving each path's links cost more than reading it).
+#[cfg(unix)]
+fn folder_id(_dir: &Path, meta: &fs::Metadata) -> Option<FolderId> {
+    use std::os::unix::fs::MetadataExt;
+    Some((meta.dev(), meta.ino()))
+}
+
+#[cfg(not(unix))]
+fn folder_id(dir: &Path, _meta: &fs::Metadata) -> Option<FolderId> {
+    fs::canonicalize(dir).ok()
+}
+
 fn folder(
     dir: &Path,
-    visited: &mut HashSet<PathBuf>,
+    meta: &fs::Metadata,
+    visited: &mut HashSet<FolderId>,
     inputs: &mut Vec<Input>,
     problems: &mut Vec<Problem>,
 ) {
-    // A symlink loop brings us back to a folder already seen under another name.
-    if let Ok(real) = fs::canonicalize(dir) {
-        if !visited.insert(real) {
+    if let Some(id) = folder_id(dir, meta) {
+        if !visited.insert(id) {
             return;
         }
     }
@@ -89,12 +108,16 @@ fn folder(
             return;
         }
     };
-    let mut paths: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-    paths.sort();
-    for path in paths {
+    // Names share the folder, so sorting them orders the paths.
+    let mut names: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.file_name()))
+        .collect();
+    names.sort();
+    for name in names {
+        let path = dir.join(name);
         // `metadata` follows symlinks, so linked files and folders are read too.
         match fs::metadata(&path) {
-            Ok(m) if m.is_dir() => folder(&path, visited, inputs, problems),
+            Ok(m) if m.is_dir() => folder(&path, &m, visited, inputs, problems),
             Ok(m) if is_log_file(&path) => inputs.push(Input::File {
                 path,
                 size: m.len(),

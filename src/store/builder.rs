@@ -152,6 +152,15 @@ impl StoreBuilder {
     pub fn append(&mut self, mut other: StoreBuilder) {
         other.drop_empty_last_group();
         self.drop_empty_last_group();
+        if self.is_blank() && other.len() >= self.store.secs.capacity() / 2 {
+            // Most of the load in one builder (one huge file) and nothing to re-map: take
+            // it whole rather than copy it, so it is never held twice. The room reserved
+            // for later files is kept (growing by doubling leaves freed copies resident).
+            let room = self.store.secs.capacity().saturating_sub(other.len());
+            *self = other;
+            self.reserve(room);
+            return;
+        }
         let s = &mut self.store;
         let o = &other.store;
         let file_base = s.files.len() as u32;
@@ -191,6 +200,17 @@ impl StoreBuilder {
         s.counters.extend_from(&o.counters);
         self.min_time = self.min_time.min(other.min_time);
         self.max_time = self.max_time.max(other.max_time);
+    }
+
+    /// Nothing added yet: no files, records, dictionary entries or rows.
+    fn is_blank(&self) -> bool {
+        let s = &self.store;
+        s.files.is_empty()
+            && s.records.is_empty()
+            && s.groups.is_empty()
+            && s.secs.is_empty()
+            && s.addrs.is_empty()
+            && s.texts.is_empty()
     }
 
     pub fn finish(mut self) -> Store {
