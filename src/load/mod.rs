@@ -1,15 +1,34 @@
 //! Loading: walk paths, read and parse flow log files in parallel, salvage what hostile
 //! input allows, and account for every tuple seen (loaded + rejected = seen).
 //!
-//! (Implementation: see the issue "The engine"; the types below are the contract the
-//! command line and the explorer build on.)
+//! ```text
+//! sources ─walk─> inputs ─parallel─> per file: read → file (fast path | salvage)
+//!                                      → record → emit → StoreBuilder + Tally
+//!         <─ merged in file order ─ Store + LoadReport
+//! ```
+//! The types below are the contract the command line and the explorer build on.
 
+mod emit;
+mod file;
+mod parallel;
+mod path_meta;
+mod record;
 mod report;
+mod salvage;
+mod tally;
+mod tuple;
+mod walk;
 
-pub use report::{LoadReport, Problem, ProblemKind, Progress};
+#[cfg(test)]
+mod tests;
 
-use crate::store::Store;
+pub use path_meta::path_meta;
+pub use report::{LoadReport, Problem, ProblemKind, Progress, ProgressSnapshot};
+pub use tuple::{parse_tuple, TupleError};
+
+use crate::store::{Store, StoreBuilder};
 use std::path::PathBuf;
+use std::sync::atomic::Ordering;
 
 /// Where to read from: a file, a folder (searched for `*.json` and `*.log`), or `-`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,16 +52,10 @@ impl Source {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
     /// Worker threads; 0 = one per core.
     pub threads: usize,
-}
-
-impl Default for LoadOptions {
-    fn default() -> Self {
-        LoadOptions { threads: 0 }
-    }
 }
 
 /// Loads every source. Never fails on bad content (that is reported in the `LoadReport`);
@@ -52,8 +65,41 @@ pub fn load(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<(Store, LoadReport), LoadError> {
-    let _ = (sources, options, progress);
-    todo!("loader")
+    let (inputs, walk_problems) = walk::expand(sources)?;
+    let total: u64 = inputs.iter().map(walk::Input::size).sum();
+    progress
+        .files_total
+        .fetch_add(inputs.len() as u64, Ordering::Relaxed);
+    progress.bytes_total.fetch_add(total, Ordering::Relaxed);
+    let mut report = LoadReport {
+        skipped_files: walk_problems.len() as u64,
+        problems: walk_problems,
+        ..LoadReport::default()
+    };
+    let mut builder = StoreBuilder::new();
+    builder.reserve((total / 60) as usize);
+    let threads = match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    parallel::run(&inputs, threads, progress, |outcome| {
+        report.bytes += outcome.bytes;
+        report.records += outcome.tally.records;
+        report.tuples += outcome.tally.tuples;
+        report.rejected += outcome.tally.rejected;
+        match outcome.builder {
+            Some(file) => {
+                report.files += 1;
+                builder.append(file);
+            }
+            None => report.skipped_files += 1,
+        }
+        report
+            .problems
+            .extend(outcome.tally.into_problems(&outcome.name));
+        report.problems.extend(outcome.skipped);
+    });
+    Ok((builder.finish(), report))
 }
 
 #[derive(Debug, thiserror::Error)]

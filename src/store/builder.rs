@@ -3,6 +3,7 @@
 
 use super::{FileInfo, Flags, Group, Record, Store, NONE};
 use crate::model::{LogKind, Tuple};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// What the loader knows about a record before its tuples.
 #[derive(Debug, Clone, Copy)]
@@ -17,17 +18,27 @@ pub struct RecordMeta<'a> {
     pub target: Option<&'a str>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct StoreBuilder {
     store: Store,
+    /// The two addresses interned last: one side of nearly every tuple is the logged
+    /// interface's own address, so most look-ups end here without hashing.
+    recent: [(IpAddr, u32); 2],
     min_time: i64,
     max_time: i64,
+}
+
+impl Default for StoreBuilder {
+    fn default() -> Self {
+        StoreBuilder::new()
+    }
 }
 
 impl StoreBuilder {
     pub fn new() -> Self {
         StoreBuilder {
             store: Store::default(),
+            recent: [(IpAddr::V4(Ipv4Addr::UNSPECIFIED), NONE); 2],
             min_time: i64::MAX,
             max_time: i64::MIN,
         }
@@ -108,11 +119,11 @@ impl StoreBuilder {
     /// (0 ..= u32::MAX seconds).
     pub fn push(&mut self, t: &Tuple) {
         debug_assert!(!self.store.groups.is_empty(), "push before begin_group");
+        let src = self.addr_id(t.src);
+        let dst = self.addr_id(t.dst);
         let s = &mut self.store;
         s.secs.push(t.time_ms.div_euclid(1000) as u32);
         s.flags.push(Flags::pack(t).0);
-        let src = s.addrs.intern(t.src);
-        let dst = s.addrs.intern(t.dst);
         s.src.push(src);
         s.dst.push(dst);
         s.sport.push(t.sport);
@@ -120,6 +131,21 @@ impl StoreBuilder {
         s.counters.push(&t.counters);
         self.min_time = self.min_time.min(t.time_ms);
         self.max_time = self.max_time.max(t.time_ms);
+    }
+
+    #[inline]
+    fn addr_id(&mut self, addr: IpAddr) -> u32 {
+        if self.recent[0].0 == addr && self.recent[0].1 != NONE {
+            return self.recent[0].1;
+        }
+        if self.recent[1].0 == addr && self.recent[1].1 != NONE {
+            self.recent.swap(0, 1);
+            return self.recent[0].1;
+        }
+        let id = self.store.addrs.intern(addr);
+        self.recent[1] = self.recent[0];
+        self.recent[0] = (addr, id);
+        id
     }
 
     /// Moves everything of `other` (typically one file parsed on a worker) after our rows.

@@ -12,7 +12,9 @@ pub struct FastHasher(u64);
 
 impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
-        self.0
+        // The multiply leaves the low bits (the table index) depending only on the input's
+        // low bits (for 10.x.y.z addresses: the constant first octet); fold the high in.
+        self.0 ^ (self.0 >> 32)
     }
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {

@@ -1,0 +1,283 @@
+//! From a deserialised record to the store builder: record metadata (NSG, flow log,
+//! target names), one group per rule and MAC, and each tuple loaded or rejected.
+
+use super::path_meta::last_segment;
+use super::record::{self, Parsed, RawRecord, Shape};
+use super::report::ProblemKind;
+use super::tally::{Reason, Tally};
+use super::tuple::parse_tuple;
+use crate::model::LogKind;
+use crate::store::{PathMeta, RecordMeta, StoreBuilder};
+use std::borrow::Cow;
+use std::collections::HashSet;
+
+/// Where one file's records go: its own builder and tally.
+pub struct Emitter {
+    pub builder: StoreBuilder,
+    pub tally: Tally,
+    file: u32,
+    meta: PathMeta,
+    /// Records begun so far in this file (the next record's ordinal).
+    ordinal: u32,
+    /// Embedded flow log texts already loaded (hash, length): each is loaded once.
+    pub seen_embedded: HashSet<(u64, usize)>,
+}
+
+impl Emitter {
+    pub fn new(builder: StoreBuilder, file: u32, meta: PathMeta) -> Emitter {
+        Emitter {
+            builder,
+            tally: Tally::default(),
+            file,
+            meta,
+            ordinal: 0,
+            seen_embedded: HashSet::new(),
+        }
+    }
+
+    /// Records seen so far (the 0-based ordinal of the next one).
+    pub fn records_seen(&self) -> u32 {
+        self.ordinal
+    }
+
+    /// Counts a record that could not be read; its `tuples` are rejected.
+    pub fn bad_record(&mut self, reason: String, offset: Option<u64>, tuples: u64) {
+        let place = self.place(offset);
+        self.ordinal += 1;
+        self.tally.rejected += tuples;
+        self.tally
+            .problem(ProblemKind::BadRecord, Reason::Text(reason), || place);
+    }
+
+    /// Human place of the next record: "record 3 at byte 1204".
+    pub fn place(&self, offset: Option<u64>) -> String {
+        match offset {
+            Some(b) => format!("record {} at byte {b}", self.ordinal + 1),
+            None => format!("record {}", self.ordinal + 1),
+        }
+    }
+
+    /// Loads one record whose tuples (if any) sit in `scratch`.
+    pub fn record(
+        &mut self,
+        raw: &RawRecord,
+        shape: Shape,
+        offset: Option<u64>,
+        scratch: &[Parsed],
+    ) {
+        let ordinal = self.ordinal;
+        self.ordinal += 1;
+        self.tally.records += 1;
+        let time_ms = raw.time.get().and_then(parse_time).unwrap_or(i64::MIN);
+        let meta = RecordMeta {
+            ordinal,
+            offset: offset.unwrap_or(u64::MAX),
+            kind: LogKind::Nsg,
+            version: 0,
+            time_ms,
+            nsg: None,
+            flowlog: None,
+            target: None,
+        };
+        // The path metadata is lent out while the builder is borrowed mutably.
+        let pm = std::mem::take(&mut self.meta);
+        match shape {
+            Shape::Nsg => self.nsg(raw, &pm, meta, scratch),
+            Shape::Vnet => self.vnet(raw, &pm, meta, scratch),
+            Shape::Flat(kind) => self.flat(raw, &pm, meta, kind),
+        }
+        self.meta = pm;
+    }
+
+    fn nsg<'r>(
+        &mut self,
+        raw: &'r RawRecord,
+        pm: &'r PathMeta,
+        mut meta: RecordMeta<'r>,
+        scratch: &[Parsed],
+    ) {
+        let Some(props) = &raw.properties else { return };
+        let nsg = raw.resource_id.get().map(last_segment);
+        meta.version = props.version.0.unwrap_or(0);
+        meta.nsg = nsg.or(pm.nsg.as_deref());
+        self.builder.begin_record(self.file, &meta);
+        let record_mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
+        for rule in props.flows.iter().flatten() {
+            let rule_name = rule.rule.get();
+            for flows in &rule.flows {
+                let mac = flows.mac.get().map(mac_text).or_else(|| record_mac.clone());
+                self.builder.begin_group(rule_name, mac.as_deref(), None);
+                let range = flows.tuples.as_ref().map_or(0..0, |t| t.0.clone());
+                let tuples = scratch.get(range).unwrap_or_default();
+                self.push_all(tuples, meta.ordinal, rule_name);
+            }
+        }
+    }
+
+    fn vnet<'r>(
+        &mut self,
+        raw: &'r RawRecord,
+        pm: &'r PathMeta,
+        mut meta: RecordMeta<'r>,
+        scratch: &[Parsed],
+    ) {
+        let Some(records) = &raw.flow_records else {
+            return;
+        };
+        meta.kind = LogKind::Vnet;
+        meta.version = raw.flow_log_version.and_then(|v| v.0).unwrap_or(0);
+        meta.flowlog = raw
+            .flowlog_id
+            .get()
+            .map(last_segment)
+            .or(pm.flowlog.as_deref());
+        meta.target = raw.target_id.get().map(last_segment);
+        let mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
+        let flows = records.flows.as_deref().unwrap_or_default();
+        meta.nsg = flows.first().and_then(|f| f.acl.get()).and_then(nsg_of_acl);
+        self.builder.begin_record(self.file, &meta);
+        for flow in flows {
+            let acl = flow.acl.get();
+            // A record mixes NSG and platform ACLs: each NSG gets its own store record
+            // (same ordinal and offset) so `nsg` is right for every group.
+            let nsg = acl.and_then(nsg_of_acl);
+            if nsg != meta.nsg {
+                meta.nsg = nsg;
+                self.builder.begin_record(self.file, &meta);
+            }
+            for group in &flow.groups {
+                let rule = group.rule.get();
+                self.builder.begin_group(rule, mac.as_deref(), acl);
+                let range = group.tuples.as_ref().map_or(0..0, |t| t.0.clone());
+                let tuples = scratch.get(range).unwrap_or_default();
+                self.push_all(tuples, meta.ordinal, rule);
+            }
+        }
+    }
+
+    fn flat<'r>(
+        &mut self,
+        raw: &'r RawRecord,
+        pm: &'r PathMeta,
+        mut meta: RecordMeta<'r>,
+        kind: LogKind,
+    ) {
+        meta.kind = kind;
+        let acl = raw.acl.get();
+        if kind == LogKind::Vnet {
+            meta.version = raw.flow_log_version.and_then(|v| v.0).unwrap_or(0);
+            meta.flowlog = raw.flowlog_id.get().map(last_segment);
+            meta.target = raw.target_id.get().map(last_segment);
+            meta.nsg = acl.and_then(nsg_of_acl);
+        } else {
+            let version = raw.version.or(raw.properties.as_ref().map(|p| p.version));
+            meta.version = version.and_then(|v| v.0).unwrap_or(0);
+            meta.nsg = raw.resource_id.get().map(last_segment);
+        }
+        let mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
+        self.builder.begin_record(self.file, &meta);
+        let rule = raw.rule.get();
+        self.builder.begin_group(rule, mac.as_deref(), acl);
+        let parsed = parse_tuple(raw.flat_tuple.get().unwrap_or_default(), kind);
+        self.push_all(std::slice::from_ref(&parsed), meta.ordinal, rule);
+    }
+
+    fn push_all(&mut self, tuples: &[Parsed], ordinal: u32, rule: Option<&str>) {
+        for (i, parsed) in tuples.iter().enumerate() {
+            match parsed {
+                Ok(t) => {
+                    self.builder.push(t);
+                    self.tally.tuples += 1;
+                }
+                Err(e) => {
+                    self.tally.rejected += 1;
+                    let place = || {
+                        let rule = rule.unwrap_or("(none)");
+                        format!("record {}, rule {rule}, tuple {}", ordinal + 1, i + 1)
+                    };
+                    self.tally
+                        .problem(ProblemKind::BadTuple, Reason::Tuple(*e), place);
+                }
+            }
+        }
+    }
+}
+
+/// Parses and loads one record text (exactly one JSON object). `Ok(false)`: valid JSON
+/// but not a flow log record; `Err`: the serde error (syntax, or a mistyped key).
+pub fn record_text(
+    em: &mut Emitter,
+    text: &str,
+    offset: Option<u64>,
+) -> Result<bool, serde_json::Error> {
+    record::return_scratch(record::take_scratch());
+    let raw = record::parse_record(text)?;
+    Ok(load_raw(em, &raw, offset))
+}
+
+/// Loads a record deserialised since the scratch buffer was last cleared; `false` when
+/// it is not a flow log record.
+pub fn load_raw(em: &mut Emitter, raw: &RawRecord, offset: Option<u64>) -> bool {
+    let tuples = record::take_scratch();
+    let shape = raw.shape();
+    if let Some(shape) = shape {
+        em.record(raw, shape, offset, &tuples);
+    }
+    record::return_scratch(tuples);
+    shape.is_some()
+}
+
+/// The NSG name when an ACL id is an NSG's ARM path.
+pub fn nsg_of_acl(acl: &str) -> Option<&str> {
+    let lower_has = |needle: &str| {
+        acl.as_bytes()
+            .windows(needle.len())
+            .any(|w| w.eq_ignore_ascii_case(needle.as_bytes()))
+    };
+    (acl.contains('/') && lower_has("/networksecuritygroups/")).then(|| last_segment(acl))
+}
+
+/// MACs are kept as text, uppercased (mixed case is seen in real files).
+pub fn mac_text(mac: &str) -> Cow<'_, str> {
+    let mac = mac.trim();
+    if mac.bytes().any(|b| b.is_ascii_lowercase()) {
+        Cow::Owned(mac.to_ascii_uppercase())
+    } else {
+        Cow::Borrowed(mac)
+    }
+}
+
+/// A record's `time` (RFC 3339, any fraction digits, `Z` or an offset) in ms.
+pub fn parse_time(s: &str) -> Option<i64> {
+    chrono::DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|t| t.timestamp_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn acl_ids_name_an_nsg_only_when_they_are_its_path() {
+        let path = "/subscriptions/x/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/web-nsg";
+        assert_eq!(nsg_of_acl(path), Some("web-nsg"));
+        assert_eq!(nsg_of_acl("00000000-0000-0000-0000-000000000000"), None);
+        assert_eq!(nsg_of_acl("unspecified"), None);
+    }
+
+    #[test]
+    fn macs_and_times() {
+        assert_eq!(mac_text("0022487bC205"), "0022487BC205");
+        assert_eq!(mac_text("000D124564789"), "000D124564789");
+        assert_eq!(
+            parse_time("2018-11-13T12:00:35.3899262Z"),
+            Some(1_542_110_435_389)
+        );
+        assert_eq!(
+            parse_time("2025-04-30T09:07:40.986182+00:00"),
+            Some(1_746_004_060_986)
+        );
+        assert_eq!(parse_time("yesterday"), None);
+    }
+}

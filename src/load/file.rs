@@ -1,0 +1,318 @@
+//! One file's text → records. The fast path walks the expected shapes (`{"records":[…]}`,
+//! a bare array, single records, NDJSON) and hands each record object to serde; where the
+//! text stops making sense, the salvage scanner takes over from the last good point.
+
+use super::emit::{self, Emitter};
+use super::record::{self, RawRecord};
+use super::report::ProblemKind;
+use super::salvage::{self, Found};
+use super::tally::Reason;
+use serde::de::IgnoredAny;
+use std::hash::{Hash, Hasher};
+
+/// How deep flow logs embedded in strings of flow logs are followed.
+const MAX_NESTING: u8 = 3;
+
+/// Where the fast path gave up, and whether the text simply ended there.
+#[derive(Debug, Clone, Copy)]
+struct Fallback {
+    at: usize,
+    eof: bool,
+}
+
+/// Loads every record of `text` (a file's content, BOM allowed) into `em`.
+pub fn parse_file(em: &mut Emitter, text: &str) {
+    parse_text(em, text, Some(0), 0);
+}
+
+/// `base` is the byte offset of `text` in its file (`None` for text embedded in a string).
+fn parse_text(em: &mut Emitter, text: &str, base: Option<u64>, nesting: u8) {
+    let start = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let Err(fallback) = walk(em, text, start, base, nesting) else {
+        return;
+    };
+    let repaired = em.tally.count(ProblemKind::Repaired);
+    let truncated = em.tally.count(ProblemKind::Truncated);
+    let before = em.records_seen();
+    salvage(em, text, fallback.at, base, nesting);
+    let explained = em.tally.count(ProblemKind::Repaired) > repaired
+        || em.tally.count(ProblemKind::Truncated) > truncated;
+    let records = em.records_seen();
+    let (kind, reason) = if explained {
+        return;
+    } else if fallback.eof {
+        (
+            ProblemKind::Truncated,
+            "file ends before its closing brackets",
+        )
+    } else if records > before {
+        (
+            ProblemKind::Repaired,
+            "not valid JSON; records recovered by scanning",
+        )
+    } else if records > 0 {
+        (
+            ProblemKind::Repaired,
+            "invalid JSON after the last record ignored",
+        )
+    } else {
+        // Nothing of a flow log here: the caller skips the file as such.
+        return;
+    };
+    let place = match base {
+        Some(b) => format!("byte {} (after {before} records)", b + fallback.at as u64),
+        None => format!("embedded text, after {before} records"),
+    };
+    em.tally
+        .problem(kind, Reason::Text(reason.into()), || place);
+}
+
+fn walk(
+    em: &mut Emitter,
+    text: &str,
+    mut pos: usize,
+    base: Option<u64>,
+    nesting: u8,
+) -> Result<(), Fallback> {
+    loop {
+        pos = skip_ws(text, pos);
+        let Some(&c) = text.as_bytes().get(pos) else {
+            return Ok(());
+        };
+        pos = match (c, wrapper_array(text, pos)) {
+            (b'{', Some(inner)) => {
+                let end = skip_ws(text, array(em, text, inner, base, nesting)?);
+                match text.as_bytes().get(end) {
+                    Some(b'}') => end + 1,
+                    other => {
+                        return Err(Fallback {
+                            at: end,
+                            eof: other.is_none(),
+                        })
+                    }
+                }
+            }
+            (b'{', None) => element(em, text, pos, base, nesting)?,
+            (b'[', _) => array(em, text, pos + 1, base, nesting)?,
+            _ => {
+                return Err(Fallback {
+                    at: pos,
+                    eof: false,
+                })
+            }
+        };
+    }
+}
+
+/// Walks array elements from just after `[`; returns the position after `]`.
+fn array(
+    em: &mut Emitter,
+    text: &str,
+    mut pos: usize,
+    base: Option<u64>,
+    nesting: u8,
+) -> Result<usize, Fallback> {
+    let b = text.as_bytes();
+    pos = skip_ws(text, pos);
+    if b.get(pos) == Some(&b']') {
+        return Ok(pos + 1);
+    }
+    loop {
+        pos = match b.get(pos) {
+            Some(b'{') => element(em, text, pos, base, nesting)?,
+            Some(_) => {
+                // Strings may hold a flow log of their own (arrays of raw events).
+                let end = skip_value(text, pos).ok_or(Fallback {
+                    at: pos,
+                    eof: false,
+                })?;
+                salvage_region(em, text, pos, end, base, nesting);
+                end
+            }
+            None => return Err(Fallback { at: pos, eof: true }),
+        };
+        pos = skip_ws(text, pos);
+        match b.get(pos) {
+            Some(b',') => pos = skip_ws(text, pos + 1),
+            Some(b']') => return Ok(pos + 1),
+            other => {
+                return Err(Fallback {
+                    at: pos,
+                    eof: other.is_none(),
+                })
+            }
+        }
+    }
+}
+
+/// One object at `pos`: a record, or something to search for records.
+fn element(
+    em: &mut Emitter,
+    text: &str,
+    pos: usize,
+    base: Option<u64>,
+    nesting: u8,
+) -> Result<usize, Fallback> {
+    record::return_scratch(record::take_scratch());
+    let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<RawRecord>();
+    match stream.next() {
+        Some(Ok(raw)) => {
+            let end = pos + stream.byte_offset();
+            if !emit::load_raw(em, &raw, base.map(|b| b + pos as u64)) {
+                salvage_region(em, text, pos, end, base, nesting);
+            }
+            Ok(end)
+        }
+        Some(Err(e)) if e.is_data() => {
+            // A mistyped key: valid JSON, so skip it whole and let the scanner judge it.
+            let end = skip_value(text, pos).ok_or(Fallback {
+                at: pos,
+                eof: false,
+            })?;
+            salvage_region(em, text, pos, end, base, nesting);
+            Ok(end)
+        }
+        Some(Err(e)) => Err(Fallback {
+            at: pos,
+            eof: e.is_eof(),
+        }),
+        None => Err(Fallback { at: pos, eof: true }),
+    }
+}
+
+/// `Some(position after "[")` when the object at `pos` starts `{"records":[`.
+fn wrapper_array(text: &str, pos: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut p = skip_ws(text, pos + 1);
+    let key = b"\"records\"";
+    if !b.get(p..)?.starts_with(key) {
+        return None;
+    }
+    p = skip_ws(text, p + key.len());
+    (b.get(p) == Some(&b':')).then_some(())?;
+    p = skip_ws(text, p + 1);
+    (b.get(p) == Some(&b'[')).then_some(p + 1)
+}
+
+/// The end of the JSON value at `pos`, if it is valid.
+fn skip_value(text: &str, pos: usize) -> Option<usize> {
+    let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<IgnoredAny>();
+    match stream.next() {
+        Some(Ok(_)) => Some(pos + stream.byte_offset()),
+        _ => None,
+    }
+}
+
+fn skip_ws(text: &str, mut pos: usize) -> usize {
+    let b = text.as_bytes();
+    while pos < b.len() && matches!(b[pos], b' ' | b'\n' | b'\r' | b'\t') {
+        pos += 1;
+    }
+    pos
+}
+
+/// Scans `text[from..]` to its end.
+fn salvage(em: &mut Emitter, text: &str, from: usize, base: Option<u64>, nesting: u8) {
+    salvage_region(em, text, from, text.len(), base, nesting);
+}
+
+fn salvage_region(
+    em: &mut Emitter,
+    text: &str,
+    from: usize,
+    to: usize,
+    base: Option<u64>,
+    nesting: u8,
+) {
+    let region = &text[from..to];
+    let offset = |at: usize| base.map(|b| b + (from + at) as u64);
+    salvage::scan(region, |found| match found {
+        Found::Record { start, end } => candidate(em, &region[start..end], offset(start)),
+        Found::Embedded { start, end } => embedded(em, &region[start..end], nesting),
+        Found::OpenRecord { start } => {
+            let place = em.place(offset(start));
+            em.tally.problem(
+                ProblemKind::Truncated,
+                Reason::Text("file ends inside a record".into()),
+                || place,
+            );
+        }
+        Found::OpenOther { start } => {
+            let place = match base {
+                Some(b) => format!("brackets opened at byte {}", b + (from + start) as u64),
+                None => "embedded text".to_string(),
+            };
+            em.tally.problem(
+                ProblemKind::Truncated,
+                Reason::Text("file ends inside brackets".into()),
+                || place,
+            );
+        }
+    });
+}
+
+/// One candidate record found by the scanner: parsed, repaired, or counted as bad.
+fn candidate(em: &mut Emitter, text: &str, offset: Option<u64>) {
+    let err = match emit::record_text(em, text, offset) {
+        Ok(_) => return,
+        Err(e) => e,
+    };
+    if err.is_syntax() || err.is_eof() {
+        if let Some(fixed) = salvage::drop_trailing_commas(text) {
+            let place = em.place(offset);
+            if let Ok(true) = emit::record_text(em, &fixed, offset) {
+                let reason = Reason::Text("trailing commas removed".into());
+                em.tally.problem(ProblemKind::Repaired, reason, || place);
+                return;
+            }
+        }
+    }
+    let tuples = count_tuples(text);
+    em.bad_record(error_reason(&err), offset, tuples);
+}
+
+/// A string that holds a flow log: unescaped and loaded as a nested source, once per text.
+fn embedded(em: &mut Emitter, token: &str, nesting: u8) {
+    if nesting >= MAX_NESTING {
+        return;
+    }
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    token.hash(&mut h);
+    if !em.seen_embedded.insert((h.finish(), token.len())) {
+        return;
+    }
+    if let Ok(inner) = serde_json::from_str::<String>(token) {
+        parse_text(em, &inner, None, nesting + 1);
+    }
+}
+
+/// The tuples a bad record holds, when its JSON can be read at all.
+fn count_tuples(text: &str) -> u64 {
+    fn walk(v: &serde_json::Value) -> u64 {
+        match v {
+            serde_json::Value::Object(m) => m
+                .iter()
+                .map(|(k, v)| match (k.as_str(), v) {
+                    ("flowTuples", serde_json::Value::Array(a)) => a.len() as u64,
+                    ("flow.0", _) => 1,
+                    _ => walk(v),
+                })
+                .sum(),
+            serde_json::Value::Array(a) => a.iter().map(walk).sum(),
+            _ => 0,
+        }
+    }
+    serde_json::from_str(text).map(|v| walk(&v)).unwrap_or(0)
+}
+
+/// serde's message without its line and column (they differ per record).
+fn error_reason(err: &serde_json::Error) -> String {
+    let msg = err.to_string();
+    let cut = msg.find(" at line ").unwrap_or(msg.len());
+    let kind = if err.is_data() {
+        "bad record"
+    } else {
+        "invalid JSON in record"
+    };
+    format!("{kind}: {}", &msg[..cut])
+}

@@ -1,0 +1,213 @@
+//! Reading files on worker threads: each worker takes the next file, parses it into its
+//! own builder, and sends it back; the calling thread merges them in file order.
+//!
+//! ```text
+//! workers:  next file (atomic index) → read → parse → (index, FileOutcome) ─┐ bounded
+//! caller:   reorder buffer → append in order → merged += 1 → wake workers  ←┘ channel
+//! ```
+//! A worker waits before file `i` while `i >= merged + 2 × threads`, so at most that many
+//! parsed files are held at once whatever the order they finish in.
+
+use super::emit::Emitter;
+use super::file::parse_file;
+use super::path_meta::path_meta;
+use super::report::{Problem, ProblemKind, Progress};
+use super::tally::Tally;
+use super::walk::Input;
+use crate::store::{FileInfo, StoreBuilder};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
+use std::io::Read;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Condvar, Mutex};
+use std::time::Duration;
+
+/// Rows per byte of JSON, roughly (a tuple string and its quotes, comma, indentation).
+const BYTES_PER_TUPLE: u64 = 60;
+
+/// What reading one input gave.
+#[derive(Debug)]
+pub struct FileOutcome {
+    pub name: String,
+    pub bytes: u64,
+    /// `None` when the file was skipped whole.
+    pub builder: Option<StoreBuilder>,
+    pub tally: Tally,
+    /// Why the file was skipped, when it was.
+    pub skipped: Option<Problem>,
+}
+
+/// Reads every input with `threads` workers and hands the outcomes to `merge` in order.
+pub fn run(
+    inputs: &[Input],
+    threads: usize,
+    progress: &Progress,
+    mut merge: impl FnMut(FileOutcome),
+) {
+    let threads = threads.clamp(1, inputs.len().max(1));
+    let window = 2 * threads;
+    let next = AtomicUsize::new(0);
+    let merged = Mutex::new(0usize);
+    let wake = Condvar::new();
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::sync_channel::<(usize, FileOutcome)>(threads);
+        for _ in 0..threads {
+            let tx = tx.clone();
+            let (next, merged, wake) = (&next, &merged, &wake);
+            scope.spawn(move || {
+                // One read buffer per worker, reused: fresh pages for every file cost
+                // page faults that show in profiles.
+                let mut buf = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= inputs.len() || !wait_turn(i, window, merged, wake, progress) {
+                        break;
+                    }
+                    let outcome = read_one(&inputs[i], progress, &mut buf);
+                    if tx.send((i, outcome)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut pending = BTreeMap::new();
+        let mut next_merge = 0;
+        for (i, outcome) in rx.iter() {
+            pending.insert(i, outcome);
+            while let Some(outcome) = pending.remove(&next_merge) {
+                merge(outcome);
+                next_merge += 1;
+                if let Ok(mut m) = merged.lock() {
+                    *m = next_merge;
+                }
+                wake.notify_all();
+            }
+            if progress.cancelled() {
+                break;
+            }
+        }
+        // Dropping the receiver makes every worker's next send fail, so they stop.
+        drop(rx);
+        wake.notify_all();
+    });
+}
+
+/// Blocks until file `i` is inside the window; `false` when the load is cancelled.
+fn wait_turn(
+    i: usize,
+    window: usize,
+    merged: &Mutex<usize>,
+    wake: &Condvar,
+    progress: &Progress,
+) -> bool {
+    let Ok(mut m) = merged.lock() else {
+        return false;
+    };
+    while i >= *m + window {
+        if progress.cancelled() {
+            return false;
+        }
+        m = match wake.wait_timeout(m, Duration::from_millis(50)) {
+            Ok((m, _)) => m,
+            Err(_) => return false,
+        };
+    }
+    !progress.cancelled()
+}
+
+/// Reads (into `buf`, unless the input is in memory already) and parses one input.
+pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOutcome {
+    let name = input.name();
+    let data: &[u8] = match read(input, buf) {
+        Ok(d) => d,
+        Err(e) => return skipped(name, 0, ProblemKind::Unreadable, e.to_string(), progress),
+    };
+    let bytes = data.len() as u64;
+    progress.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+    if matches!(input, Input::Stdin) {
+        progress.bytes_total.fetch_add(bytes, Ordering::Relaxed);
+    }
+    // Checked UTF-8 is the fast path; invalid bytes are replaced (rare, and reported by
+    // whatever then fails to parse).
+    let text = match std::str::from_utf8(data) {
+        Ok(t) => Cow::Borrowed(t),
+        Err(_) => String::from_utf8_lossy(data),
+    };
+    let body = text.trim_start_matches('\u{feff}').trim();
+    if body.is_empty() {
+        return skipped(
+            name,
+            bytes,
+            ProblemKind::Empty,
+            "empty file".into(),
+            progress,
+        );
+    }
+    let mut builder = StoreBuilder::new();
+    builder.reserve((bytes / BYTES_PER_TUPLE) as usize);
+    let file = builder.add_file(FileInfo {
+        path: name.clone(),
+        size: bytes,
+        meta: path_meta(&name),
+    });
+    let mut em = Emitter::new(builder, file, path_meta(&name));
+    parse_file(&mut em, &text);
+    progress
+        .tuples
+        .fetch_add(em.tally.tuples, Ordering::Relaxed);
+    progress.files_done.fetch_add(1, Ordering::Relaxed);
+    // A file without a single record (good or bad) is not a flow log: skipped whole.
+    let found = em.records_seen() > 0;
+    let skipped = (!found).then(|| Problem {
+        file: name.clone(),
+        kind: ProblemKind::NotFlowLog,
+        detail: "no flow log records found".to_string(),
+        count: 1,
+    });
+    FileOutcome {
+        name,
+        bytes,
+        builder: found.then_some(em.builder),
+        tally: em.tally,
+        skipped,
+    }
+}
+
+fn read<'b>(input: &Input, buf: &'b mut Vec<u8>) -> std::io::Result<&'b [u8]> {
+    buf.clear();
+    match input {
+        Input::File { path, size } => {
+            let mut file = std::fs::File::open(path)?;
+            buf.reserve(*size as usize + 1);
+            file.read_to_end(buf)?;
+        }
+        Input::Stdin => {
+            std::io::stdin().lock().read_to_end(buf)?;
+        }
+        Input::Embedded { data, .. } => return Ok(data),
+    }
+    Ok(buf.as_slice())
+}
+
+fn skipped(
+    name: String,
+    bytes: u64,
+    kind: ProblemKind,
+    detail: String,
+    progress: &Progress,
+) -> FileOutcome {
+    progress.files_done.fetch_add(1, Ordering::Relaxed);
+    FileOutcome {
+        skipped: Some(Problem {
+            file: name.clone(),
+            kind,
+            detail,
+            count: 1,
+        }),
+        name,
+        bytes,
+        builder: None,
+        tally: Tally::default(),
+    }
+}

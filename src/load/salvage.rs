@@ -1,0 +1,256 @@
+//! The salvage scanner: one linear, string-aware pass over text that is not a clean flow
+//! log file. It tracks object depth and the keys seen at each depth to find "record
+//! candidates" (objects with a `properties`, `flowRecords` or `flow.0` key of their own)
+//! anywhere, and strings that hold a flow log of their own (Cribl `_raw`, Sekoia `message`).
+
+/// Something the scanner found, in text order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Found {
+    /// A complete candidate object: `start` is its `{`, `end` one past its `}`.
+    Record { start: usize, end: usize },
+    /// A string value (quotes included) that looks like an embedded flow log.
+    Embedded { start: usize, end: usize },
+    /// The text ends inside a candidate that began at `start`.
+    OpenRecord { start: usize },
+    /// The text ends inside other brackets (none of them a candidate) opened at `start`.
+    OpenOther { start: usize },
+}
+
+const RECORD_KEYS: [&[u8]; 3] = [b"properties", b"flowRecords", b"flow.0"];
+const EMBEDDED_MARKS: [&[u8]; 2] = [b"flowTuples", b"flow.0"];
+/// Shorter strings cannot hold a record.
+const MIN_EMBEDDED: usize = 40;
+
+#[derive(Debug, Clone, Copy)]
+struct Frame {
+    start: usize,
+    object: bool,
+    expect_key: bool,
+    candidate: bool,
+    /// A candidate inside this frame was already reported.
+    holds_found: bool,
+}
+
+/// Scans `text` and calls `found` for each record, embedded string and open end.
+pub fn scan(text: &str, mut found: impl FnMut(Found)) {
+    let b = text.as_bytes();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut candidates_open = 0usize;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let end = string_end(b, i);
+                if on_string(b, i, end, &mut stack, candidates_open, &mut found) {
+                    candidates_open += 1;
+                }
+                i = end;
+                continue;
+            }
+            c @ (b'{' | b'[') => stack.push(Frame {
+                start: i,
+                object: c == b'{',
+                expect_key: c == b'{',
+                candidate: false,
+                holds_found: false,
+            }),
+            b',' => {
+                if let Some(f) = stack.last_mut() {
+                    f.expect_key = f.object;
+                }
+            }
+            b'}' | b']' => {
+                // Stray closers (a scan that starts mid-array) are ignored.
+                if let Some(f) = stack.pop() {
+                    if f.candidate {
+                        candidates_open -= 1;
+                    }
+                    let emit = f.candidate && !f.holds_found && candidates_open == 0;
+                    if emit {
+                        found(Found::Record {
+                            start: f.start,
+                            end: i + 1,
+                        });
+                    }
+                    if emit || f.holds_found {
+                        if let Some(parent) = stack.last_mut() {
+                            parent.holds_found = true;
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    if let Some(open) = stack.iter().find(|f| f.candidate) {
+        found(Found::OpenRecord { start: open.start });
+    } else if let Some(open) = stack.first() {
+        found(Found::OpenOther { start: open.start });
+    }
+}
+
+/// A string token from `start` (its `"`) to one past its closing `"` (or the text end);
+/// `true` when it is the key that makes its object a record candidate.
+fn on_string(
+    b: &[u8],
+    start: usize,
+    end: usize,
+    stack: &mut [Frame],
+    candidates_open: usize,
+    found: &mut impl FnMut(Found),
+) -> bool {
+    let inner = &b[start + 1..end.saturating_sub(1).max(start + 1)];
+    match stack.last_mut() {
+        Some(f) if f.object && f.expect_key => {
+            f.expect_key = false;
+            if !f.candidate && RECORD_KEYS.contains(&inner) {
+                f.candidate = true;
+                return true;
+            }
+        }
+        _ => {
+            if candidates_open == 0 && looks_embedded(inner) {
+                found(Found::Embedded { start, end });
+            }
+        }
+    }
+    false
+}
+
+/// One past the closing quote of the string starting at `start`, or the text length.
+fn string_end(b: &[u8], start: usize) -> usize {
+    let mut i = start + 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    b.len()
+}
+
+fn looks_embedded(inner: &[u8]) -> bool {
+    let first = inner.iter().find(|c| !c.is_ascii_whitespace());
+    inner.len() >= MIN_EMBEDDED
+        && matches!(first, Some(b'{' | b'['))
+        && EMBEDDED_MARKS
+            .iter()
+            .any(|m| inner.windows(m.len()).any(|w| w == *m))
+}
+
+/// Removes commas that directly precede `]` or `}` (whitespace between allowed), outside
+/// strings; `None` when there was none to remove.
+pub fn drop_trailing_commas(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut removed = false;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let end = string_end(b, i);
+                out.extend_from_slice(&b[i..end]);
+                i = end;
+                continue;
+            }
+            b',' => {
+                let next = b[i + 1..].iter().find(|c| !c.is_ascii_whitespace());
+                if matches!(next, Some(b']' | b'}')) {
+                    removed = true;
+                } else {
+                    out.push(b',');
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    // Only ASCII commas were removed from valid UTF-8, so this cannot fail.
+    removed.then(|| String::from_utf8(out).ok()).flatten()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(text: &str) -> Vec<Found> {
+        let mut v = Vec::new();
+        scan(text, |f| v.push(f));
+        v
+    }
+
+    #[test]
+    fn finds_records_at_any_depth_and_skips_their_insides() {
+        let text = r#",{"a":{"properties":{"flows":[{"x":{"flowRecords":1}}]}}} ]}"#;
+        let v = found(text);
+        assert_eq!(v.len(), 1);
+        let Found::Record { start, end } = v[0] else {
+            panic!("{v:?}")
+        };
+        assert_eq!(
+            &text[start..end],
+            r#"{"properties":{"flows":[{"x":{"flowRecords":1}}]}}"#
+        );
+    }
+
+    #[test]
+    fn keys_only_count_at_their_own_depth_and_as_keys() {
+        assert_eq!(found(r#"{"a":"properties","b":["properties"]}"#), vec![]);
+        let v = found(r#"[{"rule":"r","flow.0":"1"},{"flow.0":"2"}]"#);
+        assert_eq!(v.len(), 2);
+    }
+
+    #[test]
+    fn braces_inside_strings_do_not_count() {
+        let text = r#"{"properties":{"r":"}}}\"{{"}} "#;
+        let v = found(text);
+        assert_eq!(
+            v,
+            vec![Found::Record {
+                start: 0,
+                end: text.len() - 1
+            }]
+        );
+    }
+
+    #[test]
+    fn a_cut_file_reports_the_open_record() {
+        let text = r#"{"records":[{"properties":{}},{"time":"t","properties":{"flows":["#;
+        let v = found(text);
+        assert_eq!(v[0], Found::Record { start: 12, end: 29 });
+        assert_eq!(v[1], Found::OpenRecord { start: 30 });
+        assert_eq!(
+            found(r#"{"records":[{"properties":{}}"#)[1],
+            Found::OpenOther { start: 0 }
+        );
+    }
+
+    #[test]
+    fn embedded_flow_logs_are_found_outside_records_only() {
+        let inner = r#"{\"rule\":\"R\",\"flow.0\":\"1,1.1.1.1,2.2.2.2,1,2,T,I,A\"}"#;
+        let text = format!(r#"{{"input":{{"message":"{inner}"}},"n":"{{short"}}"#);
+        let v = found(&text);
+        assert_eq!(v.len(), 1);
+        let Found::Embedded { start, end } = v[0] else {
+            panic!("{v:?}")
+        };
+        assert_eq!(&text[start + 1..end - 1], inner);
+    }
+
+    #[test]
+    fn trailing_commas_are_removed_outside_strings() {
+        let fixed = drop_trailing_commas(
+            r#"{"a":["x,]", "y",
+          ],}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            fixed,
+            r#"{"a":["x,]", "y"
+          ]}"#
+        );
+        assert_eq!(drop_trailing_commas(r#"{"a":[1,2]}"#), None);
+    }
+}

@@ -1,0 +1,293 @@
+//! Whole-loader tests on small hand-written inputs: file shapes, salvage, accounting.
+
+use super::*;
+use crate::model::Decision;
+
+const NSG_REC: &str = r#"{"time":"2024-11-18T08:00:00.0000000Z","macAddress":"00AA","category":"NetworkSecurityGroupFlowEvent","resourceId":"/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-A","properties":{"Version":2,"flows":[{"rule":"R1","flows":[{"mac":"00BB","flowTuples":["1731916800,10.0.0.1,10.0.0.2,1000,22,T,I,A,B,,,,","1731916801,10.0.0.1,10.0.0.2,1000,22,T,I,A,E,1,2,3,4"]}]},{"rule":"R2","flows":[]}]}}"#;
+
+const VNET_REC: &str = r#"{"time":"2024-11-18T08:00:00Z","flowLogVersion":4,"macAddress":"00cc","flowLogResourceID":"/S/FLOWLOGS/FL1","targetResourceID":"/s/x/virtualNetworks/vnet1","flowRecords":{"flows":[{"aclID":"/s/rg/providers/Microsoft.Network/networkSecurityGroups/nsg-b","flowGroups":[{"rule":"R3","flowTuples":["1731916800000,10.0.0.3,10.0.0.4,1,443,6,O,D,NX,0,0,0,0"]}]},{"aclID":"00000000-0000-0000-0000-000000000000","flowGroups":[{"rule":"PlatformRule","flowTuples":["1731916800001,10.0.0.3,10.0.0.4,1,443,6,O,B,NX,0,0,0,0"]}]}]}}"#;
+
+fn load_texts(files: &[(&str, &str)], threads: usize) -> (Store, LoadReport) {
+    let sources: Vec<Source> = files
+        .iter()
+        .map(|(name, text)| Source::Embedded {
+            name: Box::leak(name.to_string().into_boxed_str()),
+            data: Box::leak(text.as_bytes().to_vec().into_boxed_slice()),
+        })
+        .collect();
+    load(&sources, &LoadOptions { threads }, &Progress::default()).unwrap()
+}
+
+fn one(text: &str) -> (Store, LoadReport) {
+    load_texts(&[("f.json", text)], 1)
+}
+
+fn kinds(report: &LoadReport) -> Vec<ProblemKind> {
+    report.problems.iter().map(|p| p.kind).collect()
+}
+
+fn offsets_point_at_braces(store: &Store, text: &str) {
+    for r in store.records() {
+        if r.offset != u64::MAX {
+            assert_eq!(text.as_bytes()[r.offset as usize], b'{', "{r:?}");
+        }
+    }
+}
+
+#[test]
+fn wrapped_pretty_crlf_with_bom() {
+    let text =
+        format!("\u{feff}{{\r\n \"records\" : [\r\n {NSG_REC} ,\r\n{VNET_REC}\r\n]\r\n}}\r\n");
+    let (s, r) = one(&text);
+    assert_eq!((r.files, r.records, r.tuples, r.rejected), (1, 2, 4, 0));
+    assert!(r.problems.is_empty(), "{:?}", r.problems);
+    offsets_point_at_braces(&s, &text);
+    assert_eq!(s.records()[0].ordinal, 0);
+}
+
+#[test]
+fn ndjson_bare_array_and_single_record() {
+    for text in [
+        format!("{NSG_REC}\n{VNET_REC}\n"),
+        format!("[{NSG_REC},{VNET_REC}]"),
+        format!("{NSG_REC}{VNET_REC}"),
+    ] {
+        let (s, r) = one(&text);
+        assert_eq!((r.records, r.tuples), (2, 4), "{text}");
+        assert!(r.problems.is_empty());
+        offsets_point_at_braces(&s, &text);
+    }
+    let (_, r) = one(VNET_REC);
+    assert_eq!((r.records, r.tuples), (1, 2));
+}
+
+#[test]
+fn nested_wrapper_inside_the_array_loads_too() {
+    let text = format!(r#"{{"records":[{NSG_REC},{{"records":[{VNET_REC},{NSG_REC}]}}]}}"#);
+    let (s, r) = one(&text);
+    assert_eq!((r.records, r.tuples), (3, 6));
+    offsets_point_at_braces(&s, &text);
+}
+
+#[test]
+fn record_fields_groups_and_names() {
+    let (s, _) = one(&format!("[{NSG_REC},{VNET_REC}]"));
+    // NSG: the inner mac wins over the record's; the rule with no flows has no rows.
+    assert_eq!(s.text(s.record_of(0).nsg), Some("NSG-A"));
+    assert_eq!(s.text(s.group_of(0).mac), Some("00BB"));
+    assert_eq!(s.text(s.group_of(0).rule), Some("R1"));
+    assert_eq!(s.records()[0].version, 2);
+    assert_eq!(s.records()[0].time_ms, 1_731_916_800_000);
+    // VNet: uppercased MAC, flow log and target names, NSG named only for its ACL.
+    assert_eq!(s.text(s.group_of(2).mac), Some("00CC"));
+    assert_eq!(s.text(s.record_of(2).flowlog), Some("FL1"));
+    assert_eq!(s.text(s.record_of(2).target), Some("vnet1"));
+    assert_eq!(s.text(s.record_of(2).nsg), Some("nsg-b"));
+    assert_eq!(s.record_of(3).nsg, crate::store::NONE);
+    assert_eq!(s.record_of(3).ordinal, s.record_of(2).ordinal);
+    // One store record per NSG seen in the VNet record, none left empty.
+    assert_eq!(s.records().len(), 3);
+    assert_eq!(s.tuple(2).decision, Decision::Deny);
+    assert_eq!(s.tuple(1).counters.bytes_in, 4);
+}
+
+#[test]
+fn leading_comma_fragment_is_recovered() {
+    let text = format!("\u{feff},{NSG_REC}");
+    let (s, r) = one(&text);
+    assert_eq!((r.records, r.tuples), (1, 2));
+    assert_eq!(kinds(&r), [ProblemKind::Repaired]);
+    offsets_point_at_braces(&s, &text);
+}
+
+#[test]
+fn trailing_comma_in_tuples_is_repaired() {
+    let bad = NSG_REC.replace("E,1,2,3,4\"]", "E,1,2,3,4\",\n ]");
+    let (_, r) = one(&format!(r#"{{"records":[{NSG_REC},{bad}]}}"#));
+    assert_eq!((r.records, r.tuples), (2, 4));
+    assert_eq!(kinds(&r), [ProblemKind::Repaired]);
+    assert!(
+        r.problems[0].detail.contains("record 2"),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn a_cut_file_keeps_every_complete_record() {
+    let whole = format!(r#"{{"records":[{NSG_REC},{VNET_REC},{NSG_REC}]}}"#);
+    let third = whole.rfind(r#"{"time""#).unwrap();
+    let cut = &whole[..third + 300];
+    let (_, r) = one(cut);
+    assert_eq!((r.records, r.tuples), (2, 4));
+    assert_eq!(kinds(&r), [ProblemKind::Truncated]);
+    let detail = &r.problems[0].detail;
+    assert!(
+        detail.contains(&format!("record 3 at byte {third}")),
+        "{detail}"
+    );
+    // Cut between records: nothing lost, still reported.
+    let (_, r) = one(&whole[..third]);
+    assert_eq!((r.records, r.tuples), (2, 4));
+    assert_eq!(kinds(&r), [ProblemKind::Truncated]);
+}
+
+#[test]
+fn bad_tuples_are_rejected_with_their_place_and_the_rest_kept() {
+    let text = NSG_REC.replace("1731916801,10.0.0.1", "1731916801,10.0.0.300");
+    let (s, r) = one(&text);
+    assert_eq!((r.records, r.tuples, r.rejected), (1, 1, 1));
+    assert_eq!(s.len(), 1);
+    assert_eq!(kinds(&r), [ProblemKind::BadTuple]);
+    let p = &r.problems[0];
+    assert_eq!(
+        p.detail,
+        "bad source address (first at record 1, rule R1, tuple 2)"
+    );
+    assert_eq!((p.file.as_str(), p.count), ("f.json", 1));
+}
+
+#[test]
+fn a_bad_record_rejects_its_tuples_and_spares_its_neighbours() {
+    let bad = NSG_REC.replace(
+        r#""flowTuples":["1731916800"#,
+        r#""flowTuples":[17, "1731916800"#,
+    );
+    let (_, r) = one(&format!("[{VNET_REC},{bad},{VNET_REC}]"));
+    assert_eq!((r.records, r.tuples, r.rejected), (2, 4, 3));
+    assert_eq!(kinds(&r), [ProblemKind::BadRecord]);
+    assert!(
+        r.problems[0].detail.contains("record 2"),
+        "{:?}",
+        r.problems
+    );
+}
+
+#[test]
+fn embedded_flow_logs_load_once_per_text() {
+    let inner = serde_json::to_string(VNET_REC).unwrap();
+    let text = format!(r#"{{"input":{{"message":{inner}}},"expected":{{"message":{inner}}}}}"#);
+    let (s, r) = one(&text);
+    assert_eq!((r.records, r.tuples), (1, 2));
+    assert_eq!(s.records()[0].offset, u64::MAX);
+}
+
+#[test]
+fn skipped_files_are_counted_with_their_reason() {
+    let (_, r) = load_texts(
+        &[
+            ("a.json", r#"{"a":[1,2]}"#),
+            ("b.json", " \r\n"),
+            ("c.json", NSG_REC),
+        ],
+        2,
+    );
+    assert_eq!((r.files, r.skipped_files, r.records), (1, 2, 1));
+    assert_eq!(kinds(&r), [ProblemKind::NotFlowLog, ProblemKind::Empty]);
+}
+
+#[test]
+fn loaded_plus_rejected_is_every_tuple_seen() {
+    // Tuples seen, counted by construction: 2 per NSG_REC and VNET_REC.
+    let bad_tuple = NSG_REC.replace(",T,I,A,B,", ",X,I,A,B,");
+    let bad_record = VNET_REC.replacen(r#""flowTuples":["#, r#""flowTuples":[null,"#, 1);
+    let text = format!("[{NSG_REC},{bad_tuple},{bad_record},{VNET_REC}]");
+    let seen = 2 + 2 + 3 + 2;
+    let (s, r) = one(&text);
+    assert_eq!(r.tuples + r.rejected, seen);
+    assert_eq!(s.len() as u64, r.tuples);
+    assert_eq!((r.tuples, r.rejected), (5, 4));
+}
+
+#[test]
+fn many_files_merge_in_file_order_whatever_the_threads() {
+    let texts: Vec<String> = (0..20)
+        .map(|i| NSG_REC.replace("NSG-A", &format!("NSG-{i:02}")))
+        .collect();
+    let files: Vec<(String, &str)> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (format!("f{i:02}.json"), t.as_str()))
+        .collect();
+    let named: Vec<(&str, &str)> = files.iter().map(|(n, t)| (n.as_str(), *t)).collect();
+    let (single, r1) = load_texts(&named, 1);
+    let (multi, r3) = load_texts(&named, 3);
+    assert_eq!(r1, r3);
+    assert_eq!(multi.len(), 40);
+    for row in 0..multi.len() as u32 {
+        let want = format!("NSG-{:02}", row / 2);
+        assert_eq!(multi.text(multi.record_of(row).nsg), Some(want.as_str()));
+        assert_eq!(multi.file_of(row).path, single.file_of(row).path);
+    }
+}
+
+#[test]
+fn a_cancelled_load_stops_early() {
+    let progress = Progress::default();
+    progress.cancel.store(true, Ordering::Relaxed);
+    let source = Source::Embedded {
+        name: "a.json",
+        data: NSG_REC.as_bytes(),
+    };
+    let (s, r) = load(&[source], &LoadOptions { threads: 2 }, &progress).unwrap();
+    assert_eq!((s.len(), r.files), (0, 0));
+}
+
+#[test]
+fn progress_counts_files_bytes_and_tuples() {
+    let progress = Progress::default();
+    let source = Source::Embedded {
+        name: "a.json",
+        data: NSG_REC.as_bytes(),
+    };
+    load(&[source], &LoadOptions::default(), &progress).unwrap();
+    let p = progress.snapshot();
+    assert_eq!((p.files_total, p.files_done, p.tuples), (1, 1, 2));
+    assert_eq!(p.bytes_done, NSG_REC.len() as u64);
+}
+
+#[test]
+fn folder_layout_fills_in_what_records_lack() {
+    let rec = NSG_REC
+        .replace(r#""mac":"00BB","#, "")
+        .replace(r#""macAddress":"00AA","#, "");
+    let name = "resourceId=/SUBSCRIPTIONS/S/RESOURCEGROUPS/RG/PROVIDERS/MICROSOFT.NETWORK/NETWORKSECURITYGROUPS/NSG-A/y=2024/m=11/d=18/h=08/m=00/macAddress=00dd/PT1H.json";
+    let (s, _) = load_texts(&[(name, &rec)], 1);
+    assert_eq!(s.text(s.group_of(0).mac), Some("00DD"));
+    assert_eq!(s.file_of(0).meta.hour_ms, Some(1_731_916_800_000));
+}
+
+#[test]
+fn text_that_is_not_json_is_skipped_without_claiming_repairs() {
+    let (_, r) = one("2024-11-18 08:00:00 sshd[1]: Accepted publickey\n");
+    assert_eq!(kinds(&r), [ProblemKind::NotFlowLog]);
+    let (_, r) = one(&format!("{NSG_REC}\n# trailing notes"));
+    assert_eq!((r.records, r.tuples), (1, 2));
+    assert_eq!(kinds(&r), [ProblemKind::Repaired]);
+}
+
+#[test]
+fn an_array_of_raw_event_strings_is_read() {
+    let raw = serde_json::to_string(NSG_REC).unwrap();
+    let (_, r) = one(&format!("[{raw}, 5, null]"));
+    assert_eq!((r.records, r.tuples), (1, 2));
+}
+
+#[test]
+fn hostile_bytes_never_panic() {
+    let whole = format!("\u{feff}{{\"records\":[{NSG_REC},{VNET_REC}]}}");
+    let bytes = whole.as_bytes();
+    // Every cut, and a few byte flips, of a valid file.
+    for cut in (0..bytes.len()).step_by(7) {
+        let text = String::from_utf8_lossy(&bytes[..cut]).into_owned();
+        let (s, r) = one(&text);
+        assert_eq!(s.len() as u64, r.tuples);
+    }
+    for at in (0..bytes.len()).step_by(13) {
+        let mut b = bytes.to_vec();
+        b[at] = [b'"', b'{', b'}', b',', b'\\', 0xff][at % 6];
+        let text = String::from_utf8_lossy(&b).into_owned();
+        let (s, r) = one(&text);
+        assert_eq!(s.len() as u64, r.tuples);
+    }
+}

@@ -1,0 +1,266 @@
+//! The fast tuple parser: one pass over the bytes, each field parsed where it is met.
+//! Anything unusual (IPv6, a rare encryption status, any error) returns `None` and the
+//! checked parser decides, so the two always agree on what is accepted.
+
+use super::MAX_SECS;
+use crate::model::{proto, Counters, Decision, Direction, Encryption, FlowState, LogKind, Tuple};
+use std::net::{IpAddr, Ipv4Addr};
+
+struct Cursor<'s> {
+    b: &'s [u8],
+    i: usize,
+}
+
+impl Cursor<'_> {
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline(always)]
+    fn at_end(&self) -> bool {
+        self.i == self.b.len()
+    }
+
+    #[inline(always)]
+    fn comma(&mut self) -> Option<()> {
+        (self.peek()? == b',').then(|| self.i += 1)
+    }
+
+    /// 1 to 19 decimal digits. Where 8 bytes remain they are read at once (SWAR): the
+    /// digit count comes from a mask, not from a loop exit mispredicted on every field.
+    #[inline(always)]
+    fn number(&mut self) -> Option<u64> {
+        let Some(bytes) = self.b.get(self.i..self.i + 8) else {
+            return self.number_slow();
+        };
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(bytes);
+        let x = u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030;
+        // A byte is a digit when it is now 0..=9: adding 0x76 sets its top bit otherwise.
+        let non_digit = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+        let digits = (non_digit.trailing_zeros() / 8) as usize;
+        if digits == 0 || digits == 8 {
+            return self.number_slow();
+        }
+        self.i += digits;
+        Some(swar_value(x << (8 * (8 - digits))))
+    }
+
+    /// Digit by digit, for long numbers (times, big counters) and the end of the text.
+    fn number_slow(&mut self) -> Option<u64> {
+        let start = self.i;
+        let mut n = 0u64;
+        while let Some(c) = self.peek() {
+            let d = c.wrapping_sub(b'0');
+            if d > 9 {
+                break;
+            }
+            n = n.wrapping_mul(10).wrapping_add(d as u64);
+            self.i += 1;
+        }
+        let digits = self.i - start;
+        (1..=19).contains(&digits).then_some(n)
+    }
+
+    /// A counter: empty (zero) or a number, ending at a comma or the end.
+    #[inline(always)]
+    fn counter(&mut self) -> Option<u64> {
+        match self.peek() {
+            None | Some(b',') => Some(0),
+            _ => self.number(),
+        }
+    }
+
+    /// A one-letter field, returned uppercase.
+    #[inline(always)]
+    fn letter(&mut self) -> Option<u8> {
+        let c = self.peek()?;
+        let next = self.b.get(self.i + 1).copied();
+        if !matches!(next, None | Some(b',')) {
+            return None;
+        }
+        self.i += 1;
+        Some(c.to_ascii_uppercase())
+    }
+
+    #[inline(always)]
+    fn port(&mut self) -> Option<u16> {
+        u16::try_from(self.number()?).ok()
+    }
+
+    /// Dotted IPv4 without leading zeros (what the checked parser accepts too).
+    #[inline(always)]
+    fn ipv4(&mut self) -> Option<IpAddr> {
+        let mut octets = [0u8; 4];
+        for (k, octet) in octets.iter_mut().enumerate() {
+            if k > 0 {
+                (self.peek()? == b'.').then_some(())?;
+                self.i += 1;
+            }
+            let start = self.i;
+            let v = self.number()?;
+            let len = self.i - start;
+            if len > 3 || v > 255 || (len > 1 && self.b[start] == b'0') {
+                return None;
+            }
+            *octet = v as u8;
+        }
+        Some(IpAddr::V4(Ipv4Addr::from(octets)))
+    }
+
+    #[inline(always)]
+    fn protocol(&mut self) -> Option<u8> {
+        match self.peek()? {
+            b'0'..=b'9' => u8::try_from(self.number()?).ok(),
+            _ => match self.letter()? {
+                b'T' => Some(proto::TCP),
+                b'U' => Some(proto::UDP),
+                _ => None,
+            },
+        }
+    }
+
+    /// `,` then four counters, then the end of the tuple.
+    #[inline(always)]
+    fn counters(&mut self) -> Option<Counters> {
+        let mut v = [0u64; 4];
+        for slot in &mut v {
+            self.comma()?;
+            *slot = self.counter()?;
+        }
+        self.at_end().then_some(Counters {
+            packets_out: v[0],
+            bytes_out: v[1],
+            packets_in: v[2],
+            bytes_in: v[3],
+        })
+    }
+}
+
+/// The tuple, or `None` when the checked parser must decide.
+#[inline]
+pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
+    let mut c = Cursor { b, i: 0 };
+    let time = c.number_slow()?;
+    c.comma()?;
+    let src = c.ipv4()?;
+    c.comma()?;
+    let dst = c.ipv4()?;
+    c.comma()?;
+    let sport = c.port()?;
+    c.comma()?;
+    let dport = c.port()?;
+    c.comma()?;
+    let proto = c.protocol()?;
+    c.comma()?;
+    let dir = match c.letter()? {
+        b'I' => Direction::In,
+        b'O' => Direction::Out,
+        _ => return None,
+    };
+    c.comma()?;
+    let mut t = Tuple {
+        time_ms: 0,
+        src,
+        dst,
+        sport,
+        dport,
+        proto,
+        dir,
+        decision: Decision::Allow,
+        state: None,
+        encryption: None,
+        counters: Counters::default(),
+    };
+    match kind {
+        LogKind::Nsg => nsg_tail(&mut c, &mut t, time)?,
+        LogKind::Vnet => vnet_tail(&mut c, &mut t, time)?,
+    }
+    Some(t)
+}
+
+#[inline(always)]
+fn nsg_tail(c: &mut Cursor, t: &mut Tuple, secs: u64) -> Option<()> {
+    (secs <= MAX_SECS).then_some(())?;
+    t.time_ms = secs as i64 * 1000;
+    t.decision = match c.letter()? {
+        b'A' => Decision::Allow,
+        b'D' => Decision::Deny,
+        _ => return None,
+    };
+    if c.at_end() {
+        return Some(());
+    }
+    c.comma()?;
+    t.state = Some(match c.letter()? {
+        b'B' => FlowState::Begin,
+        b'C' => FlowState::Continue,
+        b'E' => FlowState::End,
+        _ => return None,
+    });
+    t.counters = c.counters()?;
+    Some(())
+}
+
+#[inline(always)]
+fn vnet_tail(c: &mut Cursor, t: &mut Tuple, ms: u64) -> Option<()> {
+    (ms / 1000 <= MAX_SECS).then_some(())?;
+    t.time_ms = ms as i64;
+    let state = match c.letter()? {
+        b'B' => FlowState::Begin,
+        b'C' => FlowState::Continue,
+        b'E' => FlowState::End,
+        b'D' => FlowState::Deny,
+        _ => return None,
+    };
+    t.state = Some(state);
+    if state == FlowState::Deny {
+        t.decision = Decision::Deny;
+    }
+    c.comma()?;
+    let rest = &c.b[c.i..];
+    t.encryption = Some(if rest.starts_with(b"NX,") {
+        c.i += 2;
+        Encryption::Nx
+    } else if rest.starts_with(b"X,") {
+        c.i += 1;
+        Encryption::X
+    } else {
+        return None;
+    });
+    t.counters = c.counters()?;
+    Some(())
+}
+
+/// The value of up to 8 decimal digits (0..=9 per byte) in the top bytes of `x`, first
+/// digit lowest, zeros below: combine pairs, then quads, then halves.
+#[inline(always)]
+fn swar_value(x: u64) -> u64 {
+    let x = (x & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
+    let x = (x & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
+    (x & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_of_every_length_with_and_without_room_after() {
+        let numbers = [
+            "0", "7", "42", "443", "65535", "123456", "1234567", "99999999",
+        ];
+        for s in numbers.iter().chain(&["123456789012", "0007"]) {
+            for tail in ["", ",1,2,3,4,5,6,7,8"] {
+                let text = format!("{s}{tail}");
+                let mut c = Cursor {
+                    b: text.as_bytes(),
+                    i: 0,
+                };
+                assert_eq!(c.number(), s.parse().ok(), "{text}");
+                assert_eq!(c.i, s.len());
+            }
+        }
+    }
+}
