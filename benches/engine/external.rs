@@ -24,7 +24,9 @@ WITH r AS (SELECT unnest(records) AS rec FROM read_json('{files}', format = 'aut
 SELECT count(*) FROM t
 WHERE split_part(tuple, ',', 5) = '3389' AND split_part(tuple, ',', 8) = 'D'
 """
-print(duckdb.connect().execute(query).fetchone()[0])
+con = duckdb.connect()
+con.execute("SET enable_progress_bar = false")
+print(con.execute(query).fetchone()[0])
 "#;
 
 const JQ: &str = r#"reduce (inputs | .records[].properties.flows[].flows[].flowTuples[]
@@ -127,7 +129,7 @@ fn run(tool: &'static str, cmd: &mut Command) -> Row {
             let note = match (&count, out.status.success()) {
                 (Some(_), true) => String::new(),
                 _ if stdout == "NO_DUCKDB" => stdout,
-                _ => format!("failed: {}", first_line(&out.stderr, &stdout)),
+                _ => format!("failed: {}", last_line(&out.stderr, &stdout)),
             };
             Row {
                 tool,
@@ -140,10 +142,12 @@ fn run(tool: &'static str, cmd: &mut Command) -> Row {
     }
 }
 
-fn first_line(stderr: &[u8], stdout: &str) -> String {
+/// The last non-empty line of stderr: where tools put the reason they failed.
+fn last_line(stderr: &[u8], stdout: &str) -> String {
     let text = String::from_utf8_lossy(stderr);
+    // Progress bars redraw with carriage returns: split on them too.
     let line = text
-        .lines()
+        .split(['\n', '\r'])
         .rev()
         .find(|l| !l.trim().is_empty())
         .unwrap_or(stdout);

@@ -1,0 +1,112 @@
+//! Everything that can happen to the explorer, as one typed event on one channel, and the
+//! threads at the edges that produce them (terminal input, load progress, the loader).
+
+use super::worker::QueryResult;
+use crate::load::{self, LoadOptions, LoadReport, Progress, Source};
+use crate::store::Store;
+use crossterm::event::{KeyEvent, MouseEvent};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::Sender;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// How often the progress bar is refreshed while loading (about 5 times a second).
+const PROGRESS_PERIOD: Duration = Duration::from_millis(200);
+
+/// The loader's counters at one moment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoadStatus {
+    pub files_total: u64,
+    pub files_done: u64,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub tuples: u64,
+}
+
+impl LoadStatus {
+    pub fn read(p: &Progress) -> LoadStatus {
+        let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
+        LoadStatus {
+            files_total: get(&p.files_total),
+            files_done: get(&p.files_done),
+            bytes_total: get(&p.bytes_total),
+            bytes_done: get(&p.bytes_done),
+            tuples: get(&p.tuples),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum Event {
+    Key(KeyEvent),
+    Mouse(MouseEvent),
+    Resize(u16, u16),
+    LoadProgress {
+        snapshot: LoadStatus,
+        elapsed: Duration,
+    },
+    Loaded(Box<Store>, LoadReport),
+    LoadFailed(String),
+    QueryDone {
+        generation: u64,
+        result: Box<QueryResult>,
+    },
+}
+
+/// Reads terminal events forever (the thread ends with the process or the channel).
+pub fn spawn_input(tx: Sender<Event>) {
+    let spawned = std::thread::Builder::new()
+        .name("terminal-input".into())
+        .spawn(move || loop {
+            let ev = match crossterm::event::read() {
+                Ok(crossterm::event::Event::Key(k)) => Event::Key(k),
+                Ok(crossterm::event::Event::Mouse(m)) => Event::Mouse(m),
+                Ok(crossterm::event::Event::Resize(w, h)) => Event::Resize(w, h),
+                Ok(_) => continue,
+                Err(_) => return,
+            };
+            if tx.send(ev).is_err() {
+                return;
+            }
+        });
+    spawned.expect("spawning the terminal input thread");
+}
+
+/// Loads `sources` on a background thread and reports progress until it is done.
+pub fn spawn_load(sources: Vec<Source>, progress: Arc<Progress>, tx: Sender<Event>) {
+    let done = Arc::new(AtomicBool::new(false));
+    let started = Instant::now();
+    {
+        let (done, progress, tx) = (Arc::clone(&done), Arc::clone(&progress), tx.clone());
+        std::thread::Builder::new()
+            .name("load-progress".into())
+            .spawn(move || {
+                while !done.load(Ordering::Relaxed) {
+                    std::thread::sleep(PROGRESS_PERIOD);
+                    if done.load(Ordering::Relaxed) {
+                        return;
+                    }
+                    let ev = Event::LoadProgress {
+                        snapshot: LoadStatus::read(&progress),
+                        elapsed: started.elapsed(),
+                    };
+                    if tx.send(ev).is_err() {
+                        return;
+                    }
+                }
+            })
+            .expect("spawning the progress thread");
+    }
+    std::thread::Builder::new()
+        .name("loader".into())
+        .spawn(move || {
+            let outcome = load::load(&sources, &LoadOptions::default(), &progress);
+            done.store(true, Ordering::Relaxed);
+            let ev = match outcome {
+                Ok((store, report)) => Event::Loaded(Box::new(store), report),
+                Err(e) => Event::LoadFailed(e.to_string()),
+            };
+            let _ = tx.send(ev);
+        })
+        .expect("spawning the loader thread");
+}

@@ -1,0 +1,187 @@
+//! The filter bar's state: the text being edited, the filter in force, live validation,
+//! history browsing and Tab completion.
+
+use super::complete::{complete, Completion};
+use super::worker::Vocabulary;
+use crate::filter::FilterError;
+use crossterm::event::{Event as TermEvent, KeyEvent};
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+#[derive(Debug, Default, Clone)]
+pub struct FilterBar {
+    pub input: Input,
+    pub editing: bool,
+    /// The filter in force (the last one kept with Enter, or set by a drill-in).
+    pub kept: String,
+    /// What is wrong with the text being edited, if anything.
+    pub error: Option<FilterError>,
+    /// Position in the history while browsing it with Up/Down (`None` = not browsing).
+    history_pos: Option<usize>,
+    /// The text typed before browsing the history, restored past the newest entry.
+    draft: String,
+    /// The last completion, so a second Tab moves to the next candidate.
+    completion: Option<(Completion, usize)>,
+    /// Completion candidates to show under the bar.
+    pub hint: Option<String>,
+}
+
+impl FilterBar {
+    /// The text the panes should show: the edited text while editing.
+    pub fn current(&self) -> &str {
+        if self.editing {
+            self.input.value()
+        } else {
+            &self.kept
+        }
+    }
+
+    pub fn begin(&mut self) {
+        self.editing = true;
+        self.input = Input::new(self.kept.clone());
+        self.error = None;
+        self.history_pos = None;
+        self.completion = None;
+        self.hint = None;
+    }
+
+    /// Applies a key to the text; true when the text changed.
+    pub fn edit(&mut self, key: KeyEvent) -> bool {
+        let before = self.input.value().to_string();
+        self.input.handle_event(&TermEvent::Key(key));
+        let changed = self.input.value() != before;
+        if changed {
+            self.completion = None;
+            self.hint = None;
+            self.history_pos = None;
+        }
+        changed
+    }
+
+    /// Keeps the edited text; returns it.
+    pub fn accept(&mut self) -> String {
+        self.editing = false;
+        self.kept = self.input.value().trim().to_string();
+        self.hint = None;
+        self.kept.clone()
+    }
+
+    /// Drops the edit and goes back to the kept filter.
+    pub fn cancel(&mut self) {
+        self.editing = false;
+        self.error = None;
+        self.hint = None;
+    }
+
+    /// Sets the filter in force directly (drill-in, picker, going back).
+    pub fn set(&mut self, text: String) {
+        self.editing = false;
+        self.error = None;
+        self.hint = None;
+        self.kept = text;
+    }
+
+    /// Steps through `history` (oldest first); true when the text changed.
+    pub fn browse(&mut self, history: &[String], older: bool) -> bool {
+        if history.is_empty() {
+            return false;
+        }
+        let pos = match (self.history_pos, older) {
+            (None, true) => {
+                self.draft = self.input.value().to_string();
+                Some(history.len() - 1)
+            }
+            (None, false) => return false,
+            (Some(0), true) => Some(0),
+            (Some(p), true) => Some(p - 1),
+            (Some(p), false) if p + 1 < history.len() => Some(p + 1),
+            (Some(_), false) => None,
+        };
+        self.history_pos = pos;
+        let text = pos
+            .map(|p| history[p].clone())
+            .unwrap_or(self.draft.clone());
+        let changed = text != self.input.value();
+        self.input = Input::new(text);
+        changed
+    }
+
+    /// Completes the word at the cursor; a repeated Tab cycles candidates. True when the
+    /// text changed.
+    pub fn complete(&mut self, vocab: &Vocabulary) -> bool {
+        let (completion, index) = match self.completion.take() {
+            Some((c, i)) if !c.candidates.is_empty() => {
+                let next = (i + 1) % c.candidates.len();
+                (c, next)
+            }
+            _ => (complete(self.input.value(), self.input.cursor(), vocab), 0),
+        };
+        let Some(choice) = completion.candidates.get(index).cloned() else {
+            self.hint = Some("no completion".into());
+            return false;
+        };
+        let chars: Vec<char> = self.input.value().chars().collect();
+        let head: String = chars[..completion.start].iter().collect();
+        let tail: String = chars[completion.end.min(chars.len())..].iter().collect();
+        let text = format!("{head}{choice}{tail}");
+        let cursor = completion.start + choice.chars().count();
+        self.input = Input::new(text).with_cursor(cursor);
+        self.hint = Some(hint_line(&completion.candidates, index));
+        let end = cursor;
+        self.completion = Some((Completion { end, ..completion }, index));
+        true
+    }
+}
+
+fn hint_line(candidates: &[String], index: usize) -> String {
+    let mut line = format!("Tab {}/{}: ", index + 1, candidates.len());
+    for (i, c) in candidates.iter().enumerate().skip(index).take(8) {
+        if i > index {
+            line.push_str("  ");
+        }
+        line.push_str(c);
+    }
+    line
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    fn typed(bar: &mut FilterBar, s: &str) {
+        for c in s.chars() {
+            bar.edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+    }
+
+    #[test]
+    fn history_browsing_returns_to_the_draft() {
+        let history = vec!["deny".to_string(), "tcp".to_string()];
+        let mut bar = FilterBar::default();
+        bar.begin();
+        typed(&mut bar, "dp");
+        assert!(bar.browse(&history, true));
+        assert_eq!(bar.input.value(), "tcp");
+        bar.browse(&history, true);
+        assert_eq!(bar.input.value(), "deny");
+        bar.browse(&history, true);
+        assert_eq!(bar.input.value(), "deny");
+        bar.browse(&history, false);
+        bar.browse(&history, false);
+        assert_eq!(bar.input.value(), "dp");
+    }
+
+    #[test]
+    fn tab_cycles_through_candidates() {
+        let mut bar = FilterBar::default();
+        bar.begin();
+        typed(&mut bar, "d");
+        bar.complete(&Vocabulary::default());
+        let first = bar.input.value().to_string();
+        bar.complete(&Vocabulary::default());
+        let second = bar.input.value().to_string();
+        assert!(first.starts_with('d') && second.starts_with('d'));
+        assert_ne!(first, second);
+    }
+}

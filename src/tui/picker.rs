@@ -1,0 +1,131 @@
+//! The fuzzy picker's state: rules, addresses and saved filters matched with
+//! `SkimMatcherV2` as the user types.
+
+use crossterm::event::{Event as TermEvent, KeyEvent};
+use fuzzy_matcher::skim::SkimMatcherV2;
+use fuzzy_matcher::FuzzyMatcher;
+use tui_input::backend::crossterm::EventHandler;
+use tui_input::Input;
+
+/// Matches kept for display.
+const MAX_MATCHES: usize = 200;
+/// Addresses offered (the rest are reachable through the filter).
+pub const MAX_ADDRESSES: usize = 10_000;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PickItem {
+    Rule(String),
+    Address(String),
+    Saved(String),
+}
+
+impl PickItem {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            PickItem::Rule(_) => "rule",
+            PickItem::Address(_) => "address",
+            PickItem::Saved(_) => "filter",
+        }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            PickItem::Rule(s) | PickItem::Address(s) | PickItem::Saved(s) => s,
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Picker {
+    pub input: Input,
+    items: Vec<PickItem>,
+    /// Indexes into `items`, best match first.
+    pub matches: Vec<usize>,
+    pub cursor: usize,
+    matcher: SkimMatcherV2,
+}
+
+impl std::fmt::Debug for Picker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Picker")
+            .field("query", &self.input.value())
+            .field("matches", &self.matches.len())
+            .finish()
+    }
+}
+
+impl Picker {
+    pub fn new(items: Vec<PickItem>) -> Picker {
+        let mut p = Picker {
+            items,
+            ..Picker::default()
+        };
+        p.refilter();
+        p
+    }
+
+    pub fn item(&self, match_index: usize) -> Option<&PickItem> {
+        self.matches.get(match_index).map(|&i| &self.items[i])
+    }
+
+    pub fn selected(&self) -> Option<&PickItem> {
+        self.item(self.cursor)
+    }
+
+    pub fn edit(&mut self, key: KeyEvent) -> bool {
+        let before = self.input.value().to_string();
+        self.input.handle_event(&TermEvent::Key(key));
+        let changed = self.input.value() != before;
+        if changed {
+            self.refilter();
+        }
+        changed
+    }
+
+    pub fn move_by(&mut self, delta: isize) {
+        let last = self.matches.len().saturating_sub(1);
+        self.cursor = self.cursor.saturating_add_signed(delta).min(last);
+    }
+
+    fn refilter(&mut self) {
+        let query = self.input.value();
+        self.cursor = 0;
+        if query.is_empty() {
+            self.matches = (0..self.items.len().min(MAX_MATCHES)).collect();
+            return;
+        }
+        let mut scored: Vec<(i64, usize)> = self
+            .items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, item)| {
+                self.matcher
+                    .fuzzy_match(item.text(), query)
+                    .map(|score| (score, i))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.truncate(MAX_MATCHES);
+        self.matches = scored.into_iter().map(|(_, i)| i).collect();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyModifiers};
+
+    #[test]
+    fn typing_narrows_to_fuzzy_matches() {
+        let mut p = Picker::new(vec![
+            PickItem::Rule("DefaultRule_DenyAllInBound".into()),
+            PickItem::Rule("UserRule_RDP".into()),
+            PickItem::Address("10.0.0.4".into()),
+        ]);
+        assert_eq!(p.matches.len(), 3);
+        for c in "urdp".chars() {
+            p.edit(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+        }
+        assert_eq!(p.selected(), Some(&PickItem::Rule("UserRule_RDP".into())));
+        assert_eq!(p.matches.len(), 1);
+    }
+}

@@ -1,0 +1,144 @@
+//! The details popup: every field of one tuple and where it came from (file, record
+//! ordinal, byte offset), so it can be found in the original log.
+//!
+//! ```text
+//! ┌ Flow details (Esc closes) ─────────┐
+//! │ time        2024-11-18 08:30:01    │
+//! │ src         203.0.113.9            │
+//! │ …                                  │
+//! │ record      #3 at byte 18,204      │
+//! └────────────────────────────────────┘
+//! ```
+
+use super::format::{time, TimeStyle};
+use super::layout::centered;
+use super::theme::Theme;
+use crate::field::Field;
+use crate::model::{proto, Thousands};
+use crate::store::Store;
+use crate::text::sanitize;
+use crate::tui::app::App;
+use crate::tui::settings::TimeZone;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme) {
+    let Some(store) = &app.store else { return };
+    if row as usize >= store.len() {
+        return;
+    }
+    let mut lines: Vec<Line> = Field::tuple_fields()
+        .filter(|f| *f != Field::File)
+        .map(|f| {
+            let value = field_value(store, row, f, app.settings.time_zone);
+            entry(f.name(), value, theme)
+        })
+        .collect();
+    let record = store.record_of(row);
+    let offset = match record.offset {
+        u64::MAX => "unknown offset".to_string(),
+        o => format!("byte {}", Thousands(o)),
+    };
+    lines.push(entry(
+        "record",
+        format!("#{} at {offset}", record.ordinal),
+        theme,
+    ));
+    lines.push(entry("row", Thousands(row as u64).to_string(), theme));
+    // Last: a blob path is long and wraps.
+    lines.push(entry(
+        "file",
+        field_value(store, row, Field::File, app.settings.time_zone),
+        theme,
+    ));
+    let block = Block::bordered()
+        .title(" Flow details (Esc closes) ")
+        .border_style(theme.focus);
+    let text_width = WIDTH.min(area.width).saturating_sub(2);
+    let tall = wrapped_height(&lines, text_width) + 2;
+    if tall <= area.height {
+        let popup = centered(area, WIDTH, tall);
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines)
+                .wrap(Wrap { trim: false })
+                .block(block),
+            popup,
+        );
+        return;
+    }
+    // Short terminal: the tuple's fields in two columns, where it came from below.
+    let origin = lines.split_off(lines.len() - 3);
+    let half = lines.len().div_ceil(2);
+    let right = lines.split_off(half);
+    let height = half as u16 + wrapped_height(&origin, text_width) + 2;
+    let popup = centered(area, WIDTH, height);
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    let [columns, bottom] =
+        Layout::vertical([Constraint::Length(half as u16), Constraint::Min(0)]).areas(inner);
+    let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+        .spacing(1)
+        .areas(columns);
+    frame.render_widget(Paragraph::new(lines), l);
+    frame.render_widget(Paragraph::new(right), r);
+    frame.render_widget(Paragraph::new(origin).wrap(Wrap { trim: false }), bottom);
+}
+
+/// Popup width, borders included.
+const WIDTH: u16 = 76;
+
+/// Screen lines `lines` take once wrapped at `width`.
+fn wrapped_height(lines: &[Line], width: u16) -> u16 {
+    let width = width.max(1) as usize;
+    lines
+        .iter()
+        .map(|l| l.width().div_ceil(width).max(1) as u16)
+        .sum()
+}
+
+fn entry(name: &str, value: String, theme: &Theme) -> Line<'static> {
+    Line::from(vec![
+        Span::styled(format!("{name:<12}"), theme.accent),
+        Span::raw(sanitize(&value).into_owned()),
+    ])
+}
+
+/// One field of one tuple, as text.
+pub fn field_value(s: &Store, row: u32, field: Field, zone: TimeZone) -> String {
+    let f = s.flag(row);
+    let c = s.counters(row);
+    let r = row as usize;
+    let text = |id: u32| s.text(id).unwrap_or("").to_string();
+    match field {
+        Field::Time => time(s.time_ms(row), zone, TimeStyle::Full),
+        Field::Src => s.src(row).to_string(),
+        Field::Dst => s.dst(row).to_string(),
+        Field::Ip => format!("{} {}", s.src(row), s.dst(row)),
+        Field::Sport => s.sports()[r].to_string(),
+        Field::Dport => s.dports()[r].to_string(),
+        Field::Port => format!("{} {}", s.sports()[r], s.dports()[r]),
+        Field::Proto => proto::display(f.proto()),
+        Field::Dir => f.dir().name().into(),
+        Field::Action => f.decision().name().into(),
+        Field::State => f.state().map(|x| x.name()).unwrap_or("-").into(),
+        Field::Rule => text(s.group_of(row).rule),
+        Field::Nsg => text(s.record_of(row).nsg),
+        Field::Mac => text(s.group_of(row).mac),
+        Field::Flowlog => text(s.record_of(row).flowlog),
+        Field::Target => text(s.record_of(row).target),
+        Field::Acl => text(s.group_of(row).acl),
+        Field::Encryption => f.encryption().map(|e| e.name()).unwrap_or("-").into(),
+        Field::Bytes => Thousands(c.bytes()).to_string(),
+        Field::Packets => Thousands(c.packets()).to_string(),
+        Field::BytesOut => Thousands(c.bytes_out).to_string(),
+        Field::BytesIn => Thousands(c.bytes_in).to_string(),
+        Field::PacketsOut => Thousands(c.packets_out).to_string(),
+        Field::PacketsIn => Thousands(c.packets_in).to_string(),
+        Field::Version => s.record_of(row).version.to_string(),
+        Field::File => s.file_of(row).path.clone(),
+    }
+}

@@ -1,0 +1,79 @@
+//! The filter bar: the filter in force, or the text being edited with live validation;
+//! an error puts a caret under its position on the line above, with the message.
+//!
+//! ```text
+//!    ^ expected a port number            (on the pane border, while editing)
+//!  / dport == 33x9▏                 ✗ expected a port number
+//! ```
+
+use super::theme::Theme;
+use crate::text::sanitize;
+use crate::tui::app::App;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Clear, Paragraph};
+use ratatui::Frame;
+
+const PROMPT: &str = " / ";
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let bar = &app.filter;
+    let verdict_width = (area.width / 3) as usize;
+    let text_width = (area.width as usize).saturating_sub(PROMPT.len() + verdict_width + 1);
+    if !bar.editing {
+        let line = if bar.kept.is_empty() {
+            Line::from(vec![
+                Span::styled(PROMPT, theme.accent),
+                Span::styled("to filter, e.g. dport == 3389 and deny", theme.dim),
+            ])
+        } else {
+            Line::from(vec![
+                Span::styled(PROMPT, theme.accent),
+                Span::raw(sanitize(&bar.kept).into_owned()),
+            ])
+        };
+        frame.render_widget(Paragraph::new(line), area);
+        return;
+    }
+    let scroll = bar.input.visual_scroll(text_width);
+    let value = sanitize(bar.input.value()).into_owned();
+    let shown: String = value.chars().skip(scroll).take(text_width).collect();
+    let verdict = match (&bar.error, app.busy()) {
+        (Some(e), _) => Span::styled(format!("✗ {}", e.message), theme.error),
+        (None, true) => Span::styled("…", theme.dim),
+        (None, false) => Span::styled("✓", theme.ok),
+    };
+    let pad = text_width.saturating_sub(shown.chars().count());
+    let line = Line::from(vec![
+        Span::styled(PROMPT, theme.focus),
+        Span::raw(shown),
+        Span::raw(" ".repeat(pad + 1)),
+        verdict,
+    ]);
+    frame.render_widget(Paragraph::new(line), area);
+    let cursor_x = bar.input.visual_cursor().saturating_sub(scroll) + PROMPT.len();
+    frame.set_cursor_position((area.x + cursor_x as u16, area.y));
+    if area.y == 0 {
+        return;
+    }
+    let above = Rect::new(area.x, area.y - 1, area.width, 1);
+    let note = match (&bar.error, &bar.hint) {
+        (Some(e), _) => {
+            let at = e.position.saturating_sub(scroll) + PROMPT.len();
+            let mut text = format!("{}^ {}", " ".repeat(at), e.message);
+            if !e.suggestions.is_empty() {
+                text.push_str(&format!(" (did you mean {}?)", e.suggestions.join(", ")));
+            }
+            Some(Line::styled(text, theme.error))
+        }
+        (None, Some(hint)) => Some(Line::styled(
+            format!("{}{}", " ".repeat(PROMPT.len()), sanitize(hint)),
+            theme.accent,
+        )),
+        _ => None,
+    };
+    if let Some(note) = note {
+        frame.render_widget(Clear, above);
+        frame.render_widget(Paragraph::new(note), above);
+    }
+}

@@ -1,0 +1,148 @@
+//! Small text formats shared by the panes: compact counts, times in the chosen zone,
+//! sparklines and truncation.
+
+use crate::tui::settings::TimeZone;
+use chrono::{DateTime, Local, Utc};
+
+/// `950`, `8.1k`, `2.0M`, `3.4G`: fits in 5 columns.
+pub fn compact(n: u64) -> String {
+    const UNITS: [(u64, &str); 3] = [(1_000_000_000, "G"), (1_000_000, "M"), (1_000, "k")];
+    for (size, unit) in UNITS {
+        if n >= size {
+            let v = n as f64 / size as f64;
+            return if v < 100.0 {
+                format!("{v:.1}{unit}")
+            } else {
+                format!("{}{unit}", (v as u64))
+            };
+        }
+    }
+    n.to_string()
+}
+
+/// How much of a time to show.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeStyle {
+    /// `08:30:01`
+    Clock,
+    /// `11-18 08:30`
+    Short,
+    /// `2024-11-18 08:30:01.250`
+    Full,
+}
+
+pub fn time(ms: i64, zone: TimeZone, style: TimeStyle) -> String {
+    let Some(utc) = DateTime::<Utc>::from_timestamp_millis(ms) else {
+        return ms.to_string();
+    };
+    let pattern = match style {
+        TimeStyle::Clock => "%H:%M:%S",
+        TimeStyle::Short => "%m-%d %H:%M",
+        TimeStyle::Full if ms % 1000 == 0 => "%Y-%m-%d %H:%M:%S",
+        TimeStyle::Full => "%Y-%m-%d %H:%M:%S%.3f",
+    };
+    match zone {
+        TimeZone::Utc => utc.format(pattern).to_string(),
+        TimeZone::Local => utc.with_timezone(&Local).format(pattern).to_string(),
+    }
+}
+
+/// The style that fits a time range: clock times within one day, dates otherwise.
+pub fn style_for_range(range: Option<(i64, i64)>) -> TimeStyle {
+    match range {
+        Some((a, b)) if a.div_euclid(86_400_000) == b.div_euclid(86_400_000) => TimeStyle::Clock,
+        _ => TimeStyle::Short,
+    }
+}
+
+/// `1m 30s`, `2h 5m`, `450 ms`
+pub fn duration(ms: i64) -> String {
+    let s = ms / 1000;
+    match s {
+        _ if ms < 1000 => format!("{ms} ms"),
+        0..=59 => format!("{s}s"),
+        60..=3599 => format!("{}m {}s", s / 60, s % 60),
+        _ => format!("{}h {}m", s / 3600, s % 3600 / 60),
+    }
+}
+
+const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// A `width`-character sparkline of `(time, count)` points over `start..end` ms
+/// (points are summed into equal slices; empty slices are blank).
+pub fn sparkline(points: &[(i64, u64)], start: i64, end: i64, width: usize) -> String {
+    if width == 0 {
+        return String::new();
+    }
+    let span = (end - start).max(1) as i128;
+    let mut slots = vec![0u64; width];
+    for &(t, n) in points {
+        let i = ((t - start).max(0) as i128 * width as i128 / (span + 1)) as usize;
+        let slot = &mut slots[i.min(width - 1)];
+        *slot = slot.saturating_add(n);
+    }
+    let max = slots.iter().copied().max().unwrap_or(0).max(1);
+    slots
+        .iter()
+        .map(|&v| match v {
+            0 => ' ',
+            _ => BARS[((v as u128 * 7) / max as u128) as usize],
+        })
+        .collect()
+}
+
+/// Cuts `s` to `width` characters, marking the cut with `…`.
+pub fn truncate(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    if width > 0 {
+        out.push('…');
+    }
+    out
+}
+
+/// Bytes in at most 7 columns: `512 B`, `1.5 kB`, `23 MB`.
+pub fn human_short(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    match u {
+        0 => format!("{n} B"),
+        _ if v < 10.0 => format!("{v:.1} {}", UNITS[u]),
+        _ => format!("{} {}", v as u64, UNITS[u]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_counts_fit_five_columns() {
+        assert_eq!(compact(950), "950");
+        assert_eq!(compact(8_100), "8.1k");
+        assert_eq!(compact(2_000_000), "2.0M");
+        assert_eq!(compact(123_456_789), "123M");
+    }
+
+    #[test]
+    fn sparkline_puts_points_in_their_slice() {
+        let line = sparkline(&[(0, 1), (90, 8)], 0, 99, 10);
+        assert_eq!(line.chars().count(), 10);
+        assert_eq!(line.chars().next(), Some('▁'));
+        assert_eq!(line.chars().last(), Some('█'));
+    }
+
+    #[test]
+    fn durations_and_truncation() {
+        assert_eq!(duration(90_000), "1m 30s");
+        assert_eq!(duration(450), "450 ms");
+        assert_eq!(truncate("DefaultRule_DenyAllInBound", 8), "Default…");
+    }
+}

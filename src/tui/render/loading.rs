@@ -1,0 +1,72 @@
+//! The loading screen: a progress bar with files, tuples and MB/s, shown from the first
+//! frame while the loader works; and the screen for a load that failed.
+//!
+//! ```text
+//! ┌ Loading (q cancels) ─────────────────────────┐
+//! │ ██████████████░░░░░░░░░░░░░░░░░░░  3 of 8 files │
+//! │ 1,204,330 tuples · 412 MB of 900 MB · 580 MB/s │
+//! └──────────────────────────────────────────────┘
+//! ```
+
+use super::layout::centered;
+use super::theme::Theme;
+use crate::model::{human_bytes, Thousands};
+use crate::text::sanitize;
+use crate::tui::event::LoadStatus;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
+use ratatui::Frame;
+use std::time::Duration;
+
+pub fn render(frame: &mut Frame, area: Rect, p: &LoadStatus, elapsed: Duration, theme: &Theme) {
+    let popup = centered(area, 64, 4);
+    let block = Block::bordered()
+        .title(" Loading (q cancels) ")
+        .border_style(theme.focus);
+    let inner = block.inner(popup);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(block, popup);
+    let [bar, counts] =
+        Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(inner);
+    let ratio = if p.bytes_total > 0 {
+        (p.bytes_done as f64 / p.bytes_total as f64).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    let files = format!("{} of {} files", p.files_done, p.files_total);
+    frame.render_widget(
+        Gauge::default()
+            .ratio(ratio)
+            .label(files)
+            .gauge_style(theme.accent)
+            .use_unicode(true),
+        bar,
+    );
+    let secs = elapsed.as_secs_f64();
+    let rate = if secs > 0.0 {
+        format!("{}/s", human_bytes((p.bytes_done as f64 / secs) as u64))
+    } else {
+        "…".to_string()
+    };
+    let line = format!(
+        "{} tuples · {} of {} · {rate}",
+        Thousands(p.tuples),
+        human_bytes(p.bytes_done),
+        human_bytes(p.bytes_total)
+    );
+    frame.render_widget(Paragraph::new(line).style(theme.dim), counts);
+}
+
+pub fn render_failed(frame: &mut Frame, area: Rect, message: &str, theme: &Theme) {
+    let popup = centered(area, 64, 5);
+    let block = Block::bordered()
+        .title(" Nothing loaded (q quits) ")
+        .border_style(theme.error);
+    frame.render_widget(Clear, popup);
+    frame.render_widget(
+        Paragraph::new(sanitize(message).into_owned())
+            .wrap(Wrap { trim: true })
+            .block(block),
+        popup,
+    );
+}

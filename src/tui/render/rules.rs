@@ -1,0 +1,117 @@
+//! The Rules pane: every rule, grouped under its NSG or flow log, with hits, a sparkline
+//! of hits over time, and the selected rule's allowed/denied and first/last below.
+//!
+//! ```text
+//! ┌ Rules (by tuples) ────────┐
+//! │ nsg-web                   │
+//! │  DenyAllInBound  8.1k ▂▅█ │
+//! │  UserRule_RDP    2.0k ▁▁▃ │
+//! └ A 1.2k D 6.9k 08:30–09:10 ┘
+//! ```
+
+use super::format::{compact, sparkline, time, truncate, TimeStyle};
+use super::theme::Theme;
+use super::{pane_block, title};
+use crate::text::sanitize;
+use crate::tui::app::{App, Pane, RuleLine};
+use crate::views::{RuleHits, SortBy};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+const HITS_WIDTH: usize = 5;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let sort = match app.rule_sort {
+        SortBy::Tuples => "tuples",
+        SortBy::Bytes => "bytes",
+        SortBy::Packets => "packets",
+    };
+    let mut block = pane_block(title(format!("Rules by {sort}")), Pane::Rules, app, theme);
+    let Some(view) = &app.summary else {
+        frame.render_widget(block, area);
+        return;
+    };
+    let lines = app.rule_lines();
+    let cursor = app.cursor(Pane::Rules);
+    if let Some(RuleLine::Rule(i)) = lines.get(cursor.selected) {
+        block = block.title_bottom(summary(&view.rules[*i], app));
+    }
+    let inner = block.inner(area);
+    let width = inner.width as usize;
+    let spark_width = (width / 5).clamp(3, 12);
+    let (start, end) = time_span(&view.rules);
+    let rows: Vec<Line> = lines
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(inner.height as usize)
+        .map(|(i, line)| match *line {
+            RuleLine::Scope(r) => {
+                let scope = match view.rules[r].scope.as_str() {
+                    "" => "(no NSG or flow log)".to_string(),
+                    s => sanitize(s).into_owned(),
+                };
+                Line::styled(truncate(&scope, width), theme.header)
+            }
+            RuleLine::Rule(r) => {
+                let rule = &view.rules[r];
+                let name_width = width.saturating_sub(HITS_WIDTH + spark_width + 3);
+                let name = truncate(&sanitize(&rule.rule), name_width);
+                let hits_style = if rule.tally.denied > rule.tally.allowed {
+                    theme.deny
+                } else {
+                    theme.allow
+                };
+                let line = Line::from(vec![
+                    Span::raw(format!(" {name:<name_width$} ")),
+                    Span::styled(
+                        format!("{:>HITS_WIDTH$}", compact(rule.tally.tuples)),
+                        hits_style,
+                    ),
+                    Span::raw(" "),
+                    Span::styled(
+                        sparkline(&rule.per_hour, start, end, spark_width),
+                        theme.accent,
+                    ),
+                ]);
+                if i == cursor.selected {
+                    line.style(theme.selected)
+                } else {
+                    line
+                }
+            }
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(rows).block(block), area);
+}
+
+/// `A 1.2k D 6.9k 08:30–09:10` for the selected rule.
+fn summary(rule: &RuleHits, app: &App) -> Line<'static> {
+    let t = &rule.tally;
+    let zone = app.settings.time_zone;
+    let style = super::format::style_for_range(Some((t.first_ms, t.last_ms)));
+    let span = if t.tuples == 0 {
+        String::new()
+    } else {
+        format!(
+            "{}–{}",
+            time(t.first_ms, zone, style),
+            time(t.last_ms, zone, TimeStyle::Clock)
+        )
+    };
+    Line::from(format!(
+        " A {} D {} {span} ",
+        compact(t.allowed),
+        compact(t.denied)
+    ))
+}
+
+/// The hours every rule's sparkline spans, so bars line up across rules.
+fn time_span(rules: &[RuleHits]) -> (i64, i64) {
+    let hours = rules.iter().flat_map(|r| r.per_hour.iter().map(|p| p.0));
+    let start = hours.clone().min().unwrap_or(0);
+    let end = hours.max().unwrap_or(0);
+    (start, end)
+}

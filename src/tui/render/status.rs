@@ -1,0 +1,65 @@
+//! The status line: row count and query time, the breadcrumb, a message, and the two keys
+//! everyone needs.
+//!
+//! ```text
+//!  12,408 of 2,000,000 rows · 3 ms   all › rule UserRule_RDP        ? help  q quit
+//! ```
+
+use super::format::truncate;
+use super::theme::Theme;
+use crate::model::Thousands;
+use crate::text::sanitize;
+use crate::tui::app::{App, Phase};
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+use ratatui::Frame;
+
+const KEYS: &str = "? help  q quit ";
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    match (&app.phase, &app.store, &app.view) {
+        (Phase::Ready, Some(store), Some(view)) => {
+            spans.push(Span::styled(
+                format!(
+                    "{} of {} rows · {} ms",
+                    Thousands(view.rows.len() as u64),
+                    Thousands(store.len() as u64),
+                    view.elapsed.as_millis()
+                ),
+                theme.accent,
+            ));
+            if app.busy() {
+                spans.push(Span::styled(" · filtering…", theme.dim));
+            }
+        }
+        (Phase::Ready, _, _) => spans.push(Span::styled("filtering…", theme.dim)),
+        (Phase::Loading { .. }, _, _) => spans.push(Span::styled("loading…", theme.dim)),
+        (Phase::Failed(_), _, _) => spans.push(Span::styled("nothing loaded", theme.error)),
+    }
+    if !app.crumbs.is_empty() {
+        let mut trail = String::from("all");
+        for c in &app.crumbs {
+            trail.push_str(" › ");
+            trail.push_str(&c.label);
+        }
+        spans.push(Span::raw("   "));
+        spans.push(Span::styled(sanitize(&trail).into_owned(), theme.header));
+    }
+    if let Some(m) = &app.message {
+        spans.push(Span::raw("   "));
+        spans.push(Span::styled(sanitize(m).into_owned(), theme.error));
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let room = (area.width as usize).saturating_sub(KEYS.len());
+    if used > room {
+        let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
+        // Leave a gap before the keys.
+        spans = vec![Span::raw(truncate(&text, room.saturating_sub(1)))];
+    }
+    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
+    spans.push(Span::styled(KEYS, theme.dim));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}

@@ -1,0 +1,230 @@
+//! The Timeline pane: for a conversation, its tuples in time order on a time axis with
+//! per-step and total counters; for a rule or address, a histogram of hits over time.
+//!
+//! ```text
+//! ┌ Timeline: 203.0.113.9:51234 → 10.0.0.4:3389 tcp · 2m 30s · 1.2 MB ┐
+//! │ B─────C──────────C────────────E                                   │
+//! │ 08:30:01                                                 08:32:31 │
+//! │ time     st  +Δ     bytes  pkts  rule                             │
+//! │ 08:30:01 B   0s     0 B    0     UserRule_RDP                     │
+//! └───────────────────────────────────────────────────────────────────┘
+//! ```
+
+use super::format::{compact, duration, human_short, style_for_range, time, truncate, TimeStyle};
+use super::theme::Theme;
+use super::{pane_block, title};
+use crate::model::Thousands;
+use crate::text::sanitize;
+use crate::tui::app::{App, Pane};
+use crate::tui::navigate::conversation_label;
+use crate::tui::worker::TimelineResult;
+use crate::views::{Histogram, Timeline};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
+use ratatui::Frame;
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    match &app.timeline {
+        Some(TimelineResult::Conversation(t)) => conversation(frame, area, app, t, theme),
+        Some(TimelineResult::Histogram {
+            title: t,
+            histogram,
+        }) => hits(frame, area, app, t, histogram, theme),
+        Some(TimelineResult::Failed(message)) => {
+            let block = pane_block(title("Timeline"), Pane::Timeline, app, theme);
+            let text = Paragraph::new(Line::styled(sanitize(message).into_owned(), theme.error));
+            frame.render_widget(text.block(block), area);
+        }
+        None => {
+            let block = pane_block(title("Timeline"), Pane::Timeline, app, theme);
+            let hint = match app.timeline_spec {
+                Some(_) => "computing…",
+                None => "Enter on a flow or conversation shows its timeline;\non a rule or address, its hits over time.",
+            };
+            frame.render_widget(Paragraph::new(hint).style(theme.dim).block(block), area);
+        }
+    }
+}
+
+fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
+    let Some(store) = &app.store else { return };
+    let heading = format!(
+        "Timeline: {} · {} steps · {} · {} · {} pkts",
+        conversation_label(store, &t.key),
+        t.steps.len(),
+        duration(t.duration_ms),
+        human_short(t.totals.bytes()),
+        compact(t.totals.packets())
+    );
+    let block = pane_block(title(heading), Pane::Timeline, app, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [axis, labels, table] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(0),
+    ])
+    .areas(inner);
+    let zone = app.settings.time_zone;
+    let (first, last) = match (t.steps.first(), t.steps.last()) {
+        (Some(a), Some(b)) => (a.time_ms, b.time_ms),
+        _ => (0, 0),
+    };
+    let style = style_for_range(Some((first, last)));
+    frame.render_widget(
+        Paragraph::new(axis_line(t, axis.width as usize)).style(theme.accent),
+        axis,
+    );
+    frame.render_widget(
+        Paragraph::new(spread(
+            &time(first, zone, style),
+            &time(last, zone, style),
+            labels.width as usize,
+        ))
+        .style(theme.dim),
+        labels,
+    );
+    steps_table(frame, table, app, t, (first, style), theme);
+}
+
+/// The steps as a table: time, state, time since the first step, counters, rule.
+fn steps_table(
+    frame: &mut Frame,
+    table: Rect,
+    app: &App,
+    t: &Timeline,
+    (first, style): (i64, TimeStyle),
+    theme: &Theme,
+) {
+    let zone = app.settings.time_zone;
+    let cursor = app.cursor(Pane::Timeline);
+    let header = Row::new(["time", "st", "+Δ", "bytes", "pkts", "rule"]).style(theme.header);
+    let rows = t
+        .steps
+        .iter()
+        .enumerate()
+        .skip(cursor.offset)
+        .take(table.height.saturating_sub(1) as usize)
+        .map(|(i, s)| {
+            let row = Row::new(vec![
+                Cell::from(time(s.time_ms, zone, style)),
+                Cell::from(
+                    s.state
+                        .map(|x| x.letter().to_string())
+                        .unwrap_or("-".into()),
+                ),
+                Cell::from(duration(s.time_ms - first)),
+                Cell::from(human_short(s.counters.bytes())),
+                Cell::from(compact(s.counters.packets())),
+                Cell::from(sanitize(&s.rule).into_owned()),
+            ]);
+            if i == cursor.selected {
+                row.style(theme.selected)
+            } else {
+                row
+            }
+        });
+    let time_width = if style == TimeStyle::Clock { 8 } else { 11 };
+    let widths = [
+        Constraint::Length(time_width),
+        Constraint::Length(2),
+        Constraint::Length(7),
+        Constraint::Length(7),
+        Constraint::Length(5),
+        Constraint::Min(4),
+    ];
+    frame.render_widget(
+        Table::new(rows, widths).header(header).column_spacing(1),
+        table,
+    );
+}
+
+/// `B────C─────C──E`: each step's state letter at its place on the time axis.
+fn axis_line(t: &Timeline, width: usize) -> String {
+    if width == 0 || t.steps.is_empty() {
+        return String::new();
+    }
+    let first = t.steps[0].time_ms;
+    let span = t.steps[t.steps.len() - 1].time_ms - first;
+    let mut cells = vec!['─'; width];
+    for s in &t.steps {
+        let x = if span == 0 {
+            0
+        } else {
+            ((s.time_ms - first) as i128 * (width as i128 - 1) / span as i128) as usize
+        };
+        cells[x.min(width - 1)] = s.state.map(|x| x.letter()).unwrap_or('•');
+    }
+    let last_x = if span == 0 { 0 } else { width - 1 };
+    cells.truncate(last_x + 1);
+    cells.into_iter().collect()
+}
+
+/// `left` at the start and `right` at the end of a `width`-wide line.
+fn spread(left: &str, right: &str, width: usize) -> String {
+    let gap = width.saturating_sub(left.chars().count() + right.chars().count());
+    if left == right {
+        return left.to_string();
+    }
+    truncate(&format!("{left}{}{right}", " ".repeat(gap)), width)
+}
+
+fn hits(frame: &mut Frame, area: Rect, app: &App, what: &str, h: &Histogram, theme: &Theme) {
+    let total: u64 = h.counts.iter().sum();
+    let peak = h.counts.iter().copied().max().unwrap_or(0);
+    let heading = format!(
+        "Hits over time: {} · {} tuples · peak {} per {}",
+        sanitize(what),
+        Thousands(total),
+        compact(peak),
+        duration(h.bucket_ms)
+    );
+    let block = pane_block(title(heading), Pane::Timeline, app, theme);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [bars, labels] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
+    let data = resample(&h.counts, bars.width as usize);
+    frame.render_widget(Sparkline::default().data(&data).style(theme.accent), bars);
+    let zone = app.settings.time_zone;
+    let end = h.start_ms + h.bucket_ms * h.counts.len() as i64;
+    let style = style_for_range(Some((h.start_ms, end)));
+    let line = spread(
+        &time(h.start_ms, zone, style),
+        &time(end, zone, style),
+        labels.width as usize,
+    );
+    frame.render_widget(Paragraph::new(line).style(theme.dim), labels);
+}
+
+/// Fits `counts` to `width` columns: sums neighbours when there are more buckets than
+/// columns, repeats each bucket over its columns when there are fewer.
+fn resample(counts: &[u64], width: usize) -> Vec<u64> {
+    if counts.is_empty() || width == 0 {
+        return Vec::new();
+    }
+    if counts.len() <= width {
+        return (0..width)
+            .map(|x| counts[x * counts.len() / width])
+            .collect();
+    }
+    let mut out = vec![0u64; width];
+    for (i, &c) in counts.iter().enumerate() {
+        let x = i * width / counts.len();
+        out[x] = out[x].saturating_add(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resampling_keeps_totals_when_merging_and_shape_when_spreading() {
+        let merged = resample(&[1, 2, 3, 4, 5, 6], 3);
+        assert_eq!(merged, vec![3, 7, 11]);
+        assert_eq!(resample(&[1, 9], 4), vec![1, 1, 9, 9]);
+        assert!(resample(&[], 4).is_empty());
+    }
+}

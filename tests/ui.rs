@@ -1,0 +1,529 @@
+//! Whole-screen tests of the explorer: the app is driven with scripted events and data
+//! (no threads: queries run synchronously between events) and each screen is compared
+//! with an accepted snapshot at 80×24 and 120×40.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use flowscope::load::LoadReport;
+use flowscope::model::{Counters, Decision, Direction, FlowState, LogKind, Tuple};
+use flowscope::store::{FileInfo, RecordMeta, Store, StoreBuilder};
+use flowscope::tui::app::{Action, App, Overlay, Pane};
+use flowscope::tui::event::{Event, LoadStatus};
+use flowscope::tui::keys::Command;
+use flowscope::tui::render;
+use flowscope::tui::settings::Settings;
+use flowscope::tui::worker::{self, QueryRequest, QueryResult};
+use ratatui::backend::TestBackend;
+use ratatui::layout::Rect;
+use ratatui::Terminal;
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// 2024-11-18T08:00:00Z
+const T0: i64 = 1_731_916_800_000;
+
+fn tuple(
+    secs: i64,
+    (src, sport): (&str, u16),
+    (dst, dport): (&str, u16),
+    decision: Decision,
+    state: FlowState,
+    bytes: u64,
+) -> Tuple {
+    let counters = match state {
+        FlowState::Begin | FlowState::Deny => Counters::default(),
+        _ => Counters {
+            packets_out: bytes / 500 + 1,
+            bytes_out: bytes,
+            packets_in: bytes / 1000 + 1,
+            bytes_in: bytes / 2,
+        },
+    };
+    Tuple {
+        time_ms: T0 + secs * 1000,
+        src: src.parse::<IpAddr>().expect("test address"),
+        dst: dst.parse::<IpAddr>().expect("test address"),
+        sport,
+        dport,
+        proto: 6,
+        dir: Direction::In,
+        decision,
+        state: Some(state),
+        encryption: None,
+        counters,
+    }
+}
+
+/// A small scenario: RDP brute force denied, one RDP session allowed (B C C E), HTTPS
+/// traffic, and a rule name carrying a terminal escape.
+fn scenario() -> Store {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo {
+        path: "nsg-web/PT1H.json".into(),
+        size: 4096,
+        ..FileInfo::default()
+    });
+    let meta = |ordinal: u32, offset: u64| RecordMeta {
+        ordinal,
+        offset,
+        kind: LogKind::Nsg,
+        version: 2,
+        time_ms: T0,
+        nsg: Some("nsg-web"),
+        flowlog: None,
+        target: None,
+    };
+    b.begin_record(file, &meta(0, 16));
+    b.begin_group(
+        Some("DefaultRule_DenyAllInBound"),
+        Some("000D3AF87856"),
+        None,
+    );
+    for i in 0..40u16 {
+        let src = format!("198.51.100.{}", i % 7 + 1);
+        b.push(&tuple(
+            i as i64 * 90,
+            (&src, 40000 + i),
+            ("10.0.0.4", 3389),
+            Decision::Deny,
+            FlowState::Begin,
+            0,
+        ));
+    }
+    b.begin_group(Some("UserRule_RDP"), Some("000D3AF87856"), None);
+    let rdp = [
+        (300, FlowState::Begin, 0),
+        (600, FlowState::Continue, 120_000),
+        (900, FlowState::Continue, 80_000),
+        (1140, FlowState::End, 4_000),
+    ];
+    for (t, state, bytes) in rdp {
+        b.push(&tuple(
+            t,
+            ("203.0.113.9", 51234),
+            ("10.0.0.4", 3389),
+            Decision::Allow,
+            state,
+            bytes,
+        ));
+    }
+    b.begin_record(file, &meta(1, 2048));
+    b.begin_group(Some("UserRule_HTTPS"), Some("000D3AF87856"), None);
+    for i in 0..12u16 {
+        let src = format!("192.0.2.{}", i % 3 + 10);
+        b.push(&tuple(
+            1200 + i as i64 * 60,
+            (&src, 50000 + i),
+            ("10.0.0.5", 443),
+            Decision::Allow,
+            FlowState::End,
+            2_000 + i as u64 * 100,
+        ));
+    }
+    b.begin_group(Some("evil\x1b[2Jrule"), Some("000D3AF87856"), None);
+    b.push(&tuple(
+        2000,
+        ("192.0.2.66", 6666),
+        ("10.0.0.5", 22),
+        Decision::Deny,
+        FlowState::Begin,
+        0,
+    ));
+    b.finish()
+}
+
+/// Every part of a query's answer, computed synchronously.
+fn run(request: &QueryRequest) -> Vec<QueryResult> {
+    let mut results = Vec::new();
+    worker::execute(request, &|| false, &mut |r| results.push(r));
+    results
+}
+
+/// The app with scripted input and synchronous queries, settings in a throwaway folder.
+struct Harness {
+    app: App,
+    width: u16,
+    height: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Harness {
+    fn new(width: u16, height: u16) -> Harness {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let settings = Settings::load(Some(dir.path().to_path_buf()), true);
+        Harness {
+            app: App::new(settings, Rect::new(0, 0, width, height)),
+            width,
+            height,
+            _dir: dir,
+        }
+    }
+
+    fn loaded(width: u16, height: u16) -> Harness {
+        let mut h = Harness::new(width, height);
+        let store = scenario();
+        let report = LoadReport {
+            files: 1,
+            records: 2,
+            tuples: store.len() as u64,
+            ..LoadReport::default()
+        };
+        h.app.handle(Event::Loaded(Box::new(store), report));
+        h.settle();
+        h
+    }
+
+    /// Runs every queued query and feeds its result back, until none is left.
+    fn settle(&mut self) {
+        loop {
+            let requests = self.app.take_requests();
+            if requests.is_empty() {
+                return;
+            }
+            for r in requests {
+                for result in run(&r) {
+                    self.done(r.generation, result);
+                }
+            }
+        }
+    }
+
+    fn done(&mut self, generation: u64, mut result: QueryResult) -> bool {
+        // Query times vary from run to run; snapshots show 0 ms.
+        if let QueryResult::Rows(Ok(r)) = &mut result {
+            r.elapsed = Duration::ZERO;
+        }
+        self.app.handle(Event::QueryDone {
+            generation,
+            result: Box::new(result),
+        })
+    }
+
+    fn press(&mut self, code: KeyCode) {
+        self.press_with(code, KeyModifiers::NONE);
+    }
+
+    fn press_with(&mut self, code: KeyCode, mods: KeyModifiers) {
+        self.app.handle(Event::Key(KeyEvent::new(code, mods)));
+        self.settle();
+    }
+
+    fn type_text(&mut self, text: &str) {
+        for c in text.chars() {
+            self.press(KeyCode::Char(c));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let mut terminal =
+            Terminal::new(TestBackend::new(self.width, self.height)).expect("test terminal");
+        terminal.draw(|f| render::draw(f, &self.app)).expect("draw");
+        terminal.backend().to_string()
+    }
+}
+
+/// Snapshots the screen at both sizes after the same script.
+fn both_sizes(name: &str, script: impl Fn(&mut Harness)) {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::loaded(w, h);
+        script(&mut harness);
+        insta::assert_snapshot!(format!("{name}_{w}x{h}"), harness.screen());
+    }
+}
+
+#[test]
+fn loading_screen() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        let status = LoadStatus {
+            files_total: 8,
+            files_done: 3,
+            bytes_total: 900_000_000,
+            bytes_done: 412_000_000,
+            tuples: 1_204_330,
+        };
+        harness.app.handle(Event::LoadProgress {
+            snapshot: status,
+            elapsed: Duration::from_millis(800),
+        });
+        insta::assert_snapshot!(format!("loading_{w}x{h}"), harness.screen());
+    }
+}
+
+#[test]
+fn flows_pane() {
+    both_sizes("flows", |_| {});
+}
+
+#[test]
+fn flows_sorted_by_bytes_descending() {
+    both_sizes("flows_sorted", |h| {
+        for _ in 0..8 {
+            h.press(KeyCode::Char('o'));
+        }
+        h.press(KeyCode::Char('O'));
+    });
+}
+
+#[test]
+fn rules_pane() {
+    both_sizes("rules", |h| {
+        h.press(KeyCode::BackTab);
+        h.press(KeyCode::Char('j'));
+    });
+}
+
+#[test]
+fn top_conversations_pane() {
+    both_sizes("conversations", |h| {
+        h.press(KeyCode::Tab);
+        for _ in 0..3 {
+            h.press(KeyCode::Char('t'));
+        }
+    });
+}
+
+#[test]
+fn conversation_timeline() {
+    both_sizes("timeline", |h| {
+        h.type_text("/");
+        h.type_text("sport == 51234");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Enter);
+    });
+}
+
+#[test]
+fn rule_histogram() {
+    both_sizes("histogram", |h| {
+        h.press(KeyCode::BackTab);
+        h.press(KeyCode::Enter);
+    });
+}
+
+#[test]
+fn help_popup() {
+    both_sizes("help", |h| h.press(KeyCode::Char('?')));
+}
+
+#[test]
+fn help_popup_scrolls_on_small_terminals() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Char('?'));
+    for _ in 0..100 {
+        h.press(KeyCode::Char('j'));
+    }
+    insta::assert_snapshot!("help_scrolled_80x24", h.screen());
+}
+
+#[test]
+fn picker_popup() {
+    both_sizes("picker", |h| {
+        h.press(KeyCode::Char(':'));
+        h.type_text("rdp");
+    });
+}
+
+#[test]
+fn filter_error() {
+    both_sizes("filter_error", |h| {
+        h.press(KeyCode::Char('/'));
+        h.type_text("dport == 33x9");
+    });
+}
+
+#[test]
+fn details_popup() {
+    both_sizes("details", |h| h.press(KeyCode::Char('d')));
+}
+
+#[test]
+fn hostile_rule_names_never_reach_the_terminal() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::BackTab);
+    let screen = h.screen();
+    assert!(!screen.contains('\x1b'), "raw escape on screen");
+    assert!(screen.contains("evil\u{FFFD}[2Jrule"), "{screen}");
+}
+
+#[test]
+fn drilling_into_a_rule_and_back_restores_the_filter() {
+    let mut h = Harness::loaded(120, 40);
+    let all = h.app.view.as_ref().map(|v| v.rows.len());
+    h.press(KeyCode::BackTab);
+    assert_eq!(h.app.focus, Pane::Rules);
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.focus, Pane::Flows);
+    assert_eq!(h.app.crumbs.len(), 1);
+    assert!(
+        h.app.filter.kept.contains("rule =="),
+        "{}",
+        h.app.filter.kept
+    );
+    let narrowed = h.app.view.as_ref().map(|v| v.rows.len());
+    assert!(narrowed < all, "{narrowed:?} vs {all:?}");
+    h.press(KeyCode::Enter); // a flow → its conversation
+    assert_eq!(h.app.focus, Pane::Timeline);
+    assert_eq!(h.app.crumbs.len(), 2);
+    h.press(KeyCode::Backspace);
+    assert_eq!(h.app.focus, Pane::Flows);
+    h.press(KeyCode::Esc);
+    assert_eq!(h.app.crumbs.len(), 0);
+    assert_eq!(h.app.filter.kept, "");
+    assert_eq!(h.app.focus, Pane::Rules);
+    assert_eq!(h.app.view.as_ref().map(|v| v.rows.len()), all);
+}
+
+#[test]
+fn enter_keeps_a_filter_and_esc_restores_it() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Char('/'));
+    h.type_text("deny");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.filter.kept, "deny");
+    let kept_rows = h.app.view.as_ref().map(|v| v.rows.len());
+    h.press(KeyCode::Char('/'));
+    h.type_text(" and dport == 22");
+    assert_ne!(h.app.view.as_ref().map(|v| v.rows.len()), kept_rows);
+    h.press(KeyCode::Esc);
+    assert!(!h.app.filter.editing);
+    assert_eq!(h.app.filter.kept, "deny");
+    assert_eq!(h.app.view.as_ref().map(|v| v.rows.len()), kept_rows);
+    // The kept filter went to the history: Up brings it back.
+    h.press(KeyCode::Char('/'));
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.press(KeyCode::Up);
+    assert_eq!(h.app.filter.input.value(), "deny");
+}
+
+#[test]
+fn an_invalid_filter_cannot_be_kept() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Char('/'));
+    let text = "dport == 33x9";
+    h.type_text(text);
+    let error = h.app.filter.error.clone().expect("a filter error");
+    // DESIGN.md: the caret goes under the `x`.
+    assert_eq!(Some(error.position), text.find('x'));
+    h.press(KeyCode::Enter);
+    assert!(h.app.filter.editing, "an invalid filter was kept");
+}
+
+#[test]
+fn stale_query_results_are_dropped() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Char('/'));
+    h.app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char('t'),
+        KeyModifiers::NONE,
+    )));
+    let older = h.app.take_requests();
+    for c in "cp".chars() {
+        h.app.handle(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    let newer = h.app.take_requests();
+    let newest = newer.last().expect("a newer request");
+    for result in run(newest) {
+        assert!(h.done(newest.generation, result));
+    }
+    assert_eq!(h.app.view.as_ref().map(|v| v.filter.as_str()), Some("tcp"));
+    for r in &older {
+        for result in run(r) {
+            assert!(!h.done(r.generation, result), "a stale result was applied");
+        }
+    }
+    assert_eq!(h.app.view.as_ref().map(|v| v.filter.as_str()), Some("tcp"));
+    // Work that learns it is stale stops without a result.
+    let mut late = Vec::new();
+    worker::execute(&older[0], &|| true, &mut |r| late.push(r));
+    assert!(
+        late.is_empty(),
+        "stale work produced {} results",
+        late.len()
+    );
+}
+
+#[test]
+fn quit_works_while_loading_and_popups_close() {
+    let mut h = Harness::new(80, 24);
+    h.press(KeyCode::Char('?'));
+    assert!(matches!(h.app.overlay, Overlay::Help));
+    h.press(KeyCode::Esc);
+    assert!(matches!(h.app.overlay, Overlay::None));
+    h.app.update(Action::Command(Command::Quit));
+    assert!(h.app.quit);
+}
+
+#[test]
+fn a_broken_config_is_reported_in_the_status_line() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::write(dir.path().join("config.toml"), "theme = [").expect("write config");
+    let settings = Settings::load(Some(dir.path().to_path_buf()), true);
+    let app = App::new(settings, Rect::new(0, 0, 120, 40));
+    let h = Harness {
+        app,
+        width: 120,
+        height: 40,
+        _dir: dir,
+    };
+    let screen = h.screen();
+    assert!(screen.contains("using defaults"), "{screen}");
+}
+
+#[test]
+fn saving_a_filter_offers_it_in_the_picker() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Char('/'));
+    h.type_text("dport == 443");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('s'));
+    assert_eq!(h.app.settings.saved, vec!["dport == 443".to_string()]);
+    h.press(KeyCode::Char(':'));
+    h.type_text("443");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.filter.kept, "dport == 443");
+}
+
+#[test]
+fn mouse_click_focuses_and_selects() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut h = Harness::loaded(120, 40);
+    let flows = h.app.areas().flows;
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: flows.x + 5,
+        row: flows.y + 4,
+        modifiers: KeyModifiers::NONE,
+    };
+    h.app.handle(Event::Mouse(click));
+    assert_eq!(h.app.focus, Pane::Flows);
+    assert_eq!(h.app.cursor(Pane::Flows).selected, 2);
+    let wheel = MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        ..click
+    };
+    h.app.handle(Event::Mouse(wheel));
+    assert_eq!(h.app.cursor(Pane::Flows).selected, 5);
+}
+
+#[test]
+fn no_color_means_no_colours_at_all() {
+    use ratatui::style::Color;
+    let colours_used = |no_color: bool| {
+        let mut h = Harness::loaded(120, 40);
+        h.app.settings.no_color = no_color;
+        h.press(KeyCode::BackTab);
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).expect("test terminal");
+        terminal.draw(|f| render::draw(f, &h.app)).expect("draw");
+        let buffer = terminal.backend().buffer().clone();
+        buffer
+            .content()
+            .iter()
+            .filter(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+            .count()
+    };
+    assert_eq!(colours_used(true), 0);
+    assert!(colours_used(false) > 0, "the default theme has colours");
+}
