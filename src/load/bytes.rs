@@ -1,67 +1,24 @@
 //! Loading one file's bytes held in memory, through the same per-file path as `load`
 //! (decoding, fast path, salvage, accounting), for embedders, fuzzing and property tests.
 
-use super::emit::Emitter;
-use super::file::parse_file;
-use super::path_meta::path_meta;
-use super::report::{LoadReport, Problem, ProblemKind};
-use crate::store::{FileInfo, Store, StoreBuilder};
+use super::parallel::parse_bytes;
+use super::report::{LoadReport, Progress};
+use crate::store::{Store, StoreBuilder};
 
 /// Loads `data` as the content of a file called `name`. Like `load`, it never fails: what
 /// the bytes do not allow is in the report (`tuples + rejected` = tuples seen).
 pub fn load_bytes(name: &str, data: &[u8]) -> (Store, LoadReport) {
-    let mut report = LoadReport {
-        bytes: data.len() as u64,
-        ..LoadReport::default()
-    };
-    // Invalid UTF-8 is replaced, as the file reader does.
-    let text = String::from_utf8_lossy(data);
-    if text.trim_start_matches('\u{feff}').trim().is_empty() {
-        skip(&mut report, name, ProblemKind::Empty, "empty file");
-        return (Store::default(), report);
-    }
+    let outcome = parse_bytes(name.to_string(), data, &Progress::default());
+    let mut report = LoadReport::default();
     let mut builder = StoreBuilder::new();
-    let file = builder.add_file(FileInfo {
-        path: name.to_string(),
-        size: data.len() as u64,
-        meta: path_meta(name),
-    });
-    let mut em = Emitter::new(builder, file, path_meta(name));
-    parse_file(&mut em, &text);
-    report.records = em.tally.records;
-    report.tuples = em.tally.tuples;
-    report.rejected = em.tally.rejected;
-    let found = em.records_seen() > 0;
-    report.problems = em.tally.into_problems(name);
-    if !found {
-        skip(
-            &mut report,
-            name,
-            ProblemKind::NotFlowLog,
-            "no flow log records found",
-        );
-        return (Store::default(), report);
-    }
-    report.files = 1;
-    let mut store = StoreBuilder::new();
-    store.append(em.builder);
-    (store.finish(), report)
-}
-
-/// The file is skipped whole (its counts, if any, stay in the report as `load` keeps them).
-fn skip(report: &mut LoadReport, name: &str, kind: ProblemKind, detail: &str) {
-    report.skipped_files = 1;
-    report.problems.push(Problem {
-        file: name.to_string(),
-        kind,
-        detail: detail.to_string(),
-        count: 1,
-    });
+    super::merge(&mut report, &mut builder, outcome);
+    (builder.finish(), report)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::load::ProblemKind;
     use crate::load::{load, LoadOptions, Progress, Source};
 
     const NSG: &[u8] = br#"{"records":[{"time":"2024-01-01T00:00:00Z","resourceId":"/X/NSG1",

@@ -85,23 +85,28 @@ pub fn load(
         n => n,
     };
     parallel::run(&inputs, threads, progress, |outcome| {
-        report.bytes += outcome.bytes;
-        report.records += outcome.tally.records;
-        report.tuples += outcome.tally.tuples;
-        report.rejected += outcome.tally.rejected;
-        match outcome.builder {
-            Some(file) => {
-                report.files += 1;
-                builder.append(file);
-            }
-            None => report.skipped_files += 1,
-        }
-        report
-            .problems
-            .extend(outcome.tally.into_problems(&outcome.name));
-        report.problems.extend(outcome.skipped);
+        merge(&mut report, &mut builder, outcome)
     });
     Ok((builder.finish(), report))
+}
+
+/// Adds one file's outcome to the load's report and store, in file order.
+fn merge(report: &mut LoadReport, builder: &mut StoreBuilder, outcome: parallel::FileOutcome) {
+    report.bytes += outcome.bytes;
+    report.records += outcome.tally.records;
+    report.tuples += outcome.tally.tuples;
+    report.rejected += outcome.tally.rejected;
+    match outcome.builder {
+        Some(file) => {
+            report.files += 1;
+            builder.append(file);
+        }
+        None => report.skipped_files += 1,
+    }
+    report
+        .problems
+        .extend(outcome.tally.into_problems(&outcome.name));
+    report.problems.extend(outcome.skipped);
 }
 
 #[derive(Debug, thiserror::Error)]

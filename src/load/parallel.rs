@@ -134,11 +134,18 @@ pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOu
     if matches!(input, Input::Stdin) {
         progress.bytes_total.fetch_add(bytes, Ordering::Relaxed);
     }
+    parse_bytes(name, &data, progress)
+}
+
+/// Parses one file's bytes (already read) into its outcome: the per-file half of loading,
+/// shared with `load_bytes`.
+pub fn parse_bytes(name: String, data: &[u8], progress: &Progress) -> FileOutcome {
+    let bytes = data.len() as u64;
     // Checked UTF-8 is the fast path; invalid bytes are replaced (rare, and reported by
     // whatever then fails to parse).
-    let text = match std::str::from_utf8(&data) {
+    let text = match std::str::from_utf8(data) {
         Ok(t) => Cow::Borrowed(t),
-        Err(_) => String::from_utf8_lossy(&data),
+        Err(_) => String::from_utf8_lossy(data),
     };
     let body = text.trim_start_matches('\u{feff}').trim();
     if body.is_empty() {
