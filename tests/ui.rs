@@ -528,3 +528,32 @@ fn no_color_means_no_colours_at_all() {
     assert_eq!(colours_used(true), 0);
     assert!(colours_used(false) > 0, "the default theme has colours");
 }
+
+#[test]
+fn panes_fill_while_loading_goes_on() {
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        let store = scenario();
+        let rows = store.len();
+        harness.app.handle(Event::Partial(Box::new(store)));
+        harness.settle();
+        harness.app.handle(Event::LoadProgress {
+            snapshot: LoadStatus {
+                files_total: 8,
+                files_done: 3,
+                bytes_total: 900_000_000,
+                bytes_done: 412_000_000,
+                tuples: rows as u64,
+            },
+            elapsed: Duration::from_millis(800),
+        });
+        let screen = harness.screen();
+        assert!(harness.app.loading(), "still loading");
+        assert!(
+            screen.contains(&format!("Flows ({rows} of {rows})")),
+            "the Flows pane shows the partial store:\n{screen}"
+        );
+        assert!(screen.contains("Loading (q cancels)"), "{screen}");
+        insta::assert_snapshot!(format!("loading_partial_{w}x{h}"), screen);
+    }
+}

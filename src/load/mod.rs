@@ -67,6 +67,22 @@ pub fn load(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<(Store, LoadReport), LoadError> {
+    load_with_snapshots(sources, options, progress, &mut |_| {})
+}
+
+/// Rows in the first partial store handed out; each next one holds twice as many.
+const FIRST_SNAPSHOT_ROWS: usize = 50_000;
+
+/// Like `load`, and hands `on_snapshot` partial stores (every file merged so far, in file
+/// order) while it works, so the explorer can fill its panes as data arrives. A snapshot is
+/// a copy: they come at doubling sizes and stop at a quarter of the expected tuples, which
+/// bounds their cost to a fraction of the load's time and memory.
+pub fn load_with_snapshots(
+    sources: &[Source],
+    options: &LoadOptions,
+    progress: &Progress,
+    on_snapshot: &mut dyn FnMut(Store),
+) -> Result<(Store, LoadReport), LoadError> {
     let (inputs, walk_problems) = walk::expand(sources)?;
     let total: u64 = inputs.iter().map(walk::Input::size).sum();
     progress
@@ -79,13 +95,19 @@ pub fn load(
         ..LoadReport::default()
     };
     let mut builder = StoreBuilder::new();
-    builder.reserve((total / 60) as usize);
+    builder.reserve((total / parallel::BYTES_PER_TUPLE) as usize);
     let threads = match options.threads {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
+    let last_snapshot = (total / parallel::BYTES_PER_TUPLE / 4) as usize;
+    let mut next_snapshot = FIRST_SNAPSHOT_ROWS;
     parallel::run(&inputs, threads, progress, |outcome| {
-        merge(&mut report, &mut builder, outcome)
+        merge(&mut report, &mut builder, outcome);
+        if builder.len() >= next_snapshot && builder.len() <= last_snapshot {
+            next_snapshot = builder.len() * 2;
+            on_snapshot(builder.snapshot());
+        }
     });
     Ok((builder.finish(), report))
 }

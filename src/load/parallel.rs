@@ -23,7 +23,7 @@ use std::sync::{mpsc, Condvar, Mutex};
 use std::time::Duration;
 
 /// Rows per byte of JSON, roughly (a tuple string and its quotes, comma, indentation).
-const BYTES_PER_TUPLE: u64 = 60;
+pub const BYTES_PER_TUPLE: u64 = 60;
 
 /// Files at least this large are mapped rather than read: a 2 GB file then needs no 2 GB
 /// buffer on top of the store, and its pages stay clean page cache the kernel can drop.

@@ -291,3 +291,49 @@ fn hostile_bytes_never_panic() {
         assert_eq!(s.len() as u64, r.tuples);
     }
 }
+
+#[test]
+fn snapshots_are_growing_prefixes_of_the_final_store() {
+    // Enough files that the first snapshot (50,000 rows) comes before a quarter of the
+    // expected tuples.
+    let tuples: Vec<String> = (0..5_000)
+        .map(|i| {
+            format!(
+                "\"{},10.0.{}.{},10.0.0.2,{},22,T,I,A,C,1,2,3,4\"",
+                1_731_916_800 + i,
+                i % 200,
+                i % 250,
+                1000 + i
+            )
+        })
+        .collect();
+    let record = format!(
+        r#"{{"records":[{{"time":"2024-11-18T08:00:00Z","resourceId":"/X/NSG-A","properties":{{"Version":2,"flows":[{{"rule":"R","flows":[{{"mac":"00BB","flowTuples":[{}]}}]}}]}}}}]}}"#,
+        tuples.join(",")
+    );
+    let sources: Vec<Source> = (0..60)
+        .map(|i| Source::Embedded {
+            name: Box::leak(format!("f{i:02}.json").into_boxed_str()),
+            data: Box::leak(record.clone().into_bytes().into_boxed_slice()),
+        })
+        .collect();
+    let mut snapshots = Vec::new();
+    let (store, report) = load_with_snapshots(
+        &sources,
+        &LoadOptions { threads: 2 },
+        &Progress::default(),
+        &mut |s| snapshots.push(s),
+    )
+    .unwrap();
+    assert_eq!(report.tuples, 300_000);
+    assert!(!snapshots.is_empty(), "no partial store was handed out");
+    let mut last = 0;
+    for snap in &snapshots {
+        assert!(snap.len() > last && snap.len() < store.len());
+        last = snap.len();
+        for row in [0, snap.len() as u32 / 2, snap.len() as u32 - 1] {
+            assert_eq!(snap.tuple(row), store.tuple(row));
+            assert_eq!(snap.file_of(row).path, store.file_of(row).path);
+        }
+    }
+}

@@ -213,6 +213,21 @@ impl StoreBuilder {
             && s.texts.is_empty()
     }
 
+    /// A finished copy of what is built so far (the builder goes on).
+    pub fn snapshot(&self) -> Store {
+        let mut copy = StoreBuilder {
+            store: self.store.clone(),
+            recent: self.recent,
+            min_time: self.min_time,
+            max_time: self.max_time,
+        };
+        copy.drop_empty_last_group();
+        copy.store.time_range =
+            (!copy.store.secs.is_empty()).then_some((copy.min_time, copy.max_time));
+        copy.store.addrs.drop_index();
+        copy.store
+    }
+
     pub fn finish(mut self) -> Store {
         self.drop_empty_last_group();
         let s = &mut self.store;

@@ -98,6 +98,7 @@ pub enum Action {
         snapshot: LoadStatus,
         elapsed: Duration,
     },
+    Partial(Arc<Store>),
     Loaded(Arc<Store>, LoadReport),
     LoadFailed(String),
     QueryDone {
@@ -218,6 +219,7 @@ impl App {
             },
             Event::Resize(w, h) => Action::Resize(w, h),
             Event::LoadProgress { snapshot, elapsed } => Action::Progress { snapshot, elapsed },
+            Event::Partial(store) => Action::Partial(Arc::from(store)),
             Event::Loaded(store, report) => Action::Loaded(Arc::from(store), report),
             Event::LoadFailed(m) => Action::LoadFailed(m),
             Event::QueryDone { generation, result } => Action::QueryDone { generation, result },
@@ -260,6 +262,12 @@ impl App {
                     self.phase = Phase::Loading { snapshot, elapsed };
                 }
                 self.loading()
+            }
+            Action::Partial(store) => {
+                // Panes fill with what is loaded so far; the final store replaces it.
+                self.store = Some(store);
+                self.refresh();
+                true
             }
             Action::Loaded(store, report) => self.loaded(store, report),
             Action::LoadFailed(m) => {

@@ -45,6 +45,8 @@ pub enum Event {
         snapshot: LoadStatus,
         elapsed: Duration,
     },
+    /// What is loaded so far, while loading goes on.
+    Partial(Box<Store>),
     Loaded(Box<Store>, LoadReport),
     LoadFailed(String),
     QueryDone {
@@ -100,7 +102,15 @@ pub fn spawn_load(sources: Vec<Source>, progress: Arc<Progress>, tx: Sender<Even
     std::thread::Builder::new()
         .name("loader".into())
         .spawn(move || {
-            let outcome = load::load(&sources, &LoadOptions::default(), &progress);
+            let mut partial = |store: Store| {
+                let _ = tx.send(Event::Partial(Box::new(store)));
+            };
+            let outcome = load::load_with_snapshots(
+                &sources,
+                &LoadOptions::default(),
+                &progress,
+                &mut partial,
+            );
             done.store(true, Ordering::Relaxed);
             let ev = match outcome {
                 Ok((store, report)) => Event::Loaded(Box::new(store), report),

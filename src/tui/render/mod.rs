@@ -35,14 +35,19 @@ use theme::Theme;
 pub fn draw(frame: &mut Frame, app: &App) {
     let theme = Theme::from_settings(&app.settings);
     let areas = layout::areas(frame.area());
+    let panes = |frame: &mut Frame| {
+        rules::render(frame, areas.rules, app, &theme);
+        top::render(frame, areas.top, app, &theme);
+        flows::render(frame, areas.flows, app, &theme);
+        timeline::render(frame, areas.timeline, app, &theme);
+    };
     match &app.phase {
-        Phase::Ready => {
-            rules::render(frame, areas.rules, app, &theme);
-            top::render(frame, areas.top, app, &theme);
-            flows::render(frame, areas.flows, app, &theme);
-            timeline::render(frame, areas.timeline, app, &theme);
-        }
+        Phase::Ready => panes(frame),
         Phase::Loading { snapshot, elapsed } => {
+            // Panes show what is loaded so far, under the progress box.
+            if app.store.is_some() {
+                panes(frame);
+            }
             loading::render(frame, areas.main, snapshot, *elapsed, &theme)
         }
         Phase::Failed(message) => loading::render_failed(frame, areas.main, message, &theme),
