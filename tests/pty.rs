@@ -304,7 +304,14 @@ fn measure_terminal_traffic_and_latency() {
     });
     println!("time to loaded screen: {:?}", started.elapsed());
 
-    std::thread::sleep(Duration::from_millis(500));
+    // Idle means settled: the summaries of a big load may still arrive after the count.
+    loop {
+        let before = s.bytes_so_far();
+        std::thread::sleep(Duration::from_secs(2));
+        if s.bytes_so_far() == before {
+            break;
+        }
+    }
     let before = s.bytes_so_far();
     std::thread::sleep(Duration::from_secs(10));
     println!(

@@ -115,6 +115,16 @@ pub fn guid(rng: &mut Rng) -> String {
     )
 }
 
+/// A MAC unique to each of the first 2^24 interfaces: multiplying by an odd number is a
+/// bijection modulo 2^24, so indexes scatter over the range without two landing together
+/// (random MACs collided, and colliding interfaces overwrote each other's blobs).
+fn interface_mac(index: usize) -> String {
+    format!(
+        "000D3A{:06X}",
+        (index as u64).wrapping_mul(0x9E37_79B1) & 0xFF_FFFF
+    )
+}
+
 /// NSG names the bulk generator spreads interfaces over.
 const NSGS: [&str; 3] = ["web-nsg", "app-nsg", "db-nsg"];
 
@@ -130,7 +140,7 @@ pub fn bulk_interface(
     let block = (index / NSGS.len() / 250) as u8;
     Interface {
         format,
-        mac: format!("000D3A{:06X}", rng.below(1 << 24)),
+        mac: interface_mac(index),
         ipv4: Ipv4Addr::new(10, block, 1 + tier as u8, host as u8),
         ipv6: Ipv6Addr::new(0xfd00, 0xdb8, 0, 1 + tier as u16, 0, 0, 0, host as u16),
         subscription: subscription.to_string(),
@@ -148,6 +158,12 @@ pub fn bulk_interface(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn interface_macs_never_collide() {
+        let macs: std::collections::HashSet<String> = (0..100_000).map(interface_mac).collect();
+        assert_eq!(macs.len(), 100_000);
+    }
 
     #[test]
     fn blob_paths_follow_the_azure_layout() {
