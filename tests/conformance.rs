@@ -3,30 +3,15 @@
 //! reading of the same tuples (Elastic `*-expected.json`, Sekoia `expected`), flowscope
 //! reads each tuple the same way.
 
+mod common;
+
+use common::samples::samples;
+
 use flowscope::load::{load, LoadOptions, LoadReport, ProblemKind, Progress, Source};
 use flowscope::model::{Decision, Direction, LogKind};
 use flowscope::store::Store;
 use serde_json::Value;
 use std::net::IpAddr;
-use std::path::PathBuf;
-
-/// The samples folder, or `None` (with a note) when it is absent outside CI.
-fn samples() -> Option<PathBuf> {
-    let dir = std::env::var_os("FLOWSCOPE_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/samples"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "samples folder {} is missing (set FLOWSCOPE_SAMPLES)",
-            dir.display()
-        );
-    }
-    eprintln!("note: samples folder {} not found; skipping", dir.display());
-    None
-}
 
 /// What a file must give: records, tuples loaded, tuples rejected, and problem kinds.
 struct Expect {

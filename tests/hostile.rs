@@ -2,6 +2,10 @@
 //! never claims more tuples than the file holds, and keeps every record that ends before a
 //! cut; bounds on nesting, string and array size; control characters kept as data.
 
+mod common;
+
+use common::samples::samples;
+
 use flowscope::load::{load_bytes, LoadReport, ProblemKind};
 use flowscope::store::Store;
 use proptest::prelude::*;
@@ -9,24 +13,6 @@ use regex::bytes::Regex;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
-
-/// The samples folder, or `None` (with a note) when it is absent outside CI.
-fn samples() -> Option<PathBuf> {
-    let dir = std::env::var_os("FLOWSCOPE_SAMPLES")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../shared/samples"));
-    if dir.is_dir() {
-        return Some(dir);
-    }
-    if std::env::var("CI").is_ok_and(|v| v == "true") {
-        panic!(
-            "samples folder {} is missing (set FLOWSCOPE_SAMPLES)",
-            dir.display()
-        );
-    }
-    eprintln!("note: samples folder {} not found; skipping", dir.display());
-    None
-}
 
 /// One sample file, with what loading it whole gives.
 struct Sample {

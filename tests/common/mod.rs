@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod samples;
+
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
