@@ -602,3 +602,39 @@ fn help_has_examples_for_every_subcommand() {
         assert!(text.contains("Examples:"), "{sub:?}");
     }
 }
+
+/// The demo logs one SQL flow twice (web01's NSG log and db01's VNet log): the table names
+/// each interface; JSON keeps the contract's five-field key.
+#[test]
+fn conversation_tables_tell_interfaces_apart() {
+    let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/demo");
+    let args = ["stats", "-f", "sport == 50377", "--by", "conversation"];
+    let table = flowscope().args(args).arg(&demo).output().unwrap();
+    let text = String::from_utf8(table.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].split_whitespace().any(|c| c == "mac"), "{text}");
+    let macs: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.split_whitespace().nth(5).unwrap())
+        .collect();
+    assert_eq!(macs.len(), 2, "{text}");
+    assert_ne!(macs[0], macs[1], "{text}");
+
+    let json = flowscope()
+        .args(args)
+        .arg(&demo)
+        .args(["--format", "json"])
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&json.stdout).unwrap();
+    for conv in v.as_array().unwrap() {
+        let keys: Vec<&str> = conv
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .collect();
+        assert!(!keys.contains(&"mac"), "{keys:?}");
+        assert!(keys.contains(&"sport"), "{keys:?}");
+    }
+}

@@ -32,12 +32,27 @@ pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
             (vec!["key"], rows)
         }
         StatsBy::Conversation => {
+            // A table is read by people: the interface (MAC) tells apart one five-tuple
+            // logged by two interfaces (an NSG log and a VNet log of the same flow). JSON
+            // and CSV keep the contract's key.
+            let with_mac = matches!(args.format, StatsFormat::Table);
             let convs = views::conversations(&store, &sel, sort, args.top);
             let rows = convs
                 .iter()
-                .map(|c| with_tally(conversation_key(&store, &c.key), &c.tally))
+                .map(|c| {
+                    let mut key = conversation_key(&store, &c.key);
+                    if with_mac {
+                        let mac = store.text(c.key.mac).unwrap_or("-").to_string();
+                        key.push(Value::Text(Cow::Owned(mac)));
+                    }
+                    with_tally(key, &c.tally)
+                })
                 .collect();
-            (CONVERSATION_COLUMNS.to_vec(), rows)
+            let mut columns = CONVERSATION_COLUMNS.to_vec();
+            if with_mac {
+                columns.push("mac");
+            }
+            (columns, rows)
         }
     };
     let header: Vec<&str> = keys.iter().chain(TALLY_COLUMNS.iter()).copied().collect();
