@@ -265,8 +265,8 @@ impl fmt::Display for Thousands {
     }
 }
 
-/// Human-readable byte count (`1.5 MB`), decimal units as the filter language uses.
-pub fn human_bytes(n: u64) -> String {
+/// A byte count scaled to decimal units: the value and its unit (`B`, `kB`, `MB`, …).
+pub fn scale_bytes(n: u64) -> (f64, &'static str) {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
     let mut v = n as f64;
     let mut u = 0;
@@ -274,10 +274,14 @@ pub fn human_bytes(n: u64) -> String {
         v /= 1000.0;
         u += 1;
     }
-    if u == 0 {
-        format!("{n} B")
-    } else {
-        format!("{v:.1} {}", UNITS[u])
+    (v, UNITS[u])
+}
+
+/// Human-readable byte count (`1.5 MB`), decimal units as the filter language uses.
+pub fn human_bytes(n: u64) -> String {
+    match scale_bytes(n) {
+        (_, "B") => format!("{n} B"),
+        (v, unit) => format!("{v:.1} {unit}"),
     }
 }
 

@@ -328,6 +328,21 @@ fn read_json(path: &std::path::Path) -> Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
 }
 
+/// One tuple as Elastic read it; the direction and decision sit in different places for
+/// NSG and VNet documents.
+fn elastic_reading(t: &Value, direction_field: &Value, decision: Decision) -> Reading {
+    Reading {
+        time_ms: ms(&t["timestamp"]),
+        src: ip(&t["source"]["ip"]),
+        sport: port(&t["source"]["port"]),
+        dst: ip(&t["destination"]["ip"]),
+        dport: port(&t["destination"]["port"]),
+        proto: protocol(t["protocol"].as_str().unwrap()),
+        dir: direction(direction_field.as_str().unwrap()),
+        decision,
+    }
+}
+
 /// Elastic's per-tuple reading, in tuple order.
 fn elastic_readings(expected: &Value) -> Vec<Reading> {
     let doc = &expected["expected"][0];
@@ -336,19 +351,11 @@ fn elastic_readings(expected: &Value) -> Vec<Reading> {
     for rule in nsg.as_array().into_iter().flatten() {
         for mac in rule["flows"].as_array().into_iter().flatten() {
             for t in mac["tuples"].as_array().into_iter().flatten() {
-                out.push(Reading {
-                    time_ms: ms(&t["timestamp"]),
-                    src: ip(&t["source"]["ip"]),
-                    sport: port(&t["source"]["port"]),
-                    dst: ip(&t["destination"]["ip"]),
-                    dport: port(&t["destination"]["port"]),
-                    proto: protocol(t["protocol"].as_str().unwrap()),
-                    dir: direction(t["traffic"]["flow"].as_str().unwrap()),
-                    decision: match t["traffic"]["decision"].as_str().unwrap() {
-                        "Allowed" => Decision::Allow,
-                        _ => Decision::Deny,
-                    },
-                });
+                let decision = match t["traffic"]["decision"].as_str().unwrap() {
+                    "Allowed" => Decision::Allow,
+                    _ => Decision::Deny,
+                };
+                out.push(elastic_reading(t, &t["traffic"]["flow"], decision));
             }
         }
     }
@@ -356,19 +363,11 @@ fn elastic_readings(expected: &Value) -> Vec<Reading> {
     for acl in vnet.as_array().into_iter().flatten() {
         for group in acl["groups"].as_array().into_iter().flatten() {
             for t in group["tuples"].as_array().into_iter().flatten() {
-                out.push(Reading {
-                    time_ms: ms(&t["timestamp"]),
-                    src: ip(&t["source"]["ip"]),
-                    sport: port(&t["source"]["port"]),
-                    dst: ip(&t["destination"]["ip"]),
-                    dport: port(&t["destination"]["port"]),
-                    proto: protocol(t["protocol"].as_str().unwrap()),
-                    dir: direction(t["flow"]["direction"].as_str().unwrap()),
-                    decision: match t["flow"]["state"].as_str().unwrap() {
-                        "Denied" | "Deny" => Decision::Deny,
-                        _ => Decision::Allow,
-                    },
-                });
+                let decision = match t["flow"]["state"].as_str().unwrap() {
+                    "Denied" | "Deny" => Decision::Deny,
+                    _ => Decision::Allow,
+                };
+                out.push(elastic_reading(t, &t["flow"]["direction"], decision));
             }
         }
     }

@@ -105,17 +105,10 @@ pub fn truncate(s: &str, width: usize) -> String {
 
 /// Bytes in at most 7 columns: `512 B`, `1.5 kB`, `23 MB`.
 pub fn human_short(n: u64) -> String {
-    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
-    let mut v = n as f64;
-    let mut u = 0;
-    while v >= 1000.0 && u + 1 < UNITS.len() {
-        v /= 1000.0;
-        u += 1;
-    }
-    match u {
-        0 => format!("{n} B"),
-        _ if v < 10.0 => format!("{v:.1} {}", UNITS[u]),
-        _ => format!("{} {}", v as u64, UNITS[u]),
+    match crate::model::scale_bytes(n) {
+        (_, "B") => format!("{n} B"),
+        (v, unit) if v < 10.0 => format!("{v:.1} {unit}"),
+        (v, unit) => format!("{} {unit}", v as u64),
     }
 }
 
