@@ -34,7 +34,8 @@ pub const BYTES_PER_TUPLE: u64 = 60;
 const MAP_FROM_BYTES: u64 = 16 << 20;
 
 /// Consecutive files are batched up to this many bytes (one larger file is a batch alone).
-const BATCH_BYTES: u64 = 1 << 20;
+/// Each file of a batch is held parsed until the batch is merged, so batches stay small.
+const BATCH_BYTES: u64 = 256 << 10;
 /// At most this many files a batch, whatever their size (empty files cost a hand-over too).
 const BATCH_FILES: usize = 256;
 
@@ -306,7 +307,7 @@ mod tests {
     #[test]
     fn batches_cover_every_input_in_order_within_their_limits() {
         let kb = 1 << 10;
-        let mut sizes = vec![300 * kb, 300 * kb, 300 * kb, 300 * kb, 5 << 20, 10, 0];
+        let mut sizes = vec![80 * kb, 80 * kb, 80 * kb, 80 * kb, 5 << 20, 10, 0];
         sizes.extend(std::iter::repeat_n(2 * kb, 600));
         sizes.push(3 << 20);
         let inputs = files(&sizes);
@@ -330,7 +331,7 @@ mod tests {
         assert_eq!(
             &lens[..3],
             &[3, 1, 1],
-            "300 kB files fill 1 MB three at a time"
+            "80 kB files fill 256 kB three at a time"
         );
         assert_eq!(lens[lens.len() - 1], 1, "a big file is a batch alone");
         assert!(batches(&[]).is_empty());

@@ -7,15 +7,22 @@ use crate::model::{ConversationKey, Counters};
 use crate::selection::Selection;
 use crate::store::dict::FastMap;
 use crate::store::Store;
-use std::collections::HashSet;
-use std::hash::BuildHasherDefault;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashSet};
+use std::hash::{BuildHasher, BuildHasherDefault};
 
 type FastSet<K> = HashSet<K, BuildHasherDefault<crate::store::dict::FastHasher>>;
+
+fn hash_of(key: &ConversationKey) -> u64 {
+    // The map hashes with the same hasher; its low bits pick the slot, so the split takes
+    // a high bit instead.
+    BuildHasherDefault::<crate::store::dict::FastHasher>::default().hash_one(key) >> 60
+}
 
 /// What ranking needs, kept small: millions of conversations can pass through here.
 #[derive(Default, Clone, Copy)]
 struct Size {
-    tuples: u64,
+    tuples: u32,
     bytes: u64,
     packets: u64,
 }
@@ -23,10 +30,33 @@ struct Size {
 impl Size {
     fn metric(&self, sort: SortBy) -> u64 {
         match sort {
-            SortBy::Tuples => self.tuples,
+            SortBy::Tuples => self.tuples as u64,
             SortBy::Bytes => self.bytes,
             SortBy::Packets => self.packets,
         }
+    }
+}
+
+/// A conversation as ranked: bigger first, then more tuples, then the smaller key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Ranked {
+    metric: u64,
+    tuples: u32,
+    key: ConversationKey,
+}
+
+impl Ord for Ranked {
+    /// `Greater` ranks first.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        (self.metric, self.tuples)
+            .cmp(&(other.metric, other.tuples))
+            .then_with(|| other.key.cmp(&self.key))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
     }
 }
 
@@ -59,44 +89,82 @@ pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> 
 }
 
 /// The keys of the `n` biggest conversations, in order.
+///
+/// Large selections are split over two threads by key hash, so each conversation is
+/// summed by exactly one of them and each thread's map is half the size: at 100M tuples
+/// the maps outgrow every cache, and a look-up costs a memory access whatever its size.
 fn biggest(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<ConversationKey> {
+    let parts = if sel.len() >= PARALLEL_ROWS { 2 } else { 1 };
+    biggest_in_parts(store, sel, sort, n, parts)
+}
+
+/// `biggest`, with the conversations split into `parts` by key hash, each on a thread.
+fn biggest_in_parts(
+    store: &Store,
+    sel: &Selection,
+    sort: SortBy,
+    n: usize,
+    parts: u64,
+) -> Vec<ConversationKey> {
+    if n == 0 {
+        return Vec::new();
+    }
+    let mut ranked: Vec<Ranked> = std::thread::scope(|scope| {
+        let others: Vec<_> = (1..parts)
+            .map(|part| scope.spawn(move || best(sizes(store, sel, part, parts), sort, n)))
+            .collect();
+        let mut all = best(sizes(store, sel, 0, parts), sort, n);
+        for other in others {
+            all.extend(other.join().unwrap_or_default());
+        }
+        all
+    });
+    ranked.sort_unstable_by(|a, b| b.cmp(a));
+    ranked.truncate(n);
+    ranked.into_iter().map(|r| r.key).collect()
+}
+
+/// Below this many rows a second thread costs more than it saves.
+const PARALLEL_ROWS: usize = 1 << 20;
+
+/// Sizes of the conversations whose key hash is `part` modulo `parts`.
+fn sizes(store: &Store, sel: &Selection, part: u64, parts: u64) -> FastMap<ConversationKey, Size> {
     let groups = store.groups();
-    // Keys map to slots of plain vectors: the map holds only key and slot.
-    let mut index: FastMap<ConversationKey, u32> = FastMap::default();
-    let mut keys: Vec<ConversationKey> = Vec::new();
-    let mut sizes: Vec<Size> = Vec::new();
+    let mut sizes: FastMap<ConversationKey, Size> = FastMap::default();
     for_each_row(store, sel, |row, g, c| {
         let key = key_of(store, row, groups[g].mac);
-        let slot = *index.entry(key).or_insert_with(|| {
-            keys.push(key);
-            sizes.push(Size::default());
-            keys.len() as u32 - 1
-        });
-        let size = &mut sizes[slot as usize];
+        if parts > 1 && hash_of(&key) % parts != part {
+            return;
+        }
+        let size = sizes.entry(key).or_default();
         size.tuples += 1;
         if counts_toward_totals(store.flag(row).state()) {
             size.bytes = size.bytes.saturating_add(c.bytes());
             size.packets = size.packets.saturating_add(c.packets());
         }
     });
-    drop(index);
-    let mut ranked: Vec<u32> = (0..keys.len() as u32).collect();
-    let order = |a: &u32, b: &u32| {
-        let (sa, sb) = (&sizes[*a as usize], &sizes[*b as usize]);
-        sb.metric(sort)
-            .cmp(&sa.metric(sort))
-            .then(sb.tuples.cmp(&sa.tuples))
-            .then(keys[*a as usize].cmp(&keys[*b as usize]))
-    };
-    if n < ranked.len() {
-        if n == 0 {
-            return Vec::new();
-        }
-        ranked.select_nth_unstable_by(n - 1, order);
-        ranked.truncate(n);
+    sizes
+}
+
+/// The `n` best of `sizes`, in no particular order: a bounded heap, so ranking the top ten
+/// of 40M conversations does not copy them all first.
+fn best(sizes: FastMap<ConversationKey, Size>, sort: SortBy, n: usize) -> Vec<Ranked> {
+    let ranked = sizes.into_iter().map(|(key, s)| Ranked {
+        metric: s.metric(sort),
+        tuples: s.tuples,
+        key,
+    });
+    if n >= 1 << 16 {
+        return ranked.collect();
     }
-    ranked.sort_unstable_by(order);
-    ranked.into_iter().map(|s| keys[s as usize]).collect()
+    let mut heap = BinaryHeap::with_capacity(n + 1);
+    for r in ranked {
+        heap.push(Reverse(r));
+        if heap.len() > n {
+            heap.pop();
+        }
+    }
+    heap.into_iter().map(|Reverse(r)| r).collect()
 }
 
 /// Tallies, totals and steps of the wanted conversations, in a second pass so only the
@@ -200,6 +268,42 @@ mod tests {
         assert_eq!((c.tally.first_ms, c.tally.last_ms), (1_000, 5_000));
         assert_eq!(c.states, "BECCCE");
         assert_eq!(all[1].states, "-");
+    }
+
+    #[test]
+    fn split_and_bounded_rankings_equal_a_plain_sort() {
+        // Many conversations with few distinct sizes, so ties are broken by key.
+        let tuples: Vec<Tuple> = (0..3000u64)
+            .map(|i| {
+                let mut t = tuple(i as i64, "203.0.113.9", (i % 700) as u16, "10.0.0.4", 22);
+                t.state = Some(if i % 3 == 0 {
+                    FlowState::End
+                } else {
+                    FlowState::Begin
+                });
+                t.counters.bytes_out = (i % 5) * 100;
+                t.counters.packets_out = i % 4;
+                t
+            })
+            .collect();
+        let store = build_specs(&[group("R", "M1", tuples.clone()), group("R", "M2", tuples)]);
+        let sel = Selection::from_sorted((0..store.len() as u32).filter(|r| r % 7 != 0).collect());
+        for sort in [SortBy::Tuples, SortBy::Bytes, SortBy::Packets] {
+            let mut plain: Vec<(u64, u32, ConversationKey)> = sizes(&store, &sel, 0, 1)
+                .into_iter()
+                .map(|(key, s)| (s.metric(sort), s.tuples, key))
+                .collect();
+            plain.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
+            let plain: Vec<ConversationKey> = plain.into_iter().map(|r| r.2).collect();
+            let all = plain.len();
+            assert!(all > 1000, "{all} conversations");
+            for parts in 1..=3 {
+                for n in [0, 1, 10, all - 1, all, usize::MAX] {
+                    let got = biggest_in_parts(&store, &sel, sort, n, parts);
+                    assert_eq!(got, plain[..n.min(plain.len())], "{parts} parts, n {n}");
+                }
+            }
+        }
     }
 
     #[test]
