@@ -349,7 +349,7 @@ fn hostile_rule_names_never_reach_the_terminal() {
 #[test]
 fn drilling_into_a_rule_and_back_restores_the_filter() {
     let mut h = Harness::loaded(120, 40);
-    let all = h.app.view.as_ref().map(|v| v.rows.len());
+    let all = h.app.view.as_ref().map(|v| v.rows.count());
     h.press(KeyCode::BackTab);
     assert_eq!(h.app.focus, Pane::Rules);
     h.press(KeyCode::Enter);
@@ -360,7 +360,7 @@ fn drilling_into_a_rule_and_back_restores_the_filter() {
         "{}",
         h.app.filter.kept
     );
-    let narrowed = h.app.view.as_ref().map(|v| v.rows.len());
+    let narrowed = h.app.view.as_ref().map(|v| v.rows.count());
     assert!(narrowed < all, "{narrowed:?} vs {all:?}");
     h.press(KeyCode::Enter); // a flow → its conversation
     assert_eq!(h.app.focus, Pane::Timeline);
@@ -371,7 +371,7 @@ fn drilling_into_a_rule_and_back_restores_the_filter() {
     assert_eq!(h.app.crumbs.len(), 0);
     assert_eq!(h.app.filter.kept, "");
     assert_eq!(h.app.focus, Pane::Rules);
-    assert_eq!(h.app.view.as_ref().map(|v| v.rows.len()), all);
+    assert_eq!(h.app.view.as_ref().map(|v| v.rows.count()), all);
 }
 
 #[test]
@@ -381,14 +381,14 @@ fn enter_keeps_a_filter_and_esc_restores_it() {
     h.type_text("deny");
     h.press(KeyCode::Enter);
     assert_eq!(h.app.filter.kept, "deny");
-    let kept_rows = h.app.view.as_ref().map(|v| v.rows.len());
+    let kept_rows = h.app.view.as_ref().map(|v| v.rows.count());
     h.press(KeyCode::Char('/'));
     h.type_text(" and dport == 22");
-    assert_ne!(h.app.view.as_ref().map(|v| v.rows.len()), kept_rows);
+    assert_ne!(h.app.view.as_ref().map(|v| v.rows.count()), kept_rows);
     h.press(KeyCode::Esc);
     assert!(!h.app.filter.editing);
     assert_eq!(h.app.filter.kept, "deny");
-    assert_eq!(h.app.view.as_ref().map(|v| v.rows.len()), kept_rows);
+    assert_eq!(h.app.view.as_ref().map(|v| v.rows.count()), kept_rows);
     // The kept filter went to the history: Up brings it back.
     h.press(KeyCode::Char('/'));
     h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);

@@ -536,7 +536,7 @@ impl App {
         match self.focus {
             Pane::Flows => {
                 let rows = &self.view.as_ref()?.rows;
-                rows.get(self.cursor(Pane::Flows).selected).copied()
+                rows.get(self.cursor(Pane::Flows).selected)
             }
             Pane::Timeline => match &self.timeline {
                 Some(TimelineResult::Conversation(t)) => t
