@@ -269,6 +269,12 @@ fn filter_drill_resize_and_quit_in_a_real_terminal() {
     });
     s.send("q");
     assert!(s.wait_exit(), "the explorer failed");
+    assert_terminal_given_back(&s);
+}
+
+/// The terminal as it was before the explorer: main screen, cursor shown, mouse reporting
+/// off, raw mode off.
+fn assert_terminal_given_back(s: &Session) {
     // The last bytes may still be on their way from the terminal to the parser.
     s.wait_state("the main screen back", |sc| !sc.alternate_screen());
     s.wait_state("the cursor shown", |sc| !sc.hide_cursor());
@@ -281,6 +287,28 @@ fn filter_drill_resize_and_quit_in_a_real_terminal() {
             flags.contains("ICANON") && flags.contains("ECHO"),
             "raw mode left on: {flags}"
         );
+    }
+}
+
+/// `q` and Ctrl-C quit at once while a large load (and the queries on what is loaded so far)
+/// is still running.
+#[test]
+fn quit_while_loading_gives_the_terminal_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("logs");
+    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .arg("generate")
+        .arg(&data)
+        .args(["--tuples", "2M"])
+        .output()
+        .expect("run flowscope generate");
+    assert!(generated.status.success(), "generate failed: {generated:?}");
+    for key in ["q", "\x03"] {
+        let mut s = Session::start(&data, dir.path(), 100, 30);
+        s.wait_for("the loading screen", |sc| sc.contains("loading"));
+        s.send(key);
+        assert!(s.wait_exit(), "the explorer failed after {key:?}");
+        assert_terminal_given_back(&s);
     }
 }
 
@@ -372,9 +400,9 @@ fn measure_terminal_traffic_and_latency() {
     std::thread::sleep(Duration::from_millis(500));
     let mut t = Instant::now();
     for c in "> 10000".chars() {
+        std::thread::sleep(Duration::from_millis(150));
         t = Instant::now();
         s.send(&c.to_string());
-        std::thread::sleep(Duration::from_millis(150));
     }
     s.wait_for("the empty count", |sc| {
         sc.contains(&rows_line(0, written.tuples))

@@ -8,7 +8,7 @@ use flowscope::model::{Counters, Decision, Direction, FlowState, LogKind, Tuple}
 use flowscope::store::{FileInfo, RecordMeta, Store, StoreBuilder};
 use flowscope::tui::app::{Action, App, Overlay, Pane};
 use flowscope::tui::event::{Event, LoadStatus};
-use flowscope::tui::keys::Command;
+use flowscope::tui::keys::{Command, Context};
 use flowscope::tui::render;
 use flowscope::tui::settings::Settings;
 use flowscope::tui::worker::{self, QueryRequest, QueryResult};
@@ -455,6 +455,21 @@ fn quit_works_while_loading_and_popups_close() {
     assert!(matches!(h.app.overlay, Overlay::None));
     h.app.update(Action::Command(Command::Quit));
     assert!(h.app.quit);
+}
+
+#[test]
+fn ctrl_c_quits_from_the_filter_bar_the_picker_and_a_popup() {
+    let ctrl_c = || Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    for opener in ['/', ':', '?'] {
+        let mut h = Harness::loaded(80, 24);
+        h.press(KeyCode::Char(opener));
+        assert!(
+            !matches!(h.app.context(), Context::Panes),
+            "{opener} opened nothing"
+        );
+        h.app.handle(ctrl_c());
+        assert!(h.app.quit, "Ctrl-C after {opener} did not quit");
+    }
 }
 
 #[test]

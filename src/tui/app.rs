@@ -229,6 +229,10 @@ impl App {
 
     fn key_action(&self, k: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(k)?;
+        // Ctrl-C quits from anywhere (filter bar, picker, popups), whatever the config says.
+        if key == Key::ctrl('c') {
+            return Some(Action::Command(Command::Quit));
+        }
         let context = self.context();
         match self.settings.keymap.resolve(key, context) {
             Some(c) => Some(Action::Command(c)),
@@ -294,6 +298,11 @@ impl App {
     }
 
     fn command(&mut self, c: Command) -> bool {
+        // Quitting works whatever is open or running.
+        if c == Command::Quit {
+            self.quit = true;
+            return true;
+        }
         match self.context() {
             Context::Popup => match c {
                 Command::Up => {
@@ -325,10 +334,6 @@ impl App {
     }
 
     fn pane_command(&mut self, c: Command) -> bool {
-        if c == Command::Quit {
-            self.quit = true;
-            return true;
-        }
         if c == Command::Help {
             self.overlay = Overlay::Help;
             self.help_scroll = 0;
