@@ -404,8 +404,9 @@ fn measure_terminal_traffic_and_latency() {
         t = Instant::now();
         s.send(&c.to_string());
     }
+    // The status line starts with a space: "6,667,200 of …" ends in "0 of …" too.
     s.wait_for("the empty count", |sc| {
-        sc.contains(&rows_line(0, written.tuples))
+        sc.contains(&format!(" {}", rows_line(0, written.tuples)))
     });
     println!("last keystroke to frame, typing fast: {:?}", t.elapsed());
     s.send("\rq");

@@ -458,6 +458,35 @@ fn quit_works_while_loading_and_popups_close() {
 }
 
 #[test]
+fn enter_keeps_new_text_while_an_older_error_is_still_shown() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Char('/'));
+    h.type_text("dport >");
+    assert!(
+        h.app.filter.error.is_some(),
+        "an incomplete filter is an error"
+    );
+    // An error with no newer answer pending keeps the bar open.
+    h.press(KeyCode::Enter);
+    assert!(h.app.filter.editing);
+    // Typed but not answered yet: the error shown is for the older text.
+    for c in " 22".chars() {
+        h.app.handle(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    assert!(h.app.busy() && h.app.filter.error.is_some());
+    h.press(KeyCode::Enter);
+    assert!(!h.app.filter.editing, "Enter was refused for a stale error");
+    assert_eq!(h.app.filter.kept, "dport > 22");
+    assert_eq!(
+        h.app.view.as_ref().map(|v| v.filter.as_str()),
+        Some("dport > 22")
+    );
+}
+
+#[test]
 fn ctrl_c_quits_from_the_filter_bar_the_picker_and_a_popup() {
     let ctrl_c = || Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
     for opener in ['/', ':', '?'] {

@@ -373,7 +373,9 @@ impl App {
     fn filter_command(&mut self, c: Command) -> bool {
         match c {
             Command::Accept => {
-                if let Some(e) = &self.filter.error {
+                // While an answer is on its way the error shown may be for older text;
+                // the answer reports it if the kept text is wrong too.
+                if let Some(e) = self.filter.error.as_ref().filter(|_| !self.busy()) {
                     self.message = Some(format!("fix the filter first: {e} (Esc restores)"));
                     return true;
                 }
