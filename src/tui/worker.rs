@@ -416,31 +416,48 @@ fn vocabulary(store: &Store) -> Vocabulary {
     }
 }
 
-/// The worker thread's handle: submit requests, results come back as `Event::QueryDone`.
+/// The worker threads' handle: submit requests, results come back as `Event::QueryDone`.
+/// Refreshes have a thread of their own, so a timeline asked for while a large selection
+/// is being summarised or sorted is not queued behind it.
 pub struct Worker {
-    tx: Sender<QueryRequest>,
+    refreshes: Sender<QueryRequest>,
+    others: Sender<QueryRequest>,
     latest: Arc<[AtomicU64; 3]>,
 }
 
 impl Worker {
     pub fn spawn(events: Sender<Event>) -> Worker {
-        let (tx, rx) = mpsc::channel::<QueryRequest>();
         let latest: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
-        let shared = Arc::clone(&latest);
-        std::thread::Builder::new()
-            .name("query-worker".into())
-            .spawn(move || serve(rx, events, shared))
-            .expect("spawning the query worker thread");
-        Worker { tx, latest }
+        let start = |name: &str| {
+            let (tx, rx) = mpsc::channel::<QueryRequest>();
+            let (events, latest) = (events.clone(), Arc::clone(&latest));
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || serve(rx, events, latest))
+                .expect("spawning a query worker thread");
+            tx
+        };
+        let refreshes = start("query-refresh");
+        let others = start("query-other");
+        Worker {
+            refreshes,
+            others,
+            latest,
+        }
     }
 
     pub fn submit(&self, req: QueryRequest) {
         self.latest[req.kind.slot()].fetch_max(req.generation, Ordering::Relaxed);
+        let thread = match req.kind {
+            QueryKind::Refresh(_) => &self.refreshes,
+            _ => &self.others,
+        };
         // A closed channel means the worker is gone with the app; nothing to do.
-        let _ = self.tx.send(req);
+        let _ = thread.send(req);
     }
 }
 
+/// Runs requests in the order they come, skipping any a newer one of its kind made stale.
 fn serve(rx: Receiver<QueryRequest>, events: Sender<Event>, latest: Arc<[AtomicU64; 3]>) {
     let mut memo = Memo::default();
     while let Ok(req) = rx.recv() {
