@@ -9,8 +9,8 @@ use crate::store::Store;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-/// Rows merged between two stale checks.
-const MERGE_STEP: usize = 1 << 18;
+/// Rows merged or scanned between two stale checks.
+const STALE_STEP: usize = 1 << 18;
 
 /// How the worker sorts the Flows table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -186,10 +186,17 @@ pub fn is_ordered(store: &Store, column: Column, rows: &[u32]) -> bool {
 }
 
 /// The first `n` rows of `rows` (ascending ids) in `column` order, or in reverse order when
-/// `descending`, without sorting them all.
-pub fn head(store: &Store, column: Column, rows: &[u32], n: usize, descending: bool) -> Vec<u32> {
+/// `descending`, without sorting them all; `None` once `stale` says it is not wanted.
+pub fn head(
+    store: &Store,
+    column: Column,
+    rows: &[u32],
+    n: usize,
+    descending: bool,
+    stale: &dyn Fn() -> bool,
+) -> Option<Vec<u32>> {
     if n == 0 {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let better = |a: u32, b: u32| {
         let o = compare(store, column, a, b);
@@ -207,7 +214,10 @@ pub fn head(store: &Store, column: Column, rows: &[u32], n: usize, descending: b
     };
     let mut kept: Vec<u32> = Vec::with_capacity(4 * n);
     let mut worst: Option<u32> = None;
-    for &row in walk {
+    for (i, &row) in walk.enumerate() {
+        if i % STALE_STEP == STALE_STEP - 1 && stale() {
+            return None;
+        }
         if worst.is_some_and(|w| better(row, w) != Ordering::Less) {
             continue;
         }
@@ -220,7 +230,7 @@ pub fn head(store: &Store, column: Column, rows: &[u32], n: usize, descending: b
     }
     kept.sort_unstable_by(|&a, &b| better(a, b));
     kept.truncate(n);
-    kept
+    Some(kept)
 }
 
 /// `rows` (ascending ids) sorted by `column`, stably, `chunk` rows at a time then merged;
@@ -285,7 +295,7 @@ fn merge(
         if i == buffer.len() {
             break;
         }
-        if k % MERGE_STEP == MERGE_STEP - 1 && stale() {
+        if k % STALE_STEP == STALE_STEP - 1 && stale() {
             return false;
         }
         // k < j always holds, so writing run[k] never overwrites an unread right row.
@@ -392,8 +402,9 @@ mod tests {
             let desc: Vec<u32> = asc.iter().rev().copied().collect();
             for n in [1, 5, 30, rows.len() + 10] {
                 let take = n.min(rows.len());
-                assert_eq!(head(&store, column, &rows, n, false), asc[..take]);
-                assert_eq!(head(&store, column, &rows, n, true), desc[..take]);
+                let first = |descending| head(&store, column, &rows, n, descending, &|| false);
+                assert_eq!(first(false).as_deref(), Some(&asc[..take]));
+                assert_eq!(first(true).as_deref(), Some(&desc[..take]));
             }
         }
     }
@@ -420,6 +431,10 @@ mod tests {
             calls.get() > 40
         };
         assert_eq!(sort(&store, Column::Time, &rows, 1, &later), None);
+        // A head scans every row: long scans check on the way.
+        let long: Vec<u32> = rows.iter().copied().cycle().take(STALE_STEP + 1).collect();
+        assert_eq!(head(&store, Column::Time, &long, 5, false, &|| true), None);
+        assert!(head(&store, Column::Time, &long, 5, false, &|| false).is_some());
     }
 
     #[test]

@@ -239,7 +239,9 @@ fn refresh(
         }
         Err(column) => {
             let (n, descending) = (memo.plan.head, spec.order.descending);
-            let first = order::head(store, column, sel.rows(), n, descending);
+            let Some(first) = order::head(store, column, sel.rows(), n, descending, stale) else {
+                return;
+            };
             emit(rows_of(RowList::head(first, sel.len())));
             Some(column)
         }
