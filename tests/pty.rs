@@ -18,6 +18,7 @@ const PATIENCE: Duration = Duration::from_secs(60);
 struct Written {
     tuples: u64,
     ssh_tuples: u64,
+    rdp_tuples: u64,
 }
 
 /// Writes an NSG v2 `PT1H.json` with `records` one-minute records; each carries SSH
@@ -28,6 +29,7 @@ fn write_nsg_log(dir: &Path, records: u32, per_rule: u32) -> Written {
     let mut written = Written {
         tuples: 0,
         ssh_tuples: 0,
+        rdp_tuples: 0,
     };
     for r in 0..records {
         let time = t0 + r as u64 * 60;
@@ -40,6 +42,7 @@ fn write_nsg_log(dir: &Path, records: u32, per_rule: u32) -> Written {
             ("UserRule_HTTPS", https_tuples(time, per_rule)),
         ];
         written.ssh_tuples += rules[0].1.len() as u64;
+        written.rdp_tuples += rules[1].1.len() as u64;
         written.tuples += rules.iter().map(|(_, t)| t.len() as u64).sum::<u64>();
         write_record(&mut out, r % 60, &rules);
     }
@@ -266,6 +269,12 @@ fn filter_drill_resize_and_quit_in_a_real_terminal() {
     });
     s.send("q");
     assert!(s.wait_exit(), "the explorer failed");
+    assert_terminal_given_back(&s);
+}
+
+/// The terminal as it was before the explorer: main screen, cursor shown, mouse reporting
+/// off, raw mode off.
+fn assert_terminal_given_back(s: &Session) {
     // The last bytes may still be on their way from the terminal to the parser.
     s.wait_state("the main screen back", |sc| !sc.alternate_screen());
     s.wait_state("the cursor shown", |sc| !sc.hide_cursor());
@@ -278,6 +287,28 @@ fn filter_drill_resize_and_quit_in_a_real_terminal() {
             flags.contains("ICANON") && flags.contains("ECHO"),
             "raw mode left on: {flags}"
         );
+    }
+}
+
+/// `q` and Ctrl-C quit at once while a large load (and the queries on what is loaded so far)
+/// is still running.
+#[test]
+fn quit_while_loading_gives_the_terminal_back() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let data = dir.path().join("logs");
+    let generated = std::process::Command::new(env!("CARGO_BIN_EXE_flowscope"))
+        .arg("generate")
+        .arg(&data)
+        .args(["--tuples", "2M"])
+        .output()
+        .expect("run flowscope generate");
+    assert!(generated.status.success(), "generate failed: {generated:?}");
+    for key in ["q", "\x03"] {
+        let mut s = Session::start(&data, dir.path(), 100, 30);
+        s.wait_for("the loading screen", |sc| sc.contains("loading"));
+        s.send(key);
+        assert!(s.wait_exit(), "the explorer failed after {key:?}");
+        assert_terminal_given_back(&s);
     }
 }
 
@@ -348,6 +379,36 @@ fn measure_terminal_traffic_and_latency() {
         written.tuples,
         t.elapsed()
     );
+
+    // A selection out of time order (the denied tuples' seconds jitter within a minute).
+    s.send("\r/\x7f\x7f338");
+    s.wait_for("the typed text", |sc| sc.contains("dport == 338"));
+    std::thread::sleep(Duration::from_millis(2000));
+    let t = Instant::now();
+    s.send("9");
+    s.wait_for("the denied count", |sc| {
+        sc.contains(&rows_line(written.rdp_tuples, written.tuples))
+    });
+    println!(
+        "keystroke to frame, filter out of time order: {:?}",
+        t.elapsed()
+    );
+    std::thread::sleep(Duration::from_millis(2000));
+
+    // Typing at a brisk pace through filters that each select millions of rows.
+    s.send(&"\x7f".repeat("== 3389".len()));
+    std::thread::sleep(Duration::from_millis(500));
+    let mut t = Instant::now();
+    for c in "> 10000".chars() {
+        std::thread::sleep(Duration::from_millis(150));
+        t = Instant::now();
+        s.send(&c.to_string());
+    }
+    // The status line starts with a space: "6,667,200 of …" ends in "0 of …" too.
+    s.wait_for("the empty count", |sc| {
+        sc.contains(&format!(" {}", rows_line(0, written.tuples)))
+    });
+    println!("last keystroke to frame, typing fast: {:?}", t.elapsed());
     s.send("\rq");
     s.wait_exit();
 }

@@ -8,7 +8,7 @@ use flowscope::model::{Counters, Decision, Direction, FlowState, LogKind, Tuple}
 use flowscope::store::{FileInfo, RecordMeta, Store, StoreBuilder};
 use flowscope::tui::app::{Action, App, Overlay, Pane};
 use flowscope::tui::event::{Event, LoadStatus};
-use flowscope::tui::keys::Command;
+use flowscope::tui::keys::{Command, Context};
 use flowscope::tui::render;
 use flowscope::tui::settings::Settings;
 use flowscope::tui::worker::{self, QueryRequest, QueryResult};
@@ -349,7 +349,7 @@ fn hostile_rule_names_never_reach_the_terminal() {
 #[test]
 fn drilling_into_a_rule_and_back_restores_the_filter() {
     let mut h = Harness::loaded(120, 40);
-    let all = h.app.view.as_ref().map(|v| v.rows.len());
+    let all = h.app.view.as_ref().map(|v| v.rows.count());
     h.press(KeyCode::BackTab);
     assert_eq!(h.app.focus, Pane::Rules);
     h.press(KeyCode::Enter);
@@ -360,7 +360,7 @@ fn drilling_into_a_rule_and_back_restores_the_filter() {
         "{}",
         h.app.filter.kept
     );
-    let narrowed = h.app.view.as_ref().map(|v| v.rows.len());
+    let narrowed = h.app.view.as_ref().map(|v| v.rows.count());
     assert!(narrowed < all, "{narrowed:?} vs {all:?}");
     h.press(KeyCode::Enter); // a flow → its conversation
     assert_eq!(h.app.focus, Pane::Timeline);
@@ -371,7 +371,7 @@ fn drilling_into_a_rule_and_back_restores_the_filter() {
     assert_eq!(h.app.crumbs.len(), 0);
     assert_eq!(h.app.filter.kept, "");
     assert_eq!(h.app.focus, Pane::Rules);
-    assert_eq!(h.app.view.as_ref().map(|v| v.rows.len()), all);
+    assert_eq!(h.app.view.as_ref().map(|v| v.rows.count()), all);
 }
 
 #[test]
@@ -381,14 +381,14 @@ fn enter_keeps_a_filter_and_esc_restores_it() {
     h.type_text("deny");
     h.press(KeyCode::Enter);
     assert_eq!(h.app.filter.kept, "deny");
-    let kept_rows = h.app.view.as_ref().map(|v| v.rows.len());
+    let kept_rows = h.app.view.as_ref().map(|v| v.rows.count());
     h.press(KeyCode::Char('/'));
     h.type_text(" and dport == 22");
-    assert_ne!(h.app.view.as_ref().map(|v| v.rows.len()), kept_rows);
+    assert_ne!(h.app.view.as_ref().map(|v| v.rows.count()), kept_rows);
     h.press(KeyCode::Esc);
     assert!(!h.app.filter.editing);
     assert_eq!(h.app.filter.kept, "deny");
-    assert_eq!(h.app.view.as_ref().map(|v| v.rows.len()), kept_rows);
+    assert_eq!(h.app.view.as_ref().map(|v| v.rows.count()), kept_rows);
     // The kept filter went to the history: Up brings it back.
     h.press(KeyCode::Char('/'));
     h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
@@ -455,6 +455,50 @@ fn quit_works_while_loading_and_popups_close() {
     assert!(matches!(h.app.overlay, Overlay::None));
     h.app.update(Action::Command(Command::Quit));
     assert!(h.app.quit);
+}
+
+#[test]
+fn enter_keeps_new_text_while_an_older_error_is_still_shown() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Char('/'));
+    h.type_text("dport >");
+    assert!(
+        h.app.filter.error.is_some(),
+        "an incomplete filter is an error"
+    );
+    // An error with no newer answer pending keeps the bar open.
+    h.press(KeyCode::Enter);
+    assert!(h.app.filter.editing);
+    // Typed but not answered yet: the error shown is for the older text.
+    for c in " 22".chars() {
+        h.app.handle(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+    assert!(h.app.busy() && h.app.filter.error.is_some());
+    h.press(KeyCode::Enter);
+    assert!(!h.app.filter.editing, "Enter was refused for a stale error");
+    assert_eq!(h.app.filter.kept, "dport > 22");
+    assert_eq!(
+        h.app.view.as_ref().map(|v| v.filter.as_str()),
+        Some("dport > 22")
+    );
+}
+
+#[test]
+fn ctrl_c_quits_from_the_filter_bar_the_picker_and_a_popup() {
+    let ctrl_c = || Event::Key(KeyEvent::new(KeyCode::Char('c'), KeyModifiers::CONTROL));
+    for opener in ['/', ':', '?'] {
+        let mut h = Harness::loaded(80, 24);
+        h.press(KeyCode::Char(opener));
+        assert!(
+            !matches!(h.app.context(), Context::Panes),
+            "{opener} opened nothing"
+        );
+        h.app.handle(ctrl_c());
+        assert!(h.app.quit, "Ctrl-C after {opener} did not quit");
+    }
 }
 
 #[test]

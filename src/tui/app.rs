@@ -229,6 +229,10 @@ impl App {
 
     fn key_action(&self, k: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(k)?;
+        // Ctrl-C quits from anywhere (filter bar, picker, popups), whatever the config says.
+        if key == Key::ctrl('c') {
+            return Some(Action::Command(Command::Quit));
+        }
         let context = self.context();
         match self.settings.keymap.resolve(key, context) {
             Some(c) => Some(Action::Command(c)),
@@ -294,6 +298,11 @@ impl App {
     }
 
     fn command(&mut self, c: Command) -> bool {
+        // Quitting works whatever is open or running.
+        if c == Command::Quit {
+            self.quit = true;
+            return true;
+        }
         match self.context() {
             Context::Popup => match c {
                 Command::Up => {
@@ -325,10 +334,6 @@ impl App {
     }
 
     fn pane_command(&mut self, c: Command) -> bool {
-        if c == Command::Quit {
-            self.quit = true;
-            return true;
-        }
         if c == Command::Help {
             self.overlay = Overlay::Help;
             self.help_scroll = 0;
@@ -368,7 +373,9 @@ impl App {
     fn filter_command(&mut self, c: Command) -> bool {
         match c {
             Command::Accept => {
-                if let Some(e) = &self.filter.error {
+                // While an answer is on its way the error shown may be for older text;
+                // the answer reports it if the kept text is wrong too.
+                if let Some(e) = self.filter.error.as_ref().filter(|_| !self.busy()) {
                     self.message = Some(format!("fix the filter first: {e} (Esc restores)"));
                     return true;
                 }
@@ -536,7 +543,7 @@ impl App {
         match self.focus {
             Pane::Flows => {
                 let rows = &self.view.as_ref()?.rows;
-                rows.get(self.cursor(Pane::Flows).selected).copied()
+                rows.get(self.cursor(Pane::Flows).selected)
             }
             Pane::Timeline => match &self.timeline {
                 Some(TimelineResult::Conversation(t)) => t

@@ -299,7 +299,6 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     ),
     bind(Key::plain(KeyCode::Enter), Picker, C::Accept, "jump"),
     bind(Key::plain(KeyCode::Esc), Picker, C::Cancel, "close"),
-    bind(Key::ctrl('c'), Picker, C::Cancel, "close"),
     bind(Key::plain(KeyCode::Up), Picker, C::Up, "move up"),
     bind(Key::plain(KeyCode::Down), Picker, C::Down, "move down"),
     bind(Key::plain(KeyCode::Up), Popup, C::Up, "scroll up"),

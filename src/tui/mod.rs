@@ -12,7 +12,9 @@ pub mod complete;
 pub mod event;
 pub mod filter_bar;
 pub mod keys;
+pub mod memo;
 pub mod navigate;
+pub mod order;
 pub mod picker;
 pub mod render;
 pub mod scroll;
@@ -75,5 +77,8 @@ fn event_loop(
     if app.loading() {
         progress.cancel.store(true, Ordering::Relaxed);
     }
+    // The terminal comes back before the state goes: freeing a large store must not keep
+    // the user waiting, and busy threads are not waited for (they end with the process).
+    terminal::restore();
     Ok(())
 }

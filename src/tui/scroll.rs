@@ -27,7 +27,7 @@ impl App {
     pub fn pane_len(&self, pane: Pane) -> usize {
         match pane {
             Pane::Rules => self.rule_lines().len(),
-            Pane::Flows => self.view.as_ref().map_or(0, |v| v.rows.len()),
+            Pane::Flows => self.view.as_ref().map_or(0, |v| v.rows.available()),
             Pane::Top => match self.summary.as_ref().map(|s| &s.top) {
                 Some(TopList::Entries(e)) => e.len(),
                 Some(TopList::Conversations(c)) => c.len(),

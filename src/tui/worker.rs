@@ -3,6 +3,9 @@
 //! work stops at the next checkpoint (its result is never sent).
 
 use super::event::Event;
+use super::memo::{Ascending, Memo};
+use super::order;
+pub use super::order::RowList;
 use super::settings::Column;
 use crate::field::Field;
 use crate::filter::{self, FilterError};
@@ -127,24 +130,6 @@ pub enum TopList {
     Conversations(Vec<Conversation>),
 }
 
-/// Row ids in display order: the selection itself in load order (nothing copied, however
-/// many rows), or a sorted copy.
-#[derive(Debug, Clone)]
-pub enum RowList {
-    Selected(Arc<Selection>),
-    Sorted(Arc<Vec<u32>>),
-}
-
-impl std::ops::Deref for RowList {
-    type Target = [u32];
-    fn deref(&self) -> &[u32] {
-        match self {
-            RowList::Selected(s) => s.rows(),
-            RowList::Sorted(v) => v,
-        }
-    }
-}
-
 /// The rows a filter selects, in display order: sent first, so the count and the Flows
 /// pane update before the slower summaries.
 #[derive(Debug, Clone)]
@@ -191,9 +176,19 @@ pub enum QueryResult {
 /// Runs one request, handing each part of the answer to `emit` as soon as it is ready;
 /// stops early once `stale` says a newer request of the same kind exists.
 pub fn execute(req: &QueryRequest, stale: &dyn Fn() -> bool, emit: &mut dyn FnMut(QueryResult)) {
+    execute_with(&mut Memo::default(), req, stale, emit);
+}
+
+/// Like `execute`, reusing what `memo` kept from earlier requests for the same filter.
+pub fn execute_with(
+    memo: &mut Memo,
+    req: &QueryRequest,
+    stale: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(QueryResult),
+) {
     let store = &req.store;
     match &req.kind {
-        QueryKind::Refresh(spec) => refresh(store, spec, stale, emit),
+        QueryKind::Refresh(spec) => refresh(store, spec, memo, stale, emit),
         QueryKind::Timeline(spec) => emit(QueryResult::Timeline(timeline(store, spec))),
         QueryKind::Vocabulary => emit(QueryResult::Vocabulary(vocabulary(store))),
     }
@@ -207,9 +202,11 @@ pub fn select(store: &Store, text: &str) -> Result<Selection, FilterError> {
     Ok(filter::compile(text, store)?.select(store))
 }
 
+/// Count and first rows first, then the summaries, then (for a long sort) every row.
 fn refresh(
-    store: &Store,
+    store: &Arc<Store>,
     spec: &RefreshSpec,
+    memo: &mut Memo,
     stale: &dyn Fn() -> bool,
     emit: &mut dyn FnMut(QueryResult),
 ) {
@@ -217,37 +214,119 @@ fn refresh(
     if stale() {
         return;
     }
-    let sel = match select(store, &spec.filter) {
-        Ok(s) => s,
-        Err(e) => return emit(QueryResult::Rows(Err((spec.filter.clone(), e)))),
+    memo.keep_for(store, &spec.filter);
+    let sel = match &memo.selection {
+        Some(sel) => Arc::clone(sel),
+        None => match select(store, &spec.filter) {
+            Ok(sel) => Arc::clone(memo.selection.insert(Arc::new(sel))),
+            Err(e) => return emit(QueryResult::Rows(Err((spec.filter.clone(), e)))),
+        },
     };
     if stale() {
         return;
     }
-    let sel = Arc::new(sel);
-    let rows = ordered_rows(store, &sel, spec.order);
-    emit(QueryResult::Rows(Ok(Rows {
-        filter: spec.filter.clone(),
-        rows,
-        elapsed: started.elapsed(),
-    })));
-    if stale() {
+    let rows_of = |rows: RowList| {
+        QueryResult::Rows(Ok(Rows {
+            filter: spec.filter.clone(),
+            rows,
+            elapsed: started.elapsed(),
+        }))
+    };
+    let long_sort = match cheap_order(store, &sel, spec.order, memo) {
+        Ok(rows) => {
+            emit(rows_of(rows));
+            None
+        }
+        Err(column) => {
+            let (n, descending) = (memo.plan.head, spec.order.descending);
+            let Some(first) = order::head(store, column, sel.rows(), n, descending, stale) else {
+                return;
+            };
+            emit(rows_of(RowList::head(first, sel.len())));
+            Some(column)
+        }
+    };
+    if !summarize(store, &sel, spec, memo, stale, emit) {
         return;
     }
-    let mut rules = views::rule_hits(store, &sel);
+    if let Some(column) = long_sort {
+        let Some(sorted) = order::sort(store, column, sel.rows(), memo.plan.chunk, stale) else {
+            return;
+        };
+        let sorted = Arc::new(sorted);
+        memo.order = Some((column, Ascending::Sorted(Arc::clone(&sorted))));
+        emit(rows_of(RowList::sorted(sorted, spec.order.descending)));
+    }
+}
+
+/// The Flows order when it costs little: load order, the order kept for this filter, a
+/// selection already in order, or a short sort. Else the column that needs a long sort.
+fn cheap_order(
+    store: &Store,
+    sel: &Arc<Selection>,
+    order: FlowOrder,
+    memo: &mut Memo,
+) -> Result<RowList, Column> {
+    let Some(column) = order.column else {
+        return Ok(RowList::selected(Arc::clone(sel), order.descending));
+    };
+    let ascending = match memo.order_by(column) {
+        Some(kept) => kept.clone(),
+        None if order::is_ordered(store, column, sel.rows()) => Ascending::AsSelected,
+        None if sel.len() < memo.plan.long => {
+            // Short enough to finish rather than check for staleness on the way.
+            let chunk = memo.plan.chunk;
+            let sorted = order::sort(store, column, sel.rows(), chunk, &|| false).ok_or(column)?;
+            Ascending::Sorted(Arc::new(sorted))
+        }
+        None => return Err(column),
+    };
+    memo.order = Some((column, ascending.clone()));
+    Ok(match ascending {
+        Ascending::AsSelected => RowList::selected(Arc::clone(sel), order.descending),
+        Ascending::Sorted(rows) => RowList::sorted(rows, order.descending),
+    })
+}
+
+/// Emits the Rules and Top panes for `sel`; false when stopped as stale.
+fn summarize(
+    store: &Store,
+    sel: &Selection,
+    spec: &RefreshSpec,
+    memo: &mut Memo,
+    stale: &dyn Fn() -> bool,
+    emit: &mut dyn FnMut(QueryResult),
+) -> bool {
+    if stale() {
+        return false;
+    }
+    let mut rules = memo
+        .rules
+        .get_or_insert_with(|| views::rule_hits(store, sel))
+        .clone();
     sort_rules(&mut rules, spec.rule_sort);
     if stale() {
-        return;
+        return false;
     }
-    let top = match spec.top.field() {
-        Some(f) => TopList::Entries(views::top(store, &sel, f, SortBy::Tuples, TOP_N)),
-        None => TopList::Conversations(views::conversations(store, &sel, SortBy::Bytes, TOP_N)),
+    let top = match memo.top_for(spec.top) {
+        Some(top) => top.clone(),
+        None => {
+            let top = match spec.top.field() {
+                Some(f) => TopList::Entries(views::top(store, sel, f, SortBy::Tuples, TOP_N)),
+                None => {
+                    TopList::Conversations(views::conversations(store, sel, SortBy::Bytes, TOP_N))
+                }
+            };
+            memo.top = Some((spec.top, top.clone()));
+            top
+        }
     };
     emit(QueryResult::Summary(Summary {
         rules,
         top_mode: spec.top,
         top,
     }));
+    true
 }
 
 /// Rules grouped by their NSG or flow log, biggest first within a group.
@@ -263,40 +342,6 @@ fn sort_rules(rules: &mut [RuleHits], by: SortBy) {
             .then(key(b).cmp(&key(a)))
             .then(a.rule.cmp(&b.rule))
     });
-}
-
-fn ordered_rows(store: &Store, sel: &Arc<Selection>, order: FlowOrder) -> RowList {
-    if order.column.is_none() && !order.descending {
-        return RowList::Selected(Arc::clone(sel));
-    }
-    let mut rows = sel.rows().to_vec();
-    if let Some(column) = order.column {
-        sort_rows(store, &mut rows, column);
-    }
-    if order.descending {
-        rows.reverse();
-    }
-    RowList::Sorted(Arc::new(rows))
-}
-
-fn sort_rows(store: &Store, rows: &mut [u32], column: Column) {
-    match column {
-        Column::Time => rows.sort_by_key(|&r| store.time_ms(r)),
-        Column::Src => rows.sort_by_cached_key(|&r| (store.src(r), store.sports()[r as usize])),
-        Column::Dst => rows.sort_by_cached_key(|&r| (store.dst(r), store.dports()[r as usize])),
-        Column::Proto => rows.sort_by_key(|&r| store.flag(r).proto()),
-        Column::Dir => rows.sort_by_key(|&r| store.flag(r).dir()),
-        Column::Action => rows.sort_by_key(|&r| store.flag(r).decision()),
-        Column::State => rows.sort_by_key(|&r| store.flag(r).state()),
-        Column::Bytes => rows.sort_by_cached_key(|&r| store.counters(r).bytes()),
-        Column::Packets => rows.sort_by_cached_key(|&r| store.counters(r).packets()),
-        Column::Rule => rows.sort_by_cached_key(|&r| text_of(store, store.group_of(r).rule)),
-        Column::Nsg => rows.sort_by_cached_key(|&r| text_of(store, store.record_of(r).nsg)),
-    }
-}
-
-fn text_of(store: &Store, id: u32) -> String {
-    store.text(id).unwrap_or("").to_string()
 }
 
 fn timeline(store: &Store, spec: &TimelineSpec) -> TimelineResult {
@@ -373,32 +418,50 @@ fn vocabulary(store: &Store) -> Vocabulary {
     }
 }
 
-/// The worker thread's handle: submit requests, results come back as `Event::QueryDone`.
+/// The worker threads' handle: submit requests, results come back as `Event::QueryDone`.
+/// Refreshes have a thread of their own, so a timeline asked for while a large selection
+/// is being summarised or sorted is not queued behind it.
 pub struct Worker {
-    tx: Sender<QueryRequest>,
+    refreshes: Sender<QueryRequest>,
+    others: Sender<QueryRequest>,
     latest: Arc<[AtomicU64; 3]>,
 }
 
 impl Worker {
     pub fn spawn(events: Sender<Event>) -> Worker {
-        let (tx, rx) = mpsc::channel::<QueryRequest>();
         let latest: Arc<[AtomicU64; 3]> = Arc::new(Default::default());
-        let shared = Arc::clone(&latest);
-        std::thread::Builder::new()
-            .name("query-worker".into())
-            .spawn(move || serve(rx, events, shared))
-            .expect("spawning the query worker thread");
-        Worker { tx, latest }
+        let start = |name: &str| {
+            let (tx, rx) = mpsc::channel::<QueryRequest>();
+            let (events, latest) = (events.clone(), Arc::clone(&latest));
+            std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || serve(rx, events, latest))
+                .expect("spawning a query worker thread");
+            tx
+        };
+        let refreshes = start("query-refresh");
+        let others = start("query-other");
+        Worker {
+            refreshes,
+            others,
+            latest,
+        }
     }
 
     pub fn submit(&self, req: QueryRequest) {
         self.latest[req.kind.slot()].fetch_max(req.generation, Ordering::Relaxed);
+        let thread = match req.kind {
+            QueryKind::Refresh(_) => &self.refreshes,
+            _ => &self.others,
+        };
         // A closed channel means the worker is gone with the app; nothing to do.
-        let _ = self.tx.send(req);
+        let _ = thread.send(req);
     }
 }
 
+/// Runs requests in the order they come, skipping any a newer one of its kind made stale.
 fn serve(rx: Receiver<QueryRequest>, events: Sender<Event>, latest: Arc<[AtomicU64; 3]>) {
+    let mut memo = Memo::default();
     while let Ok(req) = rx.recv() {
         let slot = req.kind.slot();
         let stale = || latest[slot].load(Ordering::Relaxed) > req.generation;
@@ -415,7 +478,7 @@ fn serve(rx: Receiver<QueryRequest>, events: Sender<Event>, latest: Arc<[AtomicU
                 result: Box::new(result),
             });
         };
-        execute(&req, &stale, &mut emit);
+        execute_with(&mut memo, &req, &stale, &mut emit);
     }
 }
 

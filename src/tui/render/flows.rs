@@ -42,20 +42,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let heading = format!(
         "Flows ({} of {}){}",
-        Thousands(view.rows.len() as u64),
+        Thousands(view.rows.count() as u64),
         Thousands(store.len() as u64),
         order_label(app)
     );
     let block = pane_block(title(heading), Pane::Flows, app, theme);
     let inner = block.inner(area);
     let cursor = app.cursor(Pane::Flows);
-    let visible: Vec<u32> = view
+    let visible = view
         .rows
-        .iter()
-        .skip(cursor.offset)
-        .take(inner.height.saturating_sub(1) as usize)
-        .copied()
-        .collect();
+        .window(cursor.offset, inner.height.saturating_sub(1) as usize);
     let mut ctx = CellContext {
         store,
         endpoint_widths: endpoint_widths(store, &visible),

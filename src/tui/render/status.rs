@@ -24,7 +24,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.push(Span::styled(
                 format!(
                     "{} of {} rows · {} ms",
-                    Thousands(view.rows.len() as u64),
+                    Thousands(view.rows.count() as u64),
                     Thousands(store.len() as u64),
                     view.elapsed.as_millis()
                 ),
@@ -32,6 +32,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ));
             if app.busy() {
                 spans.push(Span::styled(" · filtering…", theme.dim));
+            } else if view.rows.is_partial() {
+                spans.push(Span::styled(" · sorting…", theme.dim));
             }
         }
         (Phase::Ready, _, _) => spans.push(Span::styled("filtering…", theme.dim)),

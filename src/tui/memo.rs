@@ -1,0 +1,263 @@
+//! What the query worker keeps for the filter in force, so a refresh that keeps the store
+//! and the filter (another pane's sort, the other top list, a reversed table) neither
+//! filters nor sorts again. One filter at a time: a new one replaces everything.
+
+use super::order::SortPlan;
+use super::settings::Column;
+use super::worker::{TopList, TopMode};
+use crate::selection::Selection;
+use crate::store::Store;
+use crate::views::RuleHits;
+use std::sync::{Arc, Weak};
+
+/// An ascending Flows order of the memo's selection.
+#[derive(Debug, Clone)]
+pub enum Ascending {
+    /// The selection is already in this order (nothing copied).
+    AsSelected,
+    Sorted(Arc<Vec<u32>>),
+}
+
+#[derive(Debug, Default)]
+pub struct Memo {
+    /// How sorts run (kept across filters, unlike everything else).
+    pub plan: SortPlan,
+    /// The store the memo is about; weak, so the memo never keeps an old store alive. The
+    /// pointer stays unique while the weak reference lives.
+    store: Weak<Store>,
+    filter: String,
+    pub selection: Option<Arc<Selection>>,
+    /// The last column sorted on, ascending (a descending table reads it backwards).
+    pub order: Option<(Column, Ascending)>,
+    /// Rule hits in the engine's order (each refresh sorts a copy its own way).
+    pub rules: Option<Vec<RuleHits>>,
+    pub top: Option<(TopMode, TopList)>,
+}
+
+impl Memo {
+    /// Forgets everything unless it was computed for `store` and `filter`; true when kept.
+    pub fn keep_for(&mut self, store: &Arc<Store>, filter: &str) -> bool {
+        let same = std::ptr::eq(self.store.as_ptr(), Arc::as_ptr(store)) && self.filter == filter;
+        if !same {
+            *self = Memo {
+                plan: self.plan,
+                store: Arc::downgrade(store),
+                filter: filter.to_string(),
+                ..Memo::default()
+            };
+        }
+        same
+    }
+
+    /// The ascending order by `column`, when known.
+    pub fn order_by(&self, column: Column) -> Option<&Ascending> {
+        match &self.order {
+            Some((c, a)) if *c == column => Some(a),
+            _ => None,
+        }
+    }
+
+    pub fn top_for(&self, mode: TopMode) -> Option<&TopList> {
+        match &self.top {
+            Some((m, t)) if *m == mode => Some(t),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::order::RowList;
+    use crate::tui::worker::{
+        execute, execute_with, FlowOrder, QueryKind, QueryRequest, QueryResult, RefreshSpec,
+        Summary,
+    };
+    use crate::views::testing::{build_specs, tuple, GroupSpec};
+    use crate::views::SortBy;
+
+    /// Two rules, times out of order, several ports and sources.
+    fn sample(groups: usize) -> Arc<Store> {
+        let specs: Vec<GroupSpec> = (0..groups)
+            .map(|g| GroupSpec {
+                rule: format!("rule-{}", g % 2),
+                mac: "M1".into(),
+                nsg: Some(format!("NSG-{}", g % 3)),
+                flowlog: None,
+                tuples: (0..30u16)
+                    .map(|i| {
+                        let t = (i as i64 * 17 + g as i64 * 5) % 40 * 1000;
+                        let src = format!("10.0.0.{}", (i + g as u16) % 6);
+                        tuple(t, &src, 2000 + i, "10.9.0.1", 80 + i % 3)
+                    })
+                    .collect(),
+            })
+            .collect();
+        Arc::new(build_specs(&specs))
+    }
+
+    fn spec(filter: &str) -> RefreshSpec {
+        RefreshSpec {
+            filter: filter.into(),
+            order: FlowOrder::default(),
+            rule_sort: SortBy::Tuples,
+            top: TopMode::Sources,
+        }
+    }
+
+    fn request(store: &Arc<Store>, spec: &RefreshSpec) -> QueryRequest {
+        QueryRequest {
+            generation: 1,
+            store: Arc::clone(store),
+            kind: QueryKind::Refresh(spec.clone()),
+        }
+    }
+
+    /// The last rows and summary of an answer, and how many parts it came in.
+    fn answer(results: Vec<QueryResult>) -> (RowList, Summary, usize) {
+        let parts = results.len();
+        let (mut rows, mut summary) = (None, None);
+        for r in results {
+            match r {
+                QueryResult::Rows(Ok(r)) => rows = Some(r.rows),
+                QueryResult::Summary(s) => summary = Some(s),
+                other => panic!("unexpected part {other:?}"),
+            }
+        }
+        (rows.expect("rows"), summary.expect("summary"), parts)
+    }
+
+    fn run(memo: &mut Memo, store: &Arc<Store>, spec: &RefreshSpec) -> (RowList, Summary, usize) {
+        let mut results = Vec::new();
+        execute_with(memo, &request(store, spec), &|| false, &mut |r| {
+            results.push(r)
+        });
+        answer(results)
+    }
+
+    fn fresh(store: &Arc<Store>, spec: &RefreshSpec) -> (RowList, Summary) {
+        let mut results = Vec::new();
+        execute(&request(store, spec), &|| false, &mut |r| results.push(r));
+        let (rows, summary, _) = answer(results);
+        (rows, summary)
+    }
+
+    fn assert_fresh(got: &(RowList, Summary, usize), store: &Arc<Store>, spec: &RefreshSpec) {
+        let (rows, summary) = fresh(store, spec);
+        assert_eq!(got.0.to_vec(), rows.to_vec(), "rows for {spec:?}");
+        assert_eq!(got.0.count(), rows.count());
+        assert_eq!(got.1.rules, summary.rules, "rules for {spec:?}");
+        assert_eq!(got.1.top, summary.top, "top for {spec:?}");
+    }
+
+    #[test]
+    fn order_is_kept_while_the_filter_stays() {
+        let store = sample(5);
+        let mut memo = Memo::default();
+        let mut s = spec("dport == 80 or dport == 81");
+        let first = run(&mut memo, &store, &s);
+        assert!(!first.0.is_partial());
+        assert_fresh(&first, &store, &s);
+        // Another pane's sort, the other top list, a reversed table: no new sort.
+        s.rule_sort = SortBy::Bytes;
+        let again = run(&mut memo, &store, &s);
+        assert!(again.0.shares_ids_with(&first.0));
+        assert_fresh(&again, &store, &s);
+        s.top = TopMode::Conversations;
+        let again = run(&mut memo, &store, &s);
+        assert!(again.0.shares_ids_with(&first.0));
+        assert_fresh(&again, &store, &s);
+        s.order.descending = true;
+        let reversed = run(&mut memo, &store, &s);
+        assert!(reversed.0.shares_ids_with(&first.0));
+        assert_fresh(&reversed, &store, &s);
+        // A new filter, a new store: computed again.
+        s.filter = "dport == 82".into();
+        let other = run(&mut memo, &store, &s);
+        assert!(!other.0.shares_ids_with(&first.0));
+        assert_fresh(&other, &store, &s);
+        let bigger = sample(7);
+        let moved = run(&mut memo, &bigger, &s);
+        assert!(!moved.0.shares_ids_with(&other.0));
+        assert_fresh(&moved, &bigger, &s);
+    }
+
+    #[test]
+    fn long_sorts_send_their_head_first_and_match_a_fresh_answer() {
+        let store = sample(6);
+        let mut memo = Memo {
+            plan: SortPlan {
+                long: 10,
+                head: 4,
+                chunk: 7,
+            },
+            ..Memo::default()
+        };
+        let cases = [
+            ("", None, false),
+            ("", Some(Column::Time), false),
+            ("", Some(Column::Time), true),
+            ("dport != 81", Some(Column::Src), true),
+            ("dport != 81", Some(Column::Rule), false),
+            ("dport != 81", None, true),
+        ];
+        for (filter, column, descending) in cases {
+            let mut s = spec(filter);
+            s.order = FlowOrder { column, descending };
+            let mut results = Vec::new();
+            execute_with(&mut memo, &request(&store, &s), &|| false, &mut |r| {
+                results.push(r)
+            });
+            if let Some(QueryResult::Rows(Ok(first))) = results.first() {
+                if first.rows.is_partial() {
+                    let head = first.rows.to_vec();
+                    assert!(matches!(results[1], QueryResult::Summary(_)));
+                    let (all, _) = fresh(&store, &s);
+                    assert_eq!(head, all.to_vec()[..head.len()], "head of {s:?}");
+                    assert_eq!(first.rows.count(), all.count());
+                }
+            }
+            let got = answer(results);
+            assert!(!got.0.is_partial(), "{s:?} ended with its head only");
+            assert_fresh(&got, &store, &s);
+        }
+    }
+
+    #[test]
+    fn work_stopped_as_stale_leaves_nothing_wrong_behind() {
+        let store = sample(6);
+        let mut memo = Memo {
+            plan: SortPlan {
+                long: 10,
+                head: 4,
+                chunk: 3,
+            },
+            ..Memo::default()
+        };
+        let s = spec("dport == 80 or dport == 82");
+        for give_up_after in 1..12 {
+            let calls = std::cell::Cell::new(0);
+            let stale = || {
+                calls.set(calls.get() + 1);
+                calls.get() > give_up_after
+            };
+            execute_with(&mut memo, &request(&store, &s), &stale, &mut |_| {});
+            let got = run(&mut memo, &store, &s);
+            assert_fresh(&got, &store, &s);
+            memo = Memo {
+                plan: memo.plan,
+                ..Memo::default()
+            };
+        }
+    }
+
+    #[test]
+    fn the_memo_does_not_keep_a_store_alive() {
+        let store = sample(2);
+        let gone = Arc::downgrade(&store);
+        let mut memo = Memo::default();
+        run(&mut memo, &store, &spec("dport == 80"));
+        drop(store);
+        assert!(gone.upgrade().is_none());
+    }
+}

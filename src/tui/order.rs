@@ -1,0 +1,454 @@
+//! The Flows table's row order, computed on the query worker. A stable sort of a selection
+//! (row ids ascending) by a column is the order by (key, row id); descending is that order
+//! read backwards. Large sorts run in chunks so newer work can abandon them, and their
+//! first screenful can be sent before the rest is ready.
+
+use super::settings::Column;
+use crate::selection::Selection;
+use crate::store::Store;
+use std::cmp::Ordering;
+use std::sync::Arc;
+
+/// Rows merged or scanned between two stale checks.
+const STALE_STEP: usize = 1 << 18;
+
+/// How the worker sorts the Flows table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SortPlan {
+    /// Selections at least this long get their first screenful sent before the full sort.
+    pub long: usize,
+    /// Rows sent ahead of a long sort: more than any terminal shows.
+    pub head: usize,
+    /// Rows sorted at a time before merging: small enough that a stale check comes every
+    /// few milliseconds.
+    pub chunk: usize,
+}
+
+impl Default for SortPlan {
+    fn default() -> Self {
+        SortPlan {
+            long: 1 << 20,
+            head: 256,
+            chunk: 1 << 18,
+        }
+    }
+}
+
+/// The row ids behind a `RowList`.
+#[derive(Debug, Clone)]
+enum Ids {
+    /// The selection itself (load order, or already in the order asked for).
+    Selected(Arc<Selection>),
+    Sorted(Arc<Vec<u32>>),
+    /// The first rows in display order only, of `total`, while the rest is being sorted.
+    Head {
+        first: Arc<Vec<u32>>,
+        total: usize,
+    },
+}
+
+/// Row ids in display order, shared without copying however many rows.
+#[derive(Debug, Clone)]
+pub struct RowList {
+    ids: Ids,
+    /// Read the ids backwards (a descending sort or reversed load order).
+    reversed: bool,
+}
+
+impl RowList {
+    pub fn selected(sel: Arc<Selection>, reversed: bool) -> RowList {
+        RowList {
+            ids: Ids::Selected(sel),
+            reversed,
+        }
+    }
+
+    pub fn sorted(rows: Arc<Vec<u32>>, reversed: bool) -> RowList {
+        RowList {
+            ids: Ids::Sorted(rows),
+            reversed,
+        }
+    }
+
+    /// The first rows of a longer list (already in display order).
+    pub fn head(first: Vec<u32>, total: usize) -> RowList {
+        RowList {
+            ids: Ids::Head {
+                first: Arc::new(first),
+                total,
+            },
+            reversed: false,
+        }
+    }
+
+    fn slice(&self) -> &[u32] {
+        match &self.ids {
+            Ids::Selected(s) => s.rows(),
+            Ids::Sorted(v) => v,
+            Ids::Head { first, .. } => first,
+        }
+    }
+
+    /// How many rows the filter selected.
+    pub fn count(&self) -> usize {
+        match &self.ids {
+            Ids::Head { total, .. } => *total,
+            _ => self.slice().len(),
+        }
+    }
+
+    /// How many rows can be shown and moved through now (fewer than `count` while only
+    /// the head is known).
+    pub fn available(&self) -> usize {
+        self.slice().len()
+    }
+
+    /// True while only the first rows are known.
+    pub fn is_partial(&self) -> bool {
+        matches!(self.ids, Ids::Head { .. })
+    }
+
+    /// The row at display position `i`.
+    pub fn get(&self, i: usize) -> Option<u32> {
+        let ids = self.slice();
+        let at = if self.reversed {
+            ids.len().checked_sub(i + 1)?
+        } else {
+            i
+        };
+        ids.get(at).copied()
+    }
+
+    /// Up to `n` rows from display position `offset`.
+    pub fn window(&self, offset: usize, n: usize) -> Vec<u32> {
+        let end = offset.saturating_add(n).min(self.available());
+        (offset..end).filter_map(|i| self.get(i)).collect()
+    }
+
+    /// True when both lists read the same ids (one was not computed again).
+    pub fn shares_ids_with(&self, other: &RowList) -> bool {
+        match (&self.ids, &other.ids) {
+            (Ids::Selected(a), Ids::Selected(b)) => Arc::ptr_eq(a, b),
+            (Ids::Sorted(a), Ids::Sorted(b)) => Arc::ptr_eq(a, b),
+            (Ids::Head { first: a, .. }, Ids::Head { first: b, .. }) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
+    /// Every available row in display order (for tests and small lists).
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.window(0, self.available())
+    }
+}
+
+/// Compares the sort keys of two rows (not their ids).
+pub fn compare_keys(store: &Store, column: Column, a: u32, b: u32) -> Ordering {
+    let text = |id: u32| store.text(id).unwrap_or("");
+    let (ai, bi) = (a as usize, b as usize);
+    match column {
+        Column::Time => store.time_ms(a).cmp(&store.time_ms(b)),
+        Column::Src => (store.src(a), store.sports()[ai]).cmp(&(store.src(b), store.sports()[bi])),
+        Column::Dst => (store.dst(a), store.dports()[ai]).cmp(&(store.dst(b), store.dports()[bi])),
+        Column::Proto => store.flag(a).proto().cmp(&store.flag(b).proto()),
+        Column::Dir => store.flag(a).dir().cmp(&store.flag(b).dir()),
+        Column::Action => store.flag(a).decision().cmp(&store.flag(b).decision()),
+        Column::State => store.flag(a).state().cmp(&store.flag(b).state()),
+        Column::Bytes => store.counters(a).bytes().cmp(&store.counters(b).bytes()),
+        Column::Packets => store
+            .counters(a)
+            .packets()
+            .cmp(&store.counters(b).packets()),
+        Column::Rule => text(store.group_of(a).rule).cmp(text(store.group_of(b).rule)),
+        Column::Nsg => text(store.record_of(a).nsg).cmp(text(store.record_of(b).nsg)),
+    }
+}
+
+/// The total order of a stable ascending sort: key, then row id.
+fn compare(store: &Store, column: Column, a: u32, b: u32) -> Ordering {
+    compare_keys(store, column, a, b).then(a.cmp(&b))
+}
+
+/// True when ascending `rows` are already in `column` order (a stable sort would keep
+/// them as they are): one cheap pass, and flow logs are mostly chronological.
+pub fn is_ordered(store: &Store, column: Column, rows: &[u32]) -> bool {
+    if column == Column::Time {
+        // The default order: one key read per row instead of two.
+        let mut last = (i64::MIN, None);
+        return rows.iter().all(|&r| {
+            let key = (store.time_ms(r), Some(r));
+            let ordered = key > last;
+            last = key;
+            ordered
+        });
+    }
+    rows.windows(2)
+        .all(|w| compare(store, column, w[0], w[1]) == Ordering::Less)
+}
+
+/// The first `n` rows of `rows` (ascending ids) in `column` order, or in reverse order when
+/// `descending`, without sorting them all; `None` once `stale` says it is not wanted.
+pub fn head(
+    store: &Store,
+    column: Column,
+    rows: &[u32],
+    n: usize,
+    descending: bool,
+    stale: &dyn Fn() -> bool,
+) -> Option<Vec<u32>> {
+    if n == 0 {
+        return Some(Vec::new());
+    }
+    let better = |a: u32, b: u32| {
+        let o = compare(store, column, a, b);
+        if descending {
+            o.reverse()
+        } else {
+            o
+        }
+    };
+    // Best candidates come first when the data is nearly in order: walk that way.
+    let walk: Box<dyn Iterator<Item = &u32>> = if descending {
+        Box::new(rows.iter().rev())
+    } else {
+        Box::new(rows.iter())
+    };
+    let mut kept: Vec<u32> = Vec::with_capacity(4 * n);
+    let mut worst: Option<u32> = None;
+    for (i, &row) in walk.enumerate() {
+        if i % STALE_STEP == STALE_STEP - 1 && stale() {
+            return None;
+        }
+        if worst.is_some_and(|w| better(row, w) != Ordering::Less) {
+            continue;
+        }
+        kept.push(row);
+        if kept.len() == 4 * n {
+            kept.select_nth_unstable_by(n - 1, |&a, &b| better(a, b));
+            kept.truncate(n);
+            worst = kept.iter().copied().max_by(|&a, &b| better(a, b));
+        }
+    }
+    kept.sort_unstable_by(|&a, &b| better(a, b));
+    kept.truncate(n);
+    Some(kept)
+}
+
+/// `rows` (ascending ids) sorted by `column`, stably, `chunk` rows at a time then merged;
+/// `None` as soon as `stale` says the answer is no longer wanted.
+pub fn sort(
+    store: &Store,
+    column: Column,
+    rows: &[u32],
+    chunk: usize,
+    stale: &dyn Fn() -> bool,
+) -> Option<Vec<u32>> {
+    let chunk = chunk.max(1);
+    let mut out = rows.to_vec();
+    for chunk in out.chunks_mut(chunk) {
+        if stale() {
+            return None;
+        }
+        if !is_ordered(store, column, chunk) {
+            sort_chunk(store, chunk, column);
+        }
+    }
+    let cmp = |a: u32, b: u32| compare(store, column, a, b);
+    let mut buffer = Vec::new();
+    let mut width = chunk;
+    while width < out.len() {
+        for start in (0..out.len()).step_by(2 * width) {
+            let end = (start + 2 * width).min(out.len());
+            let mid = (start + width).min(end);
+            if !merge(&mut out[start..end], mid - start, &mut buffer, &cmp, stale) {
+                return None;
+            }
+        }
+        width *= 2;
+    }
+    Some(out)
+}
+
+/// Merges the sorted halves `run[..mid]` and `run[mid..]` in place, with a buffer for the
+/// part of the left half that overlaps the right one; false when abandoned (the run is
+/// then left in no useful order).
+fn merge(
+    run: &mut [u32],
+    mid: usize,
+    buffer: &mut Vec<u32>,
+    cmp: &dyn Fn(u32, u32) -> Ordering,
+    stale: &dyn Fn() -> bool,
+) -> bool {
+    if mid == 0 || mid == run.len() || cmp(run[mid - 1], run[mid]) == Ordering::Less {
+        return true; // already in order: chronological files make this the usual case
+    }
+    // Left rows before the right's first, and right rows after the left's last, stay put.
+    let start = run[..mid].partition_point(|&x| cmp(x, run[mid]) == Ordering::Less);
+    let last_left = run[mid - 1];
+    let end = mid + run[mid..].partition_point(|&y| cmp(y, last_left) == Ordering::Less);
+    let run = &mut run[start..end];
+    let mid = mid - start;
+    buffer.clear();
+    buffer.extend_from_slice(&run[..mid]);
+    let (mut i, mut j) = (0, mid);
+    // Once the buffer is used up, the right rows left are already where they belong.
+    for k in 0..run.len() {
+        if i == buffer.len() {
+            break;
+        }
+        if k % STALE_STEP == STALE_STEP - 1 && stale() {
+            return false;
+        }
+        // k < j always holds, so writing run[k] never overwrites an unread right row.
+        if j < run.len() && cmp(run[j], buffer[i]).is_lt() {
+            run[k] = run[j];
+            j += 1;
+        } else {
+            run[k] = buffer[i];
+            i += 1;
+        }
+    }
+    true
+}
+
+/// Sorts one chunk (ascending ids) stably; keys that cost a lookup are computed once.
+fn sort_chunk(store: &Store, rows: &mut [u32], column: Column) {
+    let text = |id: u32| store.text(id).unwrap_or("").to_string();
+    match column {
+        Column::Time => rows.sort_by_key(|&r| store.time_ms(r)),
+        Column::Src => rows.sort_by_cached_key(|&r| (store.src(r), store.sports()[r as usize])),
+        Column::Dst => rows.sort_by_cached_key(|&r| (store.dst(r), store.dports()[r as usize])),
+        Column::Proto => rows.sort_by_key(|&r| store.flag(r).proto()),
+        Column::Dir => rows.sort_by_key(|&r| store.flag(r).dir()),
+        Column::Action => rows.sort_by_key(|&r| store.flag(r).decision()),
+        Column::State => rows.sort_by_key(|&r| store.flag(r).state()),
+        Column::Bytes => rows.sort_by_cached_key(|&r| store.counters(r).bytes()),
+        Column::Packets => rows.sort_by_cached_key(|&r| store.counters(r).packets()),
+        Column::Rule => rows.sort_by_cached_key(|&r| text(store.group_of(r).rule)),
+        Column::Nsg => rows.sort_by_cached_key(|&r| text(store.record_of(r).nsg)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::views::testing::{build_specs, tuple, GroupSpec};
+
+    /// Tuples out of time order across several rules and NSGs, with ties in every key.
+    fn jumbled() -> Store {
+        let specs: Vec<GroupSpec> = (0..6)
+            .map(|g| GroupSpec {
+                rule: format!("rule-{}", (g * 7) % 4),
+                mac: "M1".into(),
+                nsg: Some(format!("NSG-{}", g % 3)),
+                flowlog: None,
+                tuples: (0..40u16)
+                    .map(|i| {
+                        let t = (i as i64 * 37 + g as i64 * 11) % 50 * 1000;
+                        let src = format!("10.0.{}.{}", i % 3, (i * 5 + g) % 7);
+                        let mut tu = tuple(t, &src, 1000 + i % 4, "10.9.0.1", 80 + i % 3);
+                        tu.counters = crate::model::Counters {
+                            packets_out: (i % 5) as u64,
+                            bytes_out: (i as u64 * 13) % 17,
+                            ..Default::default()
+                        };
+                        tu
+                    })
+                    .collect(),
+            })
+            .collect();
+        build_specs(&specs)
+    }
+
+    const COLUMNS: [Column; 6] = [
+        Column::Time,
+        Column::Src,
+        Column::Rule,
+        Column::Nsg,
+        Column::Bytes,
+        Column::Packets,
+    ];
+
+    /// What the worker did before chunks: one stable sort of the whole selection.
+    fn reference(store: &Store, column: Column, rows: &[u32]) -> Vec<u32> {
+        let mut v = rows.to_vec();
+        v.sort_by(|&a, &b| compare_keys(store, column, a, b));
+        v
+    }
+
+    fn every_other(store: &Store) -> Vec<u32> {
+        (0..store.len() as u32).filter(|r| r % 3 != 1).collect()
+    }
+
+    #[test]
+    fn chunked_sort_equals_one_stable_sort() {
+        let store = jumbled();
+        let rows = every_other(&store);
+        for column in COLUMNS {
+            let want = reference(&store, column, &rows);
+            for chunk in [1, 7, 64, rows.len() + 1] {
+                let got = sort(&store, column, &rows, chunk, &|| false);
+                assert_eq!(got.as_ref(), Some(&want), "{column:?} in chunks of {chunk}");
+            }
+            assert!(is_ordered(&store, column, &want), "{column:?}");
+        }
+    }
+
+    #[test]
+    fn head_is_the_start_of_the_full_order_either_way() {
+        let store = jumbled();
+        let rows = every_other(&store);
+        for column in COLUMNS {
+            let asc = reference(&store, column, &rows);
+            let desc: Vec<u32> = asc.iter().rev().copied().collect();
+            for n in [1, 5, 30, rows.len() + 10] {
+                let take = n.min(rows.len());
+                let first = |descending| head(&store, column, &rows, n, descending, &|| false);
+                assert_eq!(first(false).as_deref(), Some(&asc[..take]));
+                assert_eq!(first(true).as_deref(), Some(&desc[..take]));
+            }
+        }
+    }
+
+    #[test]
+    fn order_check_tells_sorted_from_jumbled() {
+        let store = jumbled();
+        let rows = every_other(&store);
+        assert!(!is_ordered(&store, Column::Time, &rows));
+        let one_group: Vec<u32> = (0..40).collect();
+        assert!(is_ordered(&store, Column::Rule, &one_group));
+        assert!(!is_ordered(&store, Column::Time, &one_group));
+    }
+
+    #[test]
+    fn stale_sort_gives_up() {
+        let store = jumbled();
+        let rows = every_other(&store);
+        assert_eq!(sort(&store, Column::Time, &rows, 7, &|| true), None);
+        // Going stale in the middle of the merges.
+        let calls = std::cell::Cell::new(0);
+        let later = || {
+            calls.set(calls.get() + 1);
+            calls.get() > 40
+        };
+        assert_eq!(sort(&store, Column::Time, &rows, 1, &later), None);
+        // A head scans every row: long scans check on the way.
+        let long: Vec<u32> = rows.iter().copied().cycle().take(STALE_STEP + 1).collect();
+        assert_eq!(head(&store, Column::Time, &long, 5, false, &|| true), None);
+        assert!(head(&store, Column::Time, &long, 5, false, &|| false).is_some());
+    }
+
+    #[test]
+    fn row_lists_read_forwards_and_backwards() {
+        let sel = Arc::new(Selection::from_sorted(vec![2, 4, 6, 8]));
+        let forwards = RowList::selected(Arc::clone(&sel), false);
+        let backwards = RowList::selected(sel, true);
+        assert_eq!(forwards.to_vec(), [2, 4, 6, 8]);
+        assert_eq!(backwards.to_vec(), [8, 6, 4, 2]);
+        assert_eq!(backwards.window(1, 2), [6, 4]);
+        assert_eq!(backwards.window(3, 10), [2]);
+        assert_eq!(backwards.get(4), None);
+        let head = RowList::head(vec![9, 3], 1000);
+        assert_eq!((head.count(), head.available()), (1000, 2));
+        assert!(head.is_partial() && !forwards.is_partial());
+    }
+}
