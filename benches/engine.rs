@@ -3,7 +3,8 @@
 //! `flowscope` binary, DuckDB and jq as whole processes.
 //!
 //! `cargo bench --bench engine`; `FLOWSCOPE_BENCH_TUPLES=500k` changes the size (default 2M).
-//! The tree is generated once into `target/bench-data/`.
+//! The tree is generated once into `target/bench-data/`. `FLOWSCOPE_BENCH_NO_EXTERNAL=1`
+//! stops after the engine's own figures.
 
 #[path = "engine/external.rs"]
 mod external;
@@ -57,6 +58,9 @@ fn main() {
         .map(|f| f.count(&store) as u64)
         .ok();
     drop(store);
+    if std::env::var_os("FLOWSCOPE_BENCH_NO_EXTERNAL").is_some() {
+        return;
+    }
     external::compare(&dir, ours);
 }
 

@@ -160,6 +160,50 @@ impl CounterColumn {
     }
 }
 
+/// A reader that moves forward through the rows of a column, decoding only the rows asked
+/// for: rows passed over cost a header read each (or a jump to their block when far).
+pub struct CounterCursor<'a> {
+    column: &'a CounterColumn,
+    /// The row at `pos`.
+    row: usize,
+    pos: usize,
+}
+
+impl CounterColumn {
+    /// A cursor at the first row.
+    pub fn cursor(&self) -> CounterCursor<'_> {
+        CounterCursor {
+            column: self,
+            row: 0,
+            pos: self.block_starts.first().map_or(0, |&p| p as usize),
+        }
+    }
+}
+
+impl CounterCursor<'_> {
+    /// The counters of `row`. Rows asked for in ascending order are fastest; an earlier
+    /// row (or one at least a block ahead) is reached through its block's offset.
+    pub fn at(&mut self, row: usize) -> Counters {
+        let column = self.column;
+        assert!(row < column.len, "counter row {row} out of {}", column.len);
+        if row < self.row || row - self.row >= BLOCK {
+            self.row = row - row % BLOCK;
+            self.pos = column.block_starts[row / BLOCK] as usize;
+        }
+        while self.row < row {
+            self.pos += 1 + PAYLOAD[column.bytes[self.pos] as usize] as usize;
+            self.row += 1;
+        }
+        let (c, next) = read(&column.bytes, self.pos);
+        self.pos = next;
+        self.row += 1;
+        if c.has_sentinel() {
+            return column.wide_value(row).unwrap_or(c);
+        }
+        c
+    }
+}
+
 trait Sentinel {
     fn has_sentinel(&self) -> bool;
 }
@@ -236,6 +280,18 @@ mod tests {
         assert_eq!(scanned.len(), 130);
         for (k, c) in scanned.iter().enumerate() {
             assert_eq!(*c, sample(130 + k as u64));
+        }
+    }
+
+    #[test]
+    fn a_cursor_reads_any_row_forward_backward_and_far() {
+        let mut col = CounterColumn::default();
+        for i in 0..1000 {
+            col.push(&sample(i));
+        }
+        let mut cursor = col.cursor();
+        for row in [0usize, 1, 2, 5, 63, 64, 200, 201, 3, 999, 998, 130] {
+            assert_eq!(cursor.at(row), sample(row as u64), "row {row}");
         }
     }
 

@@ -1,0 +1,247 @@
+//! The scans behind a top-N: tallies per slot over the selected rows, each part of the
+//! rows on its own thread, with counters decoded only for rows whose counters count.
+//!
+//! ```text
+//! address, port, sort by tuples   count per slot ─> candidates ─> tally candidates only
+//! other row-level fields          tally per slot
+//! group-level fields              tally per group run, added to the group's slot
+//! ```
+
+use super::parts::{map_parts, Rows};
+use super::tally::{counts_toward_totals, PackedTally};
+use crate::field::Field;
+use crate::model::Counters;
+use crate::store::counters::CounterCursor;
+use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
+use crate::store::{Flags, Store, NONE};
+
+/// A value's slot; `NO_SLOT` when a row has no second value (one side, or both sides equal).
+pub(crate) type Slot = u64;
+pub(crate) const NO_SLOT: Slot = u64::MAX;
+
+/// Something run with the slot function of one field, so each field gets its own loop.
+pub(crate) trait WithSlots {
+    type Out;
+    fn run<F: Fn(usize) -> [Slot; 2] + Sync>(self, slots: F) -> Self::Out;
+}
+
+/// Runs `user` with the slots of a row-level field (one a row, two for `ip` and `port`
+/// unless both sides are equal); `None` for other fields.
+pub(crate) fn with_row_slots<U: WithSlots>(store: &Store, field: Field, user: U) -> Option<U::Out> {
+    let (src, dst) = (store.src_ids(), store.dst_ids());
+    let (sport, dport, flags) = (store.sports(), store.dports(), store.flags());
+    let pair = |a: Slot, b: Slot| [a, if a == b { NO_SLOT } else { b }];
+    let out = match field {
+        Field::Src => user.run(|r| [src[r] as Slot, NO_SLOT]),
+        Field::Dst => user.run(|r| [dst[r] as Slot, NO_SLOT]),
+        Field::Ip => user.run(|r| pair(src[r] as Slot, dst[r] as Slot)),
+        Field::Sport => user.run(|r| [sport[r] as Slot, NO_SLOT]),
+        Field::Dport => user.run(|r| [dport[r] as Slot, NO_SLOT]),
+        Field::Port => user.run(|r| pair(sport[r] as Slot, dport[r] as Slot)),
+        Field::Proto => user.run(|r| [(flags[r] & 0xff) as Slot, NO_SLOT]),
+        Field::Dir => user.run(|r| [Flags(flags[r]).dir() as Slot, NO_SLOT]),
+        Field::Action => user.run(|r| [Flags(flags[r]).decision() as Slot, NO_SLOT]),
+        Field::State => user.run(|r| [((flags[r] & STATE_MASK) >> STATE_SHIFT) as Slot, NO_SLOT]),
+        Field::Encryption => user.run(|r| [((flags[r] & ENC_MASK) >> ENC_SHIFT) as Slot, NO_SLOT]),
+        _ => return None,
+    };
+    Some(out)
+}
+
+/// The slots of one row of a row-level field.
+pub(crate) fn row_slots(store: &Store, field: Field, row: usize) -> Option<[Slot; 2]> {
+    struct One(usize);
+    impl WithSlots for One {
+        type Out = [Slot; 2];
+        fn run<F: Fn(usize) -> [Slot; 2] + Sync>(self, slots: F) -> [Slot; 2] {
+            slots(self.0)
+        }
+    }
+    with_row_slots(store, field, One(row))
+}
+
+/// A row's time, flags and counters; the counters are decoded only when they count toward
+/// totals (zero otherwise, which adds nothing).
+#[inline]
+fn figures(store: &Store, row: u32, cursor: &mut CounterCursor) -> (i64, Flags, Counters) {
+    let flags = store.flag(row);
+    let counters = if counts_toward_totals(flags.state()) {
+        cursor.at(row as usize)
+    } else {
+        Counters::default()
+    };
+    (store.time_ms(row), flags, counters)
+}
+
+/// Adds each part's tallies into the first.
+fn merged(mut per_part: Vec<Vec<PackedTally>>) -> Vec<PackedTally> {
+    let mut out = per_part.swap_remove(0);
+    for other in per_part {
+        out.iter_mut().zip(&other).for_each(|(t, o)| t.merge(o));
+    }
+    out
+}
+
+/// Tallies per slot of a row-level field, `space` slots.
+pub(crate) struct Dense<'a> {
+    pub store: &'a Store,
+    pub parts: &'a [Rows<'a>],
+    pub space: usize,
+}
+
+impl WithSlots for Dense<'_> {
+    type Out = Vec<PackedTally>;
+    fn run<F: Fn(usize) -> [Slot; 2] + Sync>(self, slots: F) -> Vec<PackedTally> {
+        let Dense {
+            store,
+            parts,
+            space,
+        } = self;
+        merged(map_parts(parts, |rows| {
+            let mut tallies = vec![PackedTally::default(); space];
+            let mut cursor = store.counter_column().cursor();
+            rows.for_each(|row| {
+                let (time, flags, c) = figures(store, row, &mut cursor);
+                for slot in slots(row as usize) {
+                    if let Some(t) = tallies.get_mut(slot as usize) {
+                        t.add(time, flags, &c);
+                    }
+                }
+            });
+            tallies
+        }))
+    }
+}
+
+/// The slots that can make a top `n` by tuples with their tallies, for a row-level field
+/// of `space` slots. A full tally per value (40 bytes, hundreds of thousands of addresses)
+/// misses the cache on nearly every row; counting first in a `u32` array and tallying only
+/// the values that reach the n-th count (ties included, so the ranking is the same) is
+/// several times faster, and rows of other values need no counters at all.
+pub(crate) struct CountFirst<'a> {
+    pub store: &'a Store,
+    pub parts: &'a [Rows<'a>],
+    pub space: usize,
+    pub n: usize,
+}
+
+impl WithSlots for CountFirst<'_> {
+    type Out = Vec<(Slot, PackedTally)>;
+    fn run<F: Fn(usize) -> [Slot; 2] + Sync>(self, slots: F) -> Self::Out {
+        let CountFirst {
+            store,
+            parts,
+            space,
+            n,
+        } = self;
+        let mut per_part = map_parts(parts, |rows| {
+            let mut counts = vec![0u32; space];
+            rows.for_each(|row| {
+                for slot in slots(row as usize) {
+                    if let Some(c) = counts.get_mut(slot as usize) {
+                        *c += 1;
+                    }
+                }
+            });
+            counts
+        });
+        let mut index = per_part.swap_remove(0);
+        for other in per_part {
+            index.iter_mut().zip(&other).for_each(|(c, o)| *c += o);
+        }
+        let slots_kept = candidates(&mut index, n);
+        let index = &index;
+        let per_part = map_parts(parts, |rows| {
+            let mut tallies = vec![PackedTally::default(); slots_kept.len()];
+            let mut cursor = store.counter_column().cursor();
+            let candidate = |slot: Slot| index.get(slot as usize).map_or(u32::MAX, |&i| i);
+            rows.for_each(|row| {
+                let [a, b] = slots(row as usize).map(candidate);
+                if a == u32::MAX && b == u32::MAX {
+                    return;
+                }
+                let (time, flags, c) = figures(store, row, &mut cursor);
+                for i in [a, b] {
+                    if let Some(t) = tallies.get_mut(i as usize) {
+                        t.add(time, flags, &c);
+                    }
+                }
+            });
+            tallies
+        });
+        slots_kept.into_iter().zip(merged(per_part)).collect()
+    }
+}
+
+/// The slots whose count reaches the `n`-th biggest, ascending; `index` turns from counts
+/// per slot into each slot's position among them (`u32::MAX` for the others).
+fn candidates(index: &mut [u32], n: usize) -> Vec<Slot> {
+    let mut counts: Vec<u32> = index.iter().copied().filter(|&c| c > 0).collect();
+    let threshold = if n > 0 && counts.len() > n {
+        *counts.select_nth_unstable_by(n - 1, |a, b| b.cmp(a)).1
+    } else {
+        1
+    };
+    let mut slots = Vec::new();
+    for (slot, entry) in index.iter_mut().enumerate() {
+        if *entry >= threshold {
+            *entry = slots.len() as u32;
+            slots.push(slot as Slot);
+        } else {
+            *entry = u32::MAX;
+        }
+    }
+    slots
+}
+
+/// Tallies per slot of a group-level field, `space` slots: each run of rows in one group
+/// is added to the one slot of its group.
+pub(crate) fn by_group(
+    store: &Store,
+    parts: &[Rows<'_>],
+    field: Field,
+    space: usize,
+) -> Vec<PackedTally> {
+    merged(map_parts(parts, |rows| {
+        let mut tallies = vec![PackedTally::default(); space];
+        let mut cursor = store.counter_column().cursor();
+        rows.for_each_group(store, |g, run, _| {
+            let slot = group_slot(store, field, g);
+            if let Some(t) = tallies.get_mut(slot as usize) {
+                run.for_each(|row| {
+                    let (time, flags, c) = figures(store, row, &mut cursor);
+                    t.add(time, flags, &c);
+                });
+            }
+        });
+        tallies
+    }))
+}
+
+/// Text ids as slots, with `NONE` in the last slot.
+fn text_slot(store: &Store, id: u32) -> Slot {
+    if id == NONE {
+        store.texts().len() as Slot
+    } else {
+        id as Slot
+    }
+}
+
+/// The slot of group `g` for a group-level field (`NO_SLOT` for other fields).
+pub(crate) fn group_slot(store: &Store, field: Field, g: usize) -> Slot {
+    let Some(group) = store.groups().get(g) else {
+        return NO_SLOT;
+    };
+    let record = store.records().get(group.record as usize);
+    match field {
+        Field::Rule => text_slot(store, group.rule),
+        Field::Mac => text_slot(store, group.mac),
+        Field::Acl => text_slot(store, group.acl),
+        Field::Nsg => text_slot(store, record.map_or(NONE, |r| r.nsg)),
+        Field::Flowlog => text_slot(store, record.map_or(NONE, |r| r.flowlog)),
+        Field::Target => text_slot(store, record.map_or(NONE, |r| r.target)),
+        Field::Version => record.map_or(0, |r| r.version) as Slot,
+        Field::File => record.map_or(NO_SLOT, |r| r.file as Slot),
+        _ => NO_SLOT,
+    }
+}
