@@ -174,9 +174,10 @@ fn test(t: &Test, store: &Store) -> Node {
             }
         },
         Test::Addr(side, ranges) => {
-            let addrs = store.addrs().values();
+            let addrs = store.addrs();
             let table = bitset(addrs.len(), |id| {
-                ranges.iter().any(|r| r.contains(&addrs[id]))
+                let addr = addrs.get(id as u32);
+                ranges.iter().any(|r| r.contains(&addr))
             });
             Node::Leaf(Leaf::Addr(*side, table))
         }

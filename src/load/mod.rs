@@ -67,7 +67,7 @@ pub fn load(
     options: &LoadOptions,
     progress: &Progress,
 ) -> Result<(Store, LoadReport), LoadError> {
-    load_with_snapshots(sources, options, progress, &mut |_| {})
+    load_inner(sources, options, progress, None)
 }
 
 /// Rows in the first partial store handed out; each next one holds twice as many.
@@ -82,6 +82,16 @@ pub fn load_with_snapshots(
     options: &LoadOptions,
     progress: &Progress,
     on_snapshot: &mut dyn FnMut(Store),
+) -> Result<(Store, LoadReport), LoadError> {
+    load_inner(sources, options, progress, Some(on_snapshot))
+}
+
+/// `load`, with snapshots only when someone takes them: each one is a copy.
+fn load_inner(
+    sources: &[Source],
+    options: &LoadOptions,
+    progress: &Progress,
+    mut on_snapshot: Option<&mut dyn FnMut(Store)>,
 ) -> Result<(Store, LoadReport), LoadError> {
     let (inputs, walk_problems) = walk::expand(sources)?;
     let total: u64 = inputs.iter().map(walk::Input::size).sum();
@@ -104,6 +114,9 @@ pub fn load_with_snapshots(
     let mut next_snapshot = FIRST_SNAPSHOT_ROWS;
     parallel::run(&inputs, threads, progress, |outcome| {
         merge(&mut report, &mut builder, outcome);
+        let Some(on_snapshot) = on_snapshot.as_mut() else {
+            return;
+        };
         if builder.len() >= next_snapshot && builder.len() <= last_snapshot {
             next_snapshot = builder.len() * 2;
             on_snapshot(builder.snapshot());

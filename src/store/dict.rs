@@ -1,8 +1,8 @@
 //! Dictionaries: each distinct address or text is stored once; columns hold `u32` ids.
 
+use super::id_index::IdIndex;
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hash, Hasher};
-use std::net::IpAddr;
 
 /// A small multiplicative hasher: dictionary keys are short and not attacker-chosen in a
 /// way that matters for a local, single-user tool, and SipHash would cost more than the
@@ -50,32 +50,25 @@ impl FastHasher {
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// Interns values of type `T`, handing out dense ids in first-seen order.
-///
-/// The index is an open-addressing table of ids (4 bytes a slot) rather than a map from
-/// value to id, which would store every value twice: for a store's address dictionary that
-/// difference is several bytes a tuple at the peak of a load.
 #[derive(Debug, Clone)]
 pub struct Interner<T: Hash + Eq + Clone> {
     values: Vec<T>,
-    /// Ids by hash, `EMPTY` where free; length a power of two (or 0 once dropped).
-    slots: Vec<u32>,
+    index: IdIndex,
     /// False once `drop_index` ran: look-ups then scan `values`.
     indexed: bool,
 }
-
-const EMPTY: u32 = u32::MAX;
 
 impl<T: Hash + Eq + Clone> Default for Interner<T> {
     fn default() -> Self {
         Interner {
             values: Vec::new(),
-            slots: Vec::new(),
+            index: IdIndex::default(),
             indexed: true,
         }
     }
 }
 
-fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
+pub(super) fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
     let mut h = FastHasher::default();
     q.hash(&mut h);
     h.finish()
@@ -92,42 +85,15 @@ impl<T: Hash + Eq + Clone> Interner<T> {
                 .map(|i| i as u32)
                 .ok_or(usize::MAX);
         }
-        if self.slots.is_empty() {
-            return Err(usize::MAX);
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = hash as usize & mask;
-        loop {
-            match self.slots[i] {
-                EMPTY => return Err(i),
-                id if eq(&self.values[id as usize]) => return Ok(id),
-                _ => i = (i + 1) & mask,
-            }
-        }
-    }
-
-    fn grow(&mut self) {
-        let size = (self.slots.len() * 2).max(16);
-        self.slots = vec![EMPTY; size];
-        let mask = size - 1;
-        for (id, v) in self.values.iter().enumerate() {
-            let mut i = hash_of(v) as usize & mask;
-            while self.slots[i] != EMPTY {
-                i = (i + 1) & mask;
-            }
-            self.slots[i] = id as u32;
-        }
+        self.index.find(hash, |id| eq(&self.values[id as usize]))
     }
 
     fn insert_at(&mut self, slot: usize, v: T) -> u32 {
         let id = self.values.len() as u32;
         self.values.push(v);
-        // Keep the table at most 70% full so probe runs stay short.
-        if slot == usize::MAX || self.values.len() * 10 > self.slots.len() * 7 {
-            self.grow();
-        } else {
-            self.slots[slot] = id;
-        }
+        let values = &self.values;
+        self.index
+            .insert(slot, id, |id| hash_of(&values[id as usize]));
         id
     }
 
@@ -148,14 +114,14 @@ impl<T: Hash + Eq + Clone> Interner<T> {
     /// Frees the index once no more values will be interned: queries never need it
     /// (filters match dictionary values by scanning them once), and a look-up scans.
     pub fn drop_index(&mut self) {
-        self.slots = Vec::new();
+        self.index.free();
         self.indexed = false;
         self.values.shrink_to_fit();
     }
 
     /// Heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.values.capacity() * std::mem::size_of::<T>() + self.slots.capacity() * 4
+        self.values.capacity() * std::mem::size_of::<T>() + self.index.heap_bytes()
     }
     pub fn values(&self) -> &[T] {
         &self.values
@@ -195,9 +161,6 @@ impl Interner<Box<str>> {
     }
 }
 
-/// Address dictionary (IPv4 and IPv6).
-pub type AddrDict = Interner<IpAddr>;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -214,24 +177,25 @@ mod tests {
     }
 
     #[test]
-    fn lookup_still_answers_after_the_index_is_dropped() {
-        let mut d = AddrDict::default();
-        let a = d.intern("10.0.0.1".parse().unwrap());
-        let b = d.intern("::1".parse().unwrap());
+    fn many_values_survive_the_index_growing_and_being_dropped() {
+        let mut d = TextDict::default();
+        let names: Vec<String> = (0..5000).map(|i| format!("rule-{i}")).collect();
+        for (i, n) in names.iter().enumerate() {
+            assert_eq!(d.intern_str(n), i as u32);
+        }
+        assert_eq!(d.intern_str("rule-4321"), 4321);
         d.drop_index();
-        assert_eq!(d.lookup(&"::1".parse().unwrap()), Some(b));
-        assert_eq!(d.lookup(&"10.0.0.1".parse().unwrap()), Some(a));
-        assert_eq!(d.lookup(&"10.0.0.2".parse().unwrap()), None);
-        assert_eq!(d.heap_bytes(), 2 * std::mem::size_of::<IpAddr>());
+        assert_eq!(d.lookup_str("rule-17"), Some(17));
+        assert_eq!(d.lookup_str("rule-5000"), None);
     }
 
     #[test]
     fn absorb_translates_ids() {
-        let mut global = AddrDict::default();
-        global.intern("10.0.0.1".parse().unwrap());
-        let mut local = AddrDict::default();
-        local.intern("10.0.0.2".parse().unwrap());
-        local.intern("10.0.0.1".parse().unwrap());
+        let mut global = TextDict::default();
+        global.intern_str("a");
+        let mut local = TextDict::default();
+        local.intern_str("b");
+        local.intern_str("a");
         assert_eq!(global.absorb(&local), vec![1, 0]);
     }
 }

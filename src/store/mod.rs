@@ -10,14 +10,17 @@
 //! A group is the run of tuples under one rule (and MAC) of one record; groups are
 //! contiguous in row order, so rule, MAC, NSG, file… cost no per-row memory.
 
+mod addrs;
 mod builder;
 pub mod counters;
 pub mod dict;
 pub mod flags;
+mod id_index;
 
+pub use addrs::AddrDict;
 pub use builder::{RecordMeta, StoreBuilder};
 pub use counters::CounterColumn;
-pub use dict::{AddrDict, TextDict};
+pub use dict::TextDict;
 pub use flags::Flags;
 
 use crate::model::{ConversationKey, Counters, LogKind, Tuple};
@@ -158,10 +161,10 @@ impl Store {
         Flags(self.flags[row as usize])
     }
     pub fn src(&self, row: u32) -> IpAddr {
-        *self.addrs.get(self.src[row as usize])
+        self.addrs.get(self.src[row as usize])
     }
     pub fn dst(&self, row: u32) -> IpAddr {
-        *self.addrs.get(self.dst[row as usize])
+        self.addrs.get(self.dst[row as usize])
     }
     pub fn counters(&self, row: u32) -> Counters {
         self.counters.get(row as usize)

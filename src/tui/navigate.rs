@@ -198,8 +198,8 @@ pub fn conversation_label(store: &Store, key: &ConversationKey) -> String {
     let dst = store.addrs().get(key.dst);
     format!(
         "{} → {} {}",
-        endpoint(src, key.sport),
-        endpoint(dst, key.dport),
+        endpoint(&src, key.sport),
+        endpoint(&dst, key.dport),
         proto::display(key.proto)
     )
 }

@@ -354,7 +354,6 @@ fn vocabulary(store: &Store) -> Vocabulary {
     nsgs.dedup();
     let addresses = store
         .addrs()
-        .values()
         .iter()
         .take(VOCABULARY_ADDRESSES)
         .map(|a| a.to_string())

@@ -194,7 +194,7 @@ enum SortKey<'a> {
 
 fn sort_key(store: &Store, field: Field, slot: Slot) -> SortKey<'_> {
     match field {
-        Field::Src | Field::Dst | Field::Ip => SortKey::Addr(*store.addrs().get(slot as u32)),
+        Field::Src | Field::Dst | Field::Ip => SortKey::Addr(store.addrs().get(slot as u32)),
         Field::Rule | Field::Mac | Field::Acl | Field::Nsg | Field::Flowlog | Field::Target => {
             SortKey::Text(text_of(store, slot))
         }

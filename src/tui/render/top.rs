@@ -106,7 +106,7 @@ fn conversation_text(store: &Store, c: &Conversation) -> String {
     let dst = store.addrs().get(c.key.dst);
     format!(
         "{}→{}",
-        endpoint(src, c.key.sport),
-        endpoint(dst, c.key.dport)
+        endpoint(&src, c.key.sport),
+        endpoint(&dst, c.key.dport)
     )
 }
