@@ -72,9 +72,24 @@ impl<'a> Rows<'a> {
     /// Calls `f(group, run, whole)` for each run of rows in one group, in row order;
     /// `whole` says the run is every row of its group.
     pub(crate) fn for_each_group(self, store: &Store, mut f: impl FnMut(usize, Rows<'a>, bool)) {
+        let groups = store.groups();
         let mut rest = self;
+        let Some(first) = rest.first() else { return };
+        let mut g = store.group_index(first);
         while let Some(first) = rest.first() {
-            let g = store.group_index(first);
+            // Groups are walked in order; a long jump is searched for.
+            if groups
+                .get(g + 8)
+                .is_some_and(|next| next.first_row <= first)
+            {
+                g = store.group_index(first);
+            }
+            while groups
+                .get(g + 1)
+                .is_some_and(|next| next.first_row <= first)
+            {
+                g += 1;
+            }
             let rows = store.group_rows(g);
             let (run, after) = rest.split_before(rows.end);
             f(g, run, run.len() == rows.len());
@@ -166,7 +181,10 @@ mod tests {
             assert_eq!(seen, expected);
         }
         let empty = Selection::default();
-        assert_eq!(map_parts(&parts(&store, &empty, 0), collect).concat(), Vec::<u32>::new());
+        assert_eq!(
+            map_parts(&parts(&store, &empty, 0), collect).concat(),
+            Vec::<u32>::new()
+        );
     }
 
     #[test]
@@ -179,12 +197,20 @@ mod tests {
         };
         assert_eq!(
             runs(Rows::Range(2, 9)),
-            vec![(0, vec![2], false), (1, vec![3, 4, 5, 6], true), (2, vec![7, 8], true)]
+            vec![
+                (0, vec![2], false),
+                (1, vec![3, 4, 5, 6], true),
+                (2, vec![7, 8], true)
+            ]
         );
         let listed = [0, 1, 2, 4, 6, 8];
         assert_eq!(
             runs(Rows::List(&listed)),
-            vec![(0, vec![0, 1, 2], true), (1, vec![4, 6], false), (2, vec![8], false)]
+            vec![
+                (0, vec![0, 1, 2], true),
+                (1, vec![4, 6], false),
+                (2, vec![8], false)
+            ]
         );
     }
 }

@@ -73,8 +73,7 @@ fn tallies(
     let selected: usize = parts.iter().map(|p| p.len()).sum();
     // An array costs memory per slot: use it only when the slots are not much sparser
     // than the rows that fill them.
-    let Some(space) = slot_space(store, field).filter(|&s| s <= (1 << 16).max(selected * 4))
-    else {
+    let Some(space) = slot_space(store, field).filter(|&s| s <= (1 << 16).max(selected * 4)) else {
         return sparse(store, sel, field);
     };
     if is_group_level(field) {
@@ -483,7 +482,9 @@ mod tests {
                 Field::Ip => vec![t.src.to_string(), t.dst.to_string()],
                 Field::Dport => vec![t.dport.to_string()],
                 Field::Port => vec![t.sport.to_string(), t.dport.to_string()],
-                Field::Action => vec![["allow", "deny"][(t.decision == Decision::Deny) as usize].into()],
+                Field::Action => {
+                    vec![["allow", "deny"][(t.decision == Decision::Deny) as usize].into()]
+                }
                 Field::State => vec![t.state.map_or("-", |s| s.name()).into()],
                 Field::Rule => vec![text(store.group_of(row).rule)],
                 Field::Nsg => vec![text(store.record_of(row).nsg)],
@@ -493,7 +494,9 @@ mod tests {
             };
             keys.dedup();
             for k in keys {
-                map.entry(k).or_default().add(t.time_ms, store.flag(row), &t.counters);
+                map.entry(k)
+                    .or_default()
+                    .add(t.time_ms, store.flag(row), &t.counters);
             }
         }
         map

@@ -202,16 +202,32 @@ pub(crate) fn by_group(
     field: Field,
     space: usize,
 ) -> Vec<PackedTally> {
+    // Whole groups are added from their sums, worked out once for the store when the
+    // selection is big enough for that to pay back at once.
+    let selected: usize = parts.iter().map(|p| p.len()).sum();
+    let sums = if selected * 4 >= store.len() {
+        store.group_sums()
+    } else {
+        store.group_sums_ready().unwrap_or_default()
+    };
     merged(map_parts(parts, |rows| {
         let mut tallies = vec![PackedTally::default(); space];
         let mut cursor = store.counter_column().cursor();
-        rows.for_each_group(store, |g, run, _| {
+        rows.for_each_group(store, |g, run, whole| {
             let slot = group_slot(store, field, g);
-            if let Some(t) = tallies.get_mut(slot as usize) {
-                run.for_each(|row| {
+            let Some(t) = tallies.get_mut(slot as usize) else {
+                return;
+            };
+            match (whole, sums.get(g)) {
+                (true, Some(&sums)) => {
+                    let rows = store.group_rows(g);
+                    let (start, end) = (rows.start as usize, rows.end as usize);
+                    t.add_group(&store.secs()[start..end], &store.flags()[start..end], sums);
+                }
+                _ => run.for_each(|row| {
                     let (time, flags, c) = figures(store, row, &mut cursor);
                     t.add(time, flags, &c);
-                });
+                }),
             }
         });
         tallies
