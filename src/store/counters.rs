@@ -183,6 +183,7 @@ impl CounterColumn {
 impl CounterCursor<'_> {
     /// The counters of `row`. Rows asked for in ascending order are fastest; an earlier
     /// row (or one at least a block ahead) is reached through its block's offset.
+    #[inline(always)]
     pub fn at(&mut self, row: usize) -> Counters {
         let column = self.column;
         assert!(row < column.len, "counter row {row} out of {}", column.len);
@@ -205,34 +206,33 @@ impl CounterCursor<'_> {
     }
 }
 
-/// `read` for a row with a whole widest row's bytes after it (all but the last few): the
-/// payload is taken as one 16-byte word and each value shifted out of it, without a bounds
-/// check per byte. `None` near the end of the stream.
-#[inline]
+/// `read` for a row with a whole widest row's bytes and a value's after it (all but the
+/// last few rows): each value is one unaligned read at an offset worked out from the
+/// header, inside a fixed window, so without a bounds check per byte. `None` near the end
+/// of the stream.
+#[inline(always)]
 fn read_window(bytes: &[u8], pos: usize) -> Option<(Counters, usize)> {
-    let window: &[u8; 17] = bytes.get(pos..pos + 17)?.try_into().ok()?;
-    let h = window[0] as u32;
-    let mut payload = [0u8; 16];
-    payload.copy_from_slice(&window[1..]);
-    let mut rest = u128::from_le_bytes(payload);
-    let mut v = [0u64; 4];
-    let mut len = 0;
-    for (i, slot) in v.iter_mut().enumerate() {
+    let window: &[u8; 20] = bytes.get(pos..pos + 20)?.try_into().ok()?;
+    let h = window[0] as usize;
+    // Widths 0, 1, 2, 4 for codes 0 to 3.
+    let width = |i: usize| {
         let code = (h >> (i * 2)) & 3;
-        // Widths 0, 1, 2, 4 for codes 0 to 3.
-        let width = code + (code >> 1 & code & 1);
-        let mask = ((1u64 << (width * 8)) - 1) as u32;
-        *slot = (rest as u32 & mask) as u64;
-        rest >>= width * 8;
-        len += width as usize;
-    }
-    let c = Counters {
-        packets_out: v[0],
-        bytes_out: v[1],
-        packets_in: v[2],
-        bytes_in: v[3],
+        code + (code >> 1 & code & 1)
     };
-    Some((c, pos + 1 + len))
+    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
+    let value = |offset: usize, width: usize| {
+        // An offset is at most 12, a width at most 4: the read stays in the window.
+        let at = 1 + (offset & 15);
+        let raw = u32::from_le_bytes([window[at], window[at + 1], window[at + 2], window[at + 3]]);
+        (raw as u64) & ((1u64 << (width * 8)) - 1)
+    };
+    let c = Counters {
+        packets_out: value(0, w0),
+        bytes_out: value(w0, w1),
+        packets_in: value(w0 + w1, w2),
+        bytes_in: value(w0 + w1 + w2, w3),
+    };
+    Some((c, pos + 1 + w0 + w1 + w2 + w3))
 }
 
 trait Sentinel {

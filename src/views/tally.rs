@@ -92,6 +92,18 @@ impl PackedTally {
         }
     }
 
+    /// Adds one tuple whose bytes and packets are given already zeroed unless they count
+    /// toward totals.
+    #[inline]
+    pub(crate) fn add_counted(&mut self, time_ms: i64, flags: Flags, bytes: u64, packets: u64) {
+        self.tuples += 1;
+        self.denied += (flags.decision() == Decision::Deny) as u32;
+        self.first_ms = self.first_ms.min(time_ms);
+        self.last_ms = self.last_ms.max(time_ms);
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.packets = self.packets.saturating_add(packets);
+    }
+
     /// Adds the rows of a whole group from their time and flags columns, with their
     /// counters already summed (the same figures as adding them one by one).
     pub(crate) fn add_group(&mut self, secs: &[u32], flags: &[u32], sums: GroupSums) {

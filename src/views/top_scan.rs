@@ -8,9 +8,9 @@
 //! ```
 
 use super::parts::{map_parts, Rows};
-use super::tally::{counts_toward_totals, PackedTally};
+use super::tally::PackedTally;
 use crate::field::Field;
-use crate::model::Counters;
+use crate::model::FlowState;
 use crate::store::counters::CounterCursor;
 use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
 use crate::store::{Flags, Store, NONE};
@@ -60,18 +60,26 @@ pub(crate) fn row_slots(store: &Store, field: Field, row: usize) -> Option<[Slot
     with_row_slots(store, field, One(row))
 }
 
-/// A row's time, flags and counters; the counters are decoded only when they count toward
-/// totals (zero otherwise, which adds nothing).
-#[inline]
-fn figures(store: &Store, row: u32, cursor: &mut CounterCursor) -> (i64, Flags, Counters) {
+/// A row's time and flags, and its bytes and packets if they count toward totals (zero
+/// otherwise). The counters are always decoded and then masked: whether a row's counters
+/// count is as good as random from row to row, and a mispredicted test costs more than
+/// the decoding.
+#[inline(always)]
+fn figures(store: &Store, row: u32, cursor: &mut CounterCursor) -> (i64, Flags, u64, u64) {
     let flags = store.flag(row);
-    let counters = if counts_toward_totals(flags.state()) {
-        cursor.at(row as usize)
-    } else {
-        Counters::default()
-    };
-    (store.time_ms(row), flags, counters)
+    let c = cursor.at(row as usize);
+    let code = (flags.0 & STATE_MASK) >> STATE_SHIFT;
+    let keep = 0u64.wrapping_sub(COUNTED_STATES.contains(&code) as u64);
+    (
+        store.time_ms(row),
+        flags,
+        c.bytes() & keep,
+        c.packets() & keep,
+    )
 }
+
+/// The state codes of the tuples whose counters count (`counts_toward_totals`).
+const COUNTED_STATES: [u32; 2] = [FlowState::Continue as u32 + 1, FlowState::End as u32 + 1];
 
 /// Adds each part's tallies into the first.
 fn merged(mut per_part: Vec<Vec<PackedTally>>) -> Vec<PackedTally> {
@@ -101,10 +109,10 @@ impl WithSlots for Dense<'_> {
             let mut tallies = vec![PackedTally::default(); space];
             let mut cursor = store.counter_column().cursor();
             rows.for_each(|row| {
-                let (time, flags, c) = figures(store, row, &mut cursor);
+                let (time, flags, bytes, packets) = figures(store, row, &mut cursor);
                 for slot in slots(row as usize) {
                     if let Some(t) = tallies.get_mut(slot as usize) {
-                        t.add(time, flags, &c);
+                        t.add_counted(time, flags, bytes, packets);
                     }
                 }
             });
@@ -152,18 +160,18 @@ impl WithSlots for CountFirst<'_> {
         let slots_kept = candidates(&mut index, n);
         let index = &index;
         let per_part = map_parts(parts, |rows| {
-            let mut tallies = vec![PackedTally::default(); slots_kept.len()];
+            // Rows of other values go to a last tally, thrown away: adding every row
+            // takes no test whose outcome is as good as random.
+            let sink = slots_kept.len();
+            let mut tallies = vec![PackedTally::default(); sink + 1];
             let mut cursor = store.counter_column().cursor();
-            let candidate = |slot: Slot| index.get(slot as usize).map_or(u32::MAX, |&i| i);
+            let candidate = |slot: Slot| index.get(slot as usize).map_or(sink, |&i| i as usize);
             rows.for_each(|row| {
                 let [a, b] = slots(row as usize).map(candidate);
-                if a == u32::MAX && b == u32::MAX {
-                    return;
-                }
-                let (time, flags, c) = figures(store, row, &mut cursor);
+                let (time, flags, bytes, packets) = figures(store, row, &mut cursor);
                 for i in [a, b] {
-                    if let Some(t) = tallies.get_mut(i as usize) {
-                        t.add(time, flags, &c);
+                    if let Some(t) = tallies.get_mut(i.min(sink)) {
+                        t.add_counted(time, flags, bytes, packets);
                     }
                 }
             });
@@ -225,8 +233,8 @@ pub(crate) fn by_group(
                     t.add_group(&store.secs()[start..end], &store.flags()[start..end], sums);
                 }
                 _ => run.for_each(|row| {
-                    let (time, flags, c) = figures(store, row, &mut cursor);
-                    t.add(time, flags, &c);
+                    let (time, flags, bytes, packets) = figures(store, row, &mut cursor);
+                    t.add_counted(time, flags, bytes, packets);
                 }),
             }
         });
