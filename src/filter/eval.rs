@@ -70,7 +70,10 @@ fn eval_block(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
         Node::Nothing => out.fill(0),
         Node::And(a, b) => {
             eval_block(a, store, rows.clone(), out);
-            if out.iter().any(|&w| w != 0) {
+            let kept = out.iter().filter(|&&w| w != 0).count();
+            if kept * SPARSE_SHARE <= out.len() {
+                and_sparse(b, store, rows, out);
+            } else {
                 eval_block(b, store, rows, other);
                 out.iter_mut().zip(other.iter()).for_each(|(x, y)| *x &= y);
             }
@@ -90,6 +93,24 @@ fn eval_block(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
             out.fill(0);
             fill(leaf, store, rows, out);
         }
+    }
+}
+
+/// An `and` whose left side kept at most one word in this many evaluates its right side
+/// only under the kept words: for a selective left side (one port, one address) that skips
+/// most of the right side's column.
+const SPARSE_SHARE: usize = 4;
+
+/// `out &= node` for the words of `out` that are not zero, 64 rows at a time.
+fn and_sparse(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    for (i, word) in out.iter_mut().enumerate() {
+        if *word == 0 {
+            continue;
+        }
+        let start = rows.start + i * 64;
+        let mut bits = [0u64];
+        eval_block(node, store, start..(start + 64).min(rows.end), &mut bits);
+        *word &= bits[0];
     }
 }
 

@@ -72,11 +72,15 @@ pub fn load(
 
 /// Rows in the first partial store handed out; each next one holds twice as many.
 const FIRST_SNAPSHOT_ROWS: usize = 50_000;
+/// No partial store beyond this many rows: a copy of a quarter of a 100M-tuple load would
+/// be 7 bytes a tuple on top of the store. A few million rows already fill every pane.
+const LAST_SNAPSHOT_ROWS: usize = 4_000_000;
 
 /// Like `load`, and hands `on_snapshot` partial stores (every file merged so far, in file
 /// order) while it works, so the explorer can fill its panes as data arrives. A snapshot is
-/// a copy: they come at doubling sizes and stop at a quarter of the expected tuples, which
-/// bounds their cost to a fraction of the load's time and memory.
+/// a copy: they come at doubling sizes and stop at a quarter of the expected tuples or at
+/// `LAST_SNAPSHOT_ROWS`, which bounds their cost to a fraction of the load's time and
+/// memory.
 pub fn load_with_snapshots(
     sources: &[Source],
     options: &LoadOptions,
@@ -110,7 +114,7 @@ fn load_inner(
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
     };
-    let last_snapshot = (total / parallel::BYTES_PER_TUPLE / 4) as usize;
+    let last_snapshot = ((total / parallel::BYTES_PER_TUPLE / 4) as usize).min(LAST_SNAPSHOT_ROWS);
     let mut next_snapshot = FIRST_SNAPSHOT_ROWS;
     parallel::run(&inputs, threads, progress, |outcome| {
         merge(&mut report, &mut builder, outcome);

@@ -1,12 +1,14 @@
-//! Reading files on worker threads: each worker takes the next file, parses it into its
-//! own builder, and sends it back; the calling thread merges them in file order.
+//! Reading files on worker threads: each worker takes the next batch of files, parses each
+//! into its own builder, and sends them back; the calling thread merges them in file order.
 //!
 //! ```text
-//! workers:  next file (atomic index) → read → parse → (index, FileOutcome) ─┐ bounded
-//! caller:   reorder buffer → append in order → merged += 1 → wake workers  ←┘ channel
+//! workers:  next batch (atomic index) → read → parse → (index, [FileOutcome]) ─┐ bounded
+//! caller:   reorder buffer → append in order → merged += 1 → wake workers    ←┘ channel
 //! ```
-//! A worker waits before file `i` while `i >= merged + 2 × threads`, so at most that many
-//! parsed files are held at once whatever the order they finish in.
+//! A batch is one file, or consecutive small files up to `BATCH_BYTES`: a folder of 100,000
+//! small blobs then costs a few thousand hand-overs between threads, not 100,000.
+//! A worker waits before batch `i` while `i >= merged + 2 × threads`, so at most that many
+//! parsed batches are held at once whatever the order they finish in.
 
 use super::emit::Emitter;
 use super::file::parse_file;
@@ -31,6 +33,11 @@ pub const BYTES_PER_TUPLE: u64 = 60;
 /// a file shrinking under a live mapping.
 const MAP_FROM_BYTES: u64 = 16 << 20;
 
+/// Consecutive files are batched up to this many bytes (one larger file is a batch alone).
+const BATCH_BYTES: u64 = 1 << 20;
+/// At most this many files a batch, whatever their size (empty files cost a hand-over too).
+const BATCH_FILES: usize = 256;
+
 /// What reading one input gave.
 #[derive(Debug)]
 pub struct FileOutcome {
@@ -50,27 +57,31 @@ pub fn run(
     progress: &Progress,
     mut merge: impl FnMut(FileOutcome),
 ) {
-    let threads = threads.clamp(1, inputs.len().max(1));
+    let batches = batches(inputs);
+    let threads = threads.clamp(1, batches.len().max(1));
     let window = 2 * threads;
     let next = AtomicUsize::new(0);
     let merged = Mutex::new(0usize);
     let wake = Condvar::new();
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<(usize, FileOutcome)>(threads);
+        let (tx, rx) = mpsc::sync_channel::<(usize, Vec<FileOutcome>)>(threads);
         for _ in 0..threads {
             let tx = tx.clone();
-            let (next, merged, wake) = (&next, &merged, &wake);
+            let (next, merged, wake, batches) = (&next, &merged, &wake, &batches);
             scope.spawn(move || {
                 // One read buffer per worker, reused: fresh pages for every file cost
                 // page faults that show in profiles.
                 let mut buf = Vec::new();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= inputs.len() || !wait_turn(i, window, merged, wake, progress) {
+                    if i >= batches.len() || !wait_turn(i, window, merged, wake, progress) {
                         break;
                     }
-                    let outcome = read_one(&inputs[i], progress, &mut buf);
-                    if tx.send((i, outcome)).is_err() {
+                    let outcomes = batches[i]
+                        .iter()
+                        .map(|input| read_one(input, progress, &mut buf))
+                        .collect();
+                    if tx.send((i, outcomes)).is_err() {
                         break;
                     }
                 }
@@ -79,10 +90,10 @@ pub fn run(
         drop(tx);
         let mut pending = BTreeMap::new();
         let mut next_merge = 0;
-        for (i, outcome) in rx.iter() {
-            pending.insert(i, outcome);
-            while let Some(outcome) = pending.remove(&next_merge) {
-                merge(outcome);
+        for (i, outcomes) in rx.iter() {
+            pending.insert(i, outcomes);
+            while let Some(outcomes) = pending.remove(&next_merge) {
+                outcomes.into_iter().for_each(&mut merge);
                 next_merge += 1;
                 if let Ok(mut m) = merged.lock() {
                     *m = next_merge;
@@ -99,7 +110,26 @@ pub fn run(
     });
 }
 
-/// Blocks until file `i` is inside the window; `false` when the load is cancelled.
+/// Splits `inputs` into runs of consecutive inputs, each at most `BATCH_BYTES` (or one
+/// input) and `BATCH_FILES` long.
+fn batches(inputs: &[Input]) -> Vec<&[Input]> {
+    let mut out = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, input) in inputs.iter().enumerate() {
+        let size = input.size();
+        if i > start && (bytes + size > BATCH_BYTES || i - start == BATCH_FILES) {
+            out.push(&inputs[start..i]);
+            (start, bytes) = (i, 0);
+        }
+        bytes += size;
+    }
+    if start < inputs.len() {
+        out.push(&inputs[start..]);
+    }
+    out
+}
+
+/// Blocks until batch `i` is inside the window; `false` when the load is cancelled.
 fn wait_turn(
     i: usize,
     window: usize,
@@ -254,5 +284,55 @@ fn skipped(
         bytes,
         builder: None,
         tally: Tally::default(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::path::PathBuf;
+
+    fn files(sizes: &[u64]) -> Vec<Input> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, &size)| Input::File {
+                path: PathBuf::from(format!("{i}.json")),
+                size,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn batches_cover_every_input_in_order_within_their_limits() {
+        let kb = 1 << 10;
+        let mut sizes = vec![300 * kb, 300 * kb, 300 * kb, 300 * kb, 5 << 20, 10, 0];
+        sizes.extend(std::iter::repeat_n(2 * kb, 600));
+        sizes.push(3 << 20);
+        let inputs = files(&sizes);
+        let runs = batches(&inputs);
+        let flat: Vec<&Input> = runs.iter().flat_map(|b| b.iter()).collect();
+        assert_eq!(
+            flat,
+            inputs.iter().collect::<Vec<_>>(),
+            "all, in order, once"
+        );
+        for b in &runs {
+            let bytes: u64 = b.iter().map(Input::size).sum();
+            assert!(!b.is_empty() && b.len() <= BATCH_FILES);
+            assert!(
+                b.len() == 1 || bytes <= BATCH_BYTES,
+                "{} files, {bytes} bytes",
+                b.len()
+            );
+        }
+        let lens: Vec<usize> = runs.iter().map(|b| b.len()).collect();
+        assert_eq!(
+            &lens[..3],
+            &[3, 1, 1],
+            "300 kB files fill 1 MB three at a time"
+        );
+        assert_eq!(lens[lens.len() - 1], 1, "a big file is a batch alone");
+        assert!(batches(&[]).is_empty());
     }
 }

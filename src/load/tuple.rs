@@ -494,9 +494,31 @@ mod tests {
         }
     }
 
+    #[test]
+    fn ipv6_tuples_take_the_fast_path_and_agree() {
+        let samples = [
+            "1731949188,fd00:db8:0:3::4,3180:b23a:1075:b77f:c09a:1a81:7914:ffbc,34217,443,T,O,A,E,42,12054,60,82020",
+            "1731949234,fd00:db8:0:3::4,2028:5292:5a4d:c852:86c5:d1b0:5ce2:ce14,49902,443,T,O,A,B,,,,",
+            "1731949234,::ffff:10.0.0.4,10.0.0.5,1,2,U,I,D",
+            "1731949234,10.0.0.4,::1,1,2,6,I,A",
+        ];
+        for s in samples {
+            let fast = fast::parse(s.as_bytes(), Nsg);
+            assert!(fast.is_some(), "{s}");
+            assert_eq!(Ok(fast.unwrap()), parse_checked(s, Nsg), "{s}");
+        }
+        for bad in [
+            "1731949234,fd00::4::5,10.0.0.5,1,2,U,I,D",
+            "1731949234,[::1],10.0.0.5,1,2,U,I,D",
+        ] {
+            assert_eq!(fast::parse(bad.as_bytes(), Nsg), None, "{bad}");
+            assert!(parse_checked(bad, Nsg).is_err(), "{bad}");
+        }
+    }
+
     proptest::proptest! {
         #[test]
-        fn fast_parser_never_accepts_what_checked_refuses(s in "[0-9TUIOABCDEXN,.:_]{0,70}") {
+        fn fast_parser_never_accepts_what_checked_refuses(s in "[0-9a-fTUIOABCDEXN,.:_]{0,70}") {
             for kind in [Nsg, Vnet] {
                 if let Some(t) = fast::parse(s.as_bytes(), kind) {
                     proptest::prop_assert_eq!(Ok(t), parse_checked(&s, kind));

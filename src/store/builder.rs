@@ -161,6 +161,7 @@ impl StoreBuilder {
             self.reserve(room);
             return;
         }
+        let files = std::mem::take(&mut other.store.files);
         let s = &mut self.store;
         let o = &other.store;
         let file_base = s.files.len() as u32;
@@ -176,7 +177,7 @@ impl StoreBuilder {
             }
         };
 
-        s.files.extend(o.files.iter().cloned());
+        s.files.extend(files);
         s.records.extend(o.records.iter().map(|r| Record {
             file: r.file + file_base,
             nsg: text(r.nsg),

@@ -225,7 +225,30 @@ fn two_threads_agree_with_plain_rust_across_blocks() {
         ("not ip == 10.0.0.4", |r| {
             r.t.src != ip("10.0.0.4") && r.t.dst != ip("10.0.0.4")
         }),
+        // A selective left side (ten minutes of two days): the right side is evaluated
+        // only under the words the left kept.
+        (
+            "time >= 2024-11-18T10:00:00Z and time < 2024-11-18T10:10:00Z and bytes > 1kB",
+            |r| ten_minutes(r) && r.t.counters.bytes() > 1000,
+        ),
+        (
+            "time >= 2024-11-18T10:00:00Z and time < 2024-11-18T10:10:00Z and not (rule ~ rdp or state == end)",
+            |r| {
+                ten_minutes(r)
+                    && !(r.rule == "UserRule_RDP" || r.t.state == Some(FlowState::End))
+            },
+        ),
+        (
+            "time >= 2024-11-18T10:00:00Z and time < 2024-11-18T10:10:00Z and (packets > 3 or dport == 22)",
+            |r| ten_minutes(r) && (r.t.counters.packets() > 3 || r.t.dport == 22),
+        ),
     ];
+    let sparse = rows.iter().filter(|r| ten_minutes(r)).count();
+    assert!(
+        sparse > 0 && sparse * 100 < rows.len(),
+        "the fixture must make ten minutes selective: {sparse} of {}",
+        rows.len()
+    );
     for (text, expect) in cases {
         let want: Vec<u32> = (0..rows.len() as u32)
             .filter(|&i| expect(&rows[i as usize]))
@@ -239,4 +262,9 @@ fn two_threads_agree_with_plain_rust_across_blocks() {
         );
         assert_eq!(compiled.select(&store).rows(), &want[..], "{text}");
     }
+}
+
+/// 2024-11-18 10:00 to 10:10 UTC.
+fn ten_minutes(r: &Row) -> bool {
+    (1_731_924_000_000..1_731_924_600_000).contains(&r.t.time_ms)
 }

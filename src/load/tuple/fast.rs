@@ -1,5 +1,5 @@
 //! The fast tuple parser: one pass over the bytes, each field parsed where it is met.
-//! Anything unusual (IPv6, a rare encryption status, any error) returns `None` and the
+//! Anything unusual (a rare encryption status, any error) returns `None` and the
 //! checked parser decides, so the two always agree on what is accepted.
 
 use super::MAX_SECS;
@@ -109,6 +109,21 @@ impl Cursor<'_> {
         Some(IpAddr::V4(Ipv4Addr::from(octets)))
     }
 
+    /// An address: dotted IPv4 here, anything else (IPv6) read as the checked parser reads
+    /// the field, rather than the whole tuple going to the checked parser.
+    #[inline(always)]
+    fn address(&mut self) -> Option<IpAddr> {
+        let start = self.i;
+        if let Some(a) = self.ipv4() {
+            return Some(a);
+        }
+        let rest = &self.b[start..];
+        let len = rest.iter().position(|&c| c == b',').unwrap_or(rest.len());
+        let a = super::address(&rest[..len])?;
+        self.i = start + len;
+        Some(a)
+    }
+
     #[inline(always)]
     fn protocol(&mut self) -> Option<u8> {
         match self.peek()? {
@@ -144,9 +159,9 @@ pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
     let mut c = Cursor { b, i: 0 };
     let time = c.number_slow()?;
     c.comma()?;
-    let src = c.ipv4()?;
+    let src = c.address()?;
     c.comma()?;
-    let dst = c.ipv4()?;
+    let dst = c.address()?;
     c.comma()?;
     let sport = c.port()?;
     c.comma()?;
