@@ -1,10 +1,11 @@
 //! The scans behind a top-N: tallies per slot over the selected rows, each part of the
-//! rows on its own thread, with counters decoded only for rows whose counters count.
+//! rows on its own thread and merged after.
 //!
 //! ```text
-//! address, port, sort by tuples   count per slot ─> candidates ─> tally candidates only
+//! address, port, sort by tuples   count per slot ─> candidates ─> tally candidate rows
 //! other row-level fields          tally per slot
-//! group-level fields              tally per group run, added to the group's slot
+//! group-level fields              whole group: its counter sums + time, flags columns
+//!                                 part of a group: row by row, into the group's slot
 //! ```
 
 use super::parts::{map_parts, Rows};
