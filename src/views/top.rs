@@ -59,8 +59,8 @@ fn top_split(
         .collect()
 }
 
-/// Tallies per slot over the selection (slots with no tuple left out); sorting by tuples,
-/// addresses and ports get only the slots that can make a top `n`.
+/// Tallies per slot over the selection (slots with no tuple left out); addresses and ports
+/// get only the slots that can make a top `n`.
 fn tallies(
     store: &Store,
     sel: &Selection,
@@ -83,14 +83,15 @@ fn tallies(
         field,
         Field::Src | Field::Dst | Field::Ip | Field::Sport | Field::Dport | Field::Port
     );
-    if sort == SortBy::Tuples && sides && n > 0 {
+    if sides && n > 0 {
         let count_first = CountFirst {
             store,
             parts: &parts,
             space,
             n,
+            sort,
         };
-        if let Some(found) = with_row_slots(store, field, count_first) {
+        if let Some(found) = with_row_slots(store, field, count_first).flatten() {
             return found
                 .into_iter()
                 .filter(|(_, t)| !t.is_empty())

@@ -10,6 +10,7 @@
 
 use super::parts::{map_parts, Rows};
 use super::tally::PackedTally;
+use super::SortBy;
 use crate::field::Field;
 use crate::model::FlowState;
 use crate::store::counters::CounterCursor;
@@ -122,89 +123,149 @@ impl WithSlots for Dense<'_> {
     }
 }
 
-/// The slots that can make a top `n` by tuples with their tallies, for a row-level field
-/// of `space` slots. A full tally per value (40 bytes, hundreds of thousands of addresses)
-/// misses the cache on nearly every row; counting first in a `u32` array and tallying only
-/// the values that reach the n-th count (ties included, so the ranking is the same) is
-/// several times faster, and rows of other values need no counters at all.
+/// The slots that can make a top `n` with their tallies, for a row-level field of `space`
+/// slots. A full tally per value (40 bytes, hundreds of thousands of addresses) misses the
+/// cache on nearly every row; summing the figure sorted by first in a small array and
+/// tallying only the values that reach the n-th biggest (ties included, so the ranking is
+/// the same) is several times faster, and by tuples rows of other values need no counters
+/// at all. `None` by bytes or packets when fewer than `n` values have any: values with
+/// none can then make the top, and only a full tally knows which.
 pub(crate) struct CountFirst<'a> {
     pub store: &'a Store,
     pub parts: &'a [Rows<'a>],
     pub space: usize,
     pub n: usize,
+    pub sort: SortBy,
 }
 
 impl WithSlots for CountFirst<'_> {
-    type Out = Vec<(Slot, PackedTally)>;
+    type Out = Option<Vec<(Slot, PackedTally)>>;
     fn run<F: Fn(usize) -> [Slot; 2] + Sync>(self, slots: F) -> Self::Out {
         let CountFirst {
             store,
             parts,
             space,
             n,
+            sort,
         } = self;
-        let mut per_part = map_parts(parts, |rows| {
-            let mut counts = vec![0u32; space];
-            rows.for_each(|row| {
-                for slot in slots(row as usize) {
-                    if let Some(c) = counts.get_mut(slot as usize) {
-                        *c += 1;
-                    }
-                }
-            });
-            counts
-        });
-        let mut index = per_part.swap_remove(0);
-        for other in per_part {
-            index.iter_mut().zip(&other).for_each(|(c, o)| *c += o);
-        }
-        let slots_kept = candidates(&mut index, n);
-        let index = &index;
-        let per_part = map_parts(parts, |rows| {
-            // Rows of other values are skipped (a test that pays for itself: measured
-            // faster than decoding every row); the second side of an `ip` or `port`
-            // row that is not a candidate goes to a last tally, thrown away.
-            let sink = slots_kept.len();
-            let mut tallies = vec![PackedTally::default(); sink + 1];
-            let mut cursor = store.counter_column().cursor();
-            let candidate = |slot: Slot| index.get(slot as usize).map_or(sink, |&i| i as usize);
-            rows.for_each(|row| {
-                let [a, b] = slots(row as usize).map(candidate);
-                if a >= sink && b >= sink {
-                    return;
-                }
-                let (time, flags, bytes, packets) = figures(store, row, &mut cursor);
-                for i in [a, b] {
-                    if let Some(t) = tallies.get_mut(i.min(sink)) {
-                        t.add_counted(time, flags, bytes, packets);
-                    }
-                }
-            });
-            tallies
-        });
-        slots_kept.into_iter().zip(merged(per_part)).collect()
+        let (kept, index) = if sort == SortBy::Tuples {
+            let counts = merged_sums(
+                map_parts(parts, |rows| {
+                    let mut counts = vec![0u32; space];
+                    rows.for_each(|row| {
+                        for slot in slots(row as usize) {
+                            if let Some(c) = counts.get_mut(slot as usize) {
+                                *c += 1;
+                            }
+                        }
+                    });
+                    counts
+                }),
+                u32::saturating_add,
+            );
+            // Fewer than `n` values: every value that has a tuple.
+            let threshold = nth_biggest(&counts, n).unwrap_or(1);
+            candidates(&counts, threshold)
+        } else {
+            let sums = merged_sums(
+                map_parts(parts, |rows| {
+                    let mut sums = vec![0u64; space];
+                    let mut cursor = store.counter_column().cursor();
+                    rows.for_each(|row| {
+                        let (_, _, bytes, packets) = figures(store, row, &mut cursor);
+                        let figure = if sort == SortBy::Bytes {
+                            bytes
+                        } else {
+                            packets
+                        };
+                        for slot in slots(row as usize) {
+                            if let Some(s) = sums.get_mut(slot as usize) {
+                                *s = s.saturating_add(figure);
+                            }
+                        }
+                    });
+                    sums
+                }),
+                u64::saturating_add,
+            );
+            candidates(&sums, nth_biggest(&sums, n)?)
+        };
+        Some(tally_candidates(store, parts, &slots, &index, kept))
     }
 }
 
-/// The slots whose count reaches the `n`-th biggest, ascending; `index` turns from counts
-/// per slot into each slot's position among them (`u32::MAX` for the others).
-fn candidates(index: &mut [u32], n: usize) -> Vec<Slot> {
-    let mut counts: Vec<u32> = index.iter().copied().filter(|&c| c > 0).collect();
-    let threshold = if n > 0 && counts.len() > n {
-        *counts.select_nth_unstable_by(n - 1, |a, b| b.cmp(a)).1
-    } else {
-        1
-    };
-    let mut slots = Vec::new();
-    for (slot, entry) in index.iter_mut().enumerate() {
-        if *entry >= threshold {
-            *entry = slots.len() as u32;
-            slots.push(slot as Slot);
-        } else {
-            *entry = u32::MAX;
-        }
+/// Tallies of the `kept` slots (`index` gives a slot's position among them, `u32::MAX`
+/// for the others), in `kept` order.
+fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
+    store: &Store,
+    parts: &[Rows<'_>],
+    slots: &F,
+    index: &[u32],
+    kept: Vec<Slot>,
+) -> Vec<(Slot, PackedTally)> {
+    let per_part = map_parts(parts, |rows| {
+        // Rows of other values are skipped (a test that pays for itself: measured
+        // faster than decoding every row); the second side of an `ip` or `port`
+        // row that is not a candidate goes to a last tally, thrown away.
+        let sink = kept.len();
+        let mut tallies = vec![PackedTally::default(); sink + 1];
+        let mut cursor = store.counter_column().cursor();
+        let candidate = |slot: Slot| index.get(slot as usize).map_or(sink, |&i| i as usize);
+        rows.for_each(|row| {
+            let [a, b] = slots(row as usize).map(candidate);
+            if a >= sink && b >= sink {
+                return;
+            }
+            let (time, flags, bytes, packets) = figures(store, row, &mut cursor);
+            for i in [a, b] {
+                if let Some(t) = tallies.get_mut(i.min(sink)) {
+                    t.add_counted(time, flags, bytes, packets);
+                }
+            }
+        });
+        tallies
+    });
+    kept.into_iter().zip(merged(per_part)).collect()
+}
+
+/// Adds each part's sums per slot into the first, with `add`.
+fn merged_sums<T: Copy>(mut per_part: Vec<Vec<T>>, add: impl Fn(T, T) -> T) -> Vec<T> {
+    let mut out = per_part.swap_remove(0);
+    for other in per_part {
+        out.iter_mut()
+            .zip(&other)
+            .for_each(|(s, &o)| *s = add(*s, o));
     }
-    slots
+    out
+}
+
+/// The `n`-th biggest positive figure, `None` when fewer than `n` are positive.
+fn nth_biggest<T: Copy + Ord + Default>(figures: &[T], n: usize) -> Option<T> {
+    let zero = T::default();
+    let mut positive: Vec<T> = figures.iter().copied().filter(|&f| f > zero).collect();
+    if n == 0 || positive.len() < n {
+        return None;
+    }
+    Some(*positive.select_nth_unstable_by(n - 1, |a, b| b.cmp(a)).1)
+}
+
+/// The slots whose figure reaches `threshold`, ascending, and each slot's position among
+/// them (`u32::MAX` for the others).
+fn candidates<T: Copy + Ord>(figures: &[T], threshold: T) -> (Vec<Slot>, Vec<u32>) {
+    let mut kept = Vec::new();
+    let index = figures
+        .iter()
+        .enumerate()
+        .map(|(slot, &f)| {
+            if f >= threshold {
+                kept.push(slot as Slot);
+                kept.len() as u32 - 1
+            } else {
+                u32::MAX
+            }
+        })
+        .collect();
+    (kept, index)
 }
 
 /// Tallies per slot of a group-level field, `space` slots: each run of rows in one group
