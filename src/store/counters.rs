@@ -82,18 +82,19 @@ impl CounterColumn {
         if values.iter().any(|&v| v >= u32::MAX as u64) {
             self.wide.push((self.len as u32, *c));
         }
-        let mut header = 0u8;
+        // The row and the padding after it are written into a fixed buffer (each value as
+        // a whole u32, the next one overwriting its unused bytes), then copied in one go.
+        let mut row = [0u8; 1 + 16 + PAD];
+        let mut at = 1;
         for (i, v) in values.iter().enumerate() {
-            header |= width_code(*v) << (i * 2);
+            let code = width_code(*v);
+            row[0] |= code << (i * 2);
+            let v = (*v).min(u32::MAX as u64) as u32;
+            row[at..at + 4].copy_from_slice(&v.to_le_bytes());
+            at += WIDTH[code as usize];
         }
-        self.bytes.push(header);
-        for v in values {
-            let code = width_code(v) as usize;
-            let v = v.min(u32::MAX as u64) as u32;
-            self.bytes
-                .extend_from_slice(&v.to_le_bytes()[..WIDTH[code]]);
-        }
-        self.bytes.extend_from_slice(&[0; PAD]);
+        row[at..at + PAD].fill(0);
+        self.bytes.extend_from_slice(&row[..at + PAD]);
         self.len += 1;
     }
 
