@@ -15,6 +15,7 @@ mod builder;
 pub mod counters;
 pub mod dict;
 pub mod flags;
+mod group_sums;
 mod id_index;
 
 pub use addrs::AddrDict;
@@ -22,6 +23,7 @@ pub use builder::{RecordMeta, StoreBuilder};
 pub use counters::CounterColumn;
 pub use dict::TextDict;
 pub use flags::Flags;
+pub use group_sums::GroupSums;
 
 use crate::model::{ConversationKey, Counters, LogKind, Tuple};
 use std::net::IpAddr;
@@ -96,6 +98,8 @@ pub struct Store {
     pub(crate) addrs: AddrDict,
     pub(crate) texts: TextDict,
     pub(crate) time_range: Option<(i64, i64)>,
+    /// Per-group counter sums, worked out on first use (`group_sums`).
+    pub(crate) group_sums: std::sync::OnceLock<Vec<GroupSums>>,
 }
 
 impl Store {
@@ -243,5 +247,9 @@ impl Store {
             + self.addrs.heap_bytes()
             + self.texts.heap_bytes()
             + self.texts.values().iter().map(|t| t.len()).sum::<usize>()
+            + self
+                .group_sums
+                .get()
+                .map_or(0, |v| v.capacity() * std::mem::size_of::<GroupSums>())
     }
 }

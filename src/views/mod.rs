@@ -8,11 +8,13 @@
 
 mod conversations;
 mod histogram;
+mod parts;
 mod rules;
 mod scan;
 mod tally;
 mod timeline;
 mod top;
+mod top_scan;
 
 pub use conversations::conversations;
 pub use histogram::histogram;

@@ -2,7 +2,7 @@
 
 use super::{SortBy, Tally};
 use crate::model::{Counters, Decision, FlowState};
-use crate::store::Flags;
+use crate::store::{Flags, GroupSums};
 use std::cmp::Ordering;
 
 /// Whether a tuple's counters belong in totals: `C` and `E` carry deltas since the
@@ -90,6 +90,34 @@ impl PackedTally {
             self.bytes = self.bytes.saturating_add(counters.bytes());
             self.packets = self.packets.saturating_add(counters.packets());
         }
+    }
+
+    /// Adds one tuple whose bytes and packets are given already zeroed unless they count
+    /// toward totals.
+    #[inline]
+    pub(crate) fn add_counted(&mut self, time_ms: i64, flags: Flags, bytes: u64, packets: u64) {
+        self.tuples += 1;
+        self.denied += (flags.decision() == Decision::Deny) as u32;
+        self.first_ms = self.first_ms.min(time_ms);
+        self.last_ms = self.last_ms.max(time_ms);
+        self.bytes = self.bytes.saturating_add(bytes);
+        self.packets = self.packets.saturating_add(packets);
+    }
+
+    /// Adds the rows of a whole group from their time and flags columns, with their
+    /// counters already summed (the same figures as adding them one by one).
+    pub(crate) fn add_group(&mut self, secs: &[u32], flags: &[u32], sums: GroupSums) {
+        // Row ids are u32, so a count of rows fits too.
+        self.tuples += secs.len() as u32;
+        for (&s, &f) in secs.iter().zip(flags) {
+            let f = Flags(f);
+            let time = s as i64 * 1000 + f.millis() as i64;
+            self.first_ms = self.first_ms.min(time);
+            self.last_ms = self.last_ms.max(time);
+            self.denied += (f.decision() == Decision::Deny) as u32;
+        }
+        self.bytes = self.bytes.saturating_add(sums.bytes);
+        self.packets = self.packets.saturating_add(sums.packets);
     }
 
     pub(crate) fn is_empty(&self) -> bool {

@@ -1,32 +1,43 @@
 //! Top-N by any field (like `nfdump -s`): tuples, bytes and packets per field value.
 //!
 //! Each field value maps to a slot (a dictionary id, a port, a packed code); tallies live
-//! in an array indexed by slot when the slot space is small enough, else in a hash map.
+//! in an array indexed by slot when the slot space is small enough (see `top_scan`), else
+//! in a hash map.
 
+use super::parts::{parallel_rows, parts};
 use super::scan::for_each_row;
 use super::tally::{biggest_first, PackedTally};
+use super::top_scan::{
+    by_group, group_slot, row_slots, with_row_slots, CountFirst, Dense, Slot, NO_SLOT,
+};
 use super::{SortBy, Tally, TopEntry};
 use crate::field::Field;
 use crate::model::{format_time_ms, proto, Counters, Encryption, FlowState};
 use crate::selection::Selection;
 use crate::store::dict::FastMap;
-use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
-use crate::store::{Store, NONE};
+use crate::store::Store;
 use std::net::IpAddr;
-
-/// A value's slot; `NO_SLOT` when a row has no second value (one side, or both sides equal).
-type Slot = u64;
-const NO_SLOT: Slot = u64::MAX;
 
 /// The `n` values of `field` with the most tuples (or bytes, packets) in the selection,
 /// biggest first, ties by value. `ip` and `port` count each side of a tuple (once when
 /// both sides hold the same value).
 pub fn top(store: &Store, sel: &Selection, field: Field, sort: SortBy, n: usize) -> Vec<TopEntry> {
-    let tallies = match sort {
-        SortBy::Tuples => candidates_by_count(store, sel, field, n),
-        _ => None,
+    top_split(store, sel, field, sort, n, parallel_rows())
+}
+
+/// As `top`, the rows cut in two parts on two threads from `parallel_rows` rows up.
+fn top_split(
+    store: &Store,
+    sel: &Selection,
+    field: Field,
+    sort: SortBy,
+    n: usize,
+    parallel_rows: usize,
+) -> Vec<TopEntry> {
+    if n == 0 {
+        return Vec::new();
     }
-    .unwrap_or_else(|| accumulate(store, sel, field));
+    let tallies = tallies(store, sel, field, sort, n, parallel_rows);
     let mut ranked: Vec<(SortKey, Slot, Tally)> = tallies
         .into_iter()
         .map(|(slot, t)| (sort_key(store, field, slot), slot, t))
@@ -35,9 +46,6 @@ pub fn top(store: &Store, sel: &Selection, field: Field, sort: SortBy, n: usize)
         biggest_first(&a.2, &b.2, sort).then_with(|| a.0.cmp(&b.0))
     };
     if n < ranked.len() {
-        if n == 0 {
-            return Vec::new();
-        }
         ranked.select_nth_unstable_by(n - 1, order);
         ranked.truncate(n);
     }
@@ -48,6 +56,62 @@ pub fn top(store: &Store, sel: &Selection, field: Field, sort: SortBy, n: usize)
             key: display(store, field, slot),
             tally,
         })
+        .collect()
+}
+
+/// Tallies per slot over the selection (slots with no tuple left out); addresses and ports
+/// get only the slots that can make a top `n`.
+fn tallies(
+    store: &Store,
+    sel: &Selection,
+    field: Field,
+    sort: SortBy,
+    n: usize,
+    parallel_rows: usize,
+) -> Vec<(Slot, Tally)> {
+    let parts = parts(store, sel, parallel_rows);
+    let selected: usize = parts.iter().map(|p| p.len()).sum();
+    // An array costs memory per slot: use it only when the slots are not much sparser
+    // than the rows that fill them.
+    let Some(space) = slot_space(store, field).filter(|&s| s <= (1 << 16).max(selected * 4)) else {
+        return sparse(store, sel, field);
+    };
+    if is_group_level(field) {
+        return kept(by_group(store, &parts, field, space));
+    }
+    let sides = matches!(
+        field,
+        Field::Src | Field::Dst | Field::Ip | Field::Sport | Field::Dport | Field::Port
+    );
+    if sides && n > 0 {
+        let count_first = CountFirst {
+            store,
+            parts: &parts,
+            space,
+            n,
+            sort,
+        };
+        if let Some(found) = with_row_slots(store, field, count_first).flatten() {
+            return found
+                .into_iter()
+                .filter(|(_, t)| !t.is_empty())
+                .map(|(s, t)| (s, t.unpack()))
+                .collect();
+        }
+    }
+    let dense = Dense {
+        store,
+        parts: &parts,
+        space,
+    };
+    with_row_slots(store, field, dense).map_or_else(|| sparse(store, sel, field), kept)
+}
+
+/// The non-empty slots of an array of tallies.
+fn kept(tallies: Vec<PackedTally>) -> Vec<(Slot, Tally)> {
+    let all = tallies.into_iter().enumerate();
+    all.filter(|(_, t)| !t.is_empty())
+        .map(|(s, t)| (s as Slot, t.unpack()))
         .collect()
 }
 
@@ -74,169 +138,6 @@ fn slot_space(store: &Store, field: Field) -> Option<usize> {
     }
 }
 
-/// Text ids as slots, with `NONE` in the last slot.
-fn text_slot(store: &Store, id: u32) -> Slot {
-    if id == NONE {
-        store.texts().len() as Slot
-    } else {
-        id as Slot
-    }
-}
-
-/// The slots of one row's value(s) for `field`.
-#[inline]
-fn slots_of(store: &Store, field: Field, row: u32, group: usize, c: &Counters) -> [Slot; 2] {
-    let r = row as usize;
-    let flags = store.flags()[r];
-    let g = &store.groups()[group];
-    let record = || store.records().get(g.record as usize);
-    let pair = |a: Slot, b: Slot| [a, if a == b { NO_SLOT } else { b }];
-    let one = |a: Slot| [a, NO_SLOT];
-    match field {
-        Field::Src => one(store.src_ids()[r] as Slot),
-        Field::Dst => one(store.dst_ids()[r] as Slot),
-        Field::Ip => pair(store.src_ids()[r] as Slot, store.dst_ids()[r] as Slot),
-        Field::Sport => one(store.sports()[r] as Slot),
-        Field::Dport => one(store.dports()[r] as Slot),
-        Field::Port => pair(store.sports()[r] as Slot, store.dports()[r] as Slot),
-        Field::Proto => one((flags & 0xff) as Slot),
-        Field::Dir => one(store.flag(row).dir() as Slot),
-        Field::Action => one(store.flag(row).decision() as Slot),
-        Field::State => one(((flags & STATE_MASK) >> STATE_SHIFT) as Slot),
-        Field::Encryption => one(((flags & ENC_MASK) >> ENC_SHIFT) as Slot),
-        Field::Rule => one(text_slot(store, g.rule)),
-        Field::Mac => one(text_slot(store, g.mac)),
-        Field::Acl => one(text_slot(store, g.acl)),
-        Field::Nsg => one(text_slot(store, record().map_or(NONE, |r| r.nsg))),
-        Field::Flowlog => one(text_slot(store, record().map_or(NONE, |r| r.flowlog))),
-        Field::Target => one(text_slot(store, record().map_or(NONE, |r| r.target))),
-        Field::Version => one(record().map_or(0, |r| r.version) as Slot),
-        Field::File => one(record().map_or(NO_SLOT, |r| r.file as Slot)),
-        Field::Time => one(store.time_ms(row).max(0) as Slot),
-        Field::Bytes => one(c.bytes()),
-        Field::Packets => one(c.packets()),
-        Field::BytesOut => one(c.bytes_out),
-        Field::BytesIn => one(c.bytes_in),
-        Field::PacketsOut => one(c.packets_out),
-        Field::PacketsIn => one(c.packets_in),
-    }
-}
-
-/// Tallies per slot over the selection (slots with no tuple left out).
-fn accumulate(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)> {
-    // An array costs memory per slot: use it only when the slots are not much sparser
-    // than the rows that fill them.
-    let dense = slot_space(store, field).filter(|&s| s <= (1 << 16).max(sel.len() * 4));
-    match dense {
-        Some(space) if is_group_level(field) => by_group(store, sel, field, space),
-        Some(space) => {
-            let mut tallies = vec![PackedTally::default(); space];
-            for_each_row(store, sel, |row, g, c| {
-                let (time, flags) = (store.time_ms(row), store.flag(row));
-                for slot in slots_of(store, field, row, g, c) {
-                    if let Some(t) = tallies.get_mut(slot as usize) {
-                        t.add(time, flags, c);
-                    }
-                }
-            });
-            let kept = tallies.into_iter().enumerate();
-            kept.filter(|(_, t)| !t.is_empty())
-                .map(|(s, t)| (s as Slot, t.unpack()))
-                .collect()
-        }
-        None => {
-            let mut tallies: FastMap<Slot, PackedTally> = FastMap::default();
-            for_each_row(store, sel, |row, g, c| {
-                let (time, flags) = (store.time_ms(row), store.flag(row));
-                for slot in slots_of(store, field, row, g, c) {
-                    if slot != NO_SLOT {
-                        tallies.entry(slot).or_default().add(time, flags, c);
-                    }
-                }
-            });
-            tallies.into_iter().map(|(s, t)| (s, t.unpack())).collect()
-        }
-    }
-}
-
-/// Address and port slots of one row (the fields with many distinct values).
-#[inline]
-fn side_slots(store: &Store, field: Field, r: usize) -> [Slot; 2] {
-    let pair = |a: Slot, b: Slot| [a, if a == b { NO_SLOT } else { b }];
-    match field {
-        Field::Src => [store.src_ids()[r] as Slot, NO_SLOT],
-        Field::Dst => [store.dst_ids()[r] as Slot, NO_SLOT],
-        Field::Ip => pair(store.src_ids()[r] as Slot, store.dst_ids()[r] as Slot),
-        Field::Sport => [store.sports()[r] as Slot, NO_SLOT],
-        Field::Dport => [store.dports()[r] as Slot, NO_SLOT],
-        _ => pair(store.sports()[r] as Slot, store.dports()[r] as Slot),
-    }
-}
-
-/// Tallies of only the values that can make a top `n` by tuples, for addresses and ports.
-/// A full tally per value (40 bytes, hundreds of thousands of addresses) misses the cache
-/// on nearly every row; counting first in a `u32` array and tallying only the values that
-/// reach the n-th count (ties included, so the ranking is the same) is 2–4 times faster.
-/// `None` where the single pass is as good.
-fn candidates_by_count(
-    store: &Store,
-    sel: &Selection,
-    field: Field,
-    n: usize,
-) -> Option<Vec<(Slot, Tally)>> {
-    let sides = matches!(
-        field,
-        Field::Src | Field::Dst | Field::Ip | Field::Sport | Field::Dport | Field::Port
-    );
-    let space = slot_space(store, field)?;
-    if !sides || n == 0 || space > (1 << 16).max(sel.len() * 4) {
-        return None;
-    }
-    let len = store.len() as u32;
-    let mut index = vec![0u32; space];
-    for &row in sel.rows().iter().take_while(|&&r| r < len) {
-        for slot in side_slots(store, field, row as usize) {
-            if slot != NO_SLOT {
-                index[slot as usize] += 1;
-            }
-        }
-    }
-    let mut counts: Vec<u32> = index.iter().copied().filter(|&c| c > 0).collect();
-    let threshold = if counts.len() > n {
-        *counts.select_nth_unstable_by(n - 1, |a, b| b.cmp(a)).1
-    } else {
-        1
-    };
-    // From here `index` maps a slot to its candidate's position (or `u32::MAX`).
-    let mut slots = Vec::new();
-    for (slot, entry) in index.iter_mut().enumerate() {
-        if *entry >= threshold {
-            *entry = slots.len() as u32;
-            slots.push(slot as Slot);
-        } else {
-            *entry = u32::MAX;
-        }
-    }
-    let mut tallies = vec![PackedTally::default(); slots.len()];
-    for_each_row(store, sel, |row, _, c| {
-        for slot in side_slots(store, field, row as usize) {
-            if let Some(t) = index
-                .get(slot as usize)
-                .and_then(|&i| tallies.get_mut(i as usize))
-            {
-                t.add(store.time_ms(row), store.flag(row), c);
-            }
-        }
-    });
-    Some(
-        slots
-            .into_iter()
-            .zip(tallies)
-            .map(|(s, t)| (s, t.unpack()))
-            .collect(),
-    )
-}
-
 /// Fields whose value is the same for every row of a group (rule, MAC, record…).
 fn is_group_level(field: Field) -> bool {
     matches!(
@@ -252,30 +153,35 @@ fn is_group_level(field: Field) -> bool {
     )
 }
 
-/// Tallies of a group-level field: rows are added up per group in a local tally and
-/// merged into the slot once per group, instead of updating the slot row by row.
-fn by_group(store: &Store, sel: &Selection, field: Field, space: usize) -> Vec<(Slot, Tally)> {
-    let mut tallies = vec![PackedTally::default(); space];
-    let mut run: Option<(usize, Slot)> = None;
-    let mut pending = PackedTally::default();
-    let mut flush = |run: Option<(usize, Slot)>, pending: &mut PackedTally| {
-        if let Some(t) = run.and_then(|(_, slot)| tallies.get_mut(slot as usize)) {
-            t.merge(pending);
-        }
-        *pending = PackedTally::default();
-    };
+/// The slots of one row's value(s) for `field`, any field.
+fn slots_of(store: &Store, field: Field, row: u32, group: usize, c: &Counters) -> [Slot; 2] {
+    let one = |a: Slot| [a, NO_SLOT];
+    match field {
+        Field::Time => one(store.time_ms(row).max(0) as Slot),
+        Field::Bytes => one(c.bytes()),
+        Field::Packets => one(c.packets()),
+        Field::BytesOut => one(c.bytes_out),
+        Field::BytesIn => one(c.bytes_in),
+        Field::PacketsOut => one(c.packets_out),
+        Field::PacketsIn => one(c.packets_in),
+        _ if is_group_level(field) => one(group_slot(store, field, group)),
+        _ => row_slots(store, field, row as usize).unwrap_or([NO_SLOT; 2]),
+    }
+}
+
+/// Tallies in a map, for fields with too many values for an array (time, counters, or
+/// addresses in a small selection of a big store).
+fn sparse(store: &Store, sel: &Selection, field: Field) -> Vec<(Slot, Tally)> {
+    let mut tallies: FastMap<Slot, PackedTally> = FastMap::default();
     for_each_row(store, sel, |row, g, c| {
-        if run.map(|(rg, _)| rg) != Some(g) {
-            flush(run, &mut pending);
-            run = Some((g, slots_of(store, field, row, g, c)[0]));
+        let (time, flags) = (store.time_ms(row), store.flag(row));
+        for slot in slots_of(store, field, row, g, c) {
+            if slot != NO_SLOT {
+                tallies.entry(slot).or_default().add(time, flags, c);
+            }
         }
-        pending.add(store.time_ms(row), store.flag(row), c);
     });
-    flush(run, &mut pending);
-    let kept = tallies.into_iter().enumerate();
-    kept.filter(|(_, t)| !t.is_empty())
-        .map(|(s, t)| (s as Slot, t.unpack()))
-        .collect()
+    tallies.into_iter().map(|(s, t)| (s, t.unpack())).collect()
 }
 
 /// What ties are broken by: the value in its natural order.
@@ -365,9 +271,10 @@ mod tests {
             Some(FlowState::Continue),
             Some(FlowState::End),
         ];
-        (0..4)
+        // Groups of uneven sizes, rules shared by several groups.
+        (0..9u64)
             .map(|g| {
-                let tuples = (0..300)
+                let tuples = (0..(g * 67 % 190 + 40))
                     .map(|_| {
                         let src = format!("10.0.0.{}", next(6));
                         let dst = format!("10.0.0.{}", next(6));
@@ -387,10 +294,12 @@ mod tests {
                         t.state = states[next(4) as usize];
                         t.counters.bytes_out = next(4) * 100;
                         t.counters.packets_in = next(3);
+                        // Now and then a value past 32 bits, kept aside by the store.
+                        t.counters.bytes_in = if next(50) == 0 { 5 << 30 } else { next(3) };
                         t
                     })
                     .collect();
-                (format!("Rule{g}"), tuples)
+                (format!("Rule{}", g % 4), tuples)
             })
             .collect()
     }
@@ -563,21 +472,78 @@ mod tests {
         );
     }
 
+    /// Every tally of `field` over `sel`, by key, straight from each row's tuple.
+    fn direct(store: &Store, sel: &Selection, field: Field) -> HashMap<String, Tally> {
+        let mut map: HashMap<String, Tally> = HashMap::new();
+        for row in sel.iter().filter(|&r| (r as usize) < store.len()) {
+            let t = store.tuple(row);
+            let text = |id| store.text(id).unwrap_or("").to_string();
+            let mut keys = match field {
+                Field::Src => vec![t.src.to_string()],
+                Field::Ip => vec![t.src.to_string(), t.dst.to_string()],
+                Field::Dport => vec![t.dport.to_string()],
+                Field::Port => vec![t.sport.to_string(), t.dport.to_string()],
+                Field::Action => {
+                    vec![["allow", "deny"][(t.decision == Decision::Deny) as usize].into()]
+                }
+                Field::State => vec![t.state.map_or("-", |s| s.name()).into()],
+                Field::Rule => vec![text(store.group_of(row).rule)],
+                Field::Nsg => vec![text(store.record_of(row).nsg)],
+                Field::File => vec![store.file_of(row).path.clone()],
+                Field::BytesIn => vec![t.counters.bytes_in.to_string()],
+                other => unreachable!("no direct keys for {other}"),
+            };
+            keys.dedup();
+            for k in keys {
+                map.entry(k)
+                    .or_default()
+                    .add(t.time_ms, store.flag(row), &t.counters);
+            }
+        }
+        map
+    }
+
     #[test]
-    fn counting_first_ranks_exactly_as_the_full_tally() {
+    fn every_path_and_split_gives_the_exact_tallies_of_a_direct_count() {
         let store = build(&sample());
-        let half = Selection::from_sorted((0..store.len() as u32).step_by(2).collect());
-        for sel in [Selection::all(store.len()), half] {
-            for field in [Field::Src, Field::Dst, Field::Ip, Field::Sport, Field::Port] {
-                for n in [1, 2, 3, 5, 40] {
-                    let quick = candidates_by_count(&store, &sel, field, n).expect("applies");
-                    let full = accumulate(&store, &sel, field);
-                    let best = |mut v: Vec<(Slot, Tally)>| {
-                        v.sort_by(|a, b| b.1.tuples.cmp(&a.1.tuples).then(a.0.cmp(&b.0)));
-                        v.truncate(n);
-                        v
-                    };
-                    assert_eq!(best(quick), best(full), "{field} top {n}");
+        let len = store.len() as u32;
+        let selections = [
+            Selection::all(store.len()),
+            Selection::from_sorted((0..len).step_by(3).collect()),
+            // Cuts groups at both ends, and rows past the store are ignored.
+            Selection::from_sorted((50..len - 70).chain([len + 1, len + 9]).collect()),
+            Selection::from_sorted(vec![len / 2]),
+            Selection::default(),
+        ];
+        let fields = [
+            Field::Src,
+            Field::Ip,
+            Field::Dport,
+            Field::Port,
+            Field::Action,
+            Field::State,
+            Field::Rule,
+            Field::Nsg,
+            Field::File,
+            Field::BytesIn,
+        ];
+        for sel in &selections {
+            for field in fields {
+                let want = direct(&store, sel, field);
+                for sort in [SortBy::Tuples, SortBy::Bytes, SortBy::Packets] {
+                    for parallel in [0, usize::MAX] {
+                        let all = top_split(&store, sel, field, sort, usize::MAX, parallel);
+                        let got: HashMap<String, Tally> =
+                            all.iter().map(|e| (e.key.clone(), e.tally)).collect();
+                        let what = format!("{field} by {sort:?}, {} rows", sel.len());
+                        assert_eq!(got, want, "{what}");
+                        let metric = |e: &TopEntry| (e.tally.metric(sort), e.tally.tuples);
+                        assert!(all.windows(2).all(|w| metric(&w[0]) >= metric(&w[1])));
+                        for n in [1, 2, 3, 7] {
+                            let some = top_split(&store, sel, field, sort, n, parallel);
+                            assert_eq!(some, all[..n.min(all.len())], "{what}, top {n}");
+                        }
+                    }
                 }
             }
         }
