@@ -196,15 +196,17 @@ fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
             scan(&store.flags()[r], out, |f| f & mask == value);
         }
         Leaf::Flags(codes) => scan(&store.flags()[r], out, |f| codes.contains_flags(f)),
-        Leaf::Counter(kind, spans) => {
-            let counters = store.counter_column().iter_range(rows.start, rows.end);
-            for (i, c) in counters.enumerate() {
-                let v = counter(*kind, &c);
-                let pass = spans.iter().any(|&(lo, hi)| lo <= v && v <= hi);
-                // Branch-free: whether a row passes is as good as random.
-                out[i / 64] |= u64::from(pass) << (i % 64);
+        Leaf::Counter(kind, spans) => match (kind, &spans[..]) {
+            // One span of bytes (`bytes > 1MB`) is by far the most common counter test.
+            (CounterKind::Bytes, &[(lo, hi)]) if lo <= hi => {
+                let span = hi - lo;
+                scan_counters(store, rows, out, |c| c.bytes().wrapping_sub(lo) <= span);
             }
-        }
+            _ => scan_counters(store, rows, out, |c| {
+                let v = counter(*kind, c);
+                spans.iter().any(|&(lo, hi)| lo <= v && v <= hi)
+            }),
+        },
         Leaf::Groups(table) => fill_groups(table, store, rows, out),
     }
 }
@@ -220,6 +222,25 @@ fn ports(store: &Store, side: Side, r: Range<usize>, out: &mut [u64], test: impl
             out,
             |a, b| test(a) | test(b),
         ),
+    }
+}
+
+/// As `scan`, over the counters of `rows`.
+#[inline(always)]
+fn scan_counters(
+    store: &Store,
+    rows: Range<usize>,
+    out: &mut [u64],
+    pred: impl Fn(&Counters) -> bool,
+) {
+    let mut counters = store.counter_column().iter_range(rows.start, rows.end);
+    for word in out.iter_mut() {
+        let mut bits = 0u64;
+        for (i, c) in counters.by_ref().take(64).enumerate() {
+            // Branch-free: whether a row passes is as good as random.
+            bits |= u64::from(pred(&c)) << i;
+        }
+        *word = bits;
     }
 }
 

@@ -2,22 +2,24 @@
 //!
 //! Most tuples carry small counters or none at all (B and D tuples), so four fixed `u64`
 //! columns (32 bytes a tuple) would be most of the store's memory. Each row is instead one
-//! header byte (a 2-bit width code per counter: 0, 1, 2 or 4 bytes) followed by the values.
-//! A `B` tuple costs 1 byte, a typical `C` tuple 7 to 11. Decoding is branch-free (a masked
-//! unaligned read per value), which keeps a `bytes > 1MB` scan near column speed. Values
-//! that do not fit 32 bits (a multi-gigabyte 5-minute delta) are written as the sentinel
-//! `u32::MAX` and kept exactly in a small side table. Every `BLOCK` rows an offset is kept
-//! so any row is reached by skipping at most `BLOCK - 1` headers.
+//! header byte (a 2-bit width code per counter: 0, 1, 2 or 4 bytes) and its values in those
+//! widths. A `B` tuple costs 1 byte, a typical `C` tuple 7 to 11. The header bytes are a
+//! column of their own, apart from the values: a scan then finds the next row's values by
+//! adding a table lookup of a header it has already loaded, instead of first loading a
+//! header whose place depends on the row before (a chain of dependent loads that made a
+//! `bytes > 1MB` scan four times slower than its other columns). Each value is one masked
+//! unaligned read inside a fixed window, without a bounds check per byte. Values that do
+//! not fit 32 bits (a multi-gigabyte 5-minute delta) are written as the sentinel
+//! `u32::MAX` and kept exactly in a small side table. Every `BLOCK` rows the values'
+//! offset is kept so any row is reached by summing at most `BLOCK - 1` header widths.
 
 use crate::model::Counters;
 
 const BLOCK: usize = 64;
 const WIDTH: [usize; 4] = [0, 1, 2, 4];
-const MASK: [u32; 4] = [0, 0xff, 0xffff, 0xffff_ffff];
-/// Trailing zero bytes kept after the last row so every value is read as a whole `u32`:
-/// a zero-width value at the very end is still read as four bytes from there.
-const PAD: usize = 4;
-/// Payload length after each possible header byte.
+/// The widest row's values, and so the window a row's values are read from.
+const WINDOW: usize = 16;
+/// Values length after each possible header byte.
 const PAYLOAD: [u8; 256] = payload_table();
 
 const fn payload_table() -> [u8; 256] {
@@ -38,99 +40,117 @@ const fn payload_table() -> [u8; 256] {
 
 #[derive(Debug, Default, Clone)]
 pub struct CounterColumn {
-    bytes: Vec<u8>,
+    /// One header byte per row.
+    heads: Vec<u8>,
+    /// Every row's values back to back, then `WINDOW` zero bytes so the last row's window
+    /// is whole.
+    values: Vec<u8>,
+    /// Offset in `values` of every `BLOCK`-th row.
     block_starts: Vec<u64>,
     /// Rows with a value above `u32::MAX`, ascending by row.
     wide: Vec<(u32, Counters)>,
-    len: usize,
 }
 
 impl CounterColumn {
     pub fn len(&self) -> usize {
-        self.len
+        self.heads.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.heads.is_empty()
     }
 
     pub fn reserve(&mut self, rows: usize) {
-        self.bytes.reserve(rows * 4);
+        self.heads.reserve(rows);
+        self.values.reserve(rows * 3);
         self.block_starts.reserve(rows / BLOCK + 1);
     }
 
     pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
+        self.heads.shrink_to_fit();
+        self.values.shrink_to_fit();
         self.block_starts.shrink_to_fit();
         self.wide.shrink_to_fit();
     }
 
     /// Heap bytes held, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
-        self.bytes.capacity()
+        self.heads.capacity()
+            + self.values.capacity()
             + self.block_starts.capacity() * 8
             + self.wide.capacity() * std::mem::size_of::<(u32, Counters)>()
     }
 
+    /// The values without the padding after them.
+    fn unpadded(&self) -> &[u8] {
+        &self.values[..self.values.len().saturating_sub(WINDOW)]
+    }
+
+    fn unpad(&mut self) {
+        let end = self.values.len().saturating_sub(WINDOW);
+        self.values.truncate(end);
+    }
+
     pub fn push(&mut self, c: &Counters) {
-        let end = self.bytes.len().saturating_sub(PAD);
-        self.bytes.truncate(end);
-        if self.len.is_multiple_of(BLOCK) {
-            self.block_starts.push(self.bytes.len() as u64);
+        self.unpad();
+        let row = self.len();
+        if row.is_multiple_of(BLOCK) {
+            self.block_starts.push(self.values.len() as u64);
         }
         let values = [c.packets_out, c.bytes_out, c.packets_in, c.bytes_in];
         if values.iter().any(|&v| v >= u32::MAX as u64) {
-            self.wide.push((self.len as u32, *c));
+            self.wide.push((row as u32, *c));
         }
-        // The row and the padding after it are written into a fixed buffer (each value as
-        // a whole u32, the next one overwriting its unused bytes), then copied in one go.
-        let mut row = [0u8; 1 + 16 + PAD];
-        let mut at = 1;
+        // The values and the padding after them are written into a fixed buffer (each
+        // value as a whole u32, the next one overwriting its unused bytes), then copied in
+        // one go.
+        let mut buf = [0u8; 2 * WINDOW];
+        let mut head = 0u8;
+        let mut at = 0;
         for (i, v) in values.iter().enumerate() {
             let code = width_code(*v);
-            row[0] |= code << (i * 2);
+            head |= code << (i * 2);
             let v = (*v).min(u32::MAX as u64) as u32;
-            row[at..at + 4].copy_from_slice(&v.to_le_bytes());
+            buf[at..at + 4].copy_from_slice(&v.to_le_bytes());
             at += WIDTH[code as usize];
         }
-        row[at..at + PAD].fill(0);
-        self.bytes.extend_from_slice(&row[..at + PAD]);
-        self.len += 1;
+        buf[at..at + WINDOW].fill(0);
+        self.heads.push(head);
+        self.values.extend_from_slice(&buf[..at + WINDOW]);
     }
 
-    /// Appends every row of `other`, in order: the rows' bytes are copied as they are and
-    /// only the block offsets are recomputed (merging per-file columns is on the load path).
+    /// Appends every row of `other`, in order: headers and values are copied as they are
+    /// and only the block offsets are recomputed (merging per-file columns is on the load
+    /// path).
     pub fn extend_from(&mut self, other: &CounterColumn) {
-        let base = self.len as u32;
+        let base = self.len() as u32;
         self.wide
             .extend(other.wide.iter().map(|(row, c)| (row + base, *c)));
-        let end = self.bytes.len().saturating_sub(PAD);
-        self.bytes.truncate(end);
-        let theirs = &other.bytes[..other.bytes.len().saturating_sub(PAD)];
-        let offset = self.bytes.len();
-        self.bytes.extend_from_slice(theirs);
-        let mut pos = 0;
-        for _ in 0..other.len {
-            if self.len.is_multiple_of(BLOCK) {
-                self.block_starts.push((offset + pos) as u64);
+        self.unpad();
+        let mut pos = self.values.len();
+        for (row, &head) in (self.heads.len()..).zip(&other.heads) {
+            if row.is_multiple_of(BLOCK) {
+                self.block_starts.push(pos as u64);
             }
-            pos += 1 + PAYLOAD[theirs[pos] as usize] as usize;
-            self.len += 1;
+            pos += PAYLOAD[head as usize] as usize;
         }
-        self.bytes.extend_from_slice(&[0; PAD]);
+        self.heads.extend_from_slice(&other.heads);
+        self.values.extend_from_slice(other.unpadded());
+        self.values.extend_from_slice(&[0; WINDOW]);
     }
 
     pub fn get(&self, row: usize) -> Counters {
-        assert!(row < self.len, "counter row {row} out of {}", self.len);
-        let mut pos = self.block_starts[row / BLOCK] as usize;
-        for _ in 0..row % BLOCK {
-            pos += 1 + PAYLOAD[self.bytes[pos] as usize] as usize;
-        }
-        let (c, _) = read(&self.bytes, pos);
-        if c.has_sentinel() {
-            return self.wide_value(row).unwrap_or(c);
-        }
-        c
+        self.cursor().at(row)
+    }
+
+    /// The offset of `row`'s values.
+    fn offset(&self, row: usize) -> usize {
+        let block = row - row % BLOCK;
+        let skipped: usize = self.heads[block..row]
+            .iter()
+            .map(|&h| PAYLOAD[h as usize] as usize)
+            .sum();
+        self.block_starts[row / BLOCK] as usize + skipped
     }
 
     fn wide_value(&self, row: usize) -> Option<Counters> {
@@ -140,29 +160,41 @@ impl CounterColumn {
             .map(|i| self.wide[i].1)
     }
 
+    /// The counters of `row`, whose values start at `pos`.
+    #[inline(always)]
+    fn decode(&self, row: usize, head: u8, pos: usize) -> Counters {
+        let c = read_window(head, &self.values[pos..pos + WINDOW]);
+        if c.has_sentinel() {
+            return self.wide_value(row).unwrap_or(c);
+        }
+        c
+    }
+
     /// Counters of rows `start..end`, decoded sequentially (fast for scans).
     pub fn iter_range(&self, start: usize, end: usize) -> impl Iterator<Item = Counters> + '_ {
-        let end = end.min(self.len);
-        let mut pos = 0;
-        if start < end {
-            pos = self.block_starts[start / BLOCK] as usize;
-            for _ in 0..start % BLOCK {
-                pos += 1 + PAYLOAD[self.bytes[pos] as usize] as usize;
+        let end = end.min(self.len());
+        let mut pos = if start < end { self.offset(start) } else { 0 };
+        let heads = self.heads.get(start..end).unwrap_or_default();
+        // Wide rows come in row order, so a scan walks their table alongside.
+        let mut wide = self.wide[self.wide.partition_point(|(r, _)| (*r as usize) < start)..]
+            .iter()
+            .peekable();
+        (start..).zip(heads).map(move |(row, &head)| {
+            let c = read_window(head, &self.values[pos..pos + WINDOW]);
+            pos += PAYLOAD[head as usize] as usize;
+            match wide.peek() {
+                Some((r, exact)) if *r as usize == row => {
+                    wide.next();
+                    *exact
+                }
+                _ => c,
             }
-        }
-        (start..end).map(move |row| {
-            let (c, next) = read(&self.bytes, pos);
-            pos = next;
-            if c.has_sentinel() {
-                return self.wide_value(row).unwrap_or(c);
-            }
-            c
         })
     }
 }
 
 /// A reader that moves forward through the rows of a column, decoding only the rows asked
-/// for: rows passed over cost a header read each (or a jump to their block when far).
+/// for: rows passed over cost a table lookup each (or a jump to their block when far).
 pub struct CounterCursor<'a> {
     column: &'a CounterColumn,
     /// The row at `pos`.
@@ -176,7 +208,7 @@ impl CounterColumn {
         CounterCursor {
             column: self,
             row: 0,
-            pos: self.block_starts.first().map_or(0, |&p| p as usize),
+            pos: 0,
         }
     }
 }
@@ -187,53 +219,80 @@ impl CounterCursor<'_> {
     #[inline(always)]
     pub fn at(&mut self, row: usize) -> Counters {
         let column = self.column;
-        assert!(row < column.len, "counter row {row} out of {}", column.len);
+        assert!(
+            row < column.len(),
+            "counter row {row} out of {}",
+            column.len()
+        );
         if row < self.row || row - self.row >= BLOCK {
             self.row = row - row % BLOCK;
             self.pos = column.block_starts[row / BLOCK] as usize;
         }
-        while self.row < row {
-            self.pos += 1 + PAYLOAD[column.bytes[self.pos] as usize] as usize;
-            self.row += 1;
+        for &head in &column.heads[self.row..row] {
+            self.pos += PAYLOAD[head as usize] as usize;
         }
-        let (c, next) =
-            read_window(&column.bytes, self.pos).unwrap_or_else(|| read(&column.bytes, self.pos));
-        self.pos = next;
-        self.row += 1;
-        if c.has_sentinel() {
-            return column.wide_value(row).unwrap_or(c);
-        }
+        let head = column.heads[row];
+        let c = column.decode(row, head, self.pos);
+        self.pos += PAYLOAD[head as usize] as usize;
+        self.row = row + 1;
         c
     }
 }
 
-/// `read` for a row with a whole widest row's bytes and a value's after it (all but the
-/// last few rows): each value is one unaligned read at an offset worked out from the
-/// header, inside a fixed window, so without a bounds check per byte. `None` near the end
-/// of the stream.
+/// The values of a row with header `head`, read from the window its values start: each
+/// value is one unaligned read at an offset looked up for the header, masked to its
+/// width, so without a bounds check per byte.
 #[inline(always)]
-fn read_window(bytes: &[u8], pos: usize) -> Option<(Counters, usize)> {
-    let window: &[u8; 20] = bytes.get(pos..pos + 20)?.try_into().ok()?;
-    let h = window[0] as usize;
-    // Widths 0, 1, 2, 4 for codes 0 to 3.
-    let width = |i: usize| {
-        let code = (h >> (i * 2)) & 3;
-        code + (code >> 1 & code & 1)
+fn read_window(head: u8, window: &[u8]) -> Counters {
+    let Ok(window) = <&[u8; WINDOW]>::try_from(window) else {
+        unreachable!("a window is {WINDOW} bytes");
     };
-    let (w0, w1, w2, w3) = (width(0), width(1), width(2), width(3));
-    let value = |offset: usize, width: usize| {
-        // An offset is at most 12, a width at most 4: the read stays in the window.
-        let at = 1 + (offset & 15);
+    let layout = &LAYOUT[head as usize];
+    let value = |i: usize| {
+        // An offset is at most 12: the read stays in the window.
+        let at = (layout.offsets[i] as usize).min(WINDOW - 4);
         let raw = u32::from_le_bytes([window[at], window[at + 1], window[at + 2], window[at + 3]]);
-        (raw as u64) & ((1u64 << (width * 8)) - 1)
+        (raw & layout.masks[i]) as u64
     };
-    let c = Counters {
-        packets_out: value(0, w0),
-        bytes_out: value(w0, w1),
-        packets_in: value(w0 + w1, w2),
-        bytes_in: value(w0 + w1 + w2, w3),
-    };
-    Some((c, pos + 1 + w0 + w1 + w2 + w3))
+    Counters {
+        packets_out: value(0),
+        bytes_out: value(1),
+        packets_in: value(2),
+        bytes_in: value(3),
+    }
+}
+
+/// Where each value of a row starts among its values, and the mask of its width.
+struct Layout {
+    offsets: [u8; 4],
+    masks: [u32; 4],
+}
+
+/// The layout after each possible header byte.
+const LAYOUT: [Layout; 256] = layout_table();
+
+const fn layout_table() -> [Layout; 256] {
+    const MASK: [u32; 4] = [0, 0xff, 0xffff, 0xffff_ffff];
+    let mut t = [const {
+        Layout {
+            offsets: [0; 4],
+            masks: [0; 4],
+        }
+    }; 256];
+    let mut h = 0;
+    while h < 256 {
+        let mut i = 0;
+        let mut at = 0;
+        while i < 4 {
+            let code = (h >> (i * 2)) & 3;
+            t[h].offsets[i] = at as u8;
+            t[h].masks[i] = MASK[code];
+            at += WIDTH[code];
+            i += 1;
+        }
+        h += 1;
+    }
+    t
 }
 
 trait Sentinel {
@@ -256,29 +315,6 @@ fn width_code(v: u64) -> u8 {
         0x100..=0xffff => 2,
         _ => 3,
     }
-}
-
-/// Decodes the row at `pos`; returns it and the position of the next row.
-#[inline]
-fn read(bytes: &[u8], mut pos: usize) -> (Counters, usize) {
-    let h = bytes[pos] as usize;
-    pos += 1;
-    let mut v = [0u64; 4];
-    for (i, slot) in v.iter_mut().enumerate() {
-        let code = (h >> (i * 2)) & 3;
-        let raw = u32::from_le_bytes([bytes[pos], bytes[pos + 1], bytes[pos + 2], bytes[pos + 3]]);
-        *slot = (raw & MASK[code]) as u64;
-        pos += WIDTH[code];
-    }
-    (
-        Counters {
-            packets_out: v[0],
-            bytes_out: v[1],
-            packets_in: v[2],
-            bytes_in: v[3],
-        },
-        pos,
-    )
 }
 
 #[cfg(test)]
@@ -329,7 +365,7 @@ mod tests {
         for row in 0..1000 {
             assert_eq!(cursor.at(row), sample(row as u64), "row {row} in turn");
         }
-        // Every width, up to the last rows where the stream is read byte by byte.
+        // Every width, up to the last rows.
         let mut edges = CounterColumn::default();
         let values = [
             0,
@@ -391,7 +427,7 @@ mod tests {
         for _ in 0..100 {
             col.push(&Counters::default());
         }
-        assert_eq!(col.bytes.len(), 100 + PAD);
+        assert_eq!(col.heads.len() + col.unpadded().len(), 100);
     }
 
     #[test]
