@@ -60,6 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         time_style: style_for_range(store.time_range()),
         theme,
     };
+    ctx.endpoint_widths = fit_endpoints(&app.settings.columns, &ctx, inner.width);
     let mut columns = fitting_columns(&app.settings.columns, &ctx, inner.width);
     // Allow/deny matters most: spell it as a letter rather than lose the column.
     let wanted = |cols: &[(Column, u16)]| cols.iter().any(|(c, _)| *c == Column::Action);
@@ -77,7 +78,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let rows = visible.iter().enumerate().map(|(i, &row)| {
         let cells = columns.iter().map(|(c, w)| {
             let (text, style) = cell(&ctx, row, *c);
-            Cell::from(truncate(&text, *w as usize)).style(style)
+            let text = match c {
+                Column::Src | Column::Dst => truncate_middle(&text, *w as usize),
+                _ => truncate(&text, *w as usize),
+            };
+            Cell::from(text).style(style)
         });
         let r = Row::new(cells);
         if cursor.offset + i == cursor.selected {
@@ -170,6 +175,47 @@ fn natural_width(c: Column, ctx: &CellContext) -> u16 {
     }
 }
 
+/// An IPv4 endpoint's width (`255.255.255.255:65535`): a long one (IPv6) gives up width
+/// down to this before a column after it is lost.
+const SHORT_ENDPOINT: u16 = 21;
+
+/// The endpoint widths, narrowed (the wider side first) until every configured column
+/// but the flexible text ones fits in `width`: one IPv6 row on screen must not push
+/// protocol, direction and action off every row.
+fn fit_endpoints(columns: &[Column], ctx: &CellContext, width: u16) -> (u16, u16) {
+    let others: u16 = columns
+        .iter()
+        .filter(|c| !matches!(c, Column::Src | Column::Dst | Column::Rule | Column::Nsg))
+        .map(|&c| natural_width(c, ctx) + 1)
+        .sum();
+    let has = |c: Column| u16::from(columns.contains(&c));
+    let (mut src, mut dst) = ctx.endpoint_widths;
+    let need =
+        |src: u16, dst: u16| others + has(Column::Src) * (src + 1) + has(Column::Dst) * (dst + 1);
+    while need(src, dst) > width + 1 {
+        let wider = if src >= dst { &mut src } else { &mut dst };
+        if *wider <= SHORT_ENDPOINT {
+            break;
+        }
+        *wider -= 1;
+    }
+    (src, dst)
+}
+
+/// `text` in at most `width` columns, cut in the middle so an endpoint keeps its port.
+fn truncate_middle(text: &str, width: usize) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= width || width < 3 {
+        return truncate(text, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    out
+}
+
 fn endpoint_widths(store: &Store, rows: &[u32]) -> (u16, u16) {
     let width = |a: std::net::IpAddr, p: u16| endpoint(&a, p).chars().count() as u16;
     rows.iter().fold((8, 8), |(s, d), &r| {
@@ -220,4 +266,63 @@ fn cell(ctx: &CellContext, row: u32, c: Column) -> (String, Style) {
 
 fn text(s: &Store, id: u32) -> String {
     sanitize(s.text(id).unwrap_or("")).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::settings::Settings;
+
+    fn fitted(columns: &[Column], endpoints: (u16, u16), width: u16) -> Vec<(Column, u16)> {
+        let store = Store::default();
+        let theme = Theme::from_settings(&Settings::default());
+        let mut ctx = CellContext {
+            store: &store,
+            endpoint_widths: endpoints,
+            letters: false,
+            zone: TimeZone::Utc,
+            time_style: TimeStyle::Short,
+            theme: &theme,
+        };
+        ctx.endpoint_widths = fit_endpoints(columns, &ctx, width);
+        fitting_columns(columns, &ctx, width)
+    }
+
+    #[test]
+    fn a_long_endpoint_narrows_before_a_column_after_it_is_lost() {
+        let columns = Settings::default().columns;
+        let ipv6 = "[2510:1a5b:ce4e:2bf6:eb11:2640:a20:4fb0]:56683".len() as u16;
+        for width in [80, 100, 118] {
+            let fitted = fitted(&columns, (ipv6, 22), width);
+            let shown: Vec<Column> = fitted.iter().map(|(c, _)| *c).collect();
+            for c in [Column::Proto, Column::Dir, Column::Action] {
+                assert!(
+                    shown.contains(&c),
+                    "{c:?} lost at width {width}: {fitted:?}"
+                );
+            }
+            let used: u16 = fitted.iter().map(|(_, w)| w + 1).sum();
+            assert!(used <= width + 1, "{fitted:?} overflows {width}");
+        }
+        // Room enough: nothing is narrowed.
+        let wide = fitted(&columns, (ipv6, 22), 250);
+        assert!(wide.contains(&(Column::Src, ipv6)), "{wide:?}");
+        // Never below an IPv4 endpoint's width, however narrow the pane.
+        let narrow = fitted(&columns, (ipv6, ipv6), 40);
+        assert!(narrow
+            .iter()
+            .all(|(c, w)| *c != Column::Src || *w == SHORT_ENDPOINT));
+    }
+
+    #[test]
+    fn an_endpoint_cut_in_the_middle_keeps_its_port() {
+        let text = "[2510:1a5b:ce4e:2bf6:eb11:2640:a20:4fb0]:56683";
+        let cut = truncate_middle(text, 21);
+        assert_eq!(cut.chars().count(), 21);
+        assert!(
+            cut.starts_with("[2510:1a5b") && cut.ends_with("fb0]:56683"),
+            "{cut}"
+        );
+        assert_eq!(truncate_middle("10.0.0.4:3389", 21), "10.0.0.4:3389");
+    }
 }
