@@ -4,7 +4,7 @@
 
 use super::layout::{Interface, LogFormat};
 use super::rng::Rng;
-use super::tuple::{FlowTuple, Rule};
+use super::tuple::{Flow, FlowTuple, Rule};
 use crate::model::{proto, Counters, Decision, Direction, FlowState};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -60,13 +60,7 @@ pub fn public_v6(rng: &mut Rng) -> Ipv6Addr {
 /// A flow in progress: its key and how fast it moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub struct Conv {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    pub sport: u16,
-    pub dport: u16,
-    pub proto: u8,
-    pub dir: Direction,
-    pub rule: Rule,
+    pub flow: Flow,
     /// Continue steps still to come before the end.
     pub continues: u16,
     /// Packets per 5 minutes each way, and bytes per packet each way.
@@ -100,19 +94,7 @@ impl Conv {
         state: FlowState,
         counters: Counters,
     ) -> FlowTuple {
-        FlowTuple {
-            time_ms,
-            src: self.src,
-            dst: self.dst,
-            sport: self.sport,
-            dport: self.dport,
-            proto: self.proto,
-            dir: self.dir,
-            decision,
-            state,
-            counters,
-            rule: self.rule,
-        }
+        self.flow.tuple(time_ms, decision, state, counters)
     }
 }
 
@@ -386,13 +368,15 @@ impl<'a> Traffic<'a> {
         rule: Rule,
     ) -> Conv {
         Conv {
-            src,
-            dst,
-            sport: self.rng.ephemeral_port(),
-            dport,
-            proto,
-            dir,
-            rule,
+            flow: Flow {
+                src,
+                dst,
+                sport: self.rng.ephemeral_port(),
+                dport,
+                proto,
+                dir,
+                rule,
+            },
             continues: 0,
             pkts_out: 1,
             pkts_in: 1,

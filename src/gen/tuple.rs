@@ -41,6 +41,42 @@ impl Rule {
 /// The `aclID` of platform rules in VNet flow logs.
 pub const PLATFORM_ACL: &str = "00000000-0000-0000-0000-000000000000";
 
+/// A flow as one interface sees it: what the tuples of a session share.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Flow {
+    pub src: IpAddr,
+    pub dst: IpAddr,
+    pub sport: u16,
+    pub dport: u16,
+    pub proto: u8,
+    pub dir: Direction,
+    pub rule: Rule,
+}
+
+impl Flow {
+    pub fn tuple(
+        &self,
+        time_ms: i64,
+        decision: Decision,
+        state: FlowState,
+        counters: Counters,
+    ) -> FlowTuple {
+        FlowTuple {
+            time_ms,
+            src: self.src,
+            dst: self.dst,
+            sport: self.sport,
+            dport: self.dport,
+            proto: self.proto,
+            dir: self.dir,
+            decision,
+            state,
+            counters,
+            rule: self.rule,
+        }
+    }
+}
+
 /// One tuple before it becomes text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowTuple {

@@ -13,11 +13,12 @@ mod background;
 use super::layout::{Interface, LogFormat};
 use super::record::BlobWriter;
 use super::rng::Rng;
+pub use super::tuple::Flow;
 use super::tuple::{FlowTuple, Rule};
 use super::GenSummary;
 use crate::model::{Counters, Decision, Direction, FlowState};
 use std::io;
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{Ipv4Addr, Ipv6Addr};
 use std::path::Path;
 
 /// 2024-11-18T00:00:00Z in ms: the day of the story.
@@ -73,41 +74,8 @@ pub fn db01() -> Interface {
     }
 }
 
-/// A flow as one interface sees it; the tuples of a session share it.
-#[derive(Debug, Clone, Copy)]
-pub struct Flow {
-    pub src: IpAddr,
-    pub dst: IpAddr,
-    pub sport: u16,
-    pub dport: u16,
-    pub proto: u8,
-    pub dir: Direction,
-    pub rule: Rule,
-}
-
+/// How the scenario plays a flow out.
 impl Flow {
-    pub fn tuple(
-        &self,
-        time_ms: i64,
-        decision: Decision,
-        state: FlowState,
-        counters: Counters,
-    ) -> FlowTuple {
-        FlowTuple {
-            time_ms,
-            src: self.src,
-            dst: self.dst,
-            sport: self.sport,
-            dport: self.dport,
-            proto: self.proto,
-            dir: self.dir,
-            decision,
-            state,
-            counters,
-            rule: self.rule,
-        }
-    }
-
     /// One denied attempt (no counters).
     pub fn denied(&self, time_ms: i64) -> FlowTuple {
         self.tuple(
@@ -227,6 +195,7 @@ fn write_interface(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::net::IpAddr;
 
     fn conversation(
         tuples: &[FlowTuple],
