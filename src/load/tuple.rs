@@ -10,7 +10,7 @@
 
 use crate::model::{proto, Counters, Decision, Direction, Encryption, FlowState, LogKind, Tuple};
 use std::fmt;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod fast;
 
@@ -244,13 +244,74 @@ fn number(b: &[u8]) -> Option<u64> {
     Some(n)
 }
 
-/// IPv4 by hand (the common case), IPv6 by std.
+/// IPv4 and the usual IPv6 forms by hand; anything else as std reads it.
 #[inline]
 fn address(s: &[u8]) -> Option<IpAddr> {
-    match ipv4(s) {
-        Some(a) => Some(IpAddr::V4(a)),
-        None => std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok(),
+    if let Some(a) = ipv4(s) {
+        return Some(IpAddr::V4(a));
     }
+    if let Some(a) = ipv6(s) {
+        return Some(IpAddr::V6(a));
+    }
+    std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok()
+}
+
+/// IPv6 as hex groups with at most one `::`, or `None` for std to decide (an embedded
+/// IPv4 address, anything malformed). std's parser took a fifth of the parse time of a
+/// load with a few percent IPv6 tuples; where this returns an address, std reads the same.
+fn ipv6(s: &[u8]) -> Option<Ipv6Addr> {
+    let mut groups = [0u16; 8];
+    let mut n = 0;
+    // Where `::` stands among the groups.
+    let mut gap = None;
+    let mut i = 0;
+    if s.starts_with(b"::") {
+        gap = Some(0);
+        i = 2;
+    }
+    while i < s.len() {
+        let start = i;
+        let mut v = 0u16;
+        while i < s.len() && i - start < 4 {
+            let Some(d) = (s[i] as char).to_digit(16) else {
+                break;
+            };
+            v = v << 4 | d as u16;
+            i += 1;
+        }
+        if i == start || n == 8 {
+            return None;
+        }
+        groups[n] = v;
+        n += 1;
+        if i == s.len() {
+            break;
+        }
+        if s[i] != b':' {
+            return None;
+        }
+        i += 1;
+        if s.get(i) == Some(&b':') {
+            if gap.is_some() {
+                return None;
+            }
+            gap = Some(n);
+            i += 1;
+        } else if i == s.len() {
+            return None;
+        }
+    }
+    match gap {
+        None if n == 8 => {}
+        // `::` stands for at least one group of zeros.
+        Some(at) if n < 8 => {
+            let tail = n - at;
+            groups.copy_within(at..n, 8 - tail);
+            groups[at..8 - tail].fill(0);
+        }
+        _ => return None,
+    }
+    Some(Ipv6Addr::from(groups))
 }
 
 #[inline]
@@ -513,6 +574,67 @@ mod tests {
         ] {
             assert_eq!(fast::parse(bad.as_bytes(), Nsg), None, "{bad}");
             assert!(parse_checked(bad, Nsg).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ipv6_by_hand_reads_what_std_reads() {
+        for s in [
+            "::",
+            "::1",
+            "1::",
+            "fe80::1",
+            "2001:db8::8a2e:370:7334",
+            "1:2:3:4:5:6:7:8",
+            "1:2:3:4:5:6:7::",
+            "::2:3:4:5:6:7:8",
+            "FD00:DB8:0:2::4",
+            "0000:0:00:000::ffff",
+            "1:2:3:4:5:6:7:8::",
+            "::1:2:3:4:5:6:7:8",
+            "1::2:3:4:5:6:7:8",
+            "1:::2",
+            ":1",
+            "1:",
+            "1::2::3",
+            "12345::",
+            "1:2:3:4:5:6:7:8:9",
+            "::ffff:10.0.0.1",
+            "fe80::1%eth0",
+            "",
+            ":",
+            ":::",
+            "g::1",
+            "1:2:3:4:5:6:7",
+        ] {
+            let std = s.parse::<IpAddr>().ok();
+            assert_eq!(address(s.as_bytes()), std, "{s:?}");
+            if let Some(a) = ipv6(s.as_bytes()) {
+                assert_eq!(Some(IpAddr::V6(a)), std, "{s:?} by hand");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn ipv6_by_hand_agrees_with_std(s in "[0-9a-fA-F:.]{0,40}") {
+            if let Some(a) = ipv6(s.as_bytes()) {
+                proptest::prop_assert_eq!(Ok(IpAddr::V6(a)), s.parse::<IpAddr>(), "{}", s);
+            }
+            proptest::prop_assert_eq!(address(s.as_bytes()), s.parse::<IpAddr>().ok(), "{}", s);
+        }
+
+        #[test]
+        fn ipv6_by_hand_reads_every_address_std_writes(bits in proptest::num::u128::ANY, zeros in 0usize..8, from in 0usize..8) {
+            // Runs of zero groups, so `::` appears in the text std writes.
+            let mut groups = Ipv6Addr::from(bits).segments();
+            groups[from..(from + zeros).min(8)].fill(0);
+            let a = Ipv6Addr::from(groups);
+            for text in [a.to_string(), a.to_string().to_uppercase(), format!("{:04x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}:{:x}", groups[0], groups[1], groups[2], groups[3], groups[4], groups[5], groups[6], groups[7])] {
+                if !text.contains('.') {
+                    proptest::prop_assert_eq!(ipv6(text.as_bytes()), Some(a), "{}", text);
+                }
+            }
         }
     }
 

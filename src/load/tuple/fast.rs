@@ -47,6 +47,39 @@ impl Cursor<'_> {
         Some(swar_value(x << (8 * (8 - digits))))
     }
 
+    /// As `number`, for a field that is usually 9 to 16 digits long (a time): two 8-byte
+    /// reads instead of a loop per digit.
+    #[inline(always)]
+    fn number_long(&mut self) -> Option<u64> {
+        let (Some(head), Some(tail)) = (self.swar_at(self.i), self.swar_at(self.i + 8)) else {
+            return self.number_slow();
+        };
+        if head.1 < 8 {
+            return self.number();
+        }
+        let (x, digits) = tail;
+        if digits == 8 {
+            return self.number_slow();
+        }
+        self.i += 8 + digits;
+        let high = swar_value(head.0);
+        if digits == 0 {
+            return Some(high);
+        }
+        Some(high * 10u64.pow(digits as u32) + swar_value(x << (8 * (8 - digits))))
+    }
+
+    /// The 8 bytes at `at` as digit values (`'0'` is 0) and how many digits lead them.
+    #[inline(always)]
+    fn swar_at(&self, at: usize) -> Option<(u64, usize)> {
+        let bytes = self.b.get(at..at + 8)?;
+        let mut chunk = [0u8; 8];
+        chunk.copy_from_slice(bytes);
+        let x = u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030;
+        let non_digit = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
+        Some((x, (non_digit.trailing_zeros() / 8) as usize))
+    }
+
     /// Digit by digit, for long numbers (times, big counters) and the end of the text.
     fn number_slow(&mut self) -> Option<u64> {
         let start = self.i;
@@ -157,7 +190,7 @@ impl Cursor<'_> {
 #[inline]
 pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
     let mut c = Cursor { b, i: 0 };
-    let time = c.number_slow()?;
+    let time = c.number_long()?;
     c.comma()?;
     let src = c.address()?;
     c.comma()?;
@@ -275,6 +308,26 @@ mod tests {
                 };
                 assert_eq!(c.number(), s.parse().ok(), "{text}");
                 assert_eq!(c.i, s.len());
+            }
+        }
+    }
+
+    #[test]
+    fn long_numbers_of_every_length_with_and_without_room_after() {
+        let digits = "1234567890123456789012";
+        for len in 0..=digits.len() {
+            let s = &digits[..len];
+            for tail in ["", ",", ",1,2,3,4,5,6,7,8,9,10,11,12"] {
+                let text = format!("{s}{tail}");
+                let mut c = Cursor {
+                    b: text.as_bytes(),
+                    i: 0,
+                };
+                let expected = (1..=19).contains(&len).then(|| s.parse::<u64>().unwrap());
+                assert_eq!(c.number_long(), expected, "{text}");
+                if expected.is_some() {
+                    assert_eq!(c.i, len, "{text}");
+                }
             }
         }
     }
