@@ -1,6 +1,7 @@
 //! A selection's rows cut into parts that are scanned on threads of their own, and the
 //! runs of those rows that fall in one group.
 
+use crate::model::Counters;
 use crate::selection::Selection;
 use crate::store::Store;
 
@@ -39,6 +40,24 @@ impl<'a> Rows<'a> {
                 Some(rows) => rows[i],
             };
             f(row);
+        }
+    }
+
+    /// Calls `f` with every row and its counters: a range decodes the counter stream as
+    /// one scan (several times cheaper a row than a cursor's random access), listed rows
+    /// go through a cursor.
+    #[inline]
+    pub(crate) fn for_each_with_counters(self, store: &Store, mut f: impl FnMut(u32, Counters)) {
+        let column = store.counter_column();
+        match self {
+            Rows::Range(start, end) => {
+                let counters = column.iter_range(start as usize, end as usize);
+                (start..end).zip(counters).for_each(|(row, c)| f(row, c));
+            }
+            Rows::List(rows) => {
+                let mut cursor = column.cursor();
+                rows.iter().for_each(|&row| f(row, cursor.at(row as usize)));
+            }
         }
     }
 

@@ -12,7 +12,7 @@ use super::parts::{map_parts, Rows};
 use super::tally::PackedTally;
 use super::SortBy;
 use crate::field::Field;
-use crate::model::FlowState;
+use crate::model::{Counters, FlowState};
 use crate::store::counters::CounterCursor;
 use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
 use crate::store::{Flags, Store, NONE};
@@ -68,8 +68,13 @@ pub(crate) fn row_slots(store: &Store, field: Field, row: usize) -> Option<[Slot
 /// the decoding.
 #[inline(always)]
 fn figures(store: &Store, row: u32, cursor: &mut CounterCursor) -> (i64, Flags, u64, u64) {
+    counted(store, row, cursor.at(row as usize))
+}
+
+/// As `figures`, for a row whose counters are decoded already.
+#[inline(always)]
+fn counted(store: &Store, row: u32, c: Counters) -> (i64, Flags, u64, u64) {
     let flags = store.flag(row);
-    let c = cursor.at(row as usize);
     let code = (flags.0 & STATE_MASK) >> STATE_SHIFT;
     let keep = 0u64.wrapping_sub(COUNTED_STATES.contains(&code) as u64);
     (
@@ -170,9 +175,8 @@ impl WithSlots for CountFirst<'_> {
             let sums = merged_sums(
                 map_parts(parts, |rows| {
                     let mut sums = vec![0u64; space];
-                    let mut cursor = store.counter_column().cursor();
-                    rows.for_each(|row| {
-                        let (_, _, bytes, packets) = figures(store, row, &mut cursor);
+                    rows.for_each_with_counters(store, |row, c| {
+                        let (_, _, bytes, packets) = counted(store, row, c);
                         let figure = if sort == SortBy::Bytes {
                             bytes
                         } else {
