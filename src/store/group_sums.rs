@@ -46,18 +46,23 @@ fn sums_split(store: &Store, split: bool) -> Vec<GroupSums> {
     sums
 }
 
-/// Fills `out` with the sums of groups `first..first + out.len()`.
+/// Fills `out` with the sums of groups `first..first + out.len()`. Groups cover their
+/// rows back to back, so the counters of all of them are decoded as one scan; whether a
+/// row counts is masked in rather than branched on (it is as good as random).
 fn fill(store: &Store, first: usize, out: &mut [GroupSums]) {
+    let Some(last) = (first + out.len()).checked_sub(1) else {
+        return;
+    };
     let flags = store.flags();
-    let mut counters = store.counter_column().cursor();
+    let (start, end) = (store.group_rows(first).start, store.group_rows(last).end);
+    let mut counters = store.counter_column().iter_range(start as usize, end as usize);
     for (g, sum) in (first..).zip(out.iter_mut()) {
-        for row in store.group_rows(g) {
+        for (row, c) in store.group_rows(g).zip(counters.by_ref()) {
             let state = super::Flags(flags[row as usize]).state();
-            if matches!(state, Some(FlowState::Continue | FlowState::End)) {
-                let c = counters.at(row as usize);
-                sum.bytes = sum.bytes.saturating_add(c.bytes());
-                sum.packets = sum.packets.saturating_add(c.packets());
-            }
+            let keep = matches!(state, Some(FlowState::Continue | FlowState::End));
+            let mask = 0u64.wrapping_sub(keep as u64);
+            sum.bytes = sum.bytes.saturating_add(c.bytes() & mask);
+            sum.packets = sum.packets.saturating_add(c.packets() & mask);
         }
     }
 }
