@@ -55,7 +55,9 @@ fn fill(store: &Store, first: usize, out: &mut [GroupSums]) {
     };
     let flags = store.flags();
     let (start, end) = (store.group_rows(first).start, store.group_rows(last).end);
-    let mut counters = store.counter_column().iter_range(start as usize, end as usize);
+    let mut counters = store
+        .counter_column()
+        .iter_range(start as usize, end as usize);
     for (g, sum) in (first..).zip(out.iter_mut()) {
         for (row, c) in store.group_rows(g).zip(counters.by_ref()) {
             let state = super::Flags(flags[row as usize]).state();
