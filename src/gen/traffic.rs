@@ -86,16 +86,6 @@ impl Conv {
             bytes_in: packets_in * self.size_in as u64,
         }
     }
-
-    fn tuple(
-        &self,
-        time_ms: i64,
-        decision: Decision,
-        state: FlowState,
-        counters: Counters,
-    ) -> FlowTuple {
-        self.flow.tuple(time_ms, decision, state, counters)
-    }
 }
 
 /// The next tuple a flow owes: ordered by time, then by creation.
@@ -154,6 +144,7 @@ impl<'a> Traffic<'a> {
         if p.conv.continues == 0 {
             return p
                 .conv
+                .flow
                 .tuple(p.time_ms, Decision::Allow, FlowState::End, counters);
         }
         let mut conv = p.conv;
@@ -164,7 +155,8 @@ impl<'a> Traffic<'a> {
             p.time_ms + CONTINUE_EVERY_MS
         };
         self.schedule(next, p.time_ms, conv);
-        conv.tuple(p.time_ms, Decision::Allow, FlowState::Continue, counters)
+        conv.flow
+            .tuple(p.time_ms, Decision::Allow, FlowState::Continue, counters)
     }
 
     fn schedule(&mut self, time_ms: i64, last_ms: i64, conv: Conv) {
@@ -197,7 +189,8 @@ impl<'a> Traffic<'a> {
             self.rng.range(500, 55_000) as i64
         };
         self.schedule(t + end_after, t, conv);
-        conv.tuple(t, Decision::Allow, FlowState::Begin, Counters::default())
+        conv.flow
+            .tuple(t, Decision::Allow, FlowState::Begin, Counters::default())
     }
 
     fn vm(&self, v6: bool) -> IpAddr {
@@ -230,7 +223,8 @@ impl<'a> Traffic<'a> {
             Direction::In,
             Rule::DenyAllIn,
         );
-        conv.tuple(t, Decision::Deny, FlowState::Begin, Counters::default())
+        conv.flow
+            .tuple(t, Decision::Deny, FlowState::Begin, Counters::default())
     }
 
     fn outbound_https(&mut self) -> Conv {
