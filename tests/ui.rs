@@ -255,6 +255,15 @@ fn flows_pane() {
 }
 
 #[test]
+fn flows_pane_says_when_nothing_matches() {
+    both_sizes("flows_nothing_matches", |h| {
+        h.press(KeyCode::Char('/'));
+        h.type_text("dport == 1");
+        h.press(KeyCode::Enter);
+    });
+}
+
+#[test]
 fn flows_sorted_by_bytes_descending() {
     both_sizes("flows_sorted", |h| {
         // Time is the first column and the default order: seven steps reach bytes.

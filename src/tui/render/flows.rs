@@ -19,7 +19,7 @@ use crate::tui::navigate::endpoint;
 use crate::tui::settings::{Column, TimeZone};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
 use ratatui::Frame;
 
 /// What a cell needs besides the row.
@@ -100,6 +100,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .column_spacing(1)
         .block(block);
     frame.render_widget(table, area);
+    // An empty answer says so, rather than leave a blank table to puzzle over.
+    if view.rows.count() == 0 && !app.busy() && !app.filter.kept.is_empty() {
+        let under_header = Rect {
+            y: inner.y + 2,
+            height: inner.height.saturating_sub(2),
+            ..inner
+        };
+        let note = Paragraph::new(" No tuple matches this filter; / edits it.")
+            .style(theme.dim)
+            .wrap(Wrap { trim: false });
+        frame.render_widget(note, under_header);
+    }
 }
 
 fn order_label(app: &App) -> String {
