@@ -19,25 +19,6 @@ const BLOCK: usize = 64;
 const WIDTH: [usize; 4] = [0, 1, 2, 4];
 /// The widest row's values, and so the window a row's values are read from.
 const WINDOW: usize = 16;
-/// Values length after each possible header byte.
-const PAYLOAD: [u8; 256] = payload_table();
-
-const fn payload_table() -> [u8; 256] {
-    let mut t = [0u8; 256];
-    let mut h = 0;
-    while h < 256 {
-        let mut i = 0;
-        let mut n = 0;
-        while i < 4 {
-            n += WIDTH[(h >> (i * 2)) & 3];
-            i += 1;
-        }
-        t[h] = n as u8;
-        h += 1;
-    }
-    t
-}
-
 #[derive(Debug, Default, Clone)]
 pub struct CounterColumn {
     /// One header byte per row.
@@ -132,7 +113,7 @@ impl CounterColumn {
             if row.is_multiple_of(BLOCK) {
                 self.block_starts.push(pos as u64);
             }
-            pos += PAYLOAD[head as usize] as usize;
+            pos += LAYOUT[head as usize].len as usize;
         }
         self.heads.extend_from_slice(&other.heads);
         self.values.extend_from_slice(other.unpadded());
@@ -143,14 +124,18 @@ impl CounterColumn {
         self.cursor().at(row)
     }
 
-    /// The offset of `row`'s values.
+    /// The offset of `row`'s values, from its block's.
     fn offset(&self, row: usize) -> usize {
-        let block = row - row % BLOCK;
-        let skipped: usize = self.heads[block..row]
+        self.block_starts[row / BLOCK] as usize + self.values_len(row - row % BLOCK..row)
+    }
+
+    /// How many bytes of values `rows` take.
+    #[inline(always)]
+    fn values_len(&self, rows: std::ops::Range<usize>) -> usize {
+        self.heads[rows]
             .iter()
-            .map(|&h| PAYLOAD[h as usize] as usize)
-            .sum();
-        self.block_starts[row / BLOCK] as usize + skipped
+            .map(|&h| LAYOUT[h as usize].len as usize)
+            .sum()
     }
 
     fn wide_value(&self, row: usize) -> Option<Counters> {
@@ -181,7 +166,7 @@ impl CounterColumn {
             .peekable();
         (start..).zip(heads).map(move |(row, &head)| {
             let c = read_window(head, &self.values[pos..pos + WINDOW]);
-            pos += PAYLOAD[head as usize] as usize;
+            pos += LAYOUT[head as usize].len as usize;
             match wide.peek() {
                 Some((r, exact)) if *r as usize == row => {
                     wide.next();
@@ -225,15 +210,13 @@ impl CounterCursor<'_> {
             column.len()
         );
         if row < self.row || row - self.row >= BLOCK {
-            self.row = row - row % BLOCK;
-            self.pos = column.block_starts[row / BLOCK] as usize;
-        }
-        for &head in &column.heads[self.row..row] {
-            self.pos += PAYLOAD[head as usize] as usize;
+            self.pos = column.offset(row);
+        } else {
+            self.pos += column.values_len(self.row..row);
         }
         let head = column.heads[row];
         let c = column.decode(row, head, self.pos);
-        self.pos += PAYLOAD[head as usize] as usize;
+        self.pos += LAYOUT[head as usize].len as usize;
         self.row = row + 1;
         c
     }
@@ -262,10 +245,12 @@ fn read_window(head: u8, window: &[u8]) -> Counters {
     }
 }
 
-/// Where each value of a row starts among its values, and the mask of its width.
+/// Where each value of a row starts among its values, the mask of its width, and the
+/// length of all of them.
 struct Layout {
     offsets: [u8; 4],
     masks: [u32; 4],
+    len: u8,
 }
 
 /// The layout after each possible header byte.
@@ -277,6 +262,7 @@ const fn layout_table() -> [Layout; 256] {
         Layout {
             offsets: [0; 4],
             masks: [0; 4],
+            len: 0,
         }
     }; 256];
     let mut h = 0;
@@ -290,6 +276,7 @@ const fn layout_table() -> [Layout; 256] {
             at += WIDTH[code];
             i += 1;
         }
+        t[h].len = at as u8;
         h += 1;
     }
     t
@@ -334,6 +321,18 @@ mod tests {
         }
     }
 
+    /// Values either side of each width's limit.
+    const EDGES: [u64; 8] = [
+        0,
+        1,
+        255,
+        256,
+        65535,
+        65536,
+        u32::MAX as u64 - 1,
+        u32::MAX as u64,
+    ];
+
     #[test]
     fn random_access_and_scans_return_what_was_pushed() {
         let mut col = CounterColumn::default();
@@ -367,16 +366,7 @@ mod tests {
         }
         // Every width, up to the last rows.
         let mut edges = CounterColumn::default();
-        let values = [
-            0,
-            1,
-            255,
-            256,
-            65535,
-            65536,
-            u32::MAX as u64 - 1,
-            u32::MAX as u64,
-        ];
+        let values = EDGES;
         let all: Vec<Counters> = (0..values.len().pow(2))
             .map(|i| Counters {
                 packets_out: values[i % 8],
@@ -394,16 +384,7 @@ mod tests {
 
     #[test]
     fn values_at_the_width_boundaries_survive() {
-        let edges = [
-            0,
-            1,
-            255,
-            256,
-            65535,
-            65536,
-            u32::MAX as u64 - 1,
-            u32::MAX as u64,
-        ];
+        let edges = EDGES;
         let mut col = CounterColumn::default();
         for &e in &edges {
             col.push(&Counters {
