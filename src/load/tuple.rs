@@ -247,13 +247,14 @@ fn number(b: &[u8]) -> Option<u64> {
 /// IPv4 and the usual IPv6 forms by hand; anything else as std reads it.
 #[inline]
 fn address(s: &[u8]) -> Option<IpAddr> {
-    if let Some(a) = ipv4(s) {
-        return Some(IpAddr::V4(a));
-    }
-    if let Some(a) = ipv6(s) {
-        return Some(IpAddr::V6(a));
-    }
-    std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok()
+    ipv4(s).map(IpAddr::V4).or_else(|| not_ipv4(s))
+}
+
+/// `address` for text already known not to be dotted IPv4 (the fast parser tried).
+fn not_ipv4(s: &[u8]) -> Option<IpAddr> {
+    ipv6(s)
+        .map(IpAddr::V6)
+        .or_else(|| std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok())
 }
 
 /// IPv6 as hex groups with at most one `::`, or `None` for std to decide (an embedded

@@ -31,15 +31,16 @@ impl Cursor<'_> {
     /// digit count comes from a mask, not from a loop exit mispredicted on every field.
     #[inline(always)]
     fn number(&mut self) -> Option<u64> {
-        let Some(bytes) = self.b.get(self.i..self.i + 8) else {
-            return self.number_slow();
-        };
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(bytes);
-        let x = u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030;
-        // A byte is a digit when it is now 0..=9: adding 0x76 sets its top bit otherwise.
-        let non_digit = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
-        let digits = (non_digit.trailing_zeros() / 8) as usize;
+        match self.swar_at(self.i) {
+            Some(head) => self.short(head),
+            None => self.number_slow(),
+        }
+    }
+
+    /// The number of 1 to 7 digits leading the 8 bytes `swar_at` read here; longer or no
+    /// digits digit by digit.
+    #[inline(always)]
+    fn short(&mut self, (x, digits): (u64, usize)) -> Option<u64> {
         if digits == 0 || digits == 8 {
             return self.number_slow();
         }
@@ -55,7 +56,7 @@ impl Cursor<'_> {
             return self.number_slow();
         };
         if head.1 < 8 {
-            return self.number();
+            return self.short(head);
         }
         let (x, digits) = tail;
         if digits == 8 {
@@ -76,6 +77,7 @@ impl Cursor<'_> {
         let mut chunk = [0u8; 8];
         chunk.copy_from_slice(bytes);
         let x = u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030;
+        // A byte is a digit when it is now 0..=9: adding 0x76 sets its top bit otherwise.
         let non_digit = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
         Some((x, (non_digit.trailing_zeros() / 8) as usize))
     }
@@ -152,7 +154,7 @@ impl Cursor<'_> {
         }
         let rest = &self.b[start..];
         let len = rest.iter().position(|&c| c == b',').unwrap_or(rest.len());
-        let a = super::address(&rest[..len])?;
+        let a = super::not_ipv4(&rest[..len])?;
         self.i = start + len;
         Some(a)
     }
