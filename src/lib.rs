@@ -11,6 +11,7 @@ pub mod filter;
 pub mod gen;
 pub mod load;
 pub mod model;
+pub mod parallel;
 pub mod selection;
 pub mod store;
 pub mod text;

@@ -1,8 +1,5 @@
 //! A selection: the row ids a filter kept, ascending.
 
-/// From this many rows on, a bitmap is turned into rows on two threads.
-const PARALLEL_ROWS: usize = 1 << 19;
-
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Selection {
     rows: Vec<u32>,
@@ -24,6 +21,11 @@ impl Selection {
 
     /// From a bitmap of `len` rows (bit `i` of word `i / 64` set = row kept).
     pub fn from_bitmap(words: &[u64], len: usize) -> Selection {
+        Selection::from_bitmap_split(words, len, crate::parallel::split_rows())
+    }
+
+    /// As `from_bitmap`, on two threads from `parallel_rows` kept rows up.
+    fn from_bitmap_split(words: &[u64], len: usize, parallel_rows: usize) -> Selection {
         let words = &words[..len.div_ceil(64).min(words.len())];
         let word = |i: usize| match words[i] {
             w if i == len / 64 => w & ((1u64 << (len % 64)) - 1),
@@ -47,7 +49,7 @@ impl Selection {
         let mid = words.len() / 2;
         let lower = count(0..mid);
         let mut rows = vec![0u32; lower + count(mid..words.len())];
-        if rows.len() >= PARALLEL_ROWS {
+        if rows.len() >= parallel_rows {
             let (a, b) = rows.split_at_mut(lower);
             std::thread::scope(|scope| {
                 scope.spawn(|| write(mid..words.len(), b));
@@ -88,7 +90,8 @@ mod tests {
 
     #[test]
     fn a_large_bitmap_converted_on_two_threads_keeps_every_row_in_order() {
-        let len = 3 * PARALLEL_ROWS + 17;
+        let parallel_rows: usize = 1000;
+        let len = 3 * parallel_rows + 17;
         let kept = |row: usize| row % 3 != 1 && !row.is_multiple_of(7);
         let mut words = vec![0u64; len.div_ceil(64) + 1];
         for row in (0..len).filter(|&r| kept(r)) {
@@ -97,9 +100,9 @@ mod tests {
         // Bits past `len` are not rows.
         words[len / 64] |= u64::MAX << (len % 64);
         *words.last_mut().unwrap() = u64::MAX;
-        let s = Selection::from_bitmap(&words, len);
+        let s = Selection::from_bitmap_split(&words, len, parallel_rows);
         let expected: Vec<u32> = (0..len).filter(|&r| kept(r)).map(|r| r as u32).collect();
-        assert!(s.len() >= PARALLEL_ROWS);
+        assert!(s.len() >= parallel_rows);
         assert_eq!(s.rows(), &expected[..]);
     }
 }

@@ -7,21 +7,9 @@ use crate::model::Counters;
 use crate::store::{Flags, Store};
 use std::ops::Range;
 
-/// Below this many rows a second thread costs more than it saves.
-const PARALLEL_ROWS: usize = 1 << 20;
-
 /// The bitmap of rows `node` keeps, bits past the last row cleared.
 pub fn bitmap(node: &Node, store: &Store) -> Vec<u64> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    bitmap_split(
-        node,
-        store,
-        if threads > 1 {
-            PARALLEL_ROWS
-        } else {
-            usize::MAX
-        },
-    )
+    bitmap_split(node, store, crate::parallel::split_rows())
 }
 
 /// As `bitmap`, on two threads from `parallel_rows` rows up.

@@ -12,18 +12,12 @@ pub struct GroupSums {
     pub packets: u64,
 }
 
-/// Below this many rows one thread works the sums out.
-const PARALLEL_ROWS: usize = 1 << 20;
-
 impl Store {
     /// The sums of every group, in group order. The first call decodes every row's
     /// counters (16 bytes kept a group); later calls return them at once.
     pub fn group_sums(&self) -> &[GroupSums] {
-        self.group_sums.get_or_init(|| {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            let split = cores > 1 && self.len() >= PARALLEL_ROWS;
-            sums_split(self, split)
-        })
+        self.group_sums
+            .get_or_init(|| sums_split(self, self.len() >= crate::parallel::split_rows()))
     }
 
     /// The sums if a call to `group_sums` has worked them out already.

@@ -94,7 +94,11 @@ pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> 
 /// summed by exactly one of them and each thread's map is half the size: at 100M tuples
 /// the maps outgrow every cache, and a look-up costs a memory access whatever its size.
 fn biggest(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<ConversationKey> {
-    let parts = if sel.len() >= PARALLEL_ROWS { 2 } else { 1 };
+    let parts = if sel.len() >= crate::parallel::split_rows() {
+        2
+    } else {
+        1
+    };
     biggest_in_parts(store, sel, sort, n, parts)
 }
 
@@ -115,7 +119,12 @@ fn biggest_in_parts(
             .collect();
         let mut all = best(sizes(store, sel, 0, parts), sort, n);
         for other in others {
-            all.extend(other.join().unwrap_or_default());
+            // A panic on another thread is a bug in the view: pass it on.
+            all.extend(
+                other
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
         }
         all
     });
@@ -123,9 +132,6 @@ fn biggest_in_parts(
     ranked.truncate(n);
     ranked.into_iter().map(|r| r.key).collect()
 }
-
-/// Below this many rows a second thread costs more than it saves.
-const PARALLEL_ROWS: usize = 1 << 20;
 
 /// Sizes of the conversations whose key hash is `part` modulo `parts`.
 fn sizes(store: &Store, sel: &Selection, part: u64, parts: u64) -> FastMap<ConversationKey, Size> {

@@ -5,9 +5,6 @@ use crate::model::Counters;
 use crate::selection::Selection;
 use crate::store::Store;
 
-/// Below this many selected rows a second thread costs more than it saves.
-pub(crate) const PARALLEL_ROWS: usize = 1 << 20;
-
 /// Rows of a store, ascending and below its length.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Rows<'a> {
@@ -142,16 +139,6 @@ pub(crate) fn parts<'a>(store: &Store, sel: &'a Selection, parallel_rows: usize)
         rows.halves().to_vec()
     } else {
         vec![rows]
-    }
-}
-
-/// The threshold `parts` is given outside tests: no split on a single core.
-pub(crate) fn parallel_rows() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores > 1 {
-        PARALLEL_ROWS
-    } else {
-        usize::MAX
     }
 }
 

@@ -4,7 +4,7 @@
 //! in an array indexed by slot when the slot space is small enough (see `top_scan`), else
 //! in a hash map.
 
-use super::parts::{parallel_rows, parts};
+use super::parts::parts;
 use super::scan::for_each_row;
 use super::tally::{biggest_first, PackedTally};
 use super::top_scan::{
@@ -22,7 +22,7 @@ use std::net::IpAddr;
 /// biggest first, ties by value. `ip` and `port` count each side of a tuple (once when
 /// both sides hold the same value).
 pub fn top(store: &Store, sel: &Selection, field: Field, sort: SortBy, n: usize) -> Vec<TopEntry> {
-    top_split(store, sel, field, sort, n, parallel_rows())
+    top_split(store, sel, field, sort, n, crate::parallel::split_rows())
 }
 
 /// As `top`, the rows cut in two parts on two threads from `parallel_rows` rows up.
