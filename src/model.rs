@@ -76,6 +76,13 @@ pub enum FlowState {
     Deny,
 }
 
+/// Whether a tuple's counters belong in totals: `C` and `E` carry deltas since the
+/// conversation's previous tuple; `B` and `D` carry none (FORMATS.md "Counting right").
+#[inline]
+pub fn counts_toward_totals(state: Option<FlowState>) -> bool {
+    matches!(state, Some(FlowState::Continue) | Some(FlowState::End))
+}
+
 impl FlowState {
     pub const ALL: [FlowState; 4] = [
         FlowState::Begin,

@@ -65,6 +65,13 @@ impl Flags {
             n => FlowState::ALL.get(n as usize - 1).copied(),
         }
     }
+    /// All ones when the tuple's counters count toward totals, else zero: scans mask
+    /// the counters with it rather than branch, whether a row counts being as good as
+    /// random.
+    #[inline]
+    pub fn counted_mask(self) -> u64 {
+        0u64.wrapping_sub(crate::model::counts_toward_totals(self.state()) as u64)
+    }
     #[inline]
     pub fn encryption(self) -> Option<Encryption> {
         match (self.0 & ENC_MASK) >> ENC_SHIFT {

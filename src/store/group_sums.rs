@@ -2,7 +2,6 @@
 //! top-N (rule, MAC, NSG, file…) then adds up whole groups without decoding counters.
 
 use super::Store;
-use crate::model::FlowState;
 
 /// Sums over the tuples of one group whose counters count toward totals (`C` and `E`,
 /// FORMATS.md "Counting right"); saturating like every tally.
@@ -54,9 +53,7 @@ fn fill(store: &Store, first: usize, out: &mut [GroupSums]) {
         .iter_range(start as usize, end as usize);
     for (g, sum) in (first..).zip(out.iter_mut()) {
         for (row, c) in store.group_rows(g).zip(counters.by_ref()) {
-            let state = super::Flags(flags[row as usize]).state();
-            let keep = matches!(state, Some(FlowState::Continue | FlowState::End));
-            let mask = 0u64.wrapping_sub(keep as u64);
+            let mask = super::Flags(flags[row as usize]).counted_mask();
             sum.bytes = sum.bytes.saturating_add(c.bytes() & mask);
             sum.packets = sum.packets.saturating_add(c.packets() & mask);
         }
@@ -66,7 +63,7 @@ fn fill(store: &Store, first: usize, out: &mut [GroupSums]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{Counters, Decision, Direction, LogKind, Tuple};
+    use crate::model::{Counters, Decision, Direction, FlowState, LogKind, Tuple};
     use crate::store::{FileInfo, RecordMeta, StoreBuilder};
 
     fn store() -> Store {

@@ -1,16 +1,12 @@
-//! Adding tuples into a `Tally`, and which tuples carry counters that count.
+//! Adding tuples into a `Tally`.
+
+pub use crate::model::counts_toward_totals;
 
 use super::{SortBy, Tally};
 use crate::model::{Counters, Decision, FlowState};
 use crate::store::{Flags, GroupSums};
 use std::cmp::Ordering;
 
-/// Whether a tuple's counters belong in totals: `C` and `E` carry deltas since the
-/// conversation's previous tuple; `B` and `D` carry none (FORMATS.md "Counting right").
-#[inline]
-pub fn counts_toward_totals(state: Option<FlowState>) -> bool {
-    matches!(state, Some(FlowState::Continue) | Some(FlowState::End))
-}
 
 impl Tally {
     /// Adds one tuple.
@@ -82,14 +78,13 @@ impl PackedTally {
     #[inline]
     pub(crate) fn add(&mut self, time_ms: i64, flags: Flags, counters: &Counters) {
         // Row ids are u32, so a count of rows fits too.
-        self.tuples += 1;
-        self.denied += (flags.decision() == Decision::Deny) as u32;
-        self.first_ms = self.first_ms.min(time_ms);
-        self.last_ms = self.last_ms.max(time_ms);
-        if counts_toward_totals(flags.state()) {
-            self.bytes = self.bytes.saturating_add(counters.bytes());
-            self.packets = self.packets.saturating_add(counters.packets());
-        }
+        let counted = flags.counted_mask();
+        self.add_counted(
+            time_ms,
+            flags,
+            counters.bytes() & counted,
+            counters.packets() & counted,
+        );
     }
 
     /// Adds one tuple whose bytes and packets are given already zeroed unless they count

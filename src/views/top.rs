@@ -83,7 +83,7 @@ fn tallies(
         field,
         Field::Src | Field::Dst | Field::Ip | Field::Sport | Field::Dport | Field::Port
     );
-    if sides && n > 0 {
+    if sides {
         let count_first = CountFirst {
             store,
             parts: &parts,
@@ -92,11 +92,8 @@ fn tallies(
             sort,
         };
         if let Some(found) = with_row_slots(store, field, count_first).flatten() {
-            return found
-                .into_iter()
-                .filter(|(_, t)| !t.is_empty())
-                .map(|(s, t)| (s, t.unpack()))
-                .collect();
+            // Every candidate reached a threshold of at least one tuple or byte.
+            return found.into_iter().map(|(s, t)| (s, t.unpack())).collect();
         }
     }
     let dense = Dense {

@@ -12,7 +12,7 @@ use super::parts::{map_parts, Rows};
 use super::tally::PackedTally;
 use super::SortBy;
 use crate::field::Field;
-use crate::model::{Counters, FlowState};
+use crate::model::Counters;
 use crate::store::counters::CounterCursor;
 use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
 use crate::store::{Flags, Store, NONE};
@@ -75,8 +75,7 @@ fn figures(store: &Store, row: u32, cursor: &mut CounterCursor) -> (i64, Flags, 
 #[inline(always)]
 fn counted(store: &Store, row: u32, c: Counters) -> (i64, Flags, u64, u64) {
     let flags = store.flag(row);
-    let code = (flags.0 & STATE_MASK) >> STATE_SHIFT;
-    let keep = 0u64.wrapping_sub(COUNTED_STATES.contains(&code) as u64);
+    let keep = flags.counted_mask();
     (
         store.time_ms(row),
         flags,
@@ -85,16 +84,12 @@ fn counted(store: &Store, row: u32, c: Counters) -> (i64, Flags, u64, u64) {
     )
 }
 
-/// The state codes of the tuples whose counters count (`counts_toward_totals`).
-const COUNTED_STATES: [u32; 2] = [FlowState::Continue as u32 + 1, FlowState::End as u32 + 1];
-
 /// Adds each part's tallies into the first.
-fn merged(mut per_part: Vec<Vec<PackedTally>>) -> Vec<PackedTally> {
-    let mut out = per_part.swap_remove(0);
-    for other in per_part {
-        out.iter_mut().zip(&other).for_each(|(t, o)| t.merge(o));
-    }
-    out
+fn merged(per_part: Vec<Vec<PackedTally>>) -> Vec<PackedTally> {
+    merged_sums(per_part, |mut a, b| {
+        a.merge(&b);
+        a
+    })
 }
 
 /// Tallies per slot of a row-level field, `space` slots.
@@ -222,9 +217,7 @@ fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
             }
             let (time, flags, bytes, packets) = figures(store, row, &mut cursor);
             for i in [a, b] {
-                if let Some(t) = tallies.get_mut(i.min(sink)) {
-                    t.add_counted(time, flags, bytes, packets);
-                }
+                tallies[i.min(sink)].add_counted(time, flags, bytes, packets);
             }
         });
         tallies
