@@ -126,6 +126,7 @@ impl RowList {
     }
 
     /// True when both lists read the same ids (one was not computed again).
+    #[cfg(test)]
     pub fn shares_ids_with(&self, other: &RowList) -> bool {
         match (&self.ids, &other.ids) {
             (Ids::Selected(a), Ids::Selected(b)) => Arc::ptr_eq(a, b),
@@ -135,14 +136,15 @@ impl RowList {
         }
     }
 
-    /// Every available row in display order (for tests and small lists).
+    /// Every available row in display order.
+    #[cfg(test)]
     pub fn to_vec(&self) -> Vec<u32> {
         self.window(0, self.available())
     }
 }
 
 /// Compares the sort keys of two rows (not their ids).
-pub fn compare_keys(store: &Store, column: Column, a: u32, b: u32) -> Ordering {
+fn compare_keys(store: &Store, column: Column, a: u32, b: u32) -> Ordering {
     let text = |id: u32| store.text(id).unwrap_or("");
     let (ai, bi) = (a as usize, b as usize);
     match column {
@@ -310,63 +312,27 @@ fn merge(
     true
 }
 
-/// Sorts one chunk (ascending ids) stably; keys that cost a lookup are computed once.
+/// Sorts one chunk (ascending ids) stably; keys that cost a lookup (a dictionary, the
+/// counter stream, a group's text) are computed once, the rest compared as `compare_keys`.
 fn sort_chunk(store: &Store, rows: &mut [u32], column: Column) {
     let text = |id: u32| store.text(id).unwrap_or("").to_string();
     match column {
-        Column::Time => rows.sort_by_key(|&r| store.time_ms(r)),
         Column::Src => rows.sort_by_cached_key(|&r| (store.src(r), store.sports()[r as usize])),
         Column::Dst => rows.sort_by_cached_key(|&r| (store.dst(r), store.dports()[r as usize])),
-        Column::Proto => rows.sort_by_key(|&r| store.flag(r).proto()),
-        Column::Dir => rows.sort_by_key(|&r| store.flag(r).dir()),
-        Column::Action => rows.sort_by_key(|&r| store.flag(r).decision()),
-        Column::State => rows.sort_by_key(|&r| store.flag(r).state()),
         Column::Bytes => rows.sort_by_cached_key(|&r| store.counters(r).bytes()),
         Column::Packets => rows.sort_by_cached_key(|&r| store.counters(r).packets()),
         Column::Rule => rows.sort_by_cached_key(|&r| text(store.group_of(r).rule)),
         Column::Nsg => rows.sort_by_cached_key(|&r| text(store.record_of(r).nsg)),
+        _ => rows.sort_by(|&a, &b| compare_keys(store, column, a, b)),
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::views::testing::{build_specs, tuple, GroupSpec};
+    use crate::views::testing::jumbled;
 
-    /// Tuples out of time order across several rules and NSGs, with ties in every key.
-    fn jumbled() -> Store {
-        let specs: Vec<GroupSpec> = (0..6)
-            .map(|g| GroupSpec {
-                rule: format!("rule-{}", (g * 7) % 4),
-                mac: "M1".into(),
-                nsg: Some(format!("NSG-{}", g % 3)),
-                flowlog: None,
-                tuples: (0..40u16)
-                    .map(|i| {
-                        let t = (i as i64 * 37 + g as i64 * 11) % 50 * 1000;
-                        let src = format!("10.0.{}.{}", i % 3, (i * 5 + g) % 7);
-                        let mut tu = tuple(t, &src, 1000 + i % 4, "10.9.0.1", 80 + i % 3);
-                        tu.counters = crate::model::Counters {
-                            packets_out: (i % 5) as u64,
-                            bytes_out: (i as u64 * 13) % 17,
-                            ..Default::default()
-                        };
-                        tu
-                    })
-                    .collect(),
-            })
-            .collect();
-        build_specs(&specs)
-    }
-
-    const COLUMNS: [Column; 6] = [
-        Column::Time,
-        Column::Src,
-        Column::Rule,
-        Column::Nsg,
-        Column::Bytes,
-        Column::Packets,
-    ];
+    const COLUMNS: [Column; 11] = Column::DEFAULT;
 
     /// What the worker did before chunks: one stable sort of the whole selection.
     fn reference(store: &Store, column: Column, rows: &[u32]) -> Vec<u32> {
@@ -381,7 +347,7 @@ mod tests {
 
     #[test]
     fn chunked_sort_equals_one_stable_sort() {
-        let store = jumbled();
+        let store = jumbled(6);
         let rows = every_other(&store);
         for column in COLUMNS {
             let want = reference(&store, column, &rows);
@@ -395,7 +361,7 @@ mod tests {
 
     #[test]
     fn head_is_the_start_of_the_full_order_either_way() {
-        let store = jumbled();
+        let store = jumbled(6);
         let rows = every_other(&store);
         for column in COLUMNS {
             let asc = reference(&store, column, &rows);
@@ -411,7 +377,7 @@ mod tests {
 
     #[test]
     fn order_check_tells_sorted_from_jumbled() {
-        let store = jumbled();
+        let store = jumbled(6);
         let rows = every_other(&store);
         assert!(!is_ordered(&store, Column::Time, &rows));
         let one_group: Vec<u32> = (0..40).collect();
@@ -421,7 +387,7 @@ mod tests {
 
     #[test]
     fn stale_sort_gives_up() {
-        let store = jumbled();
+        let store = jumbled(6);
         let rows = every_other(&store);
         assert_eq!(sort(&store, Column::Time, &rows, 7, &|| true), None);
         // Going stale in the middle of the merges.

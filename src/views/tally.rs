@@ -7,7 +7,6 @@ use crate::model::{Counters, Decision, FlowState};
 use crate::store::{Flags, GroupSums};
 use std::cmp::Ordering;
 
-
 impl Tally {
     /// Adds one tuple.
     #[inline]

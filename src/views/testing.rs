@@ -75,3 +75,30 @@ pub fn build_specs(specs: &[GroupSpec]) -> Store {
     }
     b.finish()
 }
+
+/// `groups` groups of tuples out of time order across several rules and NSGs, with ties
+/// in every key and ports 80 to 82.
+pub fn jumbled(groups: usize) -> Store {
+    let specs: Vec<GroupSpec> = (0..groups)
+        .map(|g| GroupSpec {
+            rule: format!("rule-{}", (g * 7) % 4),
+            mac: "M1".into(),
+            nsg: Some(format!("NSG-{}", g % 3)),
+            flowlog: None,
+            tuples: (0..40u16)
+                .map(|i| {
+                    let t = (i as i64 * 37 + g as i64 * 11) % 50 * 1000;
+                    let src = format!("10.0.{}.{}", i % 3, (i as usize * 5 + g) % 7);
+                    let mut tu = tuple(t, &src, 1000 + i % 4, "10.9.0.1", 80 + i % 3);
+                    tu.counters = crate::model::Counters {
+                        packets_out: (i % 5) as u64,
+                        bytes_out: (i as u64 * 13) % 17,
+                        ..Default::default()
+                    };
+                    tu
+                })
+                .collect(),
+        })
+        .collect();
+    build_specs(&specs)
+}
