@@ -16,22 +16,10 @@ use super::id_index::IdIndex;
 use std::hash::Hasher;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct AddrDict {
     values: Values,
     index: IdIndex,
-    /// False once `drop_index` ran: look-ups then scan.
-    indexed: bool,
-}
-
-impl Default for AddrDict {
-    fn default() -> Self {
-        AddrDict {
-            values: Values::default(),
-            index: IdIndex::default(),
-            indexed: true,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -104,20 +92,14 @@ impl AddrDict {
         (0..self.len() as u32).map(|id| self.get(id))
     }
 
-    #[inline]
-    fn find(&self, addr: IpAddr) -> Result<u32, usize> {
-        if !self.indexed {
-            return (0..self.len() as u32)
-                .find(|&id| self.get(id) == addr)
-                .ok_or(usize::MAX);
-        }
-        self.index.find(hash(addr), |id| self.get(id) == addr)
-    }
-
+    /// The id of `addr`, interned if new; not after `drop_index`.
     #[inline]
     pub fn intern(&mut self, addr: IpAddr) -> u32 {
-        assert!(self.indexed, "intern after drop_index");
-        match self.find(addr) {
+        assert!(
+            self.index.heap_bytes() > 0 || self.is_empty(),
+            "intern after drop_index"
+        );
+        match self.index.find(hash(addr), |id| self.get(id) == addr) {
             Ok(id) => id,
             Err(slot) => self.insert_at(slot, addr),
         }
@@ -130,15 +112,10 @@ impl AddrDict {
         id
     }
 
-    pub fn lookup(&self, addr: &IpAddr) -> Option<u32> {
-        self.find(*addr).ok()
-    }
-
     /// Frees the index once no more addresses will be interned: queries never need it
-    /// (filters match the dictionary by scanning it once), and a look-up then scans.
+    /// (filters match the dictionary by scanning it once).
     pub fn drop_index(&mut self) {
         self.index.free();
-        self.indexed = false;
         let v = &mut self.values;
         v.words.shrink_to_fit();
         v.is_v6.shrink_to_fit();
@@ -189,20 +166,29 @@ mod tests {
     }
 
     #[test]
-    fn lookup_still_answers_after_the_index_is_dropped() {
+    fn dropping_the_index_frees_it_and_keeps_every_id() {
         let mut d = AddrDict::default();
         let a = d.intern(addr("10.0.0.1"));
         let b = d.intern(addr("::1"));
         d.drop_index();
-        assert_eq!(d.lookup(&addr("::1")), Some(b));
-        assert_eq!(d.lookup(&addr("10.0.0.1")), Some(a));
-        assert_eq!(d.lookup(&addr("10.0.0.2")), None);
-        assert_eq!(
-            d.lookup(&addr("::ffff:10.0.0.1")),
-            None,
-            "families stay apart"
-        );
         assert_eq!(d.heap_bytes(), 2 * 4 + 8 + 16);
+        assert_eq!((d.get(a), d.get(b)), (addr("10.0.0.1"), addr("::1")));
+    }
+
+    #[test]
+    fn an_ipv4_mapped_address_is_not_its_ipv4_address() {
+        let mut d = AddrDict::default();
+        let a = d.intern(addr("10.0.0.1"));
+        assert_ne!(d.intern(addr("::ffff:10.0.0.1")), a);
+    }
+
+    #[test]
+    #[should_panic(expected = "intern after drop_index")]
+    fn interning_after_the_index_is_dropped_is_refused() {
+        let mut d = AddrDict::default();
+        d.intern(addr("10.0.0.1"));
+        d.drop_index();
+        d.intern(addr("10.0.0.1"));
     }
 
     #[test]

@@ -68,7 +68,7 @@ impl<T: Hash + Eq + Clone> Default for Interner<T> {
     }
 }
 
-pub(super) fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
+fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
     let mut h = FastHasher::default();
     q.hash(&mut h);
     h.finish()
