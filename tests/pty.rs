@@ -312,6 +312,16 @@ fn quit_while_loading_gives_the_terminal_back() {
     }
 }
 
+/// How long the screen takes to show `want` after `key`, sent `pause_ms` after the last
+/// key (so earlier work has settled, or not, as a person typing would leave it).
+fn time_key(s: &mut Session, pause_ms: u64, key: &str, what: &str, want: &str) -> Duration {
+    std::thread::sleep(Duration::from_millis(pause_ms));
+    let t = Instant::now();
+    s.send(key);
+    s.wait_for(what, |sc| sc.contains(want));
+    t.elapsed()
+}
+
 /// Figures for the record, not a pass/fail check: run with
 /// `cargo test --release --test pty -- --ignored --nocapture`.
 #[test]
@@ -368,47 +378,33 @@ fn measure_terminal_traffic_and_latency() {
 
     s.send("/dport == 2");
     s.wait_for("the typed text", |sc| sc.contains("dport == 2"));
-    std::thread::sleep(Duration::from_millis(2000));
-    let t = Instant::now();
-    s.send("2");
-    s.wait_for("the filtered count", |sc| {
-        sc.contains(&rows_line(written.ssh_tuples, written.tuples))
-    });
+    let ssh = rows_line(written.ssh_tuples, written.tuples);
+    let t = time_key(&mut s, 2000, "2", "the filtered count", &ssh);
     println!(
-        "keystroke to frame, filter on {} tuples: {:?}",
-        written.tuples,
-        t.elapsed()
+        "keystroke to frame, filter on {} tuples: {t:?}",
+        written.tuples
     );
 
     // A selection out of time order (the denied tuples' seconds jitter within a minute).
     s.send("\r/\x7f\x7f338");
     s.wait_for("the typed text", |sc| sc.contains("dport == 338"));
-    std::thread::sleep(Duration::from_millis(2000));
-    let t = Instant::now();
-    s.send("9");
-    s.wait_for("the denied count", |sc| {
-        sc.contains(&rows_line(written.rdp_tuples, written.tuples))
-    });
-    println!(
-        "keystroke to frame, filter out of time order: {:?}",
-        t.elapsed()
-    );
+    let rdp = rows_line(written.rdp_tuples, written.tuples);
+    let t = time_key(&mut s, 2000, "9", "the denied count", &rdp);
+    println!("keystroke to frame, filter out of time order: {t:?}");
     std::thread::sleep(Duration::from_millis(2000));
 
     // Typing at a brisk pace through filters that each select millions of rows.
     s.send(&"\x7f".repeat("== 3389".len()));
     std::thread::sleep(Duration::from_millis(500));
-    let mut t = Instant::now();
-    for c in "> 10000".chars() {
+    let (typed, last) = "> 10000".split_at("> 10000".len() - 1);
+    for c in typed.chars() {
         std::thread::sleep(Duration::from_millis(150));
-        t = Instant::now();
         s.send(&c.to_string());
     }
     // The status line starts with a space: "6,667,200 of …" ends in "0 of …" too.
-    s.wait_for("the empty count", |sc| {
-        sc.contains(&format!(" {}", rows_line(0, written.tuples)))
-    });
-    println!("last keystroke to frame, typing fast: {:?}", t.elapsed());
+    let empty = format!(" {}", rows_line(0, written.tuples));
+    let t = time_key(&mut s, 150, last, "the empty count", &empty);
+    println!("last keystroke to frame, typing fast: {t:?}");
     s.send("\rq");
     s.wait_exit();
 }
