@@ -113,6 +113,10 @@ fn folder(
     entries.sort_by_key(fs::DirEntry::file_name);
     for entry in entries {
         let path = entry.path();
+        // A plain file that is not a log needs no metadata (the listing knows its type).
+        if entry.file_type().is_ok_and(|t| t.is_file()) && !is_log_file(&path) {
+            continue;
+        }
         match entry_metadata(&entry, &path) {
             Ok(m) if m.is_dir() => folder(&path, &m, visited, inputs, problems),
             Ok(m) if is_log_file(&path) => inputs.push(Input::File {
