@@ -2,21 +2,13 @@
 //! and the filter (another pane's sort, the other top list, a reversed table) neither
 //! filters nor sorts again. One filter at a time: a new one replaces everything.
 
-use super::order::SortPlan;
+use super::order::{RowList, SortPlan};
 use super::settings::Column;
 use super::worker::{TopList, TopMode};
 use crate::selection::Selection;
 use crate::store::Store;
 use crate::views::RuleHits;
 use std::sync::{Arc, Weak};
-
-/// An ascending Flows order of the memo's selection.
-#[derive(Debug, Clone)]
-pub enum Ascending {
-    /// The selection is already in this order (nothing copied).
-    AsSelected,
-    Sorted(Arc<Vec<u32>>),
-}
 
 #[derive(Debug, Default)]
 pub struct Memo {
@@ -28,7 +20,7 @@ pub struct Memo {
     filter: String,
     pub selection: Option<Arc<Selection>>,
     /// The last column sorted on, ascending (a descending table reads it backwards).
-    pub order: Option<(Column, Ascending)>,
+    pub order: Option<(Column, RowList)>,
     /// Rule hits in the engine's order (each refresh sorts a copy its own way).
     pub rules: Option<Vec<RuleHits>>,
     pub top: Option<(TopMode, TopList)>,
@@ -49,7 +41,7 @@ impl Memo {
     }
 
     /// The ascending order by `column`, when known.
-    pub fn order_by(&self, column: Column) -> Option<&Ascending> {
+    pub fn order_by(&self, column: Column) -> Option<&RowList> {
         match &self.order {
             Some((c, a)) if *c == column => Some(a),
             _ => None,
@@ -67,7 +59,6 @@ impl Memo {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::tui::order::RowList;
     use crate::tui::worker::{
         execute, execute_with, FlowOrder, QueryKind, QueryRequest, QueryResult, RefreshSpec,
         Summary,

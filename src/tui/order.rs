@@ -70,6 +70,11 @@ impl RowList {
         }
     }
 
+    /// The same ids, read backwards or not.
+    pub fn reversed(self, reversed: bool) -> RowList {
+        RowList { reversed, ..self }
+    }
+
     /// The first rows of a longer list (already in display order).
     pub fn head(first: Vec<u32>, total: usize) -> RowList {
         RowList {

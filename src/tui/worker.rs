@@ -3,7 +3,7 @@
 //! work stops at the next checkpoint (its result is never sent).
 
 use super::event::Event;
-use super::memo::{Ascending, Memo};
+use super::memo::Memo;
 use super::order;
 pub use super::order::RowList;
 use super::settings::Column;
@@ -254,7 +254,7 @@ fn refresh(
             return;
         };
         let sorted = Arc::new(sorted);
-        memo.order = Some((column, Ascending::Sorted(Arc::clone(&sorted))));
+        memo.order = Some((column, RowList::sorted(Arc::clone(&sorted), false)));
         emit(rows_of(RowList::sorted(sorted, spec.order.descending)));
     }
 }
@@ -272,20 +272,19 @@ fn cheap_order(
     };
     let ascending = match memo.order_by(column) {
         Some(kept) => kept.clone(),
-        None if order::is_ordered(store, column, sel.rows()) => Ascending::AsSelected,
+        None if order::is_ordered(store, column, sel.rows()) => {
+            RowList::selected(Arc::clone(sel), false)
+        }
         None if sel.len() < memo.plan.long => {
             // Short enough to finish rather than check for staleness on the way.
             let chunk = memo.plan.chunk;
             let sorted = order::sort(store, column, sel.rows(), chunk, &|| false).ok_or(column)?;
-            Ascending::Sorted(Arc::new(sorted))
+            RowList::sorted(Arc::new(sorted), false)
         }
         None => return Err(column),
     };
     memo.order = Some((column, ascending.clone()));
-    Ok(match ascending {
-        Ascending::AsSelected => RowList::selected(Arc::clone(sel), order.descending),
-        Ascending::Sorted(rows) => RowList::sorted(rows, order.descending),
-    })
+    Ok(ascending.reversed(order.descending))
 }
 
 /// Emits the Rules and Top panes for `sel`; false when stopped as stale.
