@@ -4,7 +4,7 @@
 //! in an array indexed by slot when the slot space is small enough (see `top_scan`), else
 //! in a hash map.
 
-use super::parts::parts;
+use super::parts::{parts, Rows};
 use super::scan::for_each_row;
 use super::tally::{biggest_first, PackedTally};
 use super::top_scan::{
@@ -37,7 +37,8 @@ fn top_split(
     if n == 0 {
         return Vec::new();
     }
-    let tallies = tallies(store, sel, field, sort, n, parallel_rows);
+    let parts = parts(store, sel, parallel_rows);
+    let tallies = tallies(store, sel, &parts, field, sort, n);
     let mut ranked: Vec<(SortKey, Slot, Tally)> = tallies
         .into_iter()
         .map(|(slot, t)| (sort_key(store, field, slot), slot, t))
@@ -64,12 +65,11 @@ fn top_split(
 fn tallies(
     store: &Store,
     sel: &Selection,
+    parts: &[Rows<'_>],
     field: Field,
     sort: SortBy,
     n: usize,
-    parallel_rows: usize,
 ) -> Vec<(Slot, Tally)> {
-    let parts = parts(store, sel, parallel_rows);
     let selected: usize = parts.iter().map(|p| p.len()).sum();
     // An array costs memory per slot: use it only when the slots are not much sparser
     // than the rows that fill them.
@@ -77,7 +77,7 @@ fn tallies(
         return sparse(store, sel, field);
     };
     if is_group_level(field) {
-        return kept(by_group(store, &parts, field, space));
+        return kept(by_group(store, parts, field, space));
     }
     let sides = matches!(
         field,
@@ -86,7 +86,7 @@ fn tallies(
     if sides {
         let count_first = CountFirst {
             store,
-            parts: &parts,
+            parts,
             space,
             n,
             sort,
@@ -98,7 +98,7 @@ fn tallies(
     }
     let dense = Dense {
         store,
-        parts: &parts,
+        parts,
         space,
     };
     with_row_slots(store, field, dense).map_or_else(|| sparse(store, sel, field), kept)
