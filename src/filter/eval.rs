@@ -120,15 +120,28 @@ fn scan<T: Copy>(col: &[T], out: &mut [u64], pred: impl Fn(T) -> bool) {
     }
 }
 
-/// The bits of 64 values; a fixed-size array lets the compiler unroll and vectorize.
+/// The bits of 64 values. The tests are written one byte each first, a loop the compiler
+/// vectorises; shifting each test into the word at once kept it to one value at a time.
 #[inline(always)]
 fn pack<T: Copy>(chunk: &[T], pred: &impl Fn(T) -> bool) -> u64 {
     let Ok(values) = <&[T; 64]>::try_from(chunk) else {
         return 0;
     };
+    let mut passed = [0u8; 64];
+    for (p, &v) in passed.iter_mut().zip(values) {
+        *p = u8::from(pred(v));
+    }
+    gather_bytes(&passed)
+}
+
+/// 64 bytes of 0 or 1 as the bits of a word (byte i to bit i): per 8 bytes one multiply
+/// sends each byte's bit to its own place, so nothing carries.
+#[inline(always)]
+fn gather_bytes(passed: &[u8; 64]) -> u64 {
     let mut bits = 0u64;
-    for (i, &v) in values.iter().enumerate() {
-        bits |= u64::from(pred(v)) << i;
+    for (k, eight) in passed.chunks_exact(8).enumerate() {
+        let w = u64::from_le_bytes(eight.try_into().unwrap_or_default());
+        bits |= (w.wrapping_mul(0x0102_0408_1020_4080) >> 56) << (8 * k);
     }
     bits
 }
@@ -137,11 +150,11 @@ fn pack<T: Copy>(chunk: &[T], pred: &impl Fn(T) -> bool) -> u64 {
 #[inline]
 fn scan2<A: Copy, B: Copy>(a: &[A], b: &[B], out: &mut [u64], pred: impl Fn(A, B) -> bool) {
     for (word, (ca, cb)) in out.iter_mut().zip(a.chunks(64).zip(b.chunks(64))) {
-        let mut bits = 0u64;
-        for (i, (&x, &y)) in ca.iter().zip(cb).enumerate() {
-            bits |= u64::from(pred(x, y)) << i;
+        let mut passed = [0u8; 64];
+        for (p, (&x, &y)) in passed.iter_mut().zip(ca.iter().zip(cb)) {
+            *p = u8::from(pred(x, y));
         }
-        *word = bits;
+        *word = gather_bytes(&passed);
     }
 }
 
@@ -223,12 +236,12 @@ fn scan_counters(
 ) {
     let mut counters = store.counter_column().iter_range(rows.start, rows.end);
     for word in out.iter_mut() {
-        let mut bits = 0u64;
-        for (i, c) in counters.by_ref().take(64).enumerate() {
+        let mut passed = [0u8; 64];
+        for (p, c) in passed.iter_mut().zip(counters.by_ref().take(64)) {
             // Branch-free: whether a row passes is as good as random.
-            bits |= u64::from(pred(&c)) << i;
+            *p = u8::from(pred(&c));
         }
-        *word = bits;
+        *word = gather_bytes(&passed);
     }
 }
 

@@ -13,6 +13,8 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod fast;
+#[cfg(test)]
+mod timing;
 
 /// Largest time accepted, in seconds (the store keeps seconds as `u32`).
 const MAX_SECS: u64 = u32::MAX as u64;
