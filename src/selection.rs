@@ -1,22 +1,39 @@
-//! A selection: the row ids a filter kept, ascending.
+//! A selection: the row ids a filter kept, ascending. Every row of a store (no filter, or
+//! one that keeps everything) is held as a count, not a list: for 100M rows that list
+//! was 400 MB that said nothing.
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Selection {
-    rows: Vec<u32>,
+    kept: Kept,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Kept {
+    /// Rows `0..n`.
+    Every(u32),
+    Listed(Vec<u32>),
+}
+
+impl Default for Selection {
+    fn default() -> Self {
+        Selection::all(0)
+    }
 }
 
 impl Selection {
     /// Every row of a store with `len` rows.
     pub fn all(len: usize) -> Selection {
         Selection {
-            rows: (0..len as u32).collect(),
+            kept: Kept::Every(len as u32),
         }
     }
 
     /// From ascending row ids.
     pub fn from_sorted(rows: Vec<u32>) -> Selection {
         debug_assert!(rows.windows(2).all(|w| w[0] < w[1]));
-        Selection { rows }
+        Selection {
+            kept: Kept::Listed(rows),
+        }
     }
 
     /// From a bitmap of `len` rows (bit `i` of word `i / 64` set = row kept).
@@ -48,7 +65,11 @@ impl Selection {
         };
         let mid = words.len() / 2;
         let lower = count(0..mid);
-        let mut rows = vec![0u32; lower + count(mid..words.len())];
+        let kept = lower + count(mid..words.len());
+        if kept == len {
+            return Selection::all(len);
+        }
+        let mut rows = vec![0u32; kept];
         if rows.len() >= parallel_rows {
             let (a, b) = rows.split_at_mut(lower);
             std::thread::scope(|scope| {
@@ -58,20 +79,47 @@ impl Selection {
         } else {
             write(0..words.len(), &mut rows);
         }
-        Selection { rows }
+        Selection::from_sorted(rows)
     }
 
-    pub fn rows(&self) -> &[u32] {
-        &self.rows
+    /// The row ids, or `None` when every row `0..len()` is selected.
+    pub fn listed(&self) -> Option<&[u32]> {
+        match &self.kept {
+            Kept::Every(_) => None,
+            Kept::Listed(rows) => Some(rows),
+        }
     }
+
+    /// The row ids as a list of their own.
+    pub fn to_vec(&self) -> Vec<u32> {
+        self.iter().collect()
+    }
+
+    /// The `i`-th selected row.
+    pub fn get(&self, i: usize) -> Option<u32> {
+        match &self.kept {
+            Kept::Every(n) => (i < *n as usize).then_some(i as u32),
+            Kept::Listed(rows) => rows.get(i).copied(),
+        }
+    }
+
     pub fn len(&self) -> usize {
-        self.rows.len()
+        match &self.kept {
+            Kept::Every(n) => *n as usize,
+            Kept::Listed(rows) => rows.len(),
+        }
     }
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.len() == 0
     }
-    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
-        self.rows.iter().copied()
+
+    /// The rows, ascending; reversible.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = u32> + '_ {
+        let (every, listed) = match &self.kept {
+            Kept::Every(n) => (0..*n, &[][..]),
+            Kept::Listed(rows) => (0..0, &rows[..]),
+        };
+        every.chain(listed.iter().copied())
     }
 }
 
@@ -83,9 +131,25 @@ mod tests {
     fn bitmap_conversion_keeps_set_bits_below_len() {
         let words = [0b1011u64, 1 << 63, u64::MAX];
         let s = Selection::from_bitmap(&words, 130);
-        assert_eq!(s.rows(), &[0, 1, 3, 127, 128, 129]);
-        assert_eq!(Selection::from_bitmap(&words, 128).rows(), &[0, 1, 3, 127]);
+        assert_eq!(s.to_vec(), [0, 1, 3, 127, 128, 129]);
+        assert_eq!(Selection::from_bitmap(&words, 128).to_vec(), [0, 1, 3, 127]);
         assert!(Selection::from_bitmap(&words, 0).is_empty());
+    }
+
+    #[test]
+    fn every_row_is_held_as_a_count_and_reads_as_the_rows() {
+        let every = Selection::from_bitmap(&[u64::MAX, 0b111], 67);
+        assert_eq!(every, Selection::all(67));
+        assert_eq!(every.listed(), None);
+        assert_eq!(every.to_vec(), (0..67).collect::<Vec<u32>>());
+        assert_eq!(every.iter().next_back(), Some(66));
+        assert_eq!((every.get(66), every.get(67)), (Some(66), None));
+        let some = Selection::from_bitmap(&[u64::MAX, 0b101], 67);
+        assert_eq!(some.listed().map(<[u32]>::len), Some(66));
+        assert_eq!(
+            (some.get(64), some.get(65), some.len()),
+            (Some(64), Some(66), 66)
+        );
     }
 
     #[test]
@@ -103,6 +167,6 @@ mod tests {
         let s = Selection::from_bitmap_split(&words, len, parallel_rows);
         let expected: Vec<u32> = (0..len).filter(|&r| kept(r)).map(|r| r as u32).collect();
         assert!(s.len() >= parallel_rows);
-        assert_eq!(s.rows(), &expected[..]);
+        assert_eq!(s.to_vec(), expected);
     }
 }

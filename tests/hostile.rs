@@ -391,6 +391,6 @@ fn a_counter_filter_reads_a_last_tuple_without_counters() {
     assert_eq!(store.len(), 2, "{:?}", report.problems);
     let compiled = flowscope::filter::compile("bytes > 1000 and packets < 50", &store);
     let compiled = compiled.expect("valid filter");
-    assert_eq!(compiled.select(&store).rows(), &[0]);
+    assert_eq!(compiled.select(&store).to_vec(), [0]);
     assert_eq!(compiled.count(&store), 1);
 }

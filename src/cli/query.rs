@@ -35,7 +35,7 @@ pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
         writeln!(out, "{}", sel.len())?;
         return Ok(out.flush()?);
     }
-    let rows = time_ordered(&store, sel.rows(), args.limit.unwrap_or(usize::MAX));
+    let rows = time_ordered(&store, sel.iter(), args.limit.unwrap_or(usize::MAX));
     match args.format {
         QueryFormat::Table => {
             let header: Vec<&str> = TABLE_FIELDS.iter().map(|f| f.name()).collect();
@@ -55,8 +55,8 @@ pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
 }
 
 /// The first `limit` rows by (time, row id).
-fn time_ordered(store: &Store, rows: &[u32], limit: usize) -> Vec<u32> {
-    let mut keyed: Vec<(i64, u32)> = rows.iter().map(|&r| (store.time_ms(r), r)).collect();
+fn time_ordered(store: &Store, rows: impl Iterator<Item = u32>, limit: usize) -> Vec<u32> {
+    let mut keyed: Vec<(i64, u32)> = rows.map(|r| (store.time_ms(r), r)).collect();
     if limit < keyed.len() {
         if limit == 0 {
             return Vec::new();

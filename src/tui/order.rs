@@ -86,11 +86,12 @@ impl RowList {
         }
     }
 
-    fn slice(&self) -> &[u32] {
+    /// The id at position `at` of the ids (not of the display order).
+    fn id(&self, at: usize) -> Option<u32> {
         match &self.ids {
-            Ids::Selected(s) => s.rows(),
-            Ids::Sorted(v) => v,
-            Ids::Head { first, .. } => first,
+            Ids::Selected(s) => s.get(at),
+            Ids::Sorted(v) => v.get(at).copied(),
+            Ids::Head { first, .. } => first.get(at).copied(),
         }
     }
 
@@ -98,14 +99,18 @@ impl RowList {
     pub fn count(&self) -> usize {
         match &self.ids {
             Ids::Head { total, .. } => *total,
-            _ => self.slice().len(),
+            _ => self.available(),
         }
     }
 
     /// How many rows can be shown and moved through now (fewer than `count` while only
     /// the head is known).
     pub fn available(&self) -> usize {
-        self.slice().len()
+        match &self.ids {
+            Ids::Selected(s) => s.len(),
+            Ids::Sorted(v) => v.len(),
+            Ids::Head { first, .. } => first.len(),
+        }
     }
 
     /// True while only the first rows are known.
@@ -115,13 +120,12 @@ impl RowList {
 
     /// The row at display position `i`.
     pub fn get(&self, i: usize) -> Option<u32> {
-        let ids = self.slice();
         let at = if self.reversed {
-            ids.len().checked_sub(i + 1)?
+            self.available().checked_sub(i + 1)?
         } else {
             i
         };
-        ids.get(at).copied()
+        self.id(at)
     }
 
     /// Up to `n` rows from display position `offset`.
@@ -177,27 +181,33 @@ fn compare(store: &Store, column: Column, a: u32, b: u32) -> Ordering {
 
 /// True when ascending `rows` are already in `column` order (a stable sort would keep
 /// them as they are): one cheap pass, and flow logs are mostly chronological.
-pub fn is_ordered(store: &Store, column: Column, rows: &[u32]) -> bool {
+pub fn is_ordered(store: &Store, column: Column, mut rows: impl Iterator<Item = u32>) -> bool {
     if column == Column::Time {
         // The default order: one key read per row instead of two.
         let mut last = (i64::MIN, None);
-        return rows.iter().all(|&r| {
+        return rows.all(|r| {
             let key = (store.time_ms(r), Some(r));
             let ordered = key > last;
             last = key;
             ordered
         });
     }
-    rows.windows(2)
-        .all(|w| compare(store, column, w[0], w[1]) == Ordering::Less)
+    let Some(mut last) = rows.next() else {
+        return true;
+    };
+    rows.all(|r| {
+        let ordered = compare(store, column, last, r) == Ordering::Less;
+        last = r;
+        ordered
+    })
 }
 
-/// The first `n` rows of `rows` (ascending ids) in `column` order, or in reverse order when
+/// The first `n` rows of `sel` in `column` order, or in reverse order when
 /// `descending`, without sorting them all; `None` once `stale` says it is not wanted.
 pub fn head(
     store: &Store,
     column: Column,
-    rows: &[u32],
+    sel: &Selection,
     n: usize,
     descending: bool,
     stale: &dyn Fn() -> bool,
@@ -214,14 +224,14 @@ pub fn head(
         }
     };
     // Best candidates come first when the data is nearly in order: walk that way.
-    let walk: Box<dyn Iterator<Item = &u32>> = if descending {
-        Box::new(rows.iter().rev())
+    let walk: Box<dyn Iterator<Item = u32>> = if descending {
+        Box::new(sel.iter().rev())
     } else {
-        Box::new(rows.iter())
+        Box::new(sel.iter())
     };
     let mut kept: Vec<u32> = Vec::with_capacity(4 * n);
     let mut worst: Option<u32> = None;
-    for (i, &row) in walk.enumerate() {
+    for (i, row) in walk.enumerate() {
         if i % STALE_STEP == STALE_STEP - 1 && stale() {
             return None;
         }
@@ -240,22 +250,22 @@ pub fn head(
     Some(kept)
 }
 
-/// `rows` (ascending ids) sorted by `column`, stably, `chunk` rows at a time then merged;
+/// The rows of `sel` sorted by `column`, stably, `chunk` rows at a time then merged;
 /// `None` as soon as `stale` says the answer is no longer wanted.
 pub fn sort(
     store: &Store,
     column: Column,
-    rows: &[u32],
+    sel: &Selection,
     chunk: usize,
     stale: &dyn Fn() -> bool,
 ) -> Option<Vec<u32>> {
     let chunk = chunk.max(1);
-    let mut out = rows.to_vec();
+    let mut out = sel.to_vec();
     for chunk in out.chunks_mut(chunk) {
         if stale() {
             return None;
         }
-        if !is_ordered(store, column, chunk) {
+        if !is_ordered(store, column, chunk.iter().copied()) {
             sort_chunk(store, chunk, column);
         }
     }
@@ -346,8 +356,8 @@ mod tests {
         v
     }
 
-    fn every_other(store: &Store) -> Vec<u32> {
-        (0..store.len() as u32).filter(|r| r % 3 != 1).collect()
+    fn every_other(store: &Store) -> Selection {
+        Selection::from_sorted((0..store.len() as u32).filter(|r| r % 3 != 1).collect())
     }
 
     #[test]
@@ -355,13 +365,20 @@ mod tests {
         let store = jumbled(6);
         let rows = every_other(&store);
         for column in COLUMNS {
-            let want = reference(&store, column, &rows);
+            let want = reference(&store, column, &rows.to_vec());
             for chunk in [1, 7, 64, rows.len() + 1] {
                 let got = sort(&store, column, &rows, chunk, &|| false);
                 assert_eq!(got.as_ref(), Some(&want), "{column:?} in chunks of {chunk}");
             }
-            assert!(is_ordered(&store, column, &want), "{column:?}");
+            assert!(
+                is_ordered(&store, column, want.iter().copied()),
+                "{column:?}"
+            );
         }
+        // Every row, held as a count.
+        let every = Selection::all(store.len());
+        let want = reference(&store, Column::Time, &every.to_vec());
+        assert_eq!(sort(&store, Column::Time, &every, 7, &|| false), Some(want));
     }
 
     #[test]
@@ -369,7 +386,7 @@ mod tests {
         let store = jumbled(6);
         let rows = every_other(&store);
         for column in COLUMNS {
-            let asc = reference(&store, column, &rows);
+            let asc = reference(&store, column, &rows.to_vec());
             let desc: Vec<u32> = asc.iter().rev().copied().collect();
             for n in [1, 5, 30, rows.len() + 10] {
                 let take = n.min(rows.len());
@@ -384,10 +401,10 @@ mod tests {
     fn order_check_tells_sorted_from_jumbled() {
         let store = jumbled(6);
         let rows = every_other(&store);
-        assert!(!is_ordered(&store, Column::Time, &rows));
-        let one_group: Vec<u32> = (0..40).collect();
-        assert!(is_ordered(&store, Column::Rule, &one_group));
-        assert!(!is_ordered(&store, Column::Time, &one_group));
+        assert!(!is_ordered(&store, Column::Time, rows.iter()));
+        let one_group = Selection::from_sorted((0..40).collect());
+        assert!(is_ordered(&store, Column::Rule, one_group.iter()));
+        assert!(!is_ordered(&store, Column::Time, one_group.iter()));
     }
 
     #[test]
@@ -403,9 +420,10 @@ mod tests {
         };
         assert_eq!(sort(&store, Column::Time, &rows, 1, &later), None);
         // A head scans every row: long scans check on the way.
-        let long: Vec<u32> = rows.iter().copied().cycle().take(STALE_STEP + 1).collect();
-        assert_eq!(head(&store, Column::Time, &long, 5, false, &|| true), None);
-        assert!(head(&store, Column::Time, &long, 5, false, &|| false).is_some());
+        let big = jumbled(STALE_STEP / 40 + 1);
+        let long = Selection::all(big.len());
+        assert_eq!(head(&big, Column::Time, &long, 5, false, &|| true), None);
+        assert!(head(&big, Column::Time, &long, 5, false, &|| false).is_some());
     }
 
     #[test]

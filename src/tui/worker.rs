@@ -239,7 +239,7 @@ fn refresh(
         }
         Err(column) => {
             let (n, descending) = (memo.plan.head, spec.order.descending);
-            let Some(first) = order::head(store, column, sel.rows(), n, descending, stale) else {
+            let Some(first) = order::head(store, column, &sel, n, descending, stale) else {
                 return;
             };
             emit(rows_of(RowList::head(first, sel.len())));
@@ -250,7 +250,7 @@ fn refresh(
         return;
     }
     if let Some(column) = long_sort {
-        let Some(sorted) = order::sort(store, column, sel.rows(), memo.plan.chunk, stale) else {
+        let Some(sorted) = order::sort(store, column, &sel, memo.plan.chunk, stale) else {
             return;
         };
         let sorted = Arc::new(sorted);
@@ -272,13 +272,13 @@ fn cheap_order(
     };
     let ascending = match memo.order_by(column) {
         Some(kept) => kept.clone(),
-        None if order::is_ordered(store, column, sel.rows()) => {
+        None if order::is_ordered(store, column, sel.iter()) => {
             RowList::selected(Arc::clone(sel), false)
         }
         None if sel.len() < memo.plan.long => {
             // Short enough to finish rather than check for staleness on the way.
             let chunk = memo.plan.chunk;
-            let sorted = order::sort(store, column, sel.rows(), chunk, &|| false).ok_or(column)?;
+            let sorted = order::sort(store, column, sel, chunk, &|| false).ok_or(column)?;
             RowList::sorted(Arc::new(sorted), false)
         }
         None => return Err(column),

@@ -127,13 +127,17 @@ impl<'a> Rows<'a> {
 /// machine has a second core), else one.
 pub(crate) fn parts<'a>(store: &Store, sel: &'a Selection, parallel_rows: usize) -> Vec<Rows<'a>> {
     let len = store.len() as u32;
-    let listed = sel.rows();
-    let listed = &listed[..listed.partition_point(|&r| r < len)];
-    // Ascending distinct ids below `len`, as many as rows: every row.
-    let rows = if listed.len() == len as usize {
-        Rows::Range(0, len)
-    } else {
-        Rows::List(listed)
+    let rows = match sel.listed() {
+        None => Rows::Range(0, (sel.len() as u32).min(len)),
+        Some(listed) => {
+            let listed = &listed[..listed.partition_point(|&r| r < len)];
+            // Ascending distinct ids below `len`, as many as rows: every row.
+            if listed.len() == len as usize {
+                Rows::Range(0, len)
+            } else {
+                Rows::List(listed)
+            }
+        }
     };
     if rows.len() >= parallel_rows && rows.len() >= 2 {
         rows.halves().to_vec()

@@ -15,7 +15,15 @@ pub(crate) fn for_each_row(
     sel: &Selection,
     mut f: impl FnMut(u32, usize, &Counters),
 ) {
-    let rows = sel.rows();
+    let listed;
+    let rows = match sel.listed() {
+        Some(rows) => rows,
+        None if sel.len() >= store.len() => return for_every_row(store, f),
+        None => {
+            listed = sel.to_vec();
+            &listed[..]
+        }
+    };
     let groups = store.groups();
     let column = store.counter_column();
     let len = store.len() as u32;

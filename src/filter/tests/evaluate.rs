@@ -148,7 +148,7 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
             .filter(|&i| expect(&rows[i as usize]))
             .collect();
         let compiled = compile(text, &store).unwrap_or_else(|e| panic!("{text}: {e}"));
-        assert_eq!(compiled.select(&store).rows(), &want[..], "{text}");
+        assert_eq!(compiled.select(&store).to_vec(), want, "{text}");
         assert_eq!(compiled.count(&store), want.len(), "{text}");
         let one_by_one: Vec<u32> = (0..rows.len() as u32)
             .filter(|&r| compiled.matches(&store, r))
@@ -156,7 +156,7 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
         assert_eq!(one_by_one, want, "{text} row by row");
         let split = eval::bitmap_split(&compiled.plan, &store, 0);
         assert_eq!(
-            Selection::from_bitmap(&split, store.len()).rows(),
+            Selection::from_bitmap(&split, store.len()).to_vec(),
             &want[..],
             "{text} on two threads"
         );
@@ -256,11 +256,11 @@ fn two_threads_agree_with_plain_rust_across_blocks() {
         let compiled = compile(text, &store).unwrap();
         let split = eval::bitmap_split(&compiled.plan, &store, 0);
         assert_eq!(
-            Selection::from_bitmap(&split, store.len()).rows(),
+            Selection::from_bitmap(&split, store.len()).to_vec(),
             &want[..],
             "{text}"
         );
-        assert_eq!(compiled.select(&store).rows(), &want[..], "{text}");
+        assert_eq!(compiled.select(&store).to_vec(), want, "{text}");
     }
 }
 
