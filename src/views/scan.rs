@@ -15,21 +15,15 @@ pub(crate) fn for_each_row(
     sel: &Selection,
     mut f: impl FnMut(u32, usize, &Counters),
 ) {
-    let listed;
-    let rows = match sel.listed() {
-        Some(rows) => rows,
-        None if sel.len() >= store.len() => return for_every_row(store, f),
-        None => {
-            listed = sel.to_vec();
-            &listed[..]
-        }
+    let Some(rows) = sel.listed() else {
+        return for_rows_below(store, sel.len().min(store.len()), f);
     };
     let groups = store.groups();
     let column = store.counter_column();
     let len = store.len() as u32;
     if rows.len() == len as usize {
         // Ascending distinct ids below `len`, as many as rows: every row.
-        return for_every_row(store, f);
+        return for_rows_below(store, store.len(), f);
     }
     let mut group = 0usize;
     let mut i = 0;
@@ -54,9 +48,9 @@ pub(crate) fn for_each_row(
     }
 }
 
-/// The whole store, group by group, without looking rows up in a selection.
-fn for_every_row(store: &Store, mut f: impl FnMut(u32, usize, &Counters)) {
-    let mut counters = store.counter_column().iter_range(0, store.len());
+/// Rows `0..end`, group by group, without looking rows up in a selection.
+fn for_rows_below(store: &Store, end: usize, mut f: impl FnMut(u32, usize, &Counters)) {
+    let mut counters = store.counter_column().iter_range(0, end);
     for g in 0..store.groups().len() {
         for row in store.group_rows(g) {
             match counters.next() {
@@ -116,5 +110,12 @@ mod tests {
             })
             .collect();
         assert_eq!(every, expected);
+
+        // Every row of a shorter store: only the rows below its count.
+        let mut first = Vec::new();
+        for_each_row(&store, &Selection::all(120), |row, g, c| {
+            first.push((row, g, c.bytes_out))
+        });
+        assert_eq!(first, expected[..120]);
     }
 }
