@@ -113,29 +113,33 @@ fn scan<T: Copy>(col: &[T], out: &mut [u64], pred: impl Fn(T) -> bool) {
         *word = pack(chunk, &pred);
     }
     if let Some(word) = words.next() {
-        *word = rest
-            .iter()
-            .enumerate()
-            .fold(0, |bits, (i, &v)| bits | u64::from(pred(v)) << i);
+        *word = bits_of(rest.iter().map(|&v| pred(v)));
     }
 }
 
-/// The bits of 64 values. The tests are written one byte each first, a loop the compiler
-/// vectorises; shifting each test into the word at once kept it to one value at a time.
+/// The bits of 64 values; a fixed-size array lets the compiler unroll and vectorise.
 #[inline(always)]
 fn pack<T: Copy>(chunk: &[T], pred: &impl Fn(T) -> bool) -> u64 {
     let Ok(values) = <&[T; 64]>::try_from(chunk) else {
         return 0;
     };
+    bits_of(values.iter().map(|&v| pred(v)))
+}
+
+/// Up to 64 test results as the bits of a word (the first is bit 0). They are written one
+/// byte each first, a loop the compiler vectorises (shifting each into the word at once
+/// kept it to one test at a time); then per 8 bytes one multiply sends each byte's bit to
+/// its own place, so nothing carries.
+#[inline(always)]
+fn bits_of(tests: impl Iterator<Item = bool>) -> u64 {
     let mut passed = [0u8; 64];
-    for (p, &v) in passed.iter_mut().zip(values) {
-        *p = u8::from(pred(v));
+    for (p, t) in passed.iter_mut().zip(tests) {
+        *p = u8::from(t);
     }
     gather_bytes(&passed)
 }
 
-/// 64 bytes of 0 or 1 as the bits of a word (byte i to bit i): per 8 bytes one multiply
-/// sends each byte's bit to its own place, so nothing carries.
+/// 64 bytes of 0 or 1 as the bits of a word (byte i to bit i).
 #[inline(always)]
 fn gather_bytes(passed: &[u8; 64]) -> u64 {
     let mut bits = 0u64;
@@ -150,11 +154,7 @@ fn gather_bytes(passed: &[u8; 64]) -> u64 {
 #[inline]
 fn scan2<A: Copy, B: Copy>(a: &[A], b: &[B], out: &mut [u64], pred: impl Fn(A, B) -> bool) {
     for (word, (ca, cb)) in out.iter_mut().zip(a.chunks(64).zip(b.chunks(64))) {
-        let mut passed = [0u8; 64];
-        for (p, (&x, &y)) in passed.iter_mut().zip(ca.iter().zip(cb)) {
-            *p = u8::from(pred(x, y));
-        }
-        *word = gather_bytes(&passed);
+        *word = bits_of(ca.iter().zip(cb).map(|(&x, &y)| pred(x, y)));
     }
 }
 
@@ -236,9 +236,10 @@ fn scan_counters(
 ) {
     let mut counters = store.counter_column().iter_range(rows.start, rows.end);
     for word in out.iter_mut() {
+        // Written as `bits_of` writes its bytes: through an iterator adaptor the counter
+        // decoding was no longer inlined and a bytes filter took twice as long.
         let mut passed = [0u8; 64];
         for (p, c) in passed.iter_mut().zip(counters.by_ref().take(64)) {
-            // Branch-free: whether a row passes is as good as random.
             *p = u8::from(pred(&c));
         }
         *word = gather_bytes(&passed);
