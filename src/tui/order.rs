@@ -350,7 +350,7 @@ mod tests {
     const COLUMNS: [Column; 11] = Column::DEFAULT;
 
     /// What the worker did before chunks: one stable sort of the whole selection.
-    fn reference(store: &Store, column: Column, rows: &[u32]) -> Vec<u32> {
+    fn reference(store: &Store, column: Column, rows: &Selection) -> Vec<u32> {
         let mut v = rows.to_vec();
         v.sort_by(|&a, &b| compare_keys(store, column, a, b));
         v
@@ -365,7 +365,7 @@ mod tests {
         let store = jumbled(6);
         let rows = every_other(&store);
         for column in COLUMNS {
-            let want = reference(&store, column, &rows.to_vec());
+            let want = reference(&store, column, &rows);
             for chunk in [1, 7, 64, rows.len() + 1] {
                 let got = sort(&store, column, &rows, chunk, &|| false);
                 assert_eq!(got.as_ref(), Some(&want), "{column:?} in chunks of {chunk}");
@@ -377,7 +377,7 @@ mod tests {
         }
         // Every row, held as a count.
         let every = Selection::all(store.len());
-        let want = reference(&store, Column::Time, &every.to_vec());
+        let want = reference(&store, Column::Time, &every);
         assert_eq!(sort(&store, Column::Time, &every, 7, &|| false), Some(want));
     }
 
@@ -386,7 +386,7 @@ mod tests {
         let store = jumbled(6);
         let rows = every_other(&store);
         for column in COLUMNS {
-            let asc = reference(&store, column, &rows.to_vec());
+            let asc = reference(&store, column, &rows);
             let desc: Vec<u32> = asc.iter().rev().copied().collect();
             for n in [1, 5, 30, rows.len() + 10] {
                 let take = n.min(rows.len());
