@@ -4,6 +4,7 @@
 use super::check::{CounterKind, Side};
 use super::plan::{bit, Leaf, Node};
 use crate::model::Counters;
+use crate::store::counters::picks;
 use crate::store::{Flags, Store};
 use std::ops::Range;
 
@@ -197,14 +198,13 @@ fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
             scan(&store.flags()[r], out, |f| f & mask == value);
         }
         Leaf::Flags(codes) => scan(&store.flags()[r], out, |f| codes.contains_flags(f)),
-        Leaf::Counter(kind, spans) => match (kind, &spans[..]) {
-            // One span of bytes (`bytes > 1MB`) is by far the most common counter test.
-            (CounterKind::Bytes, &[(lo, hi)]) if lo <= hi => {
+        Leaf::Counter(kind, spans) => match &spans[..] {
+            // One span (`bytes > 1MB`) is by far the most common counter test.
+            &[(lo, hi)] if lo <= hi => {
                 let span = hi - lo;
-                scan_counters(store, rows, out, |c| c.bytes().wrapping_sub(lo) <= span);
+                scan_counters(store, *kind, rows, out, |v| v.wrapping_sub(lo) <= span);
             }
-            _ => scan_counters(store, rows, out, |c| {
-                let v = counter(*kind, c);
+            _ => scan_counters(store, *kind, rows, out, |v| {
                 spans.iter().any(|&(lo, hi)| lo <= v && v <= hi)
             }),
         },
@@ -226,23 +226,40 @@ fn ports(store: &Store, side: Side, r: Range<usize>, out: &mut [u64], test: impl
     }
 }
 
-/// As `scan`, over the counters of `rows`.
+/// As `scan`, over one counter total of `rows`.
 #[inline(always)]
 fn scan_counters(
     store: &Store,
+    kind: CounterKind,
     rows: Range<usize>,
     out: &mut [u64],
-    pred: impl Fn(&Counters) -> bool,
+    pred: impl Fn(u64) -> bool,
 ) {
-    let mut counters = store.counter_column().iter_range(rows.start, rows.end);
-    for word in out.iter_mut() {
-        // Written as `bits_of` writes its bytes: through an iterator adaptor the counter
-        // decoding was no longer inlined and a bytes filter took twice as long.
-        let mut passed = [0u8; 64];
-        for (p, c) in passed.iter_mut().zip(counters.by_ref().take(64)) {
-            *p = u8::from(pred(&c));
-        }
-        *word = gather_bytes(&passed);
+    match kind {
+        CounterKind::Bytes => scan_totals::<{ picks::BYTES }>(store, rows, out, pred),
+        CounterKind::Packets => scan_totals::<{ picks::PACKETS }>(store, rows, out, pred),
+        CounterKind::BytesOut => scan_totals::<{ picks::BYTES_OUT }>(store, rows, out, pred),
+        CounterKind::BytesIn => scan_totals::<{ picks::BYTES_IN }>(store, rows, out, pred),
+        CounterKind::PacketsOut => scan_totals::<{ picks::PACKETS_OUT }>(store, rows, out, pred),
+        CounterKind::PacketsIn => scan_totals::<{ picks::PACKETS_IN }>(store, rows, out, pred),
+    }
+}
+
+/// The totals of 64 rows are decoded into an array first, then tested in a loop of its
+/// own: the test then vectorises like a fixed-width column's.
+#[inline(always)]
+fn scan_totals<const PICK: u8>(
+    store: &Store,
+    rows: Range<usize>,
+    out: &mut [u64],
+    pred: impl Fn(u64) -> bool,
+) {
+    let mut reader = store.counter_column().totals::<PICK>(rows.start);
+    let mut totals = [0u64; 64];
+    for (word, start) in out.iter_mut().zip(rows.clone().step_by(64)) {
+        let totals = &mut totals[..(rows.end - start).min(64)];
+        reader.fill(start, totals);
+        *word = bits_of(totals.iter().map(|&v| pred(v)));
     }
 }
 

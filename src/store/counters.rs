@@ -178,6 +178,134 @@ impl CounterColumn {
     }
 }
 
+/// The values a total adds up, one bit each in `Counters` order: packets out (bit 0),
+/// bytes out, packets in, bytes in.
+pub mod picks {
+    pub const BYTES: u8 = 0b1010;
+    pub const PACKETS: u8 = 0b0101;
+    pub const BYTES_OUT: u8 = 0b0010;
+    pub const BYTES_IN: u8 = 0b1000;
+    pub const PACKETS_OUT: u8 = 0b0001;
+    pub const PACKETS_IN: u8 = 0b0100;
+}
+
+/// The sum of the values of `c` that `PICK` names (see `picks`).
+#[inline(always)]
+pub fn total<const PICK: u8>(c: &Counters) -> u64 {
+    let values = [c.packets_out, c.bytes_out, c.packets_in, c.bytes_in];
+    (0..4)
+        .filter(|i| PICK >> i & 1 == 1)
+        .fold(0u64, |sum, i| sum.saturating_add(values[i]))
+}
+
+/// Reads one total (the sum of the values `PICK` names, see `picks`) of rows in ascending
+/// runs, for scans.
+pub struct Totals<'a, const PICK: u8> {
+    column: &'a CounterColumn,
+    /// The first wide row not yet passed.
+    wide: usize,
+}
+
+impl CounterColumn {
+    /// A reader of totals from row `from` on.
+    pub fn totals<const PICK: u8>(&self, from: usize) -> Totals<'_, PICK> {
+        Totals {
+            column: self,
+            wide: self.wide.partition_point(|(r, _)| (*r as usize) < from),
+        }
+    }
+}
+
+impl<const PICK: u8> Totals<'_, PICK> {
+    /// Into `out`, the totals of rows `start..start + out.len()`; each run starts at or
+    /// after the one before. Scans ask for 64 rows at a time from a block's first row, so
+    /// a run's start is one table read; the loop has no branch per row (a row above
+    /// `u32::MAX` is mended after it), so the compiler keeps it tight.
+    #[inline(always)]
+    pub fn fill(&mut self, start: usize, out: &mut [u64]) {
+        let column = self.column;
+        let end = start + out.len();
+        let mut pos = if start.is_multiple_of(BLOCK) {
+            column
+                .block_starts
+                .get(start / BLOCK)
+                .map_or(0, |&p| p as usize)
+        } else {
+            column.offset(start)
+        };
+        let table = &Picked::<PICK>::TABLE;
+        for (total, &head) in out.iter_mut().zip(&column.heads[start..end]) {
+            let Some(window) = column.values.get(pos..pos + WINDOW) else {
+                unreachable!("every row's window is inside the padded values");
+            };
+            let picked = &table[head as usize];
+            let value = |i: usize| {
+                // An offset is at most 12: the read stays in the window.
+                let at = (picked.offsets[i] as usize).min(WINDOW - 4);
+                let raw = u32::from_le_bytes([
+                    window[at],
+                    window[at + 1],
+                    window[at + 2],
+                    window[at + 3],
+                ]);
+                (raw & picked.masks[i]) as u64
+            };
+            *total = value(0) + value(1);
+            pos += picked.len as usize;
+        }
+        let wide = &column.wide;
+        while let Some((row, exact)) = wide.get(self.wide) {
+            let row = *row as usize;
+            if row >= end {
+                break;
+            }
+            if row >= start {
+                out[row - start] = total::<PICK>(exact);
+            }
+            self.wide += 1;
+        }
+    }
+}
+
+/// Where the (at most two) values a total adds up start and their masks, after each
+/// header byte: a smaller table than `LAYOUT`, read once a row.
+struct Pick {
+    offsets: [u8; 2],
+    len: u8,
+    masks: [u32; 2],
+}
+
+struct Picked<const PICK: u8>;
+
+impl<const PICK: u8> Picked<PICK> {
+    const TABLE: [Pick; 256] = {
+        let mut t = [const {
+            Pick {
+                offsets: [0; 2],
+                len: 0,
+                masks: [0; 2],
+            }
+        }; 256];
+        let mut h = 0;
+        while h < 256 {
+            let layout = &LAYOUT[h];
+            let (mut i, mut k) = (0, 0);
+            while i < 4 {
+                if PICK >> i & 1 == 1 {
+                    assert!(k < 2, "a total adds up at most two values");
+                    t[h].offsets[k] = layout.offsets[i];
+                    t[h].masks[k] = layout.masks[i];
+                    k += 1;
+                }
+                i += 1;
+            }
+            t[h].len = layout.len;
+            h += 1;
+        }
+        t
+    };
+}
+
 /// A reader that moves forward through the rows of a column, decoding only the rows asked
 /// for: rows passed over cost a table lookup each (or a jump to their block when far).
 pub struct CounterCursor<'a> {
@@ -392,6 +520,43 @@ mod tests {
         for (row, c) in all.iter().enumerate() {
             assert_eq!(cursor.at(row), *c, "row {row}");
         }
+    }
+
+    #[test]
+    fn totals_add_up_the_values_picked_in_runs_from_any_row() {
+        let mut col = CounterColumn::default();
+        for i in 0..1000 {
+            col.push(&sample(i));
+        }
+        let expected = |row: usize, pick: u8| {
+            let c = sample(row as u64);
+            let values = [c.packets_out, c.bytes_out, c.packets_in, c.bytes_in];
+            (0..4)
+                .filter(|i| pick >> i & 1 == 1)
+                .fold(0u64, |sum, i| sum.saturating_add(values[i]))
+        };
+        fn check<const PICK: u8>(col: &CounterColumn, expected: impl Fn(usize, u8) -> u64) {
+            // Runs on block boundaries, inside blocks, across them, after a gap, empty.
+            for (from, runs) in [
+                (0, vec![0..64, 64..128, 128..130, 130..500, 500..1000]),
+                (3, vec![3..5, 5..70, 200..264, 264..264, 999..1000]),
+            ] {
+                let mut reader = col.totals::<PICK>(from);
+                for run in runs {
+                    let mut out = vec![7u64; run.len()];
+                    reader.fill(run.start, &mut out);
+                    for (row, total) in run.zip(out) {
+                        assert_eq!(total, expected(row, PICK), "row {row}, pick {PICK:#06b}");
+                    }
+                }
+            }
+        }
+        check::<{ picks::BYTES }>(&col, expected);
+        check::<{ picks::PACKETS }>(&col, expected);
+        check::<{ picks::BYTES_OUT }>(&col, expected);
+        check::<{ picks::BYTES_IN }>(&col, expected);
+        check::<{ picks::PACKETS_OUT }>(&col, expected);
+        check::<{ picks::PACKETS_IN }>(&col, expected);
     }
 
     #[test]
