@@ -6,6 +6,7 @@
 //!  conversation key ─> timeline
 //! ```
 
+mod carry_sums;
 mod conversations;
 mod histogram;
 mod parts;

@@ -1,8 +1,8 @@
 //! A selection's rows cut into parts that are scanned on threads of their own, and the
 //! runs of those rows that fall in one group.
 
-use crate::model::Counters;
 use crate::selection::Selection;
+use crate::store::counters::total;
 use crate::store::Store;
 
 /// Rows of a store, ascending and below its length.
@@ -40,20 +40,29 @@ impl<'a> Rows<'a> {
         }
     }
 
-    /// Calls `f` with every row and its counters: a range decodes the counter stream as
-    /// one scan (several times cheaper a row than a cursor's random access), listed rows
-    /// go through a cursor.
+    /// Calls `f` with every row and one total of its counters (see `counters::picks`): a
+    /// range decodes just that total, 64 rows at a time.
     #[inline]
-    pub(crate) fn for_each_with_counters(self, store: &Store, mut f: impl FnMut(u32, Counters)) {
+    pub(crate) fn for_each_with_total<const PICK: u8>(
+        self,
+        store: &Store,
+        mut f: impl FnMut(u32, u64),
+    ) {
         let column = store.counter_column();
         match self {
             Rows::Range(start, end) => {
-                let counters = column.iter_range(start as usize, end as usize);
-                (start..end).zip(counters).for_each(|(row, c)| f(row, c));
+                let mut reader = column.totals::<PICK>(start as usize);
+                let mut totals = [0u64; 64];
+                for first in (start..end).step_by(64) {
+                    let totals = &mut totals[..(end - first).min(64) as usize];
+                    reader.fill(first as usize, totals);
+                    (first..).zip(totals.iter()).for_each(|(row, &t)| f(row, t));
+                }
             }
             Rows::List(rows) => {
                 let mut cursor = column.cursor();
-                rows.iter().for_each(|&row| f(row, cursor.at(row as usize)));
+                rows.iter()
+                    .for_each(|&row| f(row, total::<PICK>(&cursor.at(row as usize))));
             }
         }
     }
@@ -204,6 +213,35 @@ mod tests {
             map_parts(&parts(&store, &empty, 0), collect).concat(),
             Vec::<u32>::new()
         );
+    }
+
+    #[test]
+    fn totals_walk_every_row_of_a_range_or_a_list() {
+        let flows: Vec<_> = (0..150u64)
+            .map(|i| {
+                let mut t = tuple(1, "1.1.1.1", 1, "2.2.2.2", 2);
+                t.counters.bytes_out = i * 70_001;
+                t.counters.bytes_in = i % 3;
+                t
+            })
+            .collect();
+        let store = build(&[("A".into(), flows)]);
+        let listed = [0, 5, 64, 65, 130, 149];
+        for rows in [
+            Rows::Range(3, 140),
+            Rows::Range(0, 150),
+            Rows::List(&listed),
+        ] {
+            let mut seen = Vec::new();
+            rows.for_each_with_total::<{ crate::store::counters::picks::BYTES }>(&store, |r, t| {
+                seen.push((r, t))
+            });
+            let expected: Vec<_> = collect(rows)
+                .into_iter()
+                .map(|r| (r, store.counters(r).bytes()))
+                .collect();
+            assert_eq!(seen, expected);
+        }
     }
 
     #[test]

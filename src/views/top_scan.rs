@@ -8,14 +8,17 @@
 //!                                 part of a group: row by row, into the group's slot
 //! ```
 
+use super::carry_sums::CarrySums;
 use super::parts::{map_parts, Rows};
 use super::tally::PackedTally;
 use super::SortBy;
 use crate::field::Field;
 use crate::model::Counters;
-use crate::store::counters::CounterCursor;
+use crate::store::counters::{picks, CounterCursor};
 use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
 use crate::store::{Flags, Store, NONE};
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
 /// A value's slot; `NO_SLOT` when a row has no second value (one side, or both sides equal).
 pub(crate) type Slot = u64;
@@ -148,7 +151,7 @@ impl WithSlots for CountFirst<'_> {
             n,
             sort,
         } = self;
-        let (kept, index) = if sort == SortBy::Tuples {
+        let (kept, marks) = if sort == SortBy::Tuples {
             let counts = merged_sums(
                 map_parts(parts, |rows| {
                     let mut counts = vec![0u32; space];
@@ -163,43 +166,41 @@ impl WithSlots for CountFirst<'_> {
                 }),
                 u32::saturating_add,
             );
+            let figures = || counts.iter().map(|&c| u64::from(c));
             // Fewer than `n` values: every value that has a tuple.
-            let threshold = nth_biggest(&counts, n).unwrap_or(1);
-            candidates(&counts, threshold)
+            let threshold = nth_biggest(figures(), n).unwrap_or(1);
+            candidates(figures(), space, threshold)
         } else {
-            let sums = merged_sums(
-                map_parts(parts, |rows| {
-                    let mut sums = vec![0u64; space];
-                    rows.for_each_with_counters(store, |row, c| {
-                        let (_, _, bytes, packets) = counted(store, row, c);
-                        let figure = if sort == SortBy::Bytes {
-                            bytes
-                        } else {
-                            packets
-                        };
-                        for slot in slots(row as usize) {
-                            if let Some(s) = sums.get_mut(slot as usize) {
-                                *s = s.saturating_add(figure);
-                            }
-                        }
-                    });
-                    sums
-                }),
-                u64::saturating_add,
-            );
-            candidates(&sums, nth_biggest(&sums, n)?)
+            let mut per_part = map_parts(parts, |rows| {
+                let mut sums = CarrySums::new(space);
+                let mut add = |row: u32, total: u64| {
+                    let figure = total & store.flag(row).counted_mask();
+                    for slot in slots(row as usize) {
+                        sums.add(slot as usize, figure);
+                    }
+                };
+                if sort == SortBy::Bytes {
+                    rows.for_each_with_total::<{ picks::BYTES }>(store, &mut add);
+                } else {
+                    rows.for_each_with_total::<{ picks::PACKETS }>(store, &mut add);
+                }
+                sums
+            });
+            let mut sums = per_part.swap_remove(0);
+            per_part.iter().for_each(|other| sums.merge(other));
+            let threshold = nth_biggest(sums.iter(), n)?;
+            candidates(sums.iter(), space, threshold)
         };
-        Some(tally_candidates(store, parts, &slots, &index, kept))
+        Some(tally_candidates(store, parts, &slots, &marks, kept))
     }
 }
 
-/// Tallies of the `kept` slots (`index` gives a slot's position among them, `u32::MAX`
-/// for the others), in `kept` order.
+/// Tallies of the `kept` slots (ascending, each marked in `marks`), in `kept` order.
 fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
     store: &Store,
     parts: &[Rows<'_>],
     slots: &F,
-    index: &[u32],
+    marks: &Marks,
     kept: Vec<Slot>,
 ) -> Vec<(Slot, PackedTally)> {
     let per_part = map_parts(parts, |rows| {
@@ -209,7 +210,13 @@ fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
         let sink = kept.len();
         let mut tallies = vec![PackedTally::default(); sink + 1];
         let mut cursor = store.counter_column().cursor();
-        let candidate = |slot: Slot| index.get(slot as usize).map_or(sink, |&i| i as usize);
+        let candidate = |slot: Slot| {
+            let marked = usize::try_from(slot).ok().map(|s| marks.has(s));
+            match marked {
+                Some(true) => marks.position(slot as usize),
+                _ => sink,
+            }
+        };
         rows.for_each(|row| {
             let [a, b] = slots(row as usize).map(candidate);
             if a >= sink && b >= sink {
@@ -236,33 +243,69 @@ fn merged_sums<T: Copy>(mut per_part: Vec<Vec<T>>, add: impl Fn(T, T) -> T) -> V
     out
 }
 
-/// The `n`-th biggest positive figure, `None` when fewer than `n` are positive.
-fn nth_biggest<T: Copy + Ord + Default>(figures: &[T], n: usize) -> Option<T> {
-    let zero = T::default();
-    let mut positive: Vec<T> = figures.iter().copied().filter(|&f| f > zero).collect();
-    if n == 0 || positive.len() < n {
+/// The `n`-th biggest positive figure, `None` when fewer than `n` are positive. The `n`
+/// biggest so far are kept in a heap: one pass, nothing the size of the figures.
+fn nth_biggest(figures: impl Iterator<Item = u64>, n: usize) -> Option<u64> {
+    if n == 0 {
         return None;
     }
-    Some(*positive.select_nth_unstable_by(n - 1, |a, b| b.cmp(a)).1)
+    let mut biggest: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(n + 1);
+    for f in figures.filter(|&f| f > 0) {
+        if biggest.len() < n {
+            biggest.push(Reverse(f));
+        } else if biggest.peek().is_some_and(|&Reverse(least)| f > least) {
+            biggest.pop();
+            biggest.push(Reverse(f));
+        }
+    }
+    (biggest.len() == n).then(|| biggest.peek().map_or(0, |r| r.0))
 }
 
-/// The slots whose figure reaches `threshold`, ascending, and each slot's position among
-/// them (`u32::MAX` for the others).
-fn candidates<T: Copy + Ord>(figures: &[T], threshold: T) -> (Vec<Slot>, Vec<u32>) {
+/// The slots (of `space`) whose figure reaches `threshold`, ascending, and their marks.
+fn candidates(
+    figures: impl Iterator<Item = u64>,
+    space: usize,
+    threshold: u64,
+) -> (Vec<Slot>, Marks) {
     let mut kept = Vec::new();
-    let index = figures
-        .iter()
-        .enumerate()
-        .map(|(slot, &f)| {
-            if f >= threshold {
-                kept.push(slot as Slot);
-                kept.len() as u32 - 1
-            } else {
-                u32::MAX
-            }
-        })
-        .collect();
-    (kept, index)
+    let mut marks = Marks {
+        bits: vec![0u64; space.div_ceil(64)],
+        // Zeroed memory is handed out untouched: only the pages of kept slots are ever
+        // written or read.
+        positions: vec![0u32; space],
+    };
+    for (slot, f) in figures.enumerate() {
+        if f >= threshold {
+            marks.bits[slot / 64] |= 1 << (slot % 64);
+            kept.push(slot as Slot);
+            marks.positions[slot] = kept.len() as u32;
+        }
+    }
+    (kept, marks)
+}
+
+/// Which slots are candidates, and each one's position among them. Every row asks about
+/// its slot: with millions of addresses a position per slot (4 bytes) missed the cache
+/// on nearly every row, a bit per slot stays in it; only a candidate's position is read.
+struct Marks {
+    bits: Vec<u64>,
+    /// Position + 1 of a candidate slot, 0 for the others.
+    positions: Vec<u32>,
+}
+
+impl Marks {
+    #[inline]
+    fn has(&self, slot: usize) -> bool {
+        self.bits
+            .get(slot / 64)
+            .is_some_and(|w| w >> (slot % 64) & 1 == 1)
+    }
+
+    /// The position of a slot `has` said is a candidate.
+    #[inline]
+    fn position(&self, slot: usize) -> usize {
+        self.positions[slot] as usize - 1
+    }
 }
 
 /// Tallies per slot of a group-level field, `space` slots: each run of rows in one group
