@@ -93,7 +93,7 @@ pub fn validate(text: &str) -> Result<(), FilterError> {
 
 impl Compiled {
     pub fn select(&self, store: &Store) -> Selection {
-        Selection::from_bitmap(&self.bitmap(store), store.len())
+        Selection::from_bitmap(self.bitmap(store), store.len())
     }
 
     pub fn count(&self, store: &Store) -> usize {

@@ -1,7 +1,7 @@
 //! A selection's rows cut into parts that are scanned on threads of their own, and the
 //! runs of those rows that fall in one group.
 
-use crate::selection::Selection;
+use crate::selection::{Held, Selection, WordRows};
 use crate::store::counters::total;
 use crate::store::Store;
 
@@ -12,6 +12,13 @@ pub(crate) enum Rows<'a> {
     Range(u32, u32),
     /// Listed row ids.
     List(&'a [u32]),
+    /// The rows in `start..end` whose bit is set (bit `i % 64` of word `i / 64` = row
+    /// `i`).
+    Marked {
+        words: &'a [u64],
+        start: u32,
+        end: u32,
+    },
 }
 
 impl<'a> Rows<'a> {
@@ -19,6 +26,9 @@ impl<'a> Rows<'a> {
         match self {
             Rows::Range(start, end) => (end - start) as usize,
             Rows::List(rows) => rows.len(),
+            Rows::Marked { words, start, end } => marked_words(words, start, end)
+                .map(|(_, w)| w.count_ones() as usize)
+                .sum(),
         }
     }
 
@@ -30,6 +40,9 @@ impl<'a> Rows<'a> {
         let (start, list) = match self {
             Rows::Range(start, _) => (start, None),
             Rows::List(rows) => (0, Some(rows)),
+            Rows::Marked { words, start, end } => {
+                return marked_rows(words, start, end).for_each(f);
+            }
         };
         for i in 0..self.len() {
             let row = match list {
@@ -59,10 +72,9 @@ impl<'a> Rows<'a> {
                     (first..).zip(totals.iter()).for_each(|(row, &t)| f(row, t));
                 }
             }
-            Rows::List(rows) => {
+            Rows::List(_) | Rows::Marked { .. } => {
                 let mut cursor = column.cursor();
-                rows.iter()
-                    .for_each(|&row| f(row, total::<PICK>(&cursor.at(row as usize))));
+                self.for_each(|row| f(row, total::<PICK>(&cursor.at(row as usize))));
             }
         }
     }
@@ -78,6 +90,25 @@ impl<'a> Rows<'a> {
                 let (before, after) = rows.split_at(rows.partition_point(|&r| r < end));
                 (Rows::List(before), Rows::List(after))
             }
+            Rows::Marked {
+                words,
+                start,
+                end: stop,
+            } => {
+                let cut = end.clamp(start, stop);
+                (
+                    Rows::Marked {
+                        words,
+                        start,
+                        end: cut,
+                    },
+                    Rows::Marked {
+                        words,
+                        start: cut,
+                        end: stop,
+                    },
+                )
+            }
         }
     }
 
@@ -86,6 +117,7 @@ impl<'a> Rows<'a> {
         match self {
             Rows::Range(start, end) => (start < end).then_some(start),
             Rows::List(rows) => rows.first().copied(),
+            Rows::Marked { words, start, end } => marked_rows(words, start, end).next(),
         }
     }
 
@@ -99,6 +131,26 @@ impl<'a> Rows<'a> {
             Rows::List(rows) => {
                 let (a, b) = rows.split_at(rows.len() / 2);
                 [Rows::List(a), Rows::List(b)]
+            }
+            Rows::Marked { words, start, end } => {
+                // Cut where half the rows are behind, not at the middle row: a time
+                // range keeps rows in one stretch.
+                let mut left = self.len() / 2;
+                let mut cut = start;
+                for (i, w) in marked_words(words, start, end) {
+                    let ones = w.count_ones() as usize;
+                    if left <= ones {
+                        // Just after the row that makes up half (none: the start).
+                        cut = left
+                            .checked_sub(1)
+                            .and_then(|k| WordRows::new(w, i).nth(k))
+                            .map_or(cut, |r| r + 1);
+                        break;
+                    }
+                    left -= ones;
+                }
+                let (a, b) = self.split_before(cut);
+                [a, b]
             }
         }
     }
@@ -132,13 +184,44 @@ impl<'a> Rows<'a> {
     }
 }
 
+/// The words of a bitmap that hold rows `start..end`, with their index, the bits of other
+/// rows cleared.
+fn marked_words(words: &[u64], start: u32, end: u32) -> impl Iterator<Item = (usize, u64)> + '_ {
+    let (start, end) = (start as usize, end as usize);
+    let range = if start < end {
+        start / 64..(end - 1) / 64 + 1
+    } else {
+        0..0
+    };
+    range.map(move |i| {
+        let mut w = words.get(i).copied().unwrap_or(0);
+        if i == start / 64 {
+            w &= u64::MAX << (start % 64);
+        }
+        if i == (end - 1) / 64 {
+            w &= u64::MAX >> (63 - (end - 1) % 64);
+        }
+        (i, w)
+    })
+}
+
+/// The rows `start..end` marked in a bitmap, ascending.
+fn marked_rows(words: &[u64], start: u32, end: u32) -> impl Iterator<Item = u32> + '_ {
+    marked_words(words, start, end).flat_map(|(i, w)| WordRows::new(w, i))
+}
+
 /// The selected rows of `store`, in two parts from `parallel_rows` rows up (when the
 /// machine has a second core), else one.
 pub(crate) fn parts<'a>(store: &Store, sel: &'a Selection, parallel_rows: usize) -> Vec<Rows<'a>> {
     let len = store.len() as u32;
-    let rows = match sel.listed() {
-        None => Rows::Range(0, (sel.len() as u32).min(len)),
-        Some(listed) => {
+    let rows = match sel.held() {
+        Held::Every(n) => Rows::Range(0, (n as u32).min(len)),
+        Held::Marked(words) => Rows::Marked {
+            words,
+            start: 0,
+            end: ((words.len() * 64) as u32).min(len),
+        },
+        Held::Listed(listed) => {
             let listed = &listed[..listed.partition_point(|&r| r < len)];
             // Ascending distinct ids below `len`, as many as rows: every row.
             if listed.len() == len as usize {
@@ -207,6 +290,12 @@ mod tests {
             let seen: Vec<u32> = map_parts(&parts, collect).concat();
             let expected: Vec<u32> = sel.iter().filter(|&r| r < 9).collect();
             assert_eq!(seen, expected);
+        }
+        // Dense enough to be held as bits.
+        let marked = Selection::from_bitmap(bits(&[0, 2, 3, 8, 40], 64), 64);
+        for threshold in [0, 100] {
+            let seen: Vec<u32> = map_parts(&parts(&store, &marked, threshold), collect).concat();
+            assert_eq!(seen, [0, 2, 3, 8]);
         }
         let empty = Selection::default();
         assert_eq!(
@@ -288,5 +377,56 @@ mod tests {
             (39, vec![78, 79], true),
         ];
         assert_eq!(seen, expected);
+        // The same rows marked in a bitmap, cut anywhere.
+        let words = bits(&listed, 80);
+        let mut seen = Vec::new();
+        Rows::Marked {
+            words: &words,
+            start: 0,
+            end: 80,
+        }
+        .for_each_group(&many, |g, run, whole| seen.push((g, collect(run), whole)));
+        assert_eq!(seen, expected);
+    }
+
+    fn bits(rows: &[u32], len: usize) -> Vec<u64> {
+        let mut words = vec![0u64; len.div_ceil(64)];
+        rows.iter()
+            .for_each(|&r| words[r as usize / 64] |= 1 << (r % 64));
+        words
+    }
+
+    #[test]
+    fn marked_rows_count_split_and_walk_within_their_bounds() {
+        let rows: Vec<u32> = (0..300).filter(|r| r % 3 == 0 || r % 7 == 0).collect();
+        let words = bits(&rows, 300);
+        for (start, end) in [(0, 300), (5, 64), (64, 128), (63, 65), (1, 299), (70, 70)] {
+            let marked = Rows::Marked {
+                words: &words,
+                start,
+                end,
+            };
+            let within: Vec<u32> = rows
+                .iter()
+                .copied()
+                .filter(|r| (start..end).contains(r))
+                .collect();
+            assert_eq!(collect(marked), within, "{start}..{end}");
+            assert_eq!(marked.len(), within.len());
+            assert_eq!(marked.first(), within.first().copied());
+            let [a, b] = marked.halves();
+            assert_eq!([collect(a), collect(b)].concat(), within);
+            assert!(a.len().abs_diff(b.len()) <= 1, "{start}..{end} halves");
+        }
+        // Rows kept in one stretch are still cut in two halves.
+        let stretch: Vec<u32> = (200..260).collect();
+        let words = bits(&stretch, 300);
+        let [a, b] = Rows::Marked {
+            words: &words,
+            start: 0,
+            end: 300,
+        }
+        .halves();
+        assert_eq!((a.len(), b.len()), (30, 30));
     }
 }

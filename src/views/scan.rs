@@ -2,7 +2,7 @@
 //! sequentially where rows are close (a fresh seek costs up to a block of skipped rows).
 
 use crate::model::Counters;
-use crate::selection::Selection;
+use crate::selection::{Held, Selection};
 use crate::store::Store;
 
 /// Rows closer than this are reached by decoding the gap rather than seeking.
@@ -15,8 +15,19 @@ pub(crate) fn for_each_row(
     sel: &Selection,
     mut f: impl FnMut(u32, usize, &Counters),
 ) {
-    let Some(rows) = sel.listed() else {
-        return for_rows_below(store, sel.len().min(store.len()), f);
+    let rows = match sel.held() {
+        Held::Every(n) => return for_rows_below(store, n.min(store.len()), f),
+        Held::Listed(rows) => rows,
+        Held::Marked(words) => {
+            // More than one row in 32: decoding every row is about what seeking each
+            // would cost.
+            let end = (words.len() * 64).min(store.len());
+            return for_rows_below(store, end, |row, g, c| {
+                if words[row as usize / 64] >> (row % 64) & 1 == 1 {
+                    f(row, g, c);
+                }
+            });
+        }
     };
     let groups = store.groups();
     let column = store.counter_column();
@@ -110,6 +121,20 @@ mod tests {
             })
             .collect();
         assert_eq!(every, expected);
+
+        // A dense selection, held as bits, reaching past the store's rows.
+        let mut words = vec![0u64; 5];
+        (0..300usize)
+            .filter(|r| r % 2 == 0)
+            .for_each(|r| words[r / 64] |= 1 << (r % 64));
+        let marked = Selection::from_bitmap(words, 300);
+        assert!(matches!(marked.held(), Held::Marked(_)));
+        let mut even = Vec::new();
+        for_each_row(&store, &marked, |row, g, c| {
+            even.push((row, g, c.bytes_out))
+        });
+        let evens: Vec<_> = expected.iter().copied().filter(|e| e.0 % 2 == 0).collect();
+        assert_eq!(even, evens);
 
         // Every row of a shorter store: only the rows below its count.
         let mut first = Vec::new();

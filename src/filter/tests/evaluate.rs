@@ -156,7 +156,7 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
         assert_eq!(one_by_one, want, "{text} row by row");
         let split = eval::bitmap_split(&compiled.plan, &store, 0);
         assert_eq!(
-            Selection::from_bitmap(&split, store.len()).to_vec(),
+            Selection::from_bitmap(split, store.len()).to_vec(),
             &want[..],
             "{text} on two threads"
         );
@@ -256,7 +256,7 @@ fn two_threads_agree_with_plain_rust_across_blocks() {
         let compiled = compile(text, &store).unwrap();
         let split = eval::bitmap_split(&compiled.plan, &store, 0);
         assert_eq!(
-            Selection::from_bitmap(&split, store.len()).to_vec(),
+            Selection::from_bitmap(split, store.len()).to_vec(),
             &want[..],
             "{text}"
         );
