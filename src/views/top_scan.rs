@@ -210,13 +210,7 @@ fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
         let sink = kept.len();
         let mut tallies = vec![PackedTally::default(); sink + 1];
         let mut cursor = store.counter_column().cursor();
-        let candidate = |slot: Slot| {
-            let marked = usize::try_from(slot).ok().map(|s| marks.has(s));
-            match marked {
-                Some(true) => marks.position(slot as usize),
-                _ => sink,
-            }
-        };
+        let candidate = |slot: Slot| marks.position(slot).unwrap_or(sink);
         rows.for_each(|row| {
             let [a, b] = slots(row as usize).map(candidate);
             if a >= sink && b >= sink {
@@ -268,43 +262,30 @@ fn candidates(
     threshold: u64,
 ) -> (Vec<Slot>, Marks) {
     let mut kept = Vec::new();
-    let mut marks = Marks {
-        bits: vec![0u64; space.div_ceil(64)],
-        // Zeroed memory is handed out untouched: only the pages of kept slots are ever
-        // written or read.
-        positions: vec![0u32; space],
-    };
+    let mut positions = vec![0u32; space];
     for (slot, f) in figures.enumerate() {
         if f >= threshold {
-            marks.bits[slot / 64] |= 1 << (slot % 64);
             kept.push(slot as Slot);
-            marks.positions[slot] = kept.len() as u32;
+            positions[slot] = kept.len() as u32;
         }
     }
-    (kept, marks)
+    (kept, Marks { positions })
 }
 
-/// Which slots are candidates, and each one's position among them. Every row asks about
-/// its slot: with millions of addresses a position per slot (4 bytes) missed the cache
-/// on nearly every row, a bit per slot stays in it; only a candidate's position is read.
+/// Each candidate slot's position among them. Every row asks about its slot. The
+/// positions are zeroed memory the system hands out untouched: a page without a
+/// candidate is never written, and every such page reads from the same zero page, so
+/// the millions of slots of an address top miss the cache only where candidates are.
 struct Marks {
-    bits: Vec<u64>,
     /// Position + 1 of a candidate slot, 0 for the others.
     positions: Vec<u32>,
 }
 
 impl Marks {
     #[inline]
-    fn has(&self, slot: usize) -> bool {
-        self.bits
-            .get(slot / 64)
-            .is_some_and(|w| w >> (slot % 64) & 1 == 1)
-    }
-
-    /// The position of a slot `has` said is a candidate.
-    #[inline]
-    fn position(&self, slot: usize) -> usize {
-        self.positions[slot] as usize - 1
+    fn position(&self, slot: Slot) -> Option<usize> {
+        let p = *self.positions.get(usize::try_from(slot).ok()?)?;
+        (p as usize).checked_sub(1)
     }
 }
 
