@@ -240,10 +240,12 @@ fn merged_sums<T: Copy>(mut per_part: Vec<Vec<T>>, add: impl Fn(T, T) -> T) -> V
 /// The `n`-th biggest positive figure, `None` when fewer than `n` are positive. The `n`
 /// biggest so far are kept in a heap: one pass, nothing the size of the figures.
 fn nth_biggest(figures: impl Iterator<Item = u64>, n: usize) -> Option<u64> {
-    if n == 0 {
+    // Fewer figures than `n` (a top of every value asks for `usize::MAX`): no answer,
+    // known without a pass.
+    if n == 0 || figures.size_hint().1.is_some_and(|most| most < n) {
         return None;
     }
-    let mut biggest: BinaryHeap<Reverse<u64>> = BinaryHeap::with_capacity(n + 1);
+    let mut biggest: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
     for f in figures.filter(|&f| f > 0) {
         if biggest.len() < n {
             biggest.push(Reverse(f));
