@@ -48,7 +48,7 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     let selection = compiled.select(store);
-    let rows = selection.rows();
+    let rows = selection.to_vec();
     assert!(
         rows.windows(2).all(|w| w[0] < w[1]),
         "ascending, no duplicates"
@@ -58,6 +58,11 @@ fuzz_target!(|data: &[u8]| {
         "rows of the store"
     );
     assert_eq!(compiled.count(store), rows.len(), "count = select().len()");
+    assert_eq!(selection.len(), rows.len());
+    for (i, &row) in rows.iter().enumerate() {
+        assert_eq!(selection.get(i), Some(row), "the {i}-th row");
+    }
+    assert_eq!(selection.get(rows.len()), None);
     let mut kept = rows.iter().peekable();
     for row in 0..store.len() as u32 {
         let selected = kept.next_if_eq(&&row).is_some();
