@@ -220,7 +220,8 @@ impl<const PICK: u8> Totals<'_, PICK> {
     /// Into `out`, the totals of rows `start..start + out.len()`; each run starts at or
     /// after the one before. Scans ask for 64 rows at a time from a block's first row, so
     /// a run's start is one table read; the loop has no branch per row (a row above
-    /// `u32::MAX` is mended after it), so the compiler keeps it tight.
+    /// `u32::MAX` is mended after it), so the compiler keeps it tight, and drops the
+    /// reads of the values the total does not add up.
     #[inline(always)]
     pub fn fill(&mut self, start: usize, out: &mut [u64]) {
         let column = self.column;
@@ -233,25 +234,12 @@ impl<const PICK: u8> Totals<'_, PICK> {
         } else {
             column.offset(start)
         };
-        let table = &Picked::<PICK>::TABLE;
-        for (total, &head) in out.iter_mut().zip(&column.heads[start..end]) {
+        for (sum, &head) in out.iter_mut().zip(&column.heads[start..end]) {
             let Some(window) = column.values.get(pos..pos + WINDOW) else {
                 unreachable!("every row's window is inside the padded values");
             };
-            let picked = &table[head as usize];
-            let value = |i: usize| {
-                // An offset is at most 12: the read stays in the window.
-                let at = (picked.offsets[i] as usize).min(WINDOW - 4);
-                let raw = u32::from_le_bytes([
-                    window[at],
-                    window[at + 1],
-                    window[at + 2],
-                    window[at + 3],
-                ]);
-                (raw & picked.masks[i]) as u64
-            };
-            *total = value(0) + value(1);
-            pos += picked.len as usize;
+            *sum = total::<PICK>(&read_window(head, window));
+            pos += LEN[head as usize] as usize;
         }
         let wide = &column.wide;
         while let Some((row, exact)) = wide.get(self.wide) {
@@ -265,45 +253,6 @@ impl<const PICK: u8> Totals<'_, PICK> {
             self.wide += 1;
         }
     }
-}
-
-/// Where the (at most two) values a total adds up start and their masks, after each
-/// header byte: a smaller table than `LAYOUT`, read once a row.
-struct Pick {
-    offsets: [u8; 2],
-    len: u8,
-    masks: [u32; 2],
-}
-
-struct Picked<const PICK: u8>;
-
-impl<const PICK: u8> Picked<PICK> {
-    const TABLE: [Pick; 256] = {
-        let mut t = [const {
-            Pick {
-                offsets: [0; 2],
-                len: 0,
-                masks: [0; 2],
-            }
-        }; 256];
-        let mut h = 0;
-        while h < 256 {
-            let layout = &LAYOUT[h];
-            let (mut i, mut k) = (0, 0);
-            while i < 4 {
-                if PICK >> i & 1 == 1 {
-                    assert!(k < 2, "a total adds up at most two values");
-                    t[h].offsets[k] = layout.offsets[i];
-                    t[h].masks[k] = layout.masks[i];
-                    k += 1;
-                }
-                i += 1;
-            }
-            t[h].len = layout.len;
-            h += 1;
-        }
-        t
-    };
 }
 
 /// A reader that moves forward through the rows of a column, decoding only the rows asked
