@@ -85,18 +85,24 @@ impl Selection {
                 *last &= (1u64 << (len % 64)) - 1;
             }
         }
-        let count = |range: std::ops::Range<usize>| -> usize {
-            words[range].iter().map(|w| w.count_ones() as usize).sum()
-        };
-        let mid = words.len() / 2;
-        let lower = count(0..mid);
-        let kept = lower + count(mid..words.len());
+        // One count serves all three forms: the total, the ranks a bitmap keeps, and
+        // where a list written on two threads is split.
+        let (before, kept) = ranks(&words);
         if kept == len {
             return Selection::all(len);
         }
         if kept > len / 32 {
-            return Selection::marked(words, kept);
+            return Selection {
+                kept: Kept::Marked(Marked {
+                    words,
+                    before,
+                    count: kept,
+                }),
+            };
         }
+        let half = before.len() / 2;
+        let mid = (half * RANK_WORDS).min(words.len());
+        let lower = before.get(half).map_or(kept, |&b| b as usize);
         // Writes the rows of the words in `range` into `out`, which has room for exactly them.
         let write = |range: std::ops::Range<usize>, out: &mut [u32]| {
             let mut at = 0;
@@ -118,22 +124,6 @@ impl Selection {
             write(0..words.len(), &mut rows);
         }
         Selection::from_sorted(rows)
-    }
-
-    fn marked(words: Vec<u64>, count: usize) -> Selection {
-        let mut before = Vec::with_capacity(words.len().div_ceil(RANK_WORDS));
-        let mut sum = 0u32;
-        for chunk in words.chunks(RANK_WORDS) {
-            before.push(sum);
-            sum += chunk.iter().map(|w| w.count_ones()).sum::<u32>();
-        }
-        Selection {
-            kept: Kept::Marked(Marked {
-                words,
-                before,
-                count,
-            }),
-        }
     }
 
     /// How the rows are held.
@@ -177,12 +167,20 @@ impl Selection {
             Kept::Listed(rows) => (0..0, &rows[..], &[][..]),
             Kept::Marked(m) => (0..0, &[][..], &m.words[..]),
         };
-        let marked = marked
-            .iter()
-            .enumerate()
-            .flat_map(|(i, &w)| WordRows::new(w, i));
+        let marked = marked_rows(marked, 0, (marked.len() * 64) as u32);
         every.chain(listed.iter().copied()).chain(marked)
     }
+}
+
+/// Rows kept before every `RANK_WORDS`-th word, and in all.
+fn ranks(words: &[u64]) -> (Vec<u32>, usize) {
+    let mut before = Vec::with_capacity(words.len().div_ceil(RANK_WORDS));
+    let mut sum = 0u32;
+    for chunk in words.chunks(RANK_WORDS) {
+        before.push(sum);
+        sum += chunk.iter().map(|w| w.count_ones()).sum::<u32>();
+    }
+    (before, sum as usize)
 }
 
 impl Marked {
@@ -202,6 +200,40 @@ impl Marked {
         }
         None
     }
+}
+
+/// The words of a bitmap that hold rows `start..end`, with their index, the bits of other
+/// rows cleared.
+pub(crate) fn marked_words(
+    words: &[u64],
+    start: u32,
+    end: u32,
+) -> impl DoubleEndedIterator<Item = (usize, u64)> + '_ {
+    let (start, end) = (start as usize, end as usize);
+    let range = if start < end {
+        start / 64..(end - 1) / 64 + 1
+    } else {
+        0..0
+    };
+    range.map(move |i| {
+        let mut w = words.get(i).copied().unwrap_or(0);
+        if i == start / 64 {
+            w &= u64::MAX << (start % 64);
+        }
+        if i == (end - 1) / 64 {
+            w &= u64::MAX >> (63 - (end - 1) % 64);
+        }
+        (i, w)
+    })
+}
+
+/// The rows `start..end` marked in a bitmap, ascending; reversible.
+pub(crate) fn marked_rows(
+    words: &[u64],
+    start: u32,
+    end: u32,
+) -> impl DoubleEndedIterator<Item = u32> + '_ {
+    marked_words(words, start, end).flat_map(|(i, w)| WordRows::new(w, i))
 }
 
 /// The rows of one word of a bitmap (word `index`), either way round.

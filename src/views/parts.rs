@@ -1,7 +1,7 @@
 //! A selection's rows cut into parts that are scanned on threads of their own, and the
 //! runs of those rows that fall in one group.
 
-use crate::selection::{Held, Selection, WordRows};
+use crate::selection::{marked_rows, marked_words, Held, Selection, WordRows};
 use crate::store::counters::total;
 use crate::store::Store;
 
@@ -189,32 +189,6 @@ impl<'a> Rows<'a> {
             rest = after;
         }
     }
-}
-
-/// The words of a bitmap that hold rows `start..end`, with their index, the bits of other
-/// rows cleared.
-fn marked_words(words: &[u64], start: u32, end: u32) -> impl Iterator<Item = (usize, u64)> + '_ {
-    let (start, end) = (start as usize, end as usize);
-    let range = if start < end {
-        start / 64..(end - 1) / 64 + 1
-    } else {
-        0..0
-    };
-    range.map(move |i| {
-        let mut w = words.get(i).copied().unwrap_or(0);
-        if i == start / 64 {
-            w &= u64::MAX << (start % 64);
-        }
-        if i == (end - 1) / 64 {
-            w &= u64::MAX >> (63 - (end - 1) % 64);
-        }
-        (i, w)
-    })
-}
-
-/// The rows `start..end` marked in a bitmap, ascending.
-fn marked_rows(words: &[u64], start: u32, end: u32) -> impl Iterator<Item = u32> + '_ {
-    marked_words(words, start, end).flat_map(|(i, w)| WordRows::new(w, i))
 }
 
 /// The selected rows of `store`, in two parts from `parallel_rows` rows up (when the
