@@ -6,13 +6,13 @@
 //! past 4 GiB only once per 4 GiB it gains, and only busy slots ever do, so the carries
 //! go to a small map at a cost paid that rarely.
 
-use std::collections::HashMap;
+use crate::store::dict::FastMap;
 
 #[derive(Debug, Clone)]
 pub(crate) struct CarrySums {
     low: Vec<u32>,
     /// Units of 2^32 a slot's low word wrapped past.
-    carries: HashMap<usize, u64>,
+    carries: FastMap<usize, u64>,
 }
 
 impl CarrySums {
@@ -20,7 +20,7 @@ impl CarrySums {
     pub(crate) fn new(space: usize) -> CarrySums {
         CarrySums {
             low: vec![0; space],
-            carries: HashMap::new(),
+            carries: FastMap::default(),
         }
     }
 
@@ -55,7 +55,7 @@ impl CarrySums {
     }
 
     /// Every slot's sum, in slot order (saturating at `u64::MAX`).
-    pub(crate) fn iter(&self) -> impl Iterator<Item = u64> + '_ {
+    pub(crate) fn iter(&self) -> impl ExactSizeIterator<Item = u64> + '_ {
         // The few carried slots in order, walked alongside: a map lookup per slot would
         // cost more than the sums.
         let mut carried: Vec<(usize, u64)> = self.carries.iter().map(|(&s, &c)| (s, c)).collect();

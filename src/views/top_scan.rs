@@ -13,7 +13,6 @@ use super::parts::{map_parts, Rows};
 use super::tally::PackedTally;
 use super::SortBy;
 use crate::field::Field;
-use crate::model::Counters;
 use crate::store::counters::{picks, CounterCursor};
 use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
 use crate::store::{Flags, Store, NONE};
@@ -71,12 +70,7 @@ pub(crate) fn row_slots(store: &Store, field: Field, row: usize) -> Option<[Slot
 /// the decoding.
 #[inline(always)]
 fn figures(store: &Store, row: u32, cursor: &mut CounterCursor) -> (i64, Flags, u64, u64) {
-    counted(store, row, cursor.at(row as usize))
-}
-
-/// As `figures`, for a row whose counters are decoded already.
-#[inline(always)]
-fn counted(store: &Store, row: u32, c: Counters) -> (i64, Flags, u64, u64) {
+    let c = cursor.at(row as usize);
     let flags = store.flag(row);
     let keep = flags.counted_mask();
     (
@@ -151,7 +145,7 @@ impl WithSlots for CountFirst<'_> {
             n,
             sort,
         } = self;
-        let (kept, marks) = if sort == SortBy::Tuples {
+        let (kept, positions) = if sort == SortBy::Tuples {
             let counts = merged_sums(
                 map_parts(parts, |rows| {
                     let mut counts = vec![0u32; space];
@@ -169,7 +163,7 @@ impl WithSlots for CountFirst<'_> {
             let figures = || counts.iter().map(|&c| u64::from(c));
             // Fewer than `n` values: every value that has a tuple.
             let threshold = nth_biggest(figures(), n).unwrap_or(1);
-            candidates(figures(), space, threshold)
+            candidates(figures(), threshold)
         } else {
             let mut per_part = map_parts(parts, |rows| {
                 let mut sums = CarrySums::new(space);
@@ -189,18 +183,19 @@ impl WithSlots for CountFirst<'_> {
             let mut sums = per_part.swap_remove(0);
             per_part.iter().for_each(|other| sums.merge(other));
             let threshold = nth_biggest(sums.iter(), n)?;
-            candidates(sums.iter(), space, threshold)
+            candidates(sums.iter(), threshold)
         };
-        Some(tally_candidates(store, parts, &slots, &marks, kept))
+        Some(tally_candidates(store, parts, &slots, &positions, kept))
     }
 }
 
-/// Tallies of the `kept` slots (ascending, each marked in `marks`), in `kept` order.
+/// Tallies of the `kept` slots (ascending, each with its place in `positions`), in `kept`
+/// order.
 fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
     store: &Store,
     parts: &[Rows<'_>],
     slots: &F,
-    marks: &Marks,
+    positions: &Positions,
     kept: Vec<Slot>,
 ) -> Vec<(Slot, PackedTally)> {
     let per_part = map_parts(parts, |rows| {
@@ -210,7 +205,7 @@ fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
         let sink = kept.len();
         let mut tallies = vec![PackedTally::default(); sink + 1];
         let mut cursor = store.counter_column().cursor();
-        let candidate = |slot: Slot| marks.position(slot).unwrap_or(sink);
+        let candidate = |slot: Slot| positions.of(slot).unwrap_or(sink);
         rows.for_each(|row| {
             let [a, b] = slots(row as usize).map(candidate);
             if a >= sink && b >= sink {
@@ -239,10 +234,10 @@ fn merged_sums<T: Copy>(mut per_part: Vec<Vec<T>>, add: impl Fn(T, T) -> T) -> V
 
 /// The `n`-th biggest positive figure, `None` when fewer than `n` are positive. The `n`
 /// biggest so far are kept in a heap: one pass, nothing the size of the figures.
-fn nth_biggest(figures: impl Iterator<Item = u64>, n: usize) -> Option<u64> {
+fn nth_biggest(figures: impl ExactSizeIterator<Item = u64>, n: usize) -> Option<u64> {
     // Fewer figures than `n` (a top of every value asks for `usize::MAX`): no answer,
     // known without a pass.
-    if n == 0 || figures.size_hint().1.is_some_and(|most| most < n) {
+    if n == 0 || figures.len() < n {
         return None;
     }
     let mut biggest: BinaryHeap<Reverse<u64>> = BinaryHeap::new();
@@ -257,36 +252,33 @@ fn nth_biggest(figures: impl Iterator<Item = u64>, n: usize) -> Option<u64> {
     (biggest.len() == n).then(|| biggest.peek().map_or(0, |r| r.0))
 }
 
-/// The slots (of `space`) whose figure reaches `threshold`, ascending, and their marks.
+/// The slots whose figure reaches `threshold`, ascending, and their positions.
 fn candidates(
-    figures: impl Iterator<Item = u64>,
-    space: usize,
+    figures: impl ExactSizeIterator<Item = u64>,
     threshold: u64,
-) -> (Vec<Slot>, Marks) {
+) -> (Vec<Slot>, Positions) {
     let mut kept = Vec::new();
-    let mut positions = vec![0u32; space];
+    let mut positions = vec![0u32; figures.len()];
     for (slot, f) in figures.enumerate() {
         if f >= threshold {
             kept.push(slot as Slot);
             positions[slot] = kept.len() as u32;
         }
     }
-    (kept, Marks { positions })
+    (kept, Positions(positions))
 }
 
-/// Each candidate slot's position among them. Every row asks about its slot. The
-/// positions are zeroed memory the system hands out untouched: a page without a
-/// candidate is never written, and every such page reads from the same zero page, so
-/// the millions of slots of an address top miss the cache only where candidates are.
-struct Marks {
-    /// Position + 1 of a candidate slot, 0 for the others.
-    positions: Vec<u32>,
-}
+/// Each candidate slot's position among them, + 1 (0 for the other slots). Every row asks
+/// about its slot. The positions are zeroed memory the system hands out untouched: a page
+/// without a candidate is never written, and every such page reads from the same zero
+/// page, so the millions of slots of an address top miss the cache only where candidates
+/// are.
+struct Positions(Vec<u32>);
 
-impl Marks {
+impl Positions {
     #[inline]
-    fn position(&self, slot: Slot) -> Option<usize> {
-        let p = *self.positions.get(usize::try_from(slot).ok()?)?;
+    fn of(&self, slot: Slot) -> Option<usize> {
+        let p = *self.0.get(usize::try_from(slot).ok()?)?;
         (p as usize).checked_sub(1)
     }
 }
