@@ -345,6 +345,7 @@ fn sort_chunk(store: &Store, rows: &mut [u32], column: Column) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::selection::Held;
     use crate::views::testing::jumbled;
 
     const COLUMNS: [Column; 11] = Column::DEFAULT;
@@ -387,7 +388,9 @@ mod tests {
         for r in every_other(store).iter() {
             words[r as usize / 64] |= 1 << (r % 64);
         }
-        Selection::from_bitmap(words, store.len())
+        let marked = Selection::from_bitmap(words, store.len());
+        assert!(matches!(marked.held(), Held::Marked(_)), "held as bits");
+        marked
     }
 
     #[test]

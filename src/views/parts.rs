@@ -274,6 +274,7 @@ mod tests {
         }
         // Dense enough to be held as bits.
         let marked = Selection::from_bitmap(bits(&[0, 2, 3, 8, 40], 64), 64);
+        assert!(matches!(marked.held(), Held::Marked(_)));
         for threshold in [0, 100] {
             let seen: Vec<u32> = map_parts(&parts(&store, &marked, threshold), collect).concat();
             assert_eq!(seen, [0, 2, 3, 8]);
