@@ -73,8 +73,9 @@ pub fn load(
 /// Rows in the first partial store handed out; each next one holds twice as many.
 const FIRST_SNAPSHOT_ROWS: usize = 50_000;
 /// No partial store beyond this many rows: a copy of a quarter of a 100M-tuple load would
-/// be 7 bytes a tuple on top of the store. A few million rows already fill every pane.
-const LAST_SNAPSHOT_ROWS: usize = 4_000_000;
+/// be 7 bytes a tuple on top of the store, and one of 4M rows still 1.2 (with the work
+/// of the panes on it). A million rows already fill every pane.
+const LAST_SNAPSHOT_ROWS: usize = 1_000_000;
 
 /// Like `load`, and hands `on_snapshot` partial stores (every file merged so far, in file
 /// order) while it works, so the explorer can fill its panes as data arrives. A snapshot is

@@ -4,6 +4,7 @@
 //! ```text
 //! rows (load order)      secs  flags  src  dst  sport dport  counters(stream)
 //! groups (row ranges)    first_row → rule, mac, acl, record
+//! time index             block of rows → cells of time it spans (built on first use)
 //! records                file, ordinal, byte offset, kind, version, nsg, flow log, target
 //! files                  path, size, metadata from the blob folder layout
 //! ```
@@ -17,6 +18,7 @@ pub mod dict;
 pub mod flags;
 mod group_sums;
 mod id_index;
+pub mod time_index;
 
 pub use addrs::AddrDict;
 pub use builder::{RecordMeta, StoreBuilder};
@@ -24,6 +26,7 @@ pub use counters::CounterColumn;
 pub use dict::TextDict;
 pub use flags::Flags;
 pub use group_sums::GroupSums;
+pub use time_index::TimeIndex;
 
 use crate::model::{ConversationKey, Counters, LogKind, Tuple};
 use std::net::IpAddr;
@@ -100,6 +103,8 @@ pub struct Store {
     pub(crate) time_range: Option<(i64, i64)>,
     /// Per-group counter sums, worked out on first use (`group_sums`).
     pub(crate) group_sums: std::sync::OnceLock<Vec<GroupSums>>,
+    /// Where rows of each stretch of time lie, worked out on first use (`time_index`).
+    pub(crate) time_index: std::sync::OnceLock<std::sync::Arc<TimeIndex>>,
 }
 
 impl Store {
@@ -251,5 +256,6 @@ impl Store {
                 .group_sums
                 .get()
                 .map_or(0, |v| v.capacity() * std::mem::size_of::<GroupSums>())
+            + self.time_index.get().map_or(0, |i| i.heap_bytes())
     }
 }

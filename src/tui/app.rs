@@ -543,7 +543,7 @@ impl App {
         match self.focus {
             Pane::Flows => {
                 let rows = &self.view.as_ref()?.rows;
-                rows.get(self.cursor(Pane::Flows).selected)
+                rows.get(self.store.as_ref()?, self.cursor(Pane::Flows).selected)
             }
             Pane::Timeline => match &self.timeline {
                 Some(TimelineResult::Conversation(t)) => t

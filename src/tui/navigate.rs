@@ -38,7 +38,7 @@ impl App {
                 self.drill_to_filter(&label, &c);
             }
             Pane::Flows => {
-                let Some(row) = view.rows.get(cursor) else {
+                let Some(row) = view.rows.get(&store, cursor) else {
                     return false;
                 };
                 let key = store.conversation_key(row);

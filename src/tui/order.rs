@@ -6,6 +6,7 @@
 use super::settings::Column;
 use crate::selection::Selection;
 use crate::store::Store;
+use crate::views::Chronology;
 use std::cmp::Ordering;
 use std::sync::Arc;
 
@@ -40,6 +41,8 @@ enum Ids {
     /// The selection itself (load order, or already in the order asked for).
     Selected(Arc<Selection>),
     Sorted(Arc<Vec<u32>>),
+    /// In time order, read from the store a window at a time.
+    Chronological(Arc<Chronology>),
     /// The first rows in display order only, of `total`, while the rest is being sorted.
     Head {
         first: Arc<Vec<u32>>,
@@ -70,6 +73,13 @@ impl RowList {
         }
     }
 
+    pub fn chronological(order: Arc<Chronology>, reversed: bool) -> RowList {
+        RowList {
+            ids: Ids::Chronological(order),
+            reversed,
+        }
+    }
+
     /// The same ids, read backwards or not.
     pub fn reversed(self, reversed: bool) -> RowList {
         RowList { reversed, ..self }
@@ -86,11 +96,13 @@ impl RowList {
         }
     }
 
-    /// The id at position `at` of the ids (not of the display order).
-    fn id(&self, at: usize) -> Option<u32> {
+    /// The id at position `at` of the ids (not of the display order); `store` is the
+    /// one the list was made for, or one its rows begin.
+    fn id(&self, store: &Store, at: usize) -> Option<u32> {
         match &self.ids {
             Ids::Selected(s) => s.get(at),
             Ids::Sorted(v) => v.get(at).copied(),
+            Ids::Chronological(c) => c.rows(store, at..at + 1).first().copied(),
             Ids::Head { first, .. } => first.get(at).copied(),
         }
     }
@@ -109,6 +121,7 @@ impl RowList {
         match &self.ids {
             Ids::Selected(s) => s.len(),
             Ids::Sorted(v) => v.len(),
+            Ids::Chronological(c) => c.len(),
             Ids::Head { first, .. } => first.len(),
         }
     }
@@ -119,19 +132,33 @@ impl RowList {
     }
 
     /// The row at display position `i`.
-    pub fn get(&self, i: usize) -> Option<u32> {
+    pub fn get(&self, store: &Store, i: usize) -> Option<u32> {
         let at = if self.reversed {
             self.available().checked_sub(i + 1)?
         } else {
             i
         };
-        self.id(at)
+        self.id(store, at)
     }
 
     /// Up to `n` rows from display position `offset`.
-    pub fn window(&self, offset: usize, n: usize) -> Vec<u32> {
-        let end = offset.saturating_add(n).min(self.available());
-        (offset..end).filter_map(|i| self.get(i)).collect()
+    pub fn window(&self, store: &Store, offset: usize, n: usize) -> Vec<u32> {
+        let available = self.available();
+        let end = offset.saturating_add(n).min(available);
+        let offset = offset.min(end);
+        let at = if self.reversed {
+            available - end..available - offset
+        } else {
+            offset..end
+        };
+        let mut ids = match &self.ids {
+            Ids::Chronological(c) => c.rows(store, at),
+            _ => at.filter_map(|i| self.id(store, i)).collect(),
+        };
+        if self.reversed {
+            ids.reverse();
+        }
+        ids
     }
 
     /// True when both lists read the same ids (one was not computed again).
@@ -140,6 +167,7 @@ impl RowList {
         match (&self.ids, &other.ids) {
             (Ids::Selected(a), Ids::Selected(b)) => Arc::ptr_eq(a, b),
             (Ids::Sorted(a), Ids::Sorted(b)) => Arc::ptr_eq(a, b),
+            (Ids::Chronological(a), Ids::Chronological(b)) => Arc::ptr_eq(a, b),
             (Ids::Head { first: a, .. }, Ids::Head { first: b, .. }) => Arc::ptr_eq(a, b),
             _ => false,
         }
@@ -147,8 +175,8 @@ impl RowList {
 
     /// Every available row in display order.
     #[cfg(test)]
-    pub fn to_vec(&self) -> Vec<u32> {
-        self.window(0, self.available())
+    pub fn to_vec(&self, store: &Store) -> Vec<u32> {
+        self.window(store, 0, self.available())
     }
 }
 
@@ -442,14 +470,15 @@ mod tests {
 
     #[test]
     fn row_lists_read_forwards_and_backwards() {
+        let store = jumbled(1);
         let sel = Arc::new(Selection::from_sorted(vec![2, 4, 6, 8]));
         let forwards = RowList::selected(Arc::clone(&sel), false);
         let backwards = RowList::selected(sel, true);
-        assert_eq!(forwards.to_vec(), [2, 4, 6, 8]);
-        assert_eq!(backwards.to_vec(), [8, 6, 4, 2]);
-        assert_eq!(backwards.window(1, 2), [6, 4]);
-        assert_eq!(backwards.window(3, 10), [2]);
-        assert_eq!(backwards.get(4), None);
+        assert_eq!(forwards.to_vec(&store), [2, 4, 6, 8]);
+        assert_eq!(backwards.to_vec(&store), [8, 6, 4, 2]);
+        assert_eq!(backwards.window(&store, 1, 2), [6, 4]);
+        assert_eq!(backwards.window(&store, 3, 10), [2]);
+        assert_eq!(backwards.get(&store, 4), None);
         let head = RowList::head(vec![9, 3], 1000);
         assert_eq!((head.count(), head.available()), (1000, 2));
         assert!(head.is_partial() && !forwards.is_partial());

@@ -4,9 +4,11 @@
 //! ```text
 //!  selection ─> scan (row, group, counters) ─> rules · top-N · conversations · histogram
 //!  conversation key ─> timeline
+//!  selection ─> chronology (time order, a window at a time)
 //! ```
 
 mod carry_sums;
+mod chronology;
 mod conversations;
 mod histogram;
 mod parts;
@@ -17,6 +19,7 @@ mod timeline;
 mod top;
 mod top_scan;
 
+pub use chronology::Chronology;
 pub use conversations::conversations;
 pub use histogram::histogram;
 pub use rules::rule_hits;

@@ -86,6 +86,11 @@ impl<'a> Rows<'a> {
         }
     }
 
+    /// The rows in `range`.
+    pub(crate) fn within(self, range: std::ops::Range<u32>) -> Rows<'a> {
+        self.split_before(range.start).1.split_before(range.end).0
+    }
+
     /// The rows before `end`, and the rest.
     fn split_before(self, end: u32) -> (Rows<'a>, Rows<'a>) {
         match self {
@@ -129,7 +134,7 @@ impl<'a> Rows<'a> {
     }
 
     /// Two halves of about the same number of rows.
-    fn halves(self) -> [Rows<'a>; 2] {
+    pub(crate) fn halves(self) -> [Rows<'a>; 2] {
         match self {
             Rows::Range(start, end) => {
                 let mid = start + (end - start) / 2;
@@ -194,8 +199,18 @@ impl<'a> Rows<'a> {
 /// The selected rows of `store`, in two parts from `parallel_rows` rows up (when the
 /// machine has a second core), else one.
 pub(crate) fn parts<'a>(store: &Store, sel: &'a Selection, parallel_rows: usize) -> Vec<Rows<'a>> {
+    let rows = whole(store, sel);
+    if rows.len() >= parallel_rows && rows.len() >= 2 {
+        rows.halves().to_vec()
+    } else {
+        vec![rows]
+    }
+}
+
+/// Every selected row of `store`.
+pub(crate) fn whole<'a>(store: &Store, sel: &'a Selection) -> Rows<'a> {
     let len = store.len() as u32;
-    let rows = match sel.held() {
+    match sel.held() {
         Held::Every(n) => Rows::Range(0, (n as u32).min(len)),
         Held::Marked(words) => Rows::Marked {
             words,
@@ -211,11 +226,6 @@ pub(crate) fn parts<'a>(store: &Store, sel: &'a Selection, parallel_rows: usize)
                 Rows::List(listed)
             }
         }
-    };
-    if rows.len() >= parallel_rows && rows.len() >= 2 {
-        rows.halves().to_vec()
-    } else {
-        vec![rows]
     }
 }
 

@@ -79,6 +79,18 @@ pub fn build_specs(specs: &[GroupSpec]) -> Store {
 /// `groups` groups of tuples out of time order across several rules and NSGs, with ties
 /// in every key and ports 80 to 82.
 pub fn jumbled(groups: usize) -> Store {
+    with_times(groups, |g, i| (i as i64 * 37 + g as i64 * 11) % 50 * 1000)
+}
+
+/// `jumbled`'s tuples with times the way flow log files hold them: each three groups
+/// (one for each NSG) cover the next 20 seconds, their tuples out of order within them.
+pub fn streams(groups: usize) -> Store {
+    with_times(groups, |g, i| {
+        (g / 3) as i64 * 20_000 + (i as i64 * 37 + g as i64 * 11) % 40 * 500
+    })
+}
+
+fn with_times(groups: usize, time: fn(usize, u16) -> i64) -> Store {
     let specs: Vec<GroupSpec> = (0..groups)
         .map(|g| GroupSpec {
             rule: format!("rule-{}", (g * 7) % 4),
@@ -87,7 +99,7 @@ pub fn jumbled(groups: usize) -> Store {
             flowlog: None,
             tuples: (0..40u16)
                 .map(|i| {
-                    let t = (i as i64 * 37 + g as i64 * 11) % 50 * 1000;
+                    let t = time(g, i);
                     let src = format!("10.0.{}.{}", i % 3, (i as usize * 5 + g) % 7);
                     let mut tu = tuple(t, &src, 1000 + i % 4, "10.9.0.1", 80 + i % 3);
                     tu.counters = crate::model::Counters {

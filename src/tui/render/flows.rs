@@ -49,9 +49,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let block = pane_block(title(heading), Pane::Flows, app, theme);
     let inner = block.inner(area);
     let cursor = app.cursor(Pane::Flows);
-    let visible = view
-        .rows
-        .window(cursor.offset, inner.height.saturating_sub(1) as usize);
+    let visible = view.rows.window(
+        store,
+        cursor.offset,
+        inner.height.saturating_sub(1) as usize,
+    );
     let mut ctx = CellContext {
         store,
         endpoint_widths: endpoint_widths(store, &visible),
