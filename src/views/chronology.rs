@@ -224,6 +224,53 @@ mod tests {
         }
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+        /// Any times (ties, a single instant, spans of seconds or of a century, in order
+        /// or not) and any rows kept: every window is the stable sort's.
+        #[test]
+        fn any_times_any_rows_read_as_the_stable_sort(
+            span in proptest::prop_oneof![
+                proptest::strategy::Just(1i64),
+                proptest::strategy::Just(3_000),
+                proptest::strategy::Just(90_000_000),
+                proptest::strategy::Just(4_000_000_000_000),
+            ],
+            times in proptest::collection::vec(0i64..1 << 40, 1..2600),
+            in_order in proptest::bool::ANY,
+            keep in proptest::collection::vec(0u8..4, 1..64),
+            windows in proptest::collection::vec((0usize..3000, 0usize..300), 1..6),
+        ) {
+            let mut times: Vec<i64> = times.iter().map(|t| t % span).collect();
+            if in_order {
+                times.sort();
+            }
+            let tuples = times
+                .iter()
+                .map(|&t| crate::views::testing::tuple(t, "10.0.0.1", 1, "10.0.0.2", 2))
+                .collect();
+            let store = crate::views::testing::build(&[("R".to_string(), tuples)]);
+            let n = store.len() as u32;
+            // Each row kept by the pattern `keep`, read cyclically; the form varies with it.
+            let listed: Vec<u32> = (0..n).filter(|&r| keep[r as usize % keep.len()] > 0).collect();
+            let sel = if keep.len() % 2 == 0 {
+                Selection::from_sorted(listed)
+            } else {
+                let mut words = vec![0u64; store.len().div_ceil(64)];
+                listed.iter().for_each(|&r| words[r as usize / 64] |= 1 << (r % 64));
+                Selection::from_bitmap(words, store.len())
+            };
+            let want = sorted(&store, &sel);
+            let chron = Chronology::new(&store, Arc::new(sel), &|| false).unwrap();
+            proptest::prop_assert_eq!(chron.len(), want.len());
+            for (start, len) in windows {
+                let end = (start + len).min(want.len());
+                let got = chron.rows(&store, start..start + len);
+                proptest::prop_assert_eq!(&got[..], &want[start.min(end)..end]);
+            }
+        }
+    }
+
     #[test]
     fn a_stale_count_gives_up() {
         let store = jumbled(30);
