@@ -16,6 +16,7 @@ pub mod memo;
 pub mod navigate;
 pub mod order;
 pub mod picker;
+mod ranked;
 pub mod render;
 pub mod scroll;
 pub mod settings;

@@ -3,6 +3,7 @@
 //! read backwards. Large sorts run in chunks so newer work can abandon them, and their
 //! first screenful can be sent before the rest is ready.
 
+use super::ranked;
 use super::settings::Column;
 use crate::selection::Selection;
 use crate::store::Store;
@@ -278,8 +279,9 @@ pub fn head(
     Some(kept)
 }
 
-/// The rows of `sel` sorted by `column`, stably, `chunk` rows at a time then merged;
-/// `None` as soon as `stale` says the answer is no longer wanted.
+/// The rows of `sel` sorted by `column`, stably: by counting where the column's values
+/// can be ranked (`ranked`), else `chunk` rows at a time then merged; `None` as soon as
+/// `stale` says the answer is no longer wanted.
 pub fn sort(
     store: &Store,
     column: Column,
@@ -287,6 +289,9 @@ pub fn sort(
     chunk: usize,
     stale: &dyn Fn() -> bool,
 ) -> Option<Vec<u32>> {
+    if ranked::has_ranks(column) {
+        return ranked::sort(store, column, sel, stale);
+    }
     let chunk = chunk.max(1);
     let mut out = sel.to_vec();
     for chunk in out.chunks_mut(chunk) {
@@ -410,6 +415,67 @@ mod tests {
         assert_eq!(sort(&store, Column::Time, &every, 7, &|| false), Some(want));
     }
 
+    /// Groups with every direction, decision, state and protocol, IPv4 and IPv6, an empty
+    /// and an absent rule, and groups without an NSG.
+    fn varied() -> Store {
+        use crate::model::{Decision, Direction, FlowState};
+        use crate::views::testing::{build_specs, tuple, GroupSpec};
+        let states = [
+            None,
+            Some(FlowState::Begin),
+            Some(FlowState::Continue),
+            Some(FlowState::End),
+            Some(FlowState::Deny),
+        ];
+        let specs: Vec<GroupSpec> = (0..12)
+            .map(|g| GroupSpec {
+                rule: ["b", "", "a", "b"][g % 4].to_string(),
+                mac: "M".into(),
+                nsg: (g % 3 != 0).then(|| format!("N{}", g % 2)),
+                flowlog: Some("F".into()),
+                tuples: (0..30u16)
+                    .map(|i| {
+                        let k = g as u16 * 30 + i;
+                        let src = if k.is_multiple_of(5) {
+                            format!("fd00::{}", k % 7)
+                        } else {
+                            format!("10.0.{}.{}", k % 2, k % 9)
+                        };
+                        let mut t = tuple((k as i64 * 7919) % 100, &src, k % 4, "10.9.0.1", 80);
+                        t.dir = if k.is_multiple_of(3) {
+                            Direction::Out
+                        } else {
+                            Direction::In
+                        };
+                        t.decision = if k % 7 < 3 {
+                            Decision::Deny
+                        } else {
+                            Decision::Allow
+                        };
+                        t.state = states[(k % 5) as usize];
+                        t.proto = [6, 17, 1][(k % 3) as usize];
+                        t
+                    })
+                    .collect(),
+            })
+            .collect();
+        build_specs(&specs)
+    }
+
+    #[test]
+    fn every_column_sorts_as_one_stable_sort_over_varied_rows() {
+        let store = varied();
+        let all = Selection::all(store.len());
+        let some = every_other(&store);
+        for column in COLUMNS {
+            for rows in [&all, &some] {
+                let want = reference(&store, column, rows);
+                let got = sort(&store, column, rows, 16, &|| false);
+                assert_eq!(got.as_ref(), Some(&want), "{column:?}");
+            }
+        }
+    }
+
     /// `every_other`'s rows held as bits, as a filter that keeps many rows holds them.
     fn every_other_marked(store: &Store) -> Selection {
         let mut words = vec![0u64; store.len().div_ceil(64)];
@@ -454,6 +520,9 @@ mod tests {
         let store = jumbled(6);
         let rows = every_other(&store);
         assert_eq!(sort(&store, Column::Time, &rows, 7, &|| true), None);
+        for column in COLUMNS {
+            assert_eq!(sort(&store, column, &rows, 7, &|| true), None, "{column:?}");
+        }
         // Going stale in the middle of the merges.
         let calls = std::cell::Cell::new(0);
         let later = || {

@@ -283,6 +283,11 @@ fn cheap_order(
     let Some(column) = order.column else {
         return Ok(RowList::selected(Arc::clone(sel), order.descending));
     };
+    if memo.order_by(column).is_none() {
+        // Another column's order is let go before this one is made: at 100M rows each
+        // is 400 MB.
+        memo.order = None;
+    }
     let ascending = match memo.order_by(column) {
         Some(kept) => kept.clone(),
         None if order::is_ordered(store, column, sel.iter()) => {
