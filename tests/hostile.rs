@@ -36,7 +36,7 @@ fn row(store: &Store, r: u32) -> Row {
         store.dst(r).to_string(),
         store.sports()[i],
         store.dports()[i],
-        store.flags()[i],
+        store.flag(r).0,
         format!("{:?}", store.counters(r)),
     )
 }

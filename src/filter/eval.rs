@@ -5,6 +5,7 @@ use super::check::{CounterKind, Side};
 use super::plan::{bit, Leaf, Node};
 use crate::model::Counters;
 use crate::store::counters::picks;
+use crate::store::flags::HIGH_SHIFT;
 use crate::store::{Flags, Store};
 use std::ops::Range;
 
@@ -159,6 +160,23 @@ fn scan2<A: Copy, B: Copy>(a: &[A], b: &[B], out: &mut [u64], pred: impl Fn(A, B
     }
 }
 
+/// As `scan`, over each row's whole flags word; the high half's column is read only when
+/// the test looks at it (`high`) and some row has one.
+#[inline]
+fn scan_flags(
+    store: &Store,
+    rows: Range<usize>,
+    high: bool,
+    out: &mut [u64],
+    pred: impl Fn(u32) -> bool,
+) {
+    let low = &store.flags()[rows.clone()];
+    match store.flags_high().get(rows).filter(|_| high) {
+        Some(high) => scan2(low, high, out, |l, h| pred(Flags::join(l, h).0)),
+        None => scan(low, out, |l| pred(l as u32)),
+    }
+}
+
 fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
     let r = rows.clone();
     match leaf {
@@ -168,10 +186,15 @@ fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
         }
         Leaf::Millis(lo, hi) => {
             let (lo, hi) = (*lo, *hi);
-            scan2(&store.secs()[r.clone()], &store.flags()[r], out, |s, f| {
-                let t = s as i64 * 1000 + Flags(f).millis() as i64;
-                lo <= t && t <= hi
-            });
+            let secs = &store.secs()[r.clone()];
+            match store.flags_high().get(r) {
+                Some(high) => scan2(secs, high, out, |s, h| {
+                    let t = s as i64 * 1000 + Flags::join(0, h).millis() as i64;
+                    lo <= t && t <= hi
+                }),
+                // No row has milliseconds.
+                None => scan(secs, out, |s| (lo..=hi).contains(&(s as i64 * 1000))),
+            }
         }
         Leaf::PortRange(side, lo, hi) => {
             let (lo, span) = (*lo, hi - lo);
@@ -195,9 +218,14 @@ fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
         }
         Leaf::FlagsEq(mask, value) => {
             let (mask, value) = (*mask, *value);
-            scan(&store.flags()[r], out, |f| f & mask == value);
+            scan_flags(store, r, mask >> HIGH_SHIFT != 0, out, |f| {
+                f & mask == value
+            });
         }
-        Leaf::Flags(codes) => scan(&store.flags()[r], out, |f| codes.contains_flags(f)),
+        Leaf::Flags(codes) => {
+            let high = codes.shift >= HIGH_SHIFT;
+            scan_flags(store, r, high, out, |f| codes.contains_flags(f))
+        }
         Leaf::Counter(kind, spans) => match &spans[..] {
             // One span (`bytes > 1MB`) is by far the most common counter test.
             &[(lo, hi)] if lo <= hi => {
@@ -340,8 +368,8 @@ fn leaf_matches(leaf: &Leaf, store: &Store, row: u32) -> bool {
             let (src, dst) = (store.src_ids()[r], store.dst_ids()[r]);
             sides(*side, src, dst, &|id| bit(table, id as usize))
         }
-        Leaf::FlagsEq(mask, value) => store.flags()[r] & mask == *value,
-        Leaf::Flags(codes) => codes.contains_flags(store.flags()[r]),
+        Leaf::FlagsEq(mask, value) => store.flag(row).0 & mask == *value,
+        Leaf::Flags(codes) => codes.contains_flags(store.flag(row).0),
         Leaf::Counter(kind, spans) => {
             let v = counter(*kind, &store.counters(row));
             spans.iter().any(|&(lo, hi)| lo <= v && v <= hi)

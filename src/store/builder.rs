@@ -123,7 +123,13 @@ impl StoreBuilder {
         let dst = self.addr_id(t.dst);
         let s = &mut self.store;
         s.secs.push(t.time_ms.div_euclid(1000) as u32);
-        s.flags.push(Flags::pack(t).0);
+        let f = Flags::pack(t);
+        s.flags.push(f.low());
+        if f.high() != 0 || !s.flags_high.is_empty() {
+            // The first VNet row gives every row before it a zero high half.
+            s.flags_high.resize(s.flags.len() - 1, 0);
+            s.flags_high.push(f.high());
+        }
         s.src.push(src);
         s.dst.push(dst);
         s.sport.push(t.sport);
@@ -193,6 +199,13 @@ impl StoreBuilder {
             acl: text(g.acl),
         }));
         s.secs.extend_from_slice(&o.secs);
+        if !(s.flags_high.is_empty() && o.flags_high.is_empty()) {
+            s.flags_high.resize(s.flags.len(), 0);
+            match o.flags_high.is_empty() {
+                true => s.flags_high.resize(s.flags.len() + o.flags.len(), 0),
+                false => s.flags_high.extend_from_slice(&o.flags_high),
+            }
+        }
         s.flags.extend_from_slice(&o.flags);
         s.src.extend(o.src.iter().map(|&a| addr_map[a as usize]));
         s.dst.extend(o.dst.iter().map(|&a| addr_map[a as usize]));
@@ -234,6 +247,7 @@ impl StoreBuilder {
         let s = &mut self.store;
         s.secs.shrink_to_fit();
         s.flags.shrink_to_fit();
+        s.flags_high.shrink_to_fit();
         s.src.shrink_to_fit();
         s.dst.shrink_to_fit();
         s.sport.shrink_to_fit();
@@ -284,6 +298,50 @@ mod tests {
             flowlog: None,
             target: None,
         }
+    }
+
+    /// NSG rows (no high half) and VNet rows (encryption, milliseconds) in every order,
+    /// pushed into one builder or appended from others: every row reads back whole.
+    #[test]
+    fn flags_high_half_appears_with_the_first_vnet_row_wherever_it_is() {
+        use crate::model::Encryption;
+        let nsg = |ms| tuple(ms, "1.1.1.1", 22);
+        let vnet = |ms| Tuple {
+            encryption: Some(Encryption::NxFallback),
+            ..tuple(ms, "2.2.2.2", 443)
+        };
+        let runs: [&[Tuple]; 4] = [
+            &[nsg(1_000), nsg(2_000)],
+            &[vnet(3_007), nsg(4_000)],
+            &[nsg(5_000)],
+            &[vnet(6_999)],
+        ];
+        let each = |runs: &[&[Tuple]]| {
+            let mut b = StoreBuilder::new();
+            let f = b.add_file(FileInfo::default());
+            b.begin_record(f, &meta());
+            b.begin_group(Some("R"), None, None);
+            runs.iter().flat_map(|r| r.iter()).for_each(|t| b.push(t));
+            b
+        };
+        for order in [[0, 1, 2, 3], [2, 0, 3, 1], [3, 2, 1, 0], [0, 2, 1, 3]] {
+            let tuples: Vec<Tuple> = order.iter().flat_map(|&i| runs[i].to_vec()).collect();
+            let pushed = each(&order.map(|i| runs[i])).finish();
+            let mut appended = StoreBuilder::new();
+            order
+                .iter()
+                .for_each(|&i| appended.append(each(&[runs[i]])));
+            for s in [pushed, appended.finish()] {
+                assert_eq!(s.len(), tuples.len());
+                assert!(s.flags_high().is_empty() || s.flags_high().len() == s.len());
+                for (r, t) in tuples.iter().enumerate() {
+                    assert_eq!(s.flag(r as u32), Flags::pack(t), "{order:?} row {r}");
+                    assert_eq!(s.time_ms(r as u32), t.time_ms);
+                }
+            }
+        }
+        // NSG alone keeps no high half at all.
+        assert!(each(&[runs[0], runs[2]]).finish().flags_high().is_empty());
     }
 
     #[test]

@@ -6,9 +6,12 @@
 //! bit  8      direction   0 in, 1 out
 //! bit  9      decision    0 allow, 1 deny
 //! bit 10..13  state       0 none (NSG v1), 1 B, 2 C, 3 E, 4 D
-//! bit 13..17  encryption  0 none (NSG), 1.. = Encryption::ALL index + 1
-//! bit 17..27  milliseconds within the second (0..999)
+//! bit 16..20  encryption  0 none (NSG), 1.. = Encryption::ALL index + 1
+//! bit 20..30  milliseconds within the second (0..999)
 //! ```
+//! The store keeps the two halves in two columns of `u16`. Only VNet tuples set the high
+//! half (encryption, milliseconds), and its column stays empty until one does: NSG data
+//! pays 2 bytes a tuple for these fields, not 4.
 
 use crate::model::{Decision, Direction, Encryption, FlowState, Tuple};
 
@@ -19,9 +22,11 @@ pub const DIR_BIT: u32 = 1 << 8;
 pub const DENY_BIT: u32 = 1 << 9;
 pub const STATE_SHIFT: u32 = 10;
 pub const STATE_MASK: u32 = 0b111 << STATE_SHIFT;
-pub const ENC_SHIFT: u32 = 13;
+pub const ENC_SHIFT: u32 = 16;
 pub const ENC_MASK: u32 = 0b1111 << ENC_SHIFT;
-pub const MS_SHIFT: u32 = 17;
+pub const MS_SHIFT: u32 = 20;
+/// The bits kept in the high half's column.
+pub const HIGH_SHIFT: u32 = 16;
 
 impl Flags {
     pub fn pack(t: &Tuple) -> Flags {
@@ -37,6 +42,19 @@ impl Flags {
         v |= encryption_code(t.encryption) << ENC_SHIFT;
         v |= ms << MS_SHIFT;
         Flags(v)
+    }
+    /// The word from its two halves.
+    #[inline]
+    pub fn join(low: u16, high: u16) -> Flags {
+        Flags(low as u32 | (high as u32) << HIGH_SHIFT)
+    }
+    #[inline]
+    pub fn low(self) -> u16 {
+        self.0 as u16
+    }
+    #[inline]
+    pub fn high(self) -> u16 {
+        (self.0 >> HIGH_SHIFT) as u16
     }
     #[inline]
     pub fn proto(self) -> u8 {
@@ -137,6 +155,14 @@ mod tests {
             assert_eq!(f.state(), state);
             assert_eq!(f.encryption(), enc);
             assert_eq!(f.millis(), 599);
+            assert_eq!(Flags::join(f.low(), f.high()), f);
+            // NSG tuples leave the high half zero.
+            let nsg = Flags::pack(&Tuple {
+                time_ms: 1_663_146_003_000,
+                encryption: None,
+                ..t
+            });
+            assert_eq!((nsg.high(), nsg.state(), nsg.dir()), (0, state, dir));
         }
     }
 }

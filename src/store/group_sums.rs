@@ -53,7 +53,7 @@ fn fill(store: &Store, first: usize, out: &mut [GroupSums]) {
         .iter_range(start as usize, end as usize);
     for (g, sum) in (first..).zip(out.iter_mut()) {
         for (row, c) in store.group_rows(g).zip(counters.by_ref()) {
-            let mask = super::Flags(flags[row as usize]).counted_mask();
+            let mask = super::Flags(flags[row as usize] as u32).counted_mask();
             sum.bytes = sum.bytes.saturating_add(c.bytes() & mask);
             sum.packets = sum.packets.saturating_add(c.packets() & mask);
         }

@@ -2,7 +2,7 @@
 //! text, and the record/group tables every row traces back to.
 //!
 //! ```text
-//! rows (load order)      secs  flags  src  dst  sport dport  counters(stream)
+//! rows (load order)      secs  flags (+ high half, VNet)  src  dst  sport dport  counters
 //! groups (row ranges)    first_row → rule, mac, acl, record
 //! time index             block of rows → cells of time it spans (built on first use)
 //! records                file, ordinal, byte offset, kind, version, nsg, flow log, target
@@ -89,7 +89,11 @@ pub struct FileInfo {
 #[derive(Debug, Default, Clone)]
 pub struct Store {
     pub(crate) secs: Vec<u32>,
-    pub(crate) flags: Vec<u32>,
+    /// The low half of each row's `Flags`: protocol, direction, decision, state.
+    pub(crate) flags: Vec<u16>,
+    /// The high half (encryption, milliseconds: VNet only); empty while every row's is
+    /// zero, else one a row.
+    pub(crate) flags_high: Vec<u16>,
     pub(crate) src: Vec<u32>,
     pub(crate) dst: Vec<u32>,
     pub(crate) sport: Vec<u16>,
@@ -120,8 +124,13 @@ impl Store {
     pub fn secs(&self) -> &[u32] {
         &self.secs
     }
-    pub fn flags(&self) -> &[u32] {
+    /// The low half of every row's flags (see `flags`).
+    pub fn flags(&self) -> &[u16] {
         &self.flags
+    }
+    /// The high half of every row's flags, or nothing when every row's is zero.
+    pub fn flags_high(&self) -> &[u16] {
+        &self.flags_high
     }
     pub fn src_ids(&self) -> &[u32] {
         &self.src
@@ -163,11 +172,12 @@ impl Store {
     #[inline]
     pub fn time_ms(&self, row: u32) -> i64 {
         let r = row as usize;
-        self.secs[r] as i64 * 1000 + Flags(self.flags[r]).millis() as i64
+        self.secs[r] as i64 * 1000 + self.flag(row).millis() as i64
     }
     #[inline]
     pub fn flag(&self, row: u32) -> Flags {
-        Flags(self.flags[row as usize])
+        let r = row as usize;
+        Flags::join(self.flags[r], self.flags_high.get(r).copied().unwrap_or(0))
     }
     pub fn src(&self, row: u32) -> IpAddr {
         self.addrs.get(self.src[row as usize])
@@ -234,14 +244,15 @@ impl Store {
             sport: self.sport[r],
             dst: self.dst[r],
             dport: self.dport[r],
-            proto: Flags(self.flags[r]).proto(),
+            proto: self.flag(row).proto(),
         }
     }
 
     /// Heap bytes held by the store, for memory accounting.
     pub fn heap_bytes(&self) -> usize {
         self.secs.capacity() * 4
-            + self.flags.capacity() * 4
+            + self.flags.capacity() * 2
+            + self.flags_high.capacity() * 2
             + self.src.capacity() * 4
             + self.dst.capacity() * 4
             + self.sport.capacity() * 2

@@ -295,9 +295,7 @@ mod tests {
         assert_eq!(**empty.time_index().rows_before(), [0]);
         let mut one = jumbled(1);
         one.secs.iter_mut().for_each(|s| *s = 7);
-        one.flags
-            .iter_mut()
-            .for_each(|f| *f &= (1 << crate::store::flags::MS_SHIFT) - 1);
+        one.flags_high.clear(); // no milliseconds
         one.time_range = Some((7000, 7000));
         let index = one.time_index();
         assert_eq!(index.cells(), 1);

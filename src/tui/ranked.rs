@@ -33,6 +33,7 @@ pub fn sort(
     stale: &dyn Fn() -> bool,
 ) -> Option<Vec<u32>> {
     let flags = store.flags();
+    let flag = |row: u32| flags[row as usize] as u32;
     match column {
         Column::Src | Column::Dst => {
             let (ids, ports) = if column == Column::Src {
@@ -57,25 +58,10 @@ pub fn sort(
             }
             Some(rows)
         }
-        Column::Proto => by_rank(sel, 256, |row| flags[row as usize] & 0xff, stale),
-        Column::Dir => by_rank(
-            sel,
-            2,
-            |row| (flags[row as usize] & DIR_BIT != 0) as u32,
-            stale,
-        ),
-        Column::Action => by_rank(
-            sel,
-            2,
-            |row| (flags[row as usize] & DENY_BIT != 0) as u32,
-            stale,
-        ),
-        Column::State => by_rank(
-            sel,
-            8,
-            |row| (flags[row as usize] & STATE_MASK) >> STATE_SHIFT,
-            stale,
-        ),
+        Column::Proto => by_rank(sel, 256, |row| flag(row) & 0xff, stale),
+        Column::Dir => by_rank(sel, 2, |row| (flag(row) & DIR_BIT != 0) as u32, stale),
+        Column::Action => by_rank(sel, 2, |row| (flag(row) & DENY_BIT != 0) as u32, stale),
+        Column::State => by_rank(sel, 8, |row| (flag(row) & STATE_MASK) >> STATE_SHIFT, stale),
         Column::Rule => {
             let ranks = TextRanks::new(store, store.groups().iter().map(|g| g.rule));
             let mut group = GroupCursor::default();

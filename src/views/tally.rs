@@ -4,8 +4,9 @@ pub use crate::model::counts_toward_totals;
 
 use super::{SortBy, Tally};
 use crate::model::{Counters, Decision, FlowState};
-use crate::store::{Flags, GroupSums};
+use crate::store::{Flags, GroupSums, Store};
 use std::cmp::Ordering;
+use std::ops::Range;
 
 impl Tally {
     /// Adds one tuple.
@@ -100,11 +101,14 @@ impl PackedTally {
 
     /// Adds the rows of a whole group from their time and flags columns, with their
     /// counters already summed (the same figures as adding them one by one).
-    pub(crate) fn add_group(&mut self, secs: &[u32], flags: &[u32], sums: GroupSums) {
+    pub(crate) fn add_group(&mut self, store: &Store, rows: Range<usize>, sums: GroupSums) {
+        let secs = &store.secs()[rows.clone()];
+        let low = &store.flags()[rows.clone()];
+        let high = store.flags_high().get(rows);
         // Row ids are u32, so a count of rows fits too.
         self.tuples += secs.len() as u32;
-        for (&s, &f) in secs.iter().zip(flags) {
-            let f = Flags(f);
+        for (i, (&s, &l)) in secs.iter().zip(low).enumerate() {
+            let f = Flags::join(l, high.map_or(0, |h| h[i]));
             let time = s as i64 * 1000 + f.millis() as i64;
             self.first_ms = self.first_ms.min(time);
             self.last_ms = self.last_ms.max(time);

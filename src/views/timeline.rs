@@ -3,7 +3,7 @@
 use super::tally::{counts_toward_totals, state_rank};
 use super::{Step, Timeline};
 use crate::model::{ConversationKey, Counters};
-use crate::store::{Flags, Store};
+use crate::store::Store;
 
 /// Every tuple of the conversation `key` in the whole store, ordered by time, then state
 /// (B < C < E < D), then row; totals sum the `C` and `E` steps.
@@ -17,7 +17,7 @@ pub fn timeline(store: &Store, key: &ConversationKey) -> Timeline {
         let rule = store.text(group.rule).unwrap_or("");
         for row in rows {
             let r = row as usize;
-            let flags = Flags(store.flags()[r]);
+            let flags = store.flag(row);
             let same = store.src_ids()[r] == key.src
                 && store.dst_ids()[r] == key.dst
                 && store.sports()[r] == key.sport

@@ -43,10 +43,18 @@ pub(crate) fn with_row_slots<U: WithSlots>(store: &Store, field: Field, user: U)
         Field::Dport => user.run(|r| [dport[r] as Slot, NO_SLOT]),
         Field::Port => user.run(|r| pair(sport[r] as Slot, dport[r] as Slot)),
         Field::Proto => user.run(|r| [(flags[r] & 0xff) as Slot, NO_SLOT]),
-        Field::Dir => user.run(|r| [Flags(flags[r]).dir() as Slot, NO_SLOT]),
-        Field::Action => user.run(|r| [Flags(flags[r]).decision() as Slot, NO_SLOT]),
-        Field::State => user.run(|r| [((flags[r] & STATE_MASK) >> STATE_SHIFT) as Slot, NO_SLOT]),
-        Field::Encryption => user.run(|r| [((flags[r] & ENC_MASK) >> ENC_SHIFT) as Slot, NO_SLOT]),
+        Field::Dir => user.run(|r| [Flags(flags[r] as u32).dir() as Slot, NO_SLOT]),
+        Field::Action => user.run(|r| [Flags(flags[r] as u32).decision() as Slot, NO_SLOT]),
+        Field::State => user.run(|r| {
+            [
+                ((flags[r] as u32 & STATE_MASK) >> STATE_SHIFT) as Slot,
+                NO_SLOT,
+            ]
+        }),
+        Field::Encryption => user.run(|r| {
+            let f = store.flag(r as u32);
+            [((f.0 & ENC_MASK) >> ENC_SHIFT) as Slot, NO_SLOT]
+        }),
         _ => return None,
     };
     Some(out)
@@ -310,8 +318,7 @@ pub(crate) fn by_group(
             match (whole, sums.get(g)) {
                 (true, Some(&sums)) => {
                     let rows = store.group_rows(g);
-                    let (start, end) = (rows.start as usize, rows.end as usize);
-                    t.add_group(&store.secs()[start..end], &store.flags()[start..end], sums);
+                    t.add_group(store, rows.start as usize..rows.end as usize, sums);
                 }
                 _ => run.for_each(|row| {
                     let (time, flags, bytes, packets) = figures(store, row, &mut cursor);
