@@ -360,17 +360,12 @@ fn merge(
     true
 }
 
-/// Sorts one chunk (ascending ids) stably; keys that cost a lookup (a dictionary, the
-/// counter stream, a group's text) are computed once, the rest compared as `compare_keys`.
+/// Sorts one chunk (ascending ids) stably. Only columns without a rank come here
+/// (`ranked` sorts the others); counter keys, which cost a decode, are computed once.
 fn sort_chunk(store: &Store, rows: &mut [u32], column: Column) {
-    let text = |id: u32| store.text(id).unwrap_or("").to_string();
     match column {
-        Column::Src => rows.sort_by_cached_key(|&r| (store.src(r), store.sports()[r as usize])),
-        Column::Dst => rows.sort_by_cached_key(|&r| (store.dst(r), store.dports()[r as usize])),
         Column::Bytes => rows.sort_by_cached_key(|&r| store.counters(r).bytes()),
         Column::Packets => rows.sort_by_cached_key(|&r| store.counters(r).packets()),
-        Column::Rule => rows.sort_by_cached_key(|&r| text(store.group_of(r).rule)),
-        Column::Nsg => rows.sort_by_cached_key(|&r| text(store.record_of(r).nsg)),
         _ => rows.sort_by(|&a, &b| compare_keys(store, column, a, b)),
     }
 }

@@ -94,16 +94,6 @@ impl Chronology {
         recent.rows[from..end.saturating_sub(recent.first).clamp(from, have)].to_vec()
     }
 
-    /// Every row in order, `step` positions at a time (for output that streams).
-    pub fn for_each_window(&self, store: &Store, step: usize, mut f: impl FnMut(&[u32])) {
-        let step = step.max(1);
-        for start in (0..self.len()).step_by(step) {
-            f(&self
-                .gather(store, start..(start + step).min(self.len()))
-                .rows);
-        }
-    }
-
     /// The rows at `positions`, read from the blocks touching their cells.
     fn gather(&self, store: &Store, positions: Range<usize>) -> Window {
         let first = positions.start;
@@ -222,8 +212,11 @@ mod tests {
                     );
                 }
             }
+            // Window after window, as `query` reads it.
             let mut streamed = Vec::new();
-            chron.for_each_window(&store, 333, |rows| streamed.extend_from_slice(rows));
+            for start in (0..n).step_by(333) {
+                streamed.extend(chron.rows(&store, start..start + 333));
+            }
             assert_eq!(streamed, want);
         }
     }
