@@ -65,6 +65,39 @@ pub struct Record {
     pub target: u32,
 }
 
+/// Finds the group of rows met in ascending order by stepping forward through the
+/// groups; a jump of more than a few groups, or a row before the last one, is searched
+/// for instead. Scans walk rows in order, so this costs a comparison a row, not a search.
+#[derive(Debug, Clone)]
+pub struct GroupCursor<'a> {
+    groups: &'a [Group],
+    group: usize,
+}
+
+impl GroupCursor<'_> {
+    /// Index of the group holding `row`.
+    #[inline]
+    pub fn at(&mut self, row: u32) -> usize {
+        let groups = self.groups;
+        let behind = groups.get(self.group).is_some_and(|g| g.first_row > row);
+        let far = groups
+            .get(self.group + 8)
+            .is_some_and(|g| g.first_row <= row);
+        if behind || far {
+            self.group = groups
+                .partition_point(|g| g.first_row <= row)
+                .saturating_sub(1);
+        }
+        while groups
+            .get(self.group + 1)
+            .is_some_and(|next| next.first_row <= row)
+        {
+            self.group += 1;
+        }
+        self.group
+    }
+}
+
 /// Metadata that the blob folder layout carries (FORMATS.md "Where files come from").
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PathMeta {
@@ -193,6 +226,13 @@ impl Store {
     pub fn group_index(&self, row: u32) -> usize {
         self.groups.partition_point(|g| g.first_row <= row) - 1
     }
+    /// A finder of the groups of rows met in ascending order (see `GroupCursor`).
+    pub fn group_cursor(&self) -> GroupCursor<'_> {
+        GroupCursor {
+            groups: &self.groups,
+            group: 0,
+        }
+    }
     pub fn group_of(&self, row: u32) -> &Group {
         &self.groups[self.group_index(row)]
     }
@@ -268,5 +308,29 @@ impl Store {
                 .get()
                 .map_or(0, |v| v.capacity() * std::mem::size_of::<GroupSums>())
             + self.time_index.get().map_or(0, |i| i.heap_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::views::testing::jumbled;
+
+    #[test]
+    fn the_group_cursor_agrees_with_the_search_in_any_order() {
+        let store = jumbled(40);
+        let n = store.len() as u32;
+        let orders: [Vec<u32>; 4] = [
+            (0..n).collect(),
+            (0..n).step_by(3).collect(),
+            // Jumps far ahead, then steps back to the start and again.
+            [0, 5, n - 1, 2, 900, 901, 1, n - 2].into(),
+            (0..n).rev().collect(),
+        ];
+        for rows in orders {
+            let mut cursor = store.group_cursor();
+            for row in rows {
+                assert_eq!(cursor.at(row), store.group_index(row), "row {row}");
+            }
+        }
     }
 }

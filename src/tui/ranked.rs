@@ -64,16 +64,16 @@ pub fn sort(
         Column::State => by_rank(sel, 8, |row| (flag(row) & STATE_MASK) >> STATE_SHIFT, stale),
         Column::Rule => {
             let ranks = TextRanks::new(store, store.groups().iter().map(|g| g.rule));
-            let mut group = GroupCursor::default();
-            let rank = |row| ranks.of(store.groups()[group.at(store, row)].rule);
+            let mut group = store.group_cursor();
+            let rank = |row| ranks.of(store.groups()[group.at(row)].rule);
             by_rank(sel, ranks.len(), rank, stale)
         }
         Column::Nsg => {
             let records = store.records();
             let ranks = TextRanks::new(store, records.iter().map(|r| r.nsg));
-            let mut group = GroupCursor::default();
+            let mut group = store.group_cursor();
             let rank = |row| {
-                let record = store.groups()[group.at(store, row)].record;
+                let record = store.groups()[group.at(row)].record;
                 ranks.of(records[record as usize].nsg)
             };
             by_rank(sel, ranks.len(), rank, stale)
@@ -178,28 +178,5 @@ impl TextRanks {
             true => self.ranks[self.ranks.len() - 1],
             false => self.ranks[id as usize],
         }
-    }
-}
-
-/// The group of each row, found moving forward (rows come in order, then again from the
-/// start).
-#[derive(Default)]
-struct GroupCursor {
-    group: usize,
-}
-
-impl GroupCursor {
-    fn at(&mut self, store: &Store, row: u32) -> usize {
-        let groups = store.groups();
-        if groups.get(self.group).is_some_and(|g| g.first_row > row) {
-            self.group = 0;
-        }
-        while groups
-            .get(self.group + 1)
-            .is_some_and(|next| next.first_row <= row)
-        {
-            self.group += 1;
-        }
-        self.group
     }
 }

@@ -211,16 +211,11 @@ fn for_each_key(
     mut f: impl FnMut(u32, ConversationKey),
 ) {
     let groups = store.groups();
-    // The group of each wanted row, found moving forward (rows come in order).
-    let mut g = 0;
+    let mut group = store.group_cursor();
     rows.for_each(|row| {
-        if !wanted(row) {
-            return;
+        if wanted(row) {
+            f(row, key_of(store, row, groups[group.at(row)].mac))
         }
-        while groups.get(g + 1).is_some_and(|next| next.first_row <= row) {
-            g += 1;
-        }
-        f(row, key_of(store, row, groups[g].mac))
     });
 }
 

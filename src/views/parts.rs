@@ -170,24 +170,10 @@ impl<'a> Rows<'a> {
     /// Calls `f(group, run, whole)` for each run of rows in one group, in row order;
     /// `whole` says the run is every row of its group.
     pub(crate) fn for_each_group(self, store: &Store, mut f: impl FnMut(usize, Rows<'a>, bool)) {
-        let groups = store.groups();
+        let mut group = store.group_cursor();
         let mut rest = self;
-        let Some(first) = rest.first() else { return };
-        let mut g = store.group_index(first);
         while let Some(first) = rest.first() {
-            // Groups are walked in order; a long jump is searched for.
-            if groups
-                .get(g + 8)
-                .is_some_and(|next| next.first_row <= first)
-            {
-                g = store.group_index(first);
-            }
-            while groups
-                .get(g + 1)
-                .is_some_and(|next| next.first_row <= first)
-            {
-                g += 1;
-            }
+            let g = group.at(first);
             let rows = store.group_rows(g);
             let (run, after) = rest.split_before(rows.end);
             f(g, run, run.len() == rows.len());
