@@ -5,7 +5,7 @@ use super::check::{CounterKind, Side};
 use super::plan::{bit, Leaf, Node};
 use crate::model::Counters;
 use crate::store::counters::picks;
-use crate::store::flags::HIGH_SHIFT;
+use crate::store::flags::{time_ms, HIGH_SHIFT};
 use crate::store::{Flags, Store};
 use std::ops::Range;
 
@@ -188,12 +188,9 @@ fn fill(leaf: &Leaf, store: &Store, rows: Range<usize>, out: &mut [u64]) {
             let (lo, hi) = (*lo, *hi);
             let secs = &store.secs()[r.clone()];
             match store.flags_high().get(r) {
-                Some(high) => scan2(secs, high, out, |s, h| {
-                    let t = s as i64 * 1000 + Flags::join(0, h).millis() as i64;
-                    lo <= t && t <= hi
-                }),
+                Some(high) => scan2(secs, high, out, |s, h| (lo..=hi).contains(&time_ms(s, h))),
                 // No row has milliseconds.
-                None => scan(secs, out, |s| (lo..=hi).contains(&(s as i64 * 1000))),
+                None => scan(secs, out, |s| (lo..=hi).contains(&time_ms(s, 0))),
             }
         }
         Leaf::PortRange(side, lo, hi) => {

@@ -103,6 +103,13 @@ impl Flags {
     }
 }
 
+/// A row's time in ms from its seconds and the high half of its flags (which holds the
+/// milliseconds); the low half is not needed.
+#[inline]
+pub fn time_ms(secs: u32, high: u16) -> i64 {
+    secs as i64 * 1000 + Flags::join(0, high).millis() as i64
+}
+
 /// The 3-bit code stored for a state (0 = none).
 pub fn state_code(s: Option<FlowState>) -> u32 {
     s.map(|s| s as u32 + 1).unwrap_or(0)

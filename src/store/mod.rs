@@ -205,7 +205,7 @@ impl Store {
     #[inline]
     pub fn time_ms(&self, row: u32) -> i64 {
         let r = row as usize;
-        self.secs[r] as i64 * 1000 + self.flag(row).millis() as i64
+        flags::time_ms(self.secs[r], self.flags_high.get(r).copied().unwrap_or(0))
     }
     #[inline]
     pub fn flag(&self, row: u32) -> Flags {

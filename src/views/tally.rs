@@ -108,8 +108,9 @@ impl PackedTally {
         // Row ids are u32, so a count of rows fits too.
         self.tuples += secs.len() as u32;
         for (i, (&s, &l)) in secs.iter().zip(low).enumerate() {
-            let f = Flags::join(l, high.map_or(0, |h| h[i]));
-            let time = s as i64 * 1000 + f.millis() as i64;
+            let h = high.map_or(0, |h| h[i]);
+            let time = crate::store::flags::time_ms(s, h);
+            let f = Flags::join(l, h);
             self.first_ms = self.first_ms.min(time);
             self.last_ms = self.last_ms.max(time);
             self.denied += (f.decision() == Decision::Deny) as u32;
