@@ -105,9 +105,8 @@ impl TimeIndex {
         let mut counts = vec![0u32; cells];
         let spans = blocks
             .map(|b| {
-                let rows = b * BLOCK..((b + 1) * BLOCK).min(store.len());
                 let mut span = (u32::MAX, 0);
-                for row in rows {
+                for row in block_rows(b, store.len()) {
                     let cell = self.cell(store.time_ms(row as u32)) as u32;
                     counts[cell as usize] += 1;
                     span = (span.0.min(cell), span.1.max(cell));
@@ -162,8 +161,8 @@ impl TimeIndex {
             if lo > hi || !wanted(lo, hi) {
                 continue;
             }
-            let start = (b * BLOCK) as u32;
-            let end = ((b + 1) * BLOCK).min(self.rows) as u32;
+            let rows = block_rows(b, self.rows);
+            let (start, end) = (rows.start as u32, rows.end as u32);
             match out.last_mut() {
                 Some(last) if last.end == start => last.end = end,
                 _ => out.push(start..end),
@@ -171,6 +170,11 @@ impl TimeIndex {
         }
         out
     }
+}
+
+/// The rows of block `b` of a store of `rows` rows.
+fn block_rows(b: usize, rows: usize) -> Range<usize> {
+    b * BLOCK..((b + 1) * BLOCK).min(rows)
 }
 
 /// `counts` turned into the count before each entry, with the total appended.
@@ -191,7 +195,7 @@ fn widest_read(blocks: &[(u32, u32)], rows: usize, cells: usize) -> usize {
     // sum. Every true sum is at most `rows`, so wrapping arithmetic ends exact.
     let mut diff = vec![0u32; cells + 1];
     for (b, &(lo, hi)) in blocks.iter().enumerate() {
-        let len = (((b + 1) * BLOCK).min(rows) - b * BLOCK) as u32;
+        let len = block_rows(b, rows).len() as u32;
         diff[lo as usize] = diff[lo as usize].wrapping_add(len);
         diff[hi as usize + 1] = diff[hi as usize + 1].wrapping_sub(len);
     }

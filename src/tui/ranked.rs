@@ -142,15 +142,8 @@ impl TextRanks {
     /// sort reads it, and equal texts share a rank.
     fn new(store: &Store, used: impl Iterator<Item = u32>) -> TextRanks {
         let absent = store.texts().len();
-        let slot = |id: u32| {
-            if id == crate::store::NONE {
-                absent
-            } else {
-                id as usize
-            }
-        };
         let mut seen = vec![false; absent + 1];
-        used.for_each(|id| seen[slot(id)] = true);
+        used.for_each(|id| seen[slot(id, absent)] = true);
         let text = |slot: usize| match slot == absent {
             true => "",
             false => store.texts().text(slot as u32),
@@ -168,15 +161,20 @@ impl TextRanks {
         TextRanks { ranks }
     }
 
-    /// One more than the highest rank.
+    /// A bound on the ranks (above the highest).
     fn len(&self) -> usize {
         self.ranks.len()
     }
 
     fn of(&self, id: u32) -> u32 {
-        match id == crate::store::NONE {
-            true => self.ranks[self.ranks.len() - 1],
-            false => self.ranks[id as usize],
-        }
+        self.ranks[slot(id, self.ranks.len() - 1)]
+    }
+}
+
+/// Where a text id's rank is kept: by id, and absent text (`NONE`) at `absent`.
+fn slot(id: u32, absent: usize) -> usize {
+    match id == crate::store::NONE {
+        true => absent,
+        false => id as usize,
     }
 }
