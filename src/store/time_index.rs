@@ -299,7 +299,7 @@ mod tests {
         assert_eq!(**empty.time_index().rows_before(), [0]);
         let mut one = jumbled(1);
         one.secs.iter_mut().for_each(|s| *s = 7);
-        one.flags_high.clear(); // no milliseconds
+        assert!(one.flags_high.is_empty(), "NSG rows carry no milliseconds");
         one.time_range = Some((7000, 7000));
         let index = one.time_index();
         assert_eq!(index.cells(), 1);

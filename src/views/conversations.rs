@@ -85,8 +85,8 @@ pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> 
 }
 
 /// Memory the conversation maps of one ranking may take at once: a byte per loaded tuple,
-/// and at least `MIN_ROOM`. Ranking the 40M conversations of 100M tuples in one go held
-/// 4.4 GB of maps, more than the store itself.
+/// and at least `MIN_ROOM`. Ranking the 30M conversations of 100M tuples in one go held
+/// 4.5 GB of maps, more than the store itself.
 const MIN_ROOM: usize = 8 << 20;
 /// Bytes a conversation takes in a map: a 32-byte entry, a control byte, and the free
 /// slots of a table at most 7/8 full.
@@ -98,7 +98,8 @@ const ENTRY_BYTES: usize = 40;
 /// Two parts run at a time on a machine with a second core, each a thread scanning every
 /// selected row. There are as many parts as keep the maps within their room, going by an
 /// estimate of how many conversations there are: at 100M tuples (30M conversations), 26
-/// parts took 11.1 s against 10.2 s for two, and 100 MB of maps against 4.4 GB.
+/// parts took 11.1 s against 10.2 s for two, and no more memory than the load against
+/// 4.5 GB of maps.
 fn biggest(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<ConversationKey> {
     let plan = plan(store, sel, MIN_ROOM.max(store.len()));
     biggest_in_parts(store, sel, sort, n, plan)
@@ -282,7 +283,7 @@ fn distinct_estimate(store: &Store, sel: &Selection) -> usize {
 }
 
 /// The `n` best of `sizes`, in no particular order: a bounded heap, so ranking the top ten
-/// of 40M conversations does not copy them all first.
+/// of 30M conversations does not copy them all first.
 fn best(sizes: FastMap<ConversationKey, Size>, sort: SortBy, n: usize) -> Vec<Ranked> {
     let ranked = sizes.into_iter().map(|(key, s)| Ranked {
         metric: s.metric(sort),
