@@ -124,12 +124,8 @@ impl StoreBuilder {
         let s = &mut self.store;
         s.secs.push(t.time_ms.div_euclid(1000) as u32);
         let f = Flags::pack(t);
-        s.flags.push(f.low());
-        if f.high() != 0 || !s.flags_high.is_empty() {
-            // The first VNet row gives every row before it a zero high half.
-            s.flags_high.resize(s.flags.len() - 1, 0);
-            s.flags_high.push(f.high());
-        }
+        let high = [f.high()];
+        extend_flags(s, &[f.low()], &high[..(high[0] != 0) as usize]);
         s.src.push(src);
         s.dst.push(dst);
         s.sport.push(t.sport);
@@ -199,14 +195,7 @@ impl StoreBuilder {
             acl: text(g.acl),
         }));
         s.secs.extend_from_slice(&o.secs);
-        if !(s.flags_high.is_empty() && o.flags_high.is_empty()) {
-            s.flags_high.resize(s.flags.len(), 0);
-            match o.flags_high.is_empty() {
-                true => s.flags_high.resize(s.flags.len() + o.flags.len(), 0),
-                false => s.flags_high.extend_from_slice(&o.flags_high),
-            }
-        }
-        s.flags.extend_from_slice(&o.flags);
+        extend_flags(s, &o.flags, &o.flags_high);
         s.src.extend(o.src.iter().map(|&a| addr_map[a as usize]));
         s.dst.extend(o.dst.iter().map(|&a| addr_map[a as usize]));
         s.sport.extend_from_slice(&o.sport);
@@ -259,6 +248,20 @@ impl StoreBuilder {
         s.time_range = (!s.secs.is_empty()).then_some((self.min_time, self.max_time));
         self.store
     }
+}
+
+/// Appends rows' flags, both halves; `high` is empty when every one of theirs is zero.
+/// The first row with a high half gives every row before it a zero one.
+#[inline]
+fn extend_flags(s: &mut Store, low: &[u16], high: &[u16]) {
+    if !(s.flags_high.is_empty() && high.is_empty()) {
+        s.flags_high.resize(s.flags.len(), 0);
+        match high.is_empty() {
+            true => s.flags_high.resize(s.flags.len() + low.len(), 0),
+            false => s.flags_high.extend_from_slice(high),
+        }
+    }
+    s.flags.extend_from_slice(low);
 }
 
 #[cfg(test)]
