@@ -219,11 +219,23 @@ pub fn record_text(
 /// it is not a flow log record.
 pub fn load_raw(em: &mut Emitter, raw: &RawRecord, offset: Option<u64>) -> bool {
     let tuples = record::take_scratch();
+    let loaded = load_parsed(em, raw, offset, &tuples);
+    record::return_scratch(tuples);
+    loaded
+}
+
+/// Loads a record whose tuple ranges index `tuples`; `false` when it is not a flow log
+/// record.
+pub fn load_parsed(
+    em: &mut Emitter,
+    raw: &RawRecord,
+    offset: Option<u64>,
+    tuples: &[Parsed],
+) -> bool {
     let shape = raw.shape();
     if let Some(shape) = shape {
-        em.record(raw, shape, offset, &tuples);
+        em.record(raw, shape, offset, tuples);
     }
-    record::return_scratch(tuples);
     shape.is_some()
 }
 

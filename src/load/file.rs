@@ -153,12 +153,23 @@ fn element(
     base: Option<u64>,
     nesting: u8,
 ) -> Result<usize, Fallback> {
-    record::return_scratch(record::take_scratch());
+    let offset = base.map(|b| b + pos as u64);
+    let mut tuples = record::take_scratch();
+    tuples.clear();
+    if let Some((raw, end)) = record::read_record(text, pos, &mut tuples) {
+        if !emit::load_parsed(em, &raw, offset, &tuples) {
+            salvage_region(em, text, pos, end, base, nesting);
+        }
+        record::return_scratch(tuples);
+        return Ok(end);
+    }
+    // Anything but the plain form: serde reads it, and says what is wrong.
+    record::return_scratch(tuples);
     let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<RawRecord>();
     match stream.next() {
         Some(Ok(raw)) => {
             let end = pos + stream.byte_offset();
-            if !emit::load_raw(em, &raw, base.map(|b| b + pos as u64)) {
+            if !emit::load_raw(em, &raw, offset) {
                 salvage_region(em, text, pos, end, base, nesting);
             }
             Ok(end)

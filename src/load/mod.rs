@@ -25,6 +25,8 @@ mod tests;
 
 pub use bytes::load_bytes;
 pub use path_meta::path_meta;
+#[doc(hidden)]
+pub use record::check_against_serde as check_record_reader;
 pub use report::{LoadReport, Problem, ProblemKind, Progress, ProgressSnapshot};
 pub use tuple::{parse_tuple, TupleError};
 

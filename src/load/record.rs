@@ -8,6 +8,9 @@
 //! flat  {rule, "flow.0", resourceId? | aclID?, macAddress?, version? | flowLogVersion?, time?}
 //! ```
 
+mod fast;
+pub use fast::{check_against_serde, read_record};
+
 use super::tuple::{parse_tuple, TupleError};
 use crate::model::{LogKind, Tuple};
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
@@ -86,14 +89,19 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Version(pub Option<u8>);
 
-impl<'de> Deserialize<'de> for Version {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = Text::deserialize(d)?;
-        let v = text.get().and_then(|s| {
+impl Version {
+    /// The whole number a version's text starts with: `"2"`, `"2.0"`, `" 4 "`.
+    pub fn of_text(text: &Text) -> Version {
+        Version(text.get().and_then(|s| {
             let s = s.split('.').next().unwrap_or(s);
             s.trim().parse::<u8>().ok()
-        });
-        Ok(Version(v))
+        }))
+    }
+}
+
+impl<'de> Deserialize<'de> for Version {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(Version::of_text(&Text::deserialize(d)?))
     }
 }
 

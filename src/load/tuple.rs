@@ -13,6 +13,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod fast;
+pub use fast::parse_quoted;
 #[cfg(test)]
 mod timing;
 
@@ -652,6 +653,28 @@ mod tests {
         }
 
         #[test]
+        fn a_tuple_read_in_its_quotes_is_the_tuple_read_alone(
+            s in "[0-9a-fTUIOABCDEXN,.:\"\\\\]{0,70}", after in "[\",\\]0-9]{0,9}",
+        ) {
+            for kind in [Nsg, Vnet] {
+                let text = format!("{s}\"{after}");
+                match parse_quoted(text.as_bytes(), kind) {
+                    Some((t, len)) => {
+                        proptest::prop_assert_eq!(text.as_bytes()[len], b'"');
+                        proptest::prop_assert_eq!(fast::parse(&text.as_bytes()[..len], kind), Some(t));
+                    }
+                    None => {
+                        let stop = text.find(['"', '\\']).unwrap();
+                        let body = &text[..stop];
+                        if text.as_bytes()[stop] == b'"' {
+                            proptest::prop_assert!(fast::parse(body.as_bytes(), kind).is_none(), "{}", body);
+                        }
+                    }
+                }
+            }
+        }
+
+        #[test]
         fn well_formed_tuples_take_the_fast_path(
             secs in 0u64..=u32::MAX as u64, a in proptest::array::uniform4(0u8..), b in proptest::array::uniform4(0u8..),
             sport: u16, dport: u16, proto in 0u8..=255, inbound: bool, state in 0usize..4,
@@ -665,10 +688,22 @@ mod tests {
             let fast = fast::parse(s.as_bytes(), Vnet);
             proptest::prop_assert!(fast.is_some(), "{}", s);
             proptest::prop_assert_eq!(Ok(fast.unwrap()), parse_checked(&s, Vnet));
+            let quoted = format!("{s}\"]");
+            proptest::prop_assert_eq!(parse_quoted(quoted.as_bytes(), Vnet), Some((fast.unwrap(), s.len())));
             let s = format!("{secs},{a},{b},{sport},{dport},{proto},{dir},A,{},{},{},{},{}", ['B', 'C', 'E', 'C'][state], c[0], c[1], c[2], c[3]);
             let fast = fast::parse(s.as_bytes(), Nsg);
             proptest::prop_assert!(fast.is_some(), "{}", s);
             proptest::prop_assert_eq!(Ok(fast.unwrap()), parse_checked(&s, Nsg));
+            // Version 2 as above, version 1, and a begin with its counters left empty:
+            // each read to its closing quote as it is read alone.
+            let v1 = format!("{secs},{a},{b},{sport},{dport},{proto},{dir},D");
+            let begin = format!("{secs},{a},{b},{sport},{dport},{proto},{dir},A,B,,,,");
+            for s in [s, v1, begin] {
+                let alone = fast::parse(s.as_bytes(), Nsg);
+                proptest::prop_assert!(alone.is_some(), "{}", s);
+                let quoted = format!("{s}\",\"");
+                proptest::prop_assert_eq!(parse_quoted(quoted.as_bytes(), Nsg), Some((alone.unwrap(), s.len())));
+            }
         }
     }
 

@@ -4,12 +4,13 @@
 set -eu
 samples=${1:?usage: seed.sh SAMPLES_DIR}
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$here/corpus/file" "$here/corpus/tuple" "$here/corpus/filter"
+mkdir -p "$here/corpus/file" "$here/corpus/record" "$here/corpus/tuple" "$here/corpus/filter"
 n=0
 find "$samples" -type f \( -name '*.json' -o -name '*.log' -o -name '*.txt' \) | sort | while read -r f; do
     n=$((n + 1))
     # Whole files for the file target (libFuzzer cuts them to -max_len).
     cp "$f" "$here/corpus/file/sample-$n"
+    cp "$f" "$here/corpus/record/sample-$n"
     # Every quoted tuple-looking string for the tuple target (first byte: 0 = NSG, 1 = VNet).
     grep -oE '[0-9]{9,13},[0-9a-fA-F.:]+,[0-9a-fA-F.:]+,[0-9]*,[0-9]*,[A-Za-z0-9]+,[A-Za-z],[A-Za-z][^"\\]*' "$f" |
         head -n 50 | while read -r t; do

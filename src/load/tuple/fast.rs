@@ -1,17 +1,21 @@
 //! The fast tuple parser: one pass over the bytes, each field parsed where it is met.
 //! Anything unusual (a rare encryption status, any error) returns `None` and the
 //! checked parser decides, so the two always agree on what is accepted.
+//!
+//! It reads a tuple given alone, or one still inside its JSON string (`QUOTED`): then
+//! the closing `"` ends it, and the record reader needs no pass of its own to find it.
+//! No field accepts a quote or a backslash, so a tuple read to its quote is the whole string.
 
 use super::MAX_SECS;
 use crate::model::{proto, Counters, Decision, Direction, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
-struct Cursor<'s> {
+struct Cursor<'s, const QUOTED: bool> {
     b: &'s [u8],
     i: usize,
 }
 
-impl Cursor<'_> {
+impl<const QUOTED: bool> Cursor<'_, QUOTED> {
     #[inline(always)]
     fn peek(&self) -> Option<u8> {
         self.b.get(self.i).copied()
@@ -19,7 +23,21 @@ impl Cursor<'_> {
 
     #[inline(always)]
     fn at_end(&self) -> bool {
-        self.i == self.b.len()
+        if QUOTED {
+            self.peek() == Some(b'"')
+        } else {
+            self.i == self.b.len()
+        }
+    }
+
+    /// Whether a field ends at `c` (`None`: the text's end).
+    #[inline(always)]
+    fn ends_field(c: Option<u8>) -> bool {
+        match c {
+            None | Some(b',') => true,
+            Some(b'"') => QUOTED,
+            _ => false,
+        }
     }
 
     #[inline(always)]
@@ -101,18 +119,17 @@ impl Cursor<'_> {
     /// A counter: empty (zero) or a number, ending at a comma or the end.
     #[inline(always)]
     fn counter(&mut self) -> Option<u64> {
-        match self.peek() {
-            None | Some(b',') => Some(0),
-            _ => self.number(),
+        if Self::ends_field(self.peek()) {
+            return Some(0);
         }
+        self.number()
     }
 
     /// A one-letter field, returned uppercase.
     #[inline(always)]
     fn letter(&mut self) -> Option<u8> {
         let c = self.peek()?;
-        let next = self.b.get(self.i + 1).copied();
-        if !matches!(next, None | Some(b',')) {
+        if !Self::ends_field(self.b.get(self.i + 1).copied()) {
             return None;
         }
         self.i += 1;
@@ -165,7 +182,10 @@ impl Cursor<'_> {
             return Some(a);
         }
         let rest = &self.b[start..];
-        let len = rest.iter().position(|&c| c == b',').unwrap_or(rest.len());
+        let len = rest
+            .iter()
+            .position(|&c| Self::ends_field(Some(c)))
+            .unwrap_or(rest.len());
         let a = super::not_ipv4(&rest[..len])?;
         self.i = start + len;
         Some(a)
@@ -203,7 +223,20 @@ impl Cursor<'_> {
 /// The tuple, or `None` when the checked parser must decide.
 #[inline]
 pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
-    let mut c = Cursor { b, i: 0 };
+    read(&mut Cursor::<false> { b, i: 0 }, kind)
+}
+
+/// The tuple whose JSON string begins at `b` (just after its opening quote) and its
+/// length up to the closing quote; `None` when the checked parser must decide.
+#[inline]
+pub fn parse_quoted(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
+    let mut c = Cursor::<true> { b, i: 0 };
+    let t = read(&mut c, kind)?;
+    Some((t, c.i))
+}
+
+#[inline(always)]
+fn read<const QUOTED: bool>(c: &mut Cursor<QUOTED>, kind: LogKind) -> Option<Tuple> {
     let time = c.number_long()?;
     c.comma()?;
     let src = c.address()?;
@@ -236,14 +269,14 @@ pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
         counters: Counters::default(),
     };
     match kind {
-        LogKind::Nsg => nsg_tail(&mut c, &mut t, time)?,
-        LogKind::Vnet => vnet_tail(&mut c, &mut t, time)?,
+        LogKind::Nsg => nsg_tail(c, &mut t, time)?,
+        LogKind::Vnet => vnet_tail(c, &mut t, time)?,
     }
     Some(t)
 }
 
 #[inline(always)]
-fn nsg_tail(c: &mut Cursor, t: &mut Tuple, secs: u64) -> Option<()> {
+fn nsg_tail<const Q: bool>(c: &mut Cursor<Q>, t: &mut Tuple, secs: u64) -> Option<()> {
     (secs <= MAX_SECS).then_some(())?;
     t.time_ms = secs as i64 * 1000;
     t.decision = match c.letter()? {
@@ -266,7 +299,7 @@ fn nsg_tail(c: &mut Cursor, t: &mut Tuple, secs: u64) -> Option<()> {
 }
 
 #[inline(always)]
-fn vnet_tail(c: &mut Cursor, t: &mut Tuple, ms: u64) -> Option<()> {
+fn vnet_tail<const Q: bool>(c: &mut Cursor<Q>, t: &mut Tuple, ms: u64) -> Option<()> {
     (ms / 1000 <= MAX_SECS).then_some(())?;
     t.time_ms = ms as i64;
     let state = match c.letter()? {
@@ -316,7 +349,7 @@ mod tests {
         for s in numbers.iter().chain(&["123456789012", "0007"]) {
             for tail in ["", ",1,2,3,4,5,6,7,8"] {
                 let text = format!("{s}{tail}");
-                let mut c = Cursor {
+                let mut c = Cursor::<false> {
                     b: text.as_bytes(),
                     i: 0,
                 };
@@ -333,7 +366,7 @@ mod tests {
             let s = &digits[..len];
             for tail in ["", ",", ",1,2,3,4,5,6,7,8,9,10,11,12"] {
                 let text = format!("{s}{tail}");
-                let mut c = Cursor {
+                let mut c = Cursor::<false> {
                     b: text.as_bytes(),
                     i: 0,
                 };

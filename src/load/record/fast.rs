@@ -1,0 +1,625 @@
+//! The fast record reader: one record's JSON read by hand into the same `RawRecord`
+//! serde makes, each `flowTuples` string parsed where it lies (serde found each string's
+//! end in a pass of its own, then the tuple parser read it again).
+//!
+//! It reads only the plain form: any escape, control character, duplicate key, value of
+//! an unexpected type, odd number or deep nesting returns `None`, and serde reads the
+//! record instead. So the two always agree on what a record holds; a test checks it on
+//! every sample file.
+
+use super::{
+    NsgMacFlows, NsgProperties, NsgRule, Parsed, RawRecord, Text, Tuples, Version, VnetAcl,
+    VnetFlowRecords, VnetGroup,
+};
+use crate::load::tuple::{parse_quoted, parse_tuple};
+use crate::model::LogKind;
+use std::borrow::Cow;
+
+/// Nesting followed when skipping unknown values; deeper ones are left to serde.
+const MAX_DEPTH: u32 = 64;
+
+/// The record whose `{` is at `pos` and the position just after its `}`; its tuples are
+/// appended to `tuples`, which the record's ranges index. `None`: serde must read it.
+pub fn read_record<'a>(
+    text: &'a str,
+    pos: usize,
+    tuples: &mut Vec<Parsed>,
+) -> Option<(RawRecord<'a>, usize)> {
+    let mut r = Reader {
+        text,
+        b: text.as_bytes(),
+        i: pos,
+        tuples,
+    };
+    let record = r.record()?;
+    Some((record, r.i))
+}
+
+struct Reader<'a, 't> {
+    text: &'a str,
+    b: &'a [u8],
+    i: usize,
+    tuples: &'t mut Vec<Parsed>,
+}
+
+/// Checks the fast reader against serde at every `{` of `text`: wherever the fast reader
+/// reads a record, serde reads the same record, tuples and end. Panics where they differ;
+/// returns how many records the fast reader read. For tests and fuzzing.
+#[doc(hidden)]
+pub fn check_against_serde(text: &str) -> usize {
+    let mut read = 0;
+    for (pos, _) in text.match_indices('{') {
+        let mut fast_tuples = Vec::new();
+        let Some((fast, end)) = read_record(text, pos, &mut fast_tuples) else {
+            continue;
+        };
+        read += 1;
+        super::return_scratch(super::take_scratch());
+        let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<RawRecord>();
+        let serde = match stream.next() {
+            Some(Ok(r)) => r,
+            other => panic!("read at byte {pos}, serde gives {other:?}: {text:?}"),
+        };
+        assert_eq!(
+            end,
+            pos + stream.byte_offset(),
+            "end, at byte {pos}: {text:?}"
+        );
+        assert_eq!(
+            format!("{fast:?}"),
+            format!("{serde:?}"),
+            "record at byte {pos}: {text:?}"
+        );
+        assert_eq!(fast_tuples, super::take_scratch(), "tuples at byte {pos}");
+    }
+    read
+}
+
+/// Marks key `bit` as seen; `None` when it was already (serde refuses duplicate fields).
+fn first_time(seen: &mut u32, bit: u32) -> Option<()> {
+    (*seen & 1 << bit == 0).then(|| *seen |= 1 << bit)
+}
+
+impl<'a> Reader<'a, '_> {
+    #[inline]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.i).copied()
+    }
+
+    #[inline]
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\n' | b'\r' | b'\t') = self.peek() {
+            self.i += 1;
+        }
+    }
+
+    /// Consumes `c` if it is next.
+    #[inline]
+    fn eat(&mut self, c: u8) -> bool {
+        let hit = self.peek() == Some(c);
+        self.i += hit as usize;
+        hit
+    }
+
+    #[inline]
+    fn expect(&mut self, c: u8) -> Option<()> {
+        self.eat(c).then_some(())
+    }
+
+    /// A string without escapes or control characters, borrowed from the text.
+    fn string(&mut self) -> Option<&'a str> {
+        self.expect(b'"')?;
+        let start = self.i;
+        let len = plain_len(&self.b[start..])?;
+        self.i = start + len + 1;
+        Some(&self.text[start..start + len])
+    }
+
+    /// An object's members: `member` reads the value of a key it knows and returns
+    /// `Some(true)`; on `Some(false)` the value is skipped.
+    fn object(&mut self, mut member: impl FnMut(&mut Self, &'a str) -> Option<bool>) -> Option<()> {
+        self.expect(b'{')?;
+        self.ws();
+        if self.eat(b'}') {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.ws();
+            self.expect(b':')?;
+            self.ws();
+            if !member(self, key)? {
+                self.skip(0)?;
+            }
+            self.ws();
+            if self.eat(b'}') {
+                return Some(());
+            }
+            self.expect(b',')?;
+            self.ws();
+        }
+    }
+
+    /// An array's elements, each read by `element`.
+    fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.expect(b'[')?;
+        self.ws();
+        if self.eat(b']') {
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            self.ws();
+            if self.eat(b']') {
+                return Some(());
+            }
+            self.expect(b',')?;
+            self.ws();
+        }
+    }
+
+    /// `null` if it is next.
+    fn null(&mut self) -> bool {
+        let hit = self.b[self.i..].starts_with(b"null");
+        self.i += 4 * hit as usize;
+        hit
+    }
+
+    /// Any value, read over.
+    fn skip(&mut self, depth: u32) -> Option<()> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match self.peek()? {
+            b'"' => self.string().map(drop),
+            b'{' => self.object(|r, _| r.skip(depth + 1).map(|()| true)),
+            b'[' => self.array(|r| r.skip(depth + 1)),
+            b'-' | b'0'..=b'9' => self.number().map(drop),
+            _ => self.literal().map(drop),
+        }
+    }
+
+    /// `true`, `false` or `null`.
+    fn literal(&mut self) -> Option<&'static str> {
+        let rest = &self.b[self.i..];
+        let word = ["true", "false", "null"]
+            .into_iter()
+            .find(|w| rest.starts_with(w.as_bytes()))?;
+        self.i += word.len();
+        Some(word)
+    }
+
+    /// A number in JSON's grammar, as written.
+    fn number(&mut self) -> Option<&'a str> {
+        let start = self.i;
+        self.eat(b'-');
+        if !self.eat(b'0') {
+            self.digits()?;
+        }
+        if self.eat(b'.') {
+            self.digits()?;
+        }
+        if self.eat(b'e') || self.eat(b'E') {
+            let _ = self.eat(b'+') || self.eat(b'-');
+            self.digits()?;
+        }
+        Some(&self.text[start..self.i])
+    }
+
+    /// One or more digits.
+    fn digits(&mut self) -> Option<()> {
+        let start = self.i;
+        while let Some(b'0'..=b'9') = self.peek() {
+            self.i += 1;
+        }
+        (self.i > start).then_some(())
+    }
+
+    /// A `Text`: a string, or a literal (absent). Numbers are left to serde.
+    fn text(&mut self) -> Option<Text<'a>> {
+        match self.peek()? {
+            b'"' => Some(Text(Some(Cow::Borrowed(self.string()?)))),
+            b't' | b'f' | b'n' => self.literal().map(|_| Text(None)),
+            _ => None,
+        }
+    }
+
+    /// A `Version`: as serde reads it, a string or a plain whole number.
+    fn version(&mut self) -> Option<Version> {
+        match self.peek()? {
+            b'0'..=b'9' => {
+                let n = self.number()?;
+                // Fractions and exponents read as absent through serde; leave them to it.
+                n.bytes().all(|c| c.is_ascii_digit()).then_some(())?;
+                Some(Version(n.parse::<u8>().ok()))
+            }
+            _ => {
+                let text = self.text()?;
+                Some(Version::of_text(&text))
+            }
+        }
+    }
+
+    fn optional_version(&mut self) -> Option<Option<Version>> {
+        if self.null() {
+            return Some(None);
+        }
+        self.version().map(Some)
+    }
+
+    fn record(&mut self) -> Option<RawRecord<'a>> {
+        let mut r = RawRecord::default();
+        let mut seen = 0;
+        self.object(|s, key| {
+            let bit = match key {
+                "time" => 0,
+                "macAddress" => 1,
+                "resourceId" => 2,
+                "category" => 3,
+                "properties" => 4,
+                "flowLogVersion" => 5,
+                "flowLogResourceID" => 6,
+                "targetResourceID" => 7,
+                "flowRecords" => 8,
+                "rule" => 9,
+                "flow.0" => 10,
+                "version" => 11,
+                "aclID" => 12,
+                _ => return Some(false),
+            };
+            first_time(&mut seen, bit)?;
+            match bit {
+                0 => r.time = s.text()?,
+                1 => r.mac = s.text()?,
+                2 => r.resource_id = s.text()?,
+                3 => r.category = s.text()?,
+                4 => r.properties = s.optional(Self::nsg_properties)?,
+                5 => r.flow_log_version = s.optional_version()?,
+                6 => r.flowlog_id = s.text()?,
+                7 => r.target_id = s.text()?,
+                8 => r.flow_records = s.optional(Self::vnet_records)?,
+                9 => r.rule = s.text()?,
+                10 => r.flat_tuple = s.text()?,
+                11 => r.version = s.optional_version()?,
+                _ => r.acl = s.text()?,
+            }
+            Some(true)
+        })?;
+        Some(r)
+    }
+
+    /// `null` as `None`, anything else read by `read`.
+    fn optional<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        if self.null() {
+            return Some(None);
+        }
+        read(self).map(Some)
+    }
+
+    /// An array of objects, each read by `read`.
+    fn list<T>(&mut self, mut read: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let mut out = Vec::new();
+        self.array(|s| read(s).map(|v| out.push(v)))?;
+        Some(out)
+    }
+
+    fn nsg_properties(&mut self) -> Option<NsgProperties<'a>> {
+        let mut p = NsgProperties::default();
+        let mut seen = 0;
+        self.object(|s, key| {
+            match key {
+                "Version" => {
+                    first_time(&mut seen, 0)?;
+                    p.version = s.version()?;
+                }
+                "flows" => {
+                    first_time(&mut seen, 1)?;
+                    p.flows = s.optional(|s| s.list(Self::nsg_rule))?;
+                }
+                _ => return Some(false),
+            }
+            Some(true)
+        })?;
+        Some(p)
+    }
+
+    fn nsg_rule(&mut self) -> Option<NsgRule<'a>> {
+        let mut rule = NsgRule::default();
+        let mut seen = 0;
+        self.object(|s, key| {
+            match key {
+                "rule" => {
+                    first_time(&mut seen, 0)?;
+                    rule.rule = s.text()?;
+                }
+                "flows" => {
+                    first_time(&mut seen, 1)?;
+                    rule.flows = s.list(Self::nsg_mac_flows)?;
+                }
+                _ => return Some(false),
+            }
+            Some(true)
+        })?;
+        Some(rule)
+    }
+
+    fn nsg_mac_flows(&mut self) -> Option<NsgMacFlows<'a>> {
+        let mut flows = NsgMacFlows::default();
+        let mut seen = 0;
+        self.object(|s, key| {
+            match key {
+                "mac" => {
+                    first_time(&mut seen, 0)?;
+                    flows.mac = s.text()?;
+                }
+                "flowTuples" => {
+                    first_time(&mut seen, 1)?;
+                    let range = s.optional(|s| s.tuples(LogKind::Nsg))?;
+                    flows.tuples = range.map(Tuples);
+                }
+                _ => return Some(false),
+            }
+            Some(true)
+        })?;
+        Some(flows)
+    }
+
+    fn vnet_records(&mut self) -> Option<VnetFlowRecords<'a>> {
+        let mut records = VnetFlowRecords::default();
+        let mut seen = 0;
+        self.object(|s, key| {
+            if key != "flows" {
+                return Some(false);
+            }
+            first_time(&mut seen, 0)?;
+            records.flows = s.optional(|s| s.list(Self::vnet_acl))?;
+            Some(true)
+        })?;
+        Some(records)
+    }
+
+    fn vnet_acl(&mut self) -> Option<VnetAcl<'a>> {
+        let mut acl = VnetAcl::default();
+        let mut seen = 0;
+        self.object(|s, key| {
+            match key {
+                "aclID" => {
+                    first_time(&mut seen, 0)?;
+                    acl.acl = s.text()?;
+                }
+                "flowGroups" => {
+                    first_time(&mut seen, 1)?;
+                    acl.groups = s.list(Self::vnet_group)?;
+                }
+                _ => return Some(false),
+            }
+            Some(true)
+        })?;
+        Some(acl)
+    }
+
+    fn vnet_group(&mut self) -> Option<VnetGroup<'a>> {
+        let mut group = VnetGroup::default();
+        let mut seen = 0;
+        self.object(|s, key| {
+            match key {
+                "rule" => {
+                    first_time(&mut seen, 0)?;
+                    group.rule = s.text()?;
+                }
+                "flowTuples" => {
+                    first_time(&mut seen, 1)?;
+                    let range = s.optional(|s| s.tuples(LogKind::Vnet))?;
+                    group.tuples = range.map(Tuples);
+                }
+                _ => return Some(false),
+            }
+            Some(true)
+        })?;
+        Some(group)
+    }
+
+    /// A `flowTuples` array: each string parsed in place, appended to `tuples`.
+    fn tuples(&mut self, kind: LogKind) -> Option<std::ops::Range<usize>> {
+        let start = self.tuples.len();
+        self.array(|s| {
+            s.expect(b'"')?;
+            let parsed = match parse_quoted(&s.b[s.i..], kind) {
+                Some((tuple, len)) => {
+                    s.i += len + 1;
+                    Ok(tuple)
+                }
+                None => {
+                    s.i -= 1;
+                    parse_tuple(s.string()?, kind)
+                }
+            };
+            s.tuples.push(parsed);
+            Some(())
+        })?;
+        Some(start..self.tuples.len())
+    }
+}
+
+/// The length of a plain string's body (`b` starts after its opening quote), up to its
+/// closing quote; `None` at an escape, a control character or the end of the text.
+/// Eight bytes at a time: a resource id is 150 bytes and every record has a few.
+#[inline]
+fn plain_len(b: &[u8]) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let mut i = 0;
+    while let Some(chunk) = b.get(i..i + 8) {
+        let x = u64::from_le_bytes(chunk.try_into().ok()?);
+        // A byte is flagged when it is a quote, a backslash or below 0x20. The lowest
+        // flag is exact (borrows only reach bytes above the first hit).
+        let quote = x ^ (ONES * b'"' as u64);
+        let slash = x ^ (ONES * b'\\' as u64);
+        let hits = (quote.wrapping_sub(ONES) & !quote
+            | slash.wrapping_sub(ONES) & !slash
+            | x.wrapping_sub(ONES * 0x20) & !x)
+            & HIGH;
+        if hits != 0 {
+            i += hits.trailing_zeros() as usize / 8;
+            return (b[i] == b'"').then_some(i);
+        }
+        i += 8;
+    }
+    let len = i + b[i..]
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\' || c < 0x20)?;
+    (b[len] == b'"').then_some(len)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::gen::{generate, GenKind, GenSpec};
+
+    const NSG: &str = r#"{"time":"2024-11-18T08:00:00Z","macAddress":"00AA","resourceId":"/X/NSG-A","properties":{"Version":2,"flows":[{"rule":"R1","flows":[{"mac":"00BB","flowTuples":["1731916800,10.0.0.1,10.0.0.2,1000,22,T,I,A,B,,,,","1731916801,fd00::1,10.0.0.2,1000,22,T,I,A,E,1,2,3,4","bad"]}]},{"rule":"R2","flows":[]}]}}"#;
+    const VNET: &str = r#"{ "time" : "2024-11-18T08:00:00Z" , "flowLogVersion" : 4, "macAddress":"00cc", "flowRecords":{"flows":[{"aclID":"a","flowGroups":[{"rule":"R3","flowTuples":[ "1731916800000,10.0.0.3,10.0.0.4,1,443,6,O,D,NX,0,0,0,0" ,"1731916800000,10.0.0.3,10.0.0.4,1,443,6,O,C,Unsupported,0,0,0,0"]}]}]}, "extra": [1, -2.5e3, true, null, {"a": [{}]}] }"#;
+    const FLAT: &str =
+        r#"{"rule":"R","flow.0":"1,1.1.1.1,2.2.2.2,1,2,T,I,A","version":"2.0","category":null}"#;
+
+    #[test]
+    fn plain_records_are_read_as_serde_reads_them() {
+        for text in [NSG, VNET, FLAT] {
+            let mut tuples = Vec::new();
+            let (_, end) = read_record(text, 0, &mut tuples).expect(text);
+            assert_eq!(end, text.len());
+            assert!(check_against_serde(text) > 0);
+        }
+        let mut tuples = Vec::new();
+        let (raw, _) = read_record(NSG, 0, &mut tuples).unwrap();
+        assert_eq!(raw.properties.unwrap().version.0, Some(2));
+        assert_eq!(tuples.len(), 3);
+        assert!(tuples[0].is_ok() && tuples[1].is_ok() && tuples[2].is_err());
+    }
+
+    #[test]
+    fn anything_but_the_plain_form_is_left_to_serde() {
+        let cases = [
+            NSG.replace("R1", "R\\u0031"),
+            NSG.replace("\"time\"", "\"time\":1,\"time\""),
+            NSG.replace("\"mac\":", "\"flowTuples\":null,\"mac\":"),
+            NSG.replace("\"Version\":2", "\"Version\":2.0"),
+            NSG.replace("\"Version\":2", "\"Version\":02"),
+            NSG.replace("\"00AA\"", "7"),
+            NSG.replace("\"bad\"", "\"bad\",]"),
+            NSG.replace("\"bad\"", "5"),
+            NSG.replace("\"bad\"", "\"1,\t2\""),
+            NSG.replace("[{\"rule\":\"R1\"", "[[\"R1\"],{\"rule\":\"R1\""),
+            VNET.replace("{}", &format!("{}{}", "[".repeat(80), "]".repeat(80))),
+            VNET.replace("true", "tru"),
+            FLAT.replace("\"flow.0\"", "\"flow.0\":\"x\",\"flow.0\""),
+        ];
+        for text in &cases {
+            assert!(read_record(text, 0, &mut Vec::new()).is_none(), "{text}");
+            check_against_serde(text);
+        }
+    }
+
+    #[test]
+    fn every_generated_record_takes_the_fast_path() {
+        for kind in [GenKind::NsgV1, GenKind::NsgV2, GenKind::Vnet] {
+            let dir = tempfile::tempdir().unwrap();
+            let spec = GenSpec {
+                kind,
+                tuples: 3_000,
+                ..GenSpec::default()
+            };
+            let summary = generate(&spec, dir.path()).unwrap();
+            let mut read = 0;
+            for text in crate::gen::tests::read_tree(dir.path()).values() {
+                let text = std::str::from_utf8(text).unwrap();
+                for (pos, _) in text.match_indices("{\"time\"") {
+                    let mut tuples = Vec::new();
+                    read_record(text, pos, &mut tuples).expect("plain record");
+                    read += tuples.len() as u64;
+                }
+                check_against_serde(text);
+            }
+            assert_eq!(read, summary.tuples, "{kind:?}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Records pieced together from plain and awkward parts: wherever the fast reader
+        /// reads one, serde agrees, and a record of plain parts only is always read.
+        #[test]
+        fn readers_agree_on_pieced_records(
+            parts in proptest::collection::vec(0usize..PARTS.len(), 0..8),
+            spaces in proptest::collection::vec(0usize..4, 8),
+        ) {
+            let ws = |i: usize| [" ", "", "\r\n", "\t"][spaces[i % spaces.len()]];
+            let members: Vec<String> = parts
+                .iter()
+                .enumerate()
+                .map(|(i, &p)| format!("{}{}{}", ws(i), PARTS[p].1, ws(i + 1)))
+                .collect();
+            let text = format!("{{{}}}", members.join(","));
+            check_against_serde(&text);
+            let mut keys: Vec<&str> = parts.iter().map(|&p| PARTS[p].1.split(':').next().unwrap()).collect();
+            let n = keys.len();
+            keys.sort_unstable();
+            keys.dedup();
+            if keys.len() == n && parts.iter().all(|&p| PARTS[p].0) {
+                proptest::prop_assert!(read_record(&text, 0, &mut Vec::new()).is_some(), "{}", text);
+            }
+        }
+    }
+
+    /// Members a record may have: whether the fast reader takes it, and its text.
+    const PARTS: &[(bool, &str)] = &[
+        (true, r#""time":"2024-11-18T08:00:00Z""#),
+        (true, r#""time":null"#),
+        (false, r#""time":1731916800"#),
+        (true, r#""macAddress":"00-0D-3A""#),
+        (false, r#""macAddress":"\u0041""#),
+        (true, r#""resourceId":"/S/NSG""#),
+        (
+            true,
+            r#""properties":{"Version":1,"flows":[{"rule":"R","flows":[{"mac":"M","flowTuples":["1,1.1.1.1,2.2.2.2,1,2,T,I,A","1,1.1.1.1,2.2.2.2,1,2,T,I,Q"]}]}]}"#,
+        ),
+        (true, r#""properties":{"Version":"2","flows":null}"#),
+        (true, r#""properties":null"#),
+        (false, r#""properties":{"Version":-1}"#),
+        (false, r#""properties":{"flows":[{"flows":null}]}"#),
+        (true, r#""flowLogVersion":4"#),
+        (
+            true,
+            r#""flowRecords":{"flows":[{"aclID":"A","flowGroups":[{"rule":"R","flowTuples":["1000,::1,2.2.2.2,1,2,6,I,B,X,,,,"]}]}]}"#,
+        ),
+        (
+            true,
+            r#""flowRecords":{"flows":[{"flowGroups":[{"flowTuples":null}]}],"x":[]}"#,
+        ),
+        (
+            false,
+            r#""flowRecords":{"flows":[{"flowGroups":[{"flowTuples":[1]}]}]}"#,
+        ),
+        (true, r#""rule":"R""#),
+        (true, r#""flow.0":"1,1.1.1.1,2.2.2.2,1,2,T,I,A""#),
+        (true, r#""version":null"#),
+        (true, r#""aclID":true"#),
+        (true, r#""other":[1,2.5,-3e-2,{"k":"v"},[],{}]"#),
+        (false, r#""other":01"#),
+        (false, r#""other":"a\"b""#),
+    ];
+
+    #[test]
+    fn plain_strings_end_at_their_quote_and_nothing_else_is_plain() {
+        for len in 0..40 {
+            let body = "a".repeat(len);
+            for tail in ["\"", "\",\"x\":1", "\"\\\"x"] {
+                let text = format!("{body}{tail}");
+                assert_eq!(plain_len(text.as_bytes()), Some(len), "{text}");
+            }
+            for stop in ["\\\"", "\n\"", "\u{1f}\"", ""] {
+                let text = format!("{body}{stop}");
+                assert_eq!(plain_len(text.as_bytes()), None, "{text:?}");
+            }
+        }
+        assert_eq!(plain_len("é→\u{7f}\"".as_bytes()), Some(6));
+    }
+}
