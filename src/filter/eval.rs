@@ -61,7 +61,11 @@ fn eval_block(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
         Node::And(a, b) => {
             eval_block(a, store, rows.clone(), out);
             let kept = out.iter().filter(|&&w| w != 0).count();
-            if kept * SPARSE_SHARE <= out.len() {
+            let (kept_rows, runs) = runs_of(out, rows.len());
+            let cost = row_cost(b);
+            if runs * RUN_COST + kept_rows * cost < rows.len() * cost {
+                and_runs(b, store, rows, out);
+            } else if kept * SPARSE_SHARE <= out.len() {
                 and_sparse(b, store, rows, out);
             } else {
                 eval_block(b, store, rows, other);
@@ -90,6 +94,89 @@ fn eval_block(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
 /// only under the kept words: for a selective left side (one port, one address) that skips
 /// most of the right side's column.
 const SPARSE_SHARE: usize = 4;
+
+/// What starting one run of `and_runs` costs, in rows a fixed-width column's scan tests
+/// in the same time (measured: about 40 ns against 0.15 ns a row).
+const RUN_COST: usize = 256;
+
+/// What testing one row costs, in rows of a fixed-width column: counters are decoded from
+/// their variable-width stream, ten times the work.
+fn row_cost(node: &Node) -> usize {
+    match node {
+        Node::All | Node::Nothing => 0,
+        Node::And(a, b) | Node::Or(a, b) => row_cost(a) + row_cost(b),
+        Node::Not(a) => row_cost(a),
+        Node::Leaf(Leaf::Counter(..)) => 10,
+        Node::Leaf(_) => 1,
+    }
+}
+
+/// Rows set among the first `len` bits of `words`, and the runs of consecutive ones.
+fn runs_of(words: &[u64], len: usize) -> (usize, usize) {
+    let (mut rows, mut runs, mut carry) = (0, 0, 0);
+    for (i, &w) in words.iter().enumerate() {
+        let w = w & valid_bits(len - (i * 64).min(len));
+        rows += w.count_ones() as usize;
+        // A run starts at a one whose lower neighbour (the previous word's top) is zero.
+        runs += (w & !(w << 1 | carry)).count_ones() as usize;
+        carry = w >> 63;
+    }
+    (rows, runs)
+}
+
+/// The low `n` bits set (all 64 from 64 up).
+fn valid_bits(n: usize) -> u64 {
+    if n >= 64 {
+        u64::MAX
+    } else {
+        (1 << n) - 1
+    }
+}
+
+/// `out &= node`, evaluating `node` over each run of kept rows only. For a left side that
+/// keeps few rows in stretches (a rule's groups: 5% of rows, yet touching two words in
+/// three), the right side then reads only those rows.
+fn and_runs(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
+    let len = rows.len();
+    let mut at = 0;
+    while let Some(start) = next_bit(out, at, true, len) {
+        let end = next_bit(out, start, false, len).unwrap_or(len);
+        let mut bits = [0u64; BLOCK_WORDS];
+        let bits = &mut bits[..(end - start).div_ceil(64)];
+        eval_block(node, store, rows.start + start..rows.start + end, bits);
+        clear_refused(out, start, end - start, bits);
+        at = end;
+    }
+}
+
+/// The first bit at or after `from` (and before `len`) that is one (`set`) or zero.
+fn next_bit(words: &[u64], from: usize, set: bool, len: usize) -> Option<usize> {
+    let flip = if set { 0 } else { u64::MAX };
+    let mut i = from / 64;
+    let mut w = (*words.get(i)? ^ flip) & (u64::MAX << (from % 64));
+    loop {
+        if w != 0 {
+            let bit = i * 64 + w.trailing_zeros() as usize;
+            return (bit < len).then_some(bit);
+        }
+        i += 1;
+        w = *words.get(i)? ^ flip;
+    }
+}
+
+/// Clears the bits `from..from + n` of `out` whose bit in `kept` (bit 0 = `from`) is zero.
+fn clear_refused(out: &mut [u64], from: usize, n: usize, kept: &[u64]) {
+    for (k, &w) in kept.iter().take(n.div_ceil(64)).enumerate() {
+        let refused = !w & valid_bits(n - 64 * k);
+        let (word, shift) = ((from + 64 * k) / 64, (from + 64 * k) % 64);
+        out[word] &= !(refused << shift);
+        if shift != 0 {
+            if let Some(next) = out.get_mut(word + 1) {
+                *next &= !(refused >> (64 - shift));
+            }
+        }
+    }
+}
 
 /// `out &= node` for the words of `out` that are not zero, 64 rows at a time.
 fn and_sparse(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
@@ -378,6 +465,42 @@ fn leaf_matches(leaf: &Leaf, store: &Store, row: u32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn bit_at(words: &[u64], i: usize) -> bool {
+        words[i / 64] >> (i % 64) & 1 == 1
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn runs_are_found_counted_and_cleared_bit_for_bit(
+            words in proptest::collection::vec(proptest::num::u64::ANY, 1..5),
+            cut in 0usize..64,
+            kept in proptest::collection::vec(proptest::num::u64::ANY, 64),
+        ) {
+            let len = words.len() * 64 - cut;
+            let ones: Vec<usize> = (0..len).filter(|&i| bit_at(&words, i)).collect();
+            let starts = ones.iter().filter(|&&i| i == 0 || !bit_at(&words, i - 1)).count();
+            proptest::prop_assert_eq!(runs_of(&words, len), (ones.len(), starts));
+            let mut runs = Vec::new();
+            let mut at = 0;
+            while let Some(start) = next_bit(&words, at, true, len) {
+                let end = next_bit(&words, start, false, len).unwrap_or(len);
+                runs.push((start, end));
+                at = end;
+            }
+            let flat: Vec<usize> = runs.iter().flat_map(|&(a, b)| a..b).collect();
+            proptest::prop_assert_eq!(&flat, &ones);
+            proptest::prop_assert_eq!(runs.len(), starts);
+            for (start, end) in runs {
+                let mut out = words.clone();
+                clear_refused(&mut out, start, end - start, &kept);
+                for i in 0..words.len() * 64 {
+                    let refused = (start..end).contains(&i) && !bit_at(&kept, i - start);
+                    proptest::prop_assert_eq!(bit_at(&out, i), bit_at(&words, i) && !refused, "bit {}", i);
+                }
+            }
+        }
+    }
 
     #[test]
     fn set_range_sets_exactly_the_bits_asked() {

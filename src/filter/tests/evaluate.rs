@@ -225,6 +225,13 @@ fn two_threads_agree_with_plain_rust_across_blocks() {
         ("not ip == 10.0.0.4", |r| {
             r.t.src != ip("10.0.0.4") && r.t.dst != ip("10.0.0.4")
         }),
+        // A rule's groups on the left: few rows in stretches, read run by run.
+        ("rule ~ rdp and bytes > 1kB", |r| {
+            r.rule == "UserRule_RDP" && r.t.counters.bytes() > 1000
+        }),
+        ("rule ~ rdp and not (dport == 3389 or bytes > 1kB)", |r| {
+            r.rule == "UserRule_RDP" && !(r.t.dport == 3389 || r.t.counters.bytes() > 1000)
+        }),
         // A selective left side (ten minutes of two days): the right side is evaluated
         // only under the words the left kept.
         (
