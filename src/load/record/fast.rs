@@ -75,11 +75,6 @@ pub fn check_against_serde(text: &str) -> usize {
     read
 }
 
-/// Marks key `bit` as seen; `None` when it was already (serde refuses duplicate fields).
-fn first_time(seen: &mut u32, bit: u32) -> Option<()> {
-    (*seen & 1 << bit == 0).then(|| *seen |= 1 << bit)
-}
-
 impl<'a> Reader<'a, '_> {
     #[inline]
     fn peek(&self) -> Option<u8> {
@@ -247,28 +242,43 @@ impl<'a> Reader<'a, '_> {
         self.version().map(Some)
     }
 
+    /// An object of which `keys` are read, each by `read` with its index in `keys`, at
+    /// most once (serde refuses a duplicate field); other keys' values are skipped.
+    fn fields(
+        &mut self,
+        keys: &[&str],
+        mut read: impl FnMut(&mut Self, usize) -> Option<()>,
+    ) -> Option<()> {
+        let mut seen = 0u32;
+        self.object(|s, key| {
+            let Some(i) = keys.iter().position(|k| *k == key) else {
+                return Some(false);
+            };
+            (seen & 1 << i == 0).then_some(())?;
+            seen |= 1 << i;
+            read(s, i).map(|()| true)
+        })
+    }
+
     fn record(&mut self) -> Option<RawRecord<'a>> {
         let mut r = RawRecord::default();
-        let mut seen = 0;
-        self.object(|s, key| {
-            let bit = match key {
-                "time" => 0,
-                "macAddress" => 1,
-                "resourceId" => 2,
-                "category" => 3,
-                "properties" => 4,
-                "flowLogVersion" => 5,
-                "flowLogResourceID" => 6,
-                "targetResourceID" => 7,
-                "flowRecords" => 8,
-                "rule" => 9,
-                "flow.0" => 10,
-                "version" => 11,
-                "aclID" => 12,
-                _ => return Some(false),
-            };
-            first_time(&mut seen, bit)?;
-            match bit {
+        let keys = [
+            "time",
+            "macAddress",
+            "resourceId",
+            "category",
+            "properties",
+            "flowLogVersion",
+            "flowLogResourceID",
+            "targetResourceID",
+            "flowRecords",
+            "rule",
+            "flow.0",
+            "version",
+            "aclID",
+        ];
+        self.fields(&keys, |s, key| {
+            match key {
                 0 => r.time = s.text()?,
                 1 => r.mac = s.text()?,
                 2 => r.resource_id = s.text()?,
@@ -283,7 +293,7 @@ impl<'a> Reader<'a, '_> {
                 11 => r.version = s.optional_version()?,
                 _ => r.acl = s.text()?,
             }
-            Some(true)
+            Some(())
         })?;
         Some(r)
     }
@@ -305,116 +315,69 @@ impl<'a> Reader<'a, '_> {
 
     fn nsg_properties(&mut self) -> Option<NsgProperties<'a>> {
         let mut p = NsgProperties::default();
-        let mut seen = 0;
-        self.object(|s, key| {
+        self.fields(&["Version", "flows"], |s, key| {
             match key {
-                "Version" => {
-                    first_time(&mut seen, 0)?;
-                    p.version = s.version()?;
-                }
-                "flows" => {
-                    first_time(&mut seen, 1)?;
-                    p.flows = s.optional(|s| s.list(Self::nsg_rule))?;
-                }
-                _ => return Some(false),
+                0 => p.version = s.version()?,
+                _ => p.flows = s.optional(|s| s.list(Self::nsg_rule))?,
             }
-            Some(true)
+            Some(())
         })?;
         Some(p)
     }
 
     fn nsg_rule(&mut self) -> Option<NsgRule<'a>> {
         let mut rule = NsgRule::default();
-        let mut seen = 0;
-        self.object(|s, key| {
+        self.fields(&["rule", "flows"], |s, key| {
             match key {
-                "rule" => {
-                    first_time(&mut seen, 0)?;
-                    rule.rule = s.text()?;
-                }
-                "flows" => {
-                    first_time(&mut seen, 1)?;
-                    rule.flows = s.list(Self::nsg_mac_flows)?;
-                }
-                _ => return Some(false),
+                0 => rule.rule = s.text()?,
+                _ => rule.flows = s.list(Self::nsg_mac_flows)?,
             }
-            Some(true)
+            Some(())
         })?;
         Some(rule)
     }
 
     fn nsg_mac_flows(&mut self) -> Option<NsgMacFlows<'a>> {
         let mut flows = NsgMacFlows::default();
-        let mut seen = 0;
-        self.object(|s, key| {
+        self.fields(&["mac", "flowTuples"], |s, key| {
             match key {
-                "mac" => {
-                    first_time(&mut seen, 0)?;
-                    flows.mac = s.text()?;
-                }
-                "flowTuples" => {
-                    first_time(&mut seen, 1)?;
-                    let range = s.optional(|s| s.tuples(LogKind::Nsg))?;
-                    flows.tuples = range.map(Tuples);
-                }
-                _ => return Some(false),
+                0 => flows.mac = s.text()?,
+                _ => flows.tuples = s.optional(|s| s.tuples(LogKind::Nsg))?.map(Tuples),
             }
-            Some(true)
+            Some(())
         })?;
         Some(flows)
     }
 
     fn vnet_records(&mut self) -> Option<VnetFlowRecords<'a>> {
         let mut records = VnetFlowRecords::default();
-        let mut seen = 0;
-        self.object(|s, key| {
-            if key != "flows" {
-                return Some(false);
-            }
-            first_time(&mut seen, 0)?;
+        self.fields(&["flows"], |s, _| {
             records.flows = s.optional(|s| s.list(Self::vnet_acl))?;
-            Some(true)
+            Some(())
         })?;
         Some(records)
     }
 
     fn vnet_acl(&mut self) -> Option<VnetAcl<'a>> {
         let mut acl = VnetAcl::default();
-        let mut seen = 0;
-        self.object(|s, key| {
+        self.fields(&["aclID", "flowGroups"], |s, key| {
             match key {
-                "aclID" => {
-                    first_time(&mut seen, 0)?;
-                    acl.acl = s.text()?;
-                }
-                "flowGroups" => {
-                    first_time(&mut seen, 1)?;
-                    acl.groups = s.list(Self::vnet_group)?;
-                }
-                _ => return Some(false),
+                0 => acl.acl = s.text()?,
+                _ => acl.groups = s.list(Self::vnet_group)?,
             }
-            Some(true)
+            Some(())
         })?;
         Some(acl)
     }
 
     fn vnet_group(&mut self) -> Option<VnetGroup<'a>> {
         let mut group = VnetGroup::default();
-        let mut seen = 0;
-        self.object(|s, key| {
+        self.fields(&["rule", "flowTuples"], |s, key| {
             match key {
-                "rule" => {
-                    first_time(&mut seen, 0)?;
-                    group.rule = s.text()?;
-                }
-                "flowTuples" => {
-                    first_time(&mut seen, 1)?;
-                    let range = s.optional(|s| s.tuples(LogKind::Vnet))?;
-                    group.tuples = range.map(Tuples);
-                }
-                _ => return Some(false),
+                0 => group.rule = s.text()?,
+                _ => group.tuples = s.optional(|s| s.tuples(LogKind::Vnet))?.map(Tuples),
             }
-            Some(true)
+            Some(())
         })?;
         Some(group)
     }
