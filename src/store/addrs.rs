@@ -35,11 +35,24 @@ impl Values {
     fn get(&self, id: u32) -> IpAddr {
         let i = id as usize;
         let word = self.words[i];
-        if self.is_v6[i / 64] >> (i % 64) & 1 == 1 {
+        if self.is_v6(id) {
             IpAddr::V6(self.v6[word as usize])
         } else {
             IpAddr::V4(Ipv4Addr::from(word))
         }
+    }
+
+    /// Whether `id` is the IPv4 address `word`. An IPv6 entry's word is its index among
+    /// the IPv6 addresses, which the word of some IPv4 address equals.
+    #[inline]
+    fn is_v4(&self, id: u32, word: u32) -> bool {
+        self.words[id as usize] == word && !self.is_v6(id)
+    }
+
+    #[inline]
+    fn is_v6(&self, id: u32) -> bool {
+        let i = id as usize;
+        self.is_v6[i / 64] >> (i % 64) & 1 == 1
     }
 
     fn push(&mut self, addr: IpAddr) -> u32 {
@@ -99,7 +112,17 @@ impl AddrDict {
             self.index.heap_bytes() > 0 || self.is_empty(),
             "intern after drop_index"
         );
-        match self.index.find(hash(addr), |id| self.get(id) == addr) {
+        let found = match addr {
+            // The word first: its bit (IPv6 or not) is read only where the word matches,
+            // which for a slot of another address it seldom does.
+            IpAddr::V4(a) => {
+                let word = u32::from(a);
+                let v = &self.values;
+                self.index.find(hash(addr), |id| v.is_v4(id, word))
+            }
+            IpAddr::V6(_) => self.index.find(hash(addr), |id| self.get(id) == addr),
+        };
+        match found {
             Ok(id) => id,
             Err(slot) => self.insert_at(slot, addr),
         }
@@ -189,6 +212,29 @@ mod tests {
         d.intern(addr("10.0.0.1"));
         d.drop_index();
         d.intern(addr("10.0.0.1"));
+    }
+
+    #[test]
+    fn an_ipv4_address_is_never_taken_for_an_ipv6_one_with_the_same_word() {
+        // An IPv6 entry's word is its index among the IPv6 addresses: 0, 1, 2, … which
+        // are also the words of 0.0.0.0, 0.0.0.1, 0.0.0.2.
+        let mut d = AddrDict::default();
+        let v6: Vec<IpAddr> = (0..4u128)
+            .map(|i| IpAddr::V6(Ipv6Addr::from(i + 1)))
+            .collect();
+        let v4: Vec<IpAddr> = (0..4u32).map(|i| IpAddr::V4(Ipv4Addr::from(i))).collect();
+        for a in v6.iter().chain(&v4) {
+            d.intern(*a);
+        }
+        for (i, a) in v6.iter().chain(&v4).enumerate() {
+            assert_eq!(d.intern(*a), i as u32, "{a}");
+            assert_eq!(d.get(i as u32), *a);
+        }
+        assert_eq!(d.len(), 8);
+        for id in 0..4 {
+            assert!(!d.values.is_v4(id, id), "IPv6 entry {id} is not 0.0.0.{id}");
+            assert!(d.values.is_v4(id + 4, id));
+        }
     }
 
     #[test]
