@@ -88,7 +88,7 @@ pub fn load_with_snapshots(
     sources: &[Source],
     options: &LoadOptions,
     progress: &Progress,
-    on_snapshot: &mut dyn FnMut(Store),
+    on_snapshot: &mut (dyn FnMut(Store) + Send),
 ) -> Result<(Store, LoadReport), LoadError> {
     load_inner(sources, options, progress, Some(on_snapshot))
 }
@@ -98,7 +98,7 @@ fn load_inner(
     sources: &[Source],
     options: &LoadOptions,
     progress: &Progress,
-    mut on_snapshot: Option<&mut dyn FnMut(Store)>,
+    mut on_snapshot: Option<&mut (dyn FnMut(Store) + Send)>,
 ) -> Result<(Store, LoadReport), LoadError> {
     let (inputs, walk_problems) = walk::expand(sources)?;
     let total: u64 = inputs.iter().map(walk::Input::size).sum();

@@ -1,14 +1,19 @@
 //! Reading files on worker threads: each worker takes the next batch of files, parses each
-//! into its own builder, and sends them back; the calling thread merges them in file order.
+//! into its own builder, and merges what is next in file order itself.
 //!
 //! ```text
-//! workers:  next batch (atomic index) → read → parse → (index, [FileOutcome]) ─┐ bounded
-//! caller:   reorder buffer → append in order → merged += 1 → wake workers    ←┘ channel
+//! workers: next batch (atomic index) → read → parse → pending[i] ─┐
+//!          whoever holds the merger: append pending[merged], merged += 1, … ←┘
 //! ```
 //! A batch is one file, or consecutive small files up to `BATCH_BYTES`: a folder of 100,000
 //! small blobs then costs a few thousand hand-overs between threads, not 100,000.
 //! A worker waits before batch `i` while `i >= merged + 2 × threads`, so at most that many
 //! parsed batches are held at once whatever the order they finish in.
+//!
+//! There is no merging thread: on two cores it took a core's time slices from the
+//! parsers, woke for every batch, and read each file's columns from the other core's
+//! cache. The worker that finishes the next batch in order merges it (and any that
+//! follow) while its columns are still in its cache.
 
 use super::emit::Emitter;
 use super::file::parse_file;
@@ -21,7 +26,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{mpsc, Condvar, Mutex};
+use std::sync::{Condvar, Mutex, TryLockError};
 use std::time::Duration;
 
 /// Rows per byte of JSON, roughly (a tuple string and its quotes, comma, indentation).
@@ -51,64 +56,118 @@ pub struct FileOutcome {
     pub skipped: Option<Problem>,
 }
 
-/// Reads every input with `threads` workers and hands the outcomes to `merge` in order.
+/// What the workers share.
+struct Shared<'a, M> {
+    batches: Vec<&'a [Input]>,
+    window: usize,
+    progress: &'a Progress,
+    /// The next batch to hand out.
+    next: AtomicUsize,
+    /// Parsed batches waiting for their turn.
+    pending: Mutex<BTreeMap<usize, Vec<FileOutcome>>>,
+    /// The in-order end of the load, held by the worker merging; `merged` counts the
+    /// batches it has taken.
+    merger: Mutex<M>,
+    merged: Mutex<usize>,
+    wake: Condvar,
+}
+
+/// Reads every input with `threads` workers (the calling thread is one of them) and
+/// hands the outcomes to `merge` in order, on whichever worker is merging.
 pub fn run(
     inputs: &[Input],
     threads: usize,
     progress: &Progress,
-    mut merge: impl FnMut(FileOutcome),
+    merge: impl FnMut(FileOutcome) + Send,
 ) {
     let batches = batches(inputs);
     let threads = threads.clamp(1, batches.len().max(1));
-    let window = 2 * threads;
-    let next = AtomicUsize::new(0);
-    let merged = Mutex::new(0usize);
-    let wake = Condvar::new();
+    let shared = Shared {
+        batches,
+        window: 2 * threads,
+        progress,
+        next: AtomicUsize::new(0),
+        pending: Mutex::new(BTreeMap::new()),
+        merger: Mutex::new(merge),
+        merged: Mutex::new(0),
+        wake: Condvar::new(),
+    };
     std::thread::scope(|scope| {
-        let (tx, rx) = mpsc::sync_channel::<(usize, Vec<FileOutcome>)>(threads);
-        for _ in 0..threads {
-            let tx = tx.clone();
-            let (next, merged, wake, batches) = (&next, &merged, &wake, &batches);
-            scope.spawn(move || {
-                // One read buffer per worker, reused: fresh pages for every file cost
-                // page faults that show in profiles.
-                let mut buf = Vec::new();
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= batches.len() || !wait_turn(i, window, merged, wake, progress) {
-                        break;
-                    }
-                    let outcomes = batches[i]
-                        .iter()
-                        .map(|input| read_one(input, progress, &mut buf))
-                        .collect();
-                    if tx.send((i, outcomes)).is_err() {
-                        break;
-                    }
-                }
-            });
+        for _ in 1..threads {
+            scope.spawn(|| work(&shared));
         }
-        drop(tx);
-        let mut pending = BTreeMap::new();
-        let mut next_merge = 0;
-        for (i, outcomes) in rx.iter() {
-            pending.insert(i, outcomes);
-            while let Some(outcomes) = pending.remove(&next_merge) {
-                outcomes.into_iter().for_each(&mut merge);
-                next_merge += 1;
-                if let Ok(mut m) = merged.lock() {
-                    *m = next_merge;
-                }
-                wake.notify_all();
-            }
-            if progress.cancelled() {
-                break;
-            }
-        }
-        // Dropping the receiver makes every worker's next send fail, so they stop.
-        drop(rx);
-        wake.notify_all();
+        work(&shared);
     });
+    // Every worker has stopped: whatever is still pending (none, when the hand-over
+    // works as described) is merged here, in order, unless the load was cancelled.
+    merge_in_order(&shared);
+}
+
+/// One worker: parse the next batch, put it in `pending`, merge what is in order.
+fn work<M: FnMut(FileOutcome)>(shared: &Shared<M>) {
+    // One read buffer per worker, reused: fresh pages for every file cost page faults
+    // that show in profiles.
+    let mut buf = Vec::new();
+    loop {
+        let i = shared.next.fetch_add(1, Ordering::Relaxed);
+        if i >= shared.batches.len() || !wait_turn(i, shared) {
+            break;
+        }
+        let outcomes = shared.batches[i]
+            .iter()
+            .map(|input| read_one(input, shared.progress, &mut buf))
+            .collect();
+        match shared.pending.lock() {
+            Ok(mut pending) => pending.insert(i, outcomes),
+            Err(_) => break,
+        };
+        if !merge_in_order(shared) {
+            break;
+        }
+    }
+    // Whoever stops wakes the others, so none waits on a turn that will not come.
+    shared.wake.notify_all();
+}
+
+/// Merges pending batches while the next in order is there; `false` when the load stops
+/// (cancelled, or another worker panicked). A worker that finds the merger busy leaves:
+/// the one merging looks at `pending` again after it lets go, so a batch put there while
+/// it held the merger is not left behind.
+fn merge_in_order<M: FnMut(FileOutcome)>(shared: &Shared<M>) -> bool {
+    loop {
+        let mut merger = match shared.merger.try_lock() {
+            Ok(m) => m,
+            Err(TryLockError::WouldBlock) => return true,
+            Err(TryLockError::Poisoned(_)) => return false,
+        };
+        let Ok(mut merged) = shared.merged.lock().map(|m| *m) else {
+            return false;
+        };
+        loop {
+            if shared.progress.cancelled() {
+                return false;
+            }
+            let Some(outcomes) = shared
+                .pending
+                .lock()
+                .ok()
+                .and_then(|mut p| p.remove(&merged))
+            else {
+                break;
+            };
+            outcomes.into_iter().for_each(&mut *merger);
+            merged += 1;
+            if let Ok(mut m) = shared.merged.lock() {
+                *m = merged;
+            }
+            shared.wake.notify_all();
+        }
+        drop(merger);
+        let waiting = shared.pending.lock().is_ok_and(|p| p.contains_key(&merged));
+        if !waiting {
+            return true;
+        }
+    }
 }
 
 /// Splits `inputs` into runs of consecutive inputs, each at most `BATCH_BYTES` (or one
@@ -131,26 +190,20 @@ fn batches(inputs: &[Input]) -> Vec<&[Input]> {
 }
 
 /// Blocks until batch `i` is inside the window; `false` when the load is cancelled.
-fn wait_turn(
-    i: usize,
-    window: usize,
-    merged: &Mutex<usize>,
-    wake: &Condvar,
-    progress: &Progress,
-) -> bool {
-    let Ok(mut m) = merged.lock() else {
+fn wait_turn<M>(i: usize, shared: &Shared<M>) -> bool {
+    let Ok(mut m) = shared.merged.lock() else {
         return false;
     };
-    while i >= *m + window {
-        if progress.cancelled() {
+    while i >= *m + shared.window {
+        if shared.progress.cancelled() {
             return false;
         }
-        m = match wake.wait_timeout(m, Duration::from_millis(50)) {
+        m = match shared.wake.wait_timeout(m, Duration::from_millis(50)) {
             Ok((m, _)) => m,
             Err(_) => return false,
         };
     }
-    !progress.cancelled()
+    !shared.progress.cancelled()
 }
 
 /// Reads (into `buf`, unless the input is in memory already) and parses one input.

@@ -222,6 +222,41 @@ fn many_files_merge_in_file_order_whatever_the_threads() {
 }
 
 #[test]
+fn batches_finishing_out_of_order_merge_in_file_order() {
+    // Files over the batch size are batches of their own, small ones share one: with a
+    // big file beside small ones, later batches finish first and wait their turn.
+    let texts: Vec<String> = (0..24)
+        .map(|i| {
+            let count = if i % 3 == 0 { 450 } else { 1 + i % 4 };
+            let record = NSG_REC.replace("NSG-A", &format!("NSG-{i:02}"));
+            format!("{{\"records\":[{}]}}", vec![record; count].join(","))
+        })
+        .collect();
+    let names: Vec<String> = (0..texts.len()).map(|i| format!("f{i:02}.json")).collect();
+    let files: Vec<(&str, &str)> = names
+        .iter()
+        .zip(&texts)
+        .map(|(n, t)| (n.as_str(), t.as_str()))
+        .collect();
+    let (single, r1) = load_texts(&files, 1);
+    for threads in [2, 5] {
+        let (multi, r) = load_texts(&files, threads);
+        assert_eq!(r, r1, "{threads} threads");
+        assert_eq!(multi.len(), single.len());
+        for row in 0..multi.len() as u32 {
+            assert_eq!(multi.tuple(row), single.tuple(row), "row {row}");
+            assert_eq!(multi.file_of(row).path, single.file_of(row).path);
+            let nsg = |s: &Store| s.text(s.record_of(row).nsg).map(str::to_string);
+            assert_eq!(nsg(&multi), nsg(&single), "row {row}");
+        }
+    }
+    let nsgs: Vec<String> = (0..single.len() as u32)
+        .map(|row| single.text(single.record_of(row).nsg).unwrap().to_string())
+        .collect();
+    assert!(nsgs.windows(2).all(|w| w[0] <= w[1]), "rows in file order");
+}
+
+#[test]
 fn a_cancelled_load_stops_early() {
     let progress = Progress::default();
     progress.cancel.store(true, Ordering::Relaxed);
