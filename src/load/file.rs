@@ -1,6 +1,7 @@
 //! One file's text → records. The fast path walks the expected shapes (`{"records":[…]}`,
-//! a bare array, single records, NDJSON) and hands each record object to serde; where the
-//! text stops making sense, the salvage scanner takes over from the last good point.
+//! a bare array, single records, NDJSON) and hands each record object to the record
+//! reader (serde where the record is not in the plain form); where the text stops making
+//! sense, the salvage scanner takes over from the last good point.
 
 use super::emit::{self, Emitter};
 use super::record::{self, RawRecord};

@@ -3,8 +3,9 @@
 //!
 //! ```text
 //! sources ─walk─> inputs ─parallel─> per file: read → file (fast path | salvage)
-//!                                      → record → emit → StoreBuilder + Tally
-//!         <─ merged in file order ─ Store + LoadReport
+//!                                      → record (by hand | serde) → emit
+//!                                      → StoreBuilder + Tally
+//!         <─ merged in file order, by the worker whose turn it is ─ Store + LoadReport
 //! ```
 //! The types below are the contract the command line and the explorer build on.
 
