@@ -91,13 +91,8 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
     /// The 8 bytes at `at` as digit values (`'0'` is 0) and how many digits lead them.
     #[inline(always)]
     fn swar_at(&self, at: usize) -> Option<(u64, usize)> {
-        let bytes = self.b.get(at..at + 8)?;
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(bytes);
-        let x = u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030;
-        // A byte is a digit when it is now 0..=9: adding 0x76 sets its top bit otherwise.
-        let non_digit = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
-        Some((x, (non_digit.trailing_zeros() / 8) as usize))
+        let x = digit_values(self.b.get(at..at + 8)?);
+        Some((x, (non_digits(x).trailing_zeros() / 8) as usize))
     }
 
     /// Digit by digit, for long numbers (times, big counters) and the end of the text.
@@ -172,17 +167,9 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
     #[inline(always)]
     fn octet(&mut self) -> Option<u8> {
         let (x, n) = self.swar_at(self.i)?;
-        if !(1..=3).contains(&n) {
-            return None;
-        }
-        // The n digits in the top three bytes of a u32, zeros below.
-        let w = (x as u32) << (8 * (4 - n));
-        if n > 1 && x & 0xff == 0 {
-            return None;
-        }
+        let v = octet_value(x as u32, n as u32)?;
         self.i += n;
-        let v = (w >> 8 & 0xff) * 100 + (w >> 16 & 0xff) * 10 + (w >> 24);
-        u8::try_from(v).ok()
+        Some(v)
     }
 
     /// An address: dotted IPv4 here, anything else (IPv6) read as the checked parser reads
@@ -346,17 +333,9 @@ fn vnet_tail<const Q: bool>(c: &mut Cursor<Q>, t: &mut Tuple, ms: u64) -> Option
 /// end is inside the window. Accepts exactly what reading octet by octet accepts.
 #[inline(always)]
 fn ipv4_in(w: &[u8]) -> Option<([u8; 4], usize)> {
-    let half = |h: &[u8]| {
-        let mut chunk = [0u8; 8];
-        chunk.copy_from_slice(h);
-        u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030
-    };
-    let (lo, hi) = (half(&w[..8]), half(&w[8..16]));
-    // Bit k set where byte k is not a digit (as in `swar_at`), gathered by one multiply.
-    let gather = |x: u64| {
-        let high = (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080;
-        ((high >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32
-    };
+    let (lo, hi) = (digit_values(&w[..8]), digit_values(&w[8..16]));
+    // Bit k set where byte k is not a digit, the top bits gathered by one multiply.
+    let gather = |x: u64| ((non_digits(x) >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
     let mut stops = gather(lo) | gather(hi) << 8;
     let digits = (lo as u128) | (hi as u128) << 64;
     let mut octets = [0u8; 4];
@@ -364,22 +343,42 @@ fn ipv4_in(w: &[u8]) -> Option<([u8; 4], usize)> {
     for (k, octet) in octets.iter_mut().enumerate() {
         let end = stops.trailing_zeros();
         let n = end.wrapping_sub(start);
-        // 1 to 3 digits, ending inside the window, a dot after each of the first three.
-        if !(1..=3).contains(&n) || end > 15 || (k < 3 && w[end as usize] != b'.') {
+        // Ending inside the window, a dot after each of the first three.
+        if end > 15 || (k < 3 && w[end as usize] != b'.') {
             return None;
         }
         stops &= stops - 1;
-        let x = (digits >> (8 * start)) as u32;
-        if n > 1 && x & 0xff == 0 {
-            return None;
-        }
-        // The n digits in the top bytes of a u32, zeros below, as in `octet`.
-        let d = x << (8 * (4 - n));
-        let v = (d >> 8 & 0xff) * 100 + (d >> 16 & 0xff) * 10 + (d >> 24);
-        *octet = u8::try_from(v).ok()?;
+        *octet = octet_value((digits >> (8 * start)) as u32, n)?;
         start = end + 1;
     }
     Some((octets, start as usize - 1))
+}
+
+/// The first 8 bytes of `b` as digit values: `'0'` is 0, `'9'` is 9.
+#[inline(always)]
+fn digit_values(b: &[u8]) -> u64 {
+    let mut chunk = [0u8; 8];
+    chunk.copy_from_slice(&b[..8]);
+    u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030
+}
+
+/// The top bit of each byte of `digit_values` set where it was not a digit: a byte is a
+/// digit when it is now 0..=9, and adding 0x76 sets its top bit otherwise.
+#[inline(always)]
+fn non_digits(x: u64) -> u64 {
+    (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
+}
+
+/// The octet whose `n` digit values lead `x` (lowest byte first): 1 to 3 digits, no
+/// leading zero, at most 255.
+#[inline(always)]
+fn octet_value(x: u32, n: u32) -> Option<u8> {
+    if !(1..=3).contains(&n) || (n > 1 && x & 0xff == 0) {
+        return None;
+    }
+    // The n digits in the top bytes of a u32, zeros below.
+    let d = x << (8 * (4 - n));
+    u8::try_from((d >> 8 & 0xff) * 100 + (d >> 16 & 0xff) * 10 + (d >> 24)).ok()
 }
 
 /// The value of up to 8 decimal digits (0..=9 per byte) in the top bytes of `x`, first
