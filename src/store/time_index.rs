@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 /// Rows a block holds.
-pub const BLOCK: usize = 1024;
+const BLOCK: usize = 1024;
 /// At most this many cells: 4 MB of counts for a selection.
 const MAX_CELLS: usize = 1 << 20;
 
@@ -35,8 +35,6 @@ pub struct TimeIndex {
     rows_before: Arc<Vec<u32>>,
     /// The most rows that finding every row of one cell reads.
     widest_read: usize,
-    /// Rows of the store.
-    rows: usize,
     cells: usize,
 }
 
@@ -62,14 +60,13 @@ impl TimeIndex {
         let shift = (0..63)
             .find(|&s| newest >> s < MAX_CELLS as u64)
             .unwrap_or(63);
+        let cells = (newest >> shift) as usize + 1;
         let mut index = TimeIndex {
             start_ms: first,
             shift,
-            rows: store.len(),
+            cells,
             ..TimeIndex::default()
         };
-        let cells = (newest >> shift) as usize + 1;
-        index.cells = cells;
         let blocks = store.len().div_ceil(BLOCK);
         // Two halves on two threads, cut at a block boundary.
         let mid = if store.len() >= crate::parallel::split_rows() {
@@ -79,9 +76,8 @@ impl TimeIndex {
         };
         let ((mut lower, mut counts), upper) = std::thread::scope(|scope| {
             let index = &index;
-            let upper =
-                (mid < blocks).then(|| scope.spawn(move || index.scan(store, mid..blocks, cells)));
-            let lower = index.scan(store, 0..mid, cells);
+            let upper = (mid < blocks).then(|| scope.spawn(move || index.scan(store, mid..blocks)));
+            let lower = index.scan(store, 0..mid);
             let upper = upper.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
             (lower, upper)
         });
@@ -96,19 +92,13 @@ impl TimeIndex {
     }
 
     /// The cells of `blocks`' rows, and how many rows fall in each cell.
-    fn scan(
-        &self,
-        store: &Store,
-        blocks: Range<usize>,
-        cells: usize,
-    ) -> (Vec<(u32, u32)>, Vec<u32>) {
-        let mut counts = vec![0u32; cells];
+    fn scan(&self, store: &Store, blocks: Range<usize>) -> (Vec<(u32, u32)>, Vec<u32>) {
+        let mut counts = vec![0u32; self.cells];
         let spans = blocks
             .map(|b| {
                 let mut span = (u32::MAX, 0);
                 for row in block_rows(b, store.len()) {
-                    let cell = self.cell(store.time_ms(row as u32)) as u32;
-                    counts[cell as usize] += 1;
+                    let cell = self.tally(store, row as u32, &mut counts) as u32;
                     span = (span.0.min(cell), span.1.max(cell));
                 }
                 span
@@ -119,6 +109,14 @@ impl TimeIndex {
 
     pub fn heap_bytes(&self) -> usize {
         self.blocks.capacity() * 8 + self.rows_before.capacity() * 4
+    }
+
+    /// Counts `row` in its cell of `counts` (one slot a cell); returns the cell.
+    #[inline]
+    pub fn tally(&self, store: &Store, row: u32, counts: &mut [u32]) -> usize {
+        let cell = self.cell(store.time_ms(row));
+        counts[cell] += 1;
+        cell
     }
 
     /// Number of cells.
@@ -156,12 +154,14 @@ impl TimeIndex {
         let Some(last_cell) = cells.end.checked_sub(1) else {
             return out;
         };
+        // The last prefix sum is every row of the store.
+        let total = self.rows_before[self.cells] as usize;
         for (b, &(lo, hi)) in self.blocks.iter().enumerate() {
             let (lo, hi) = ((lo as usize).max(cells.start), (hi as usize).min(last_cell));
             if lo > hi || !wanted(lo, hi) {
                 continue;
             }
-            let rows = block_rows(b, self.rows);
+            let rows = block_rows(b, total);
             let (start, end) = (rows.start as u32, rows.end as u32);
             match out.last_mut() {
                 Some(last) if last.end == start => last.end = end,

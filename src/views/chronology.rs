@@ -141,7 +141,9 @@ fn count_cells(
     let mut counts = vec![0u32; index.cells()];
     let mut more = if split { counts.clone() } else { Vec::new() };
     let tally = |rows: Rows, counts: &mut [u32]| {
-        rows.for_each(|row| counts[index.cell(store.time_ms(row))] += 1)
+        rows.for_each(|row| {
+            index.tally(store, row, counts);
+        })
     };
     for start in (0..store.len() as u32).step_by(STEP as usize) {
         if stale() {
