@@ -48,6 +48,14 @@ impl Memo {
         }
     }
 
+    /// Keeps `ascending` as the order by `column` for this filter; returns it in the
+    /// direction asked for.
+    pub fn keep_order(&mut self, column: Column, ascending: RowList, descending: bool) -> RowList {
+        let rows = ascending.clone().reversed(descending);
+        self.order = Some((column, ascending));
+        rows
+    }
+
     pub fn top_for(&self, mode: TopMode) -> Option<&TopList> {
         match &self.top {
             Some((m, t)) if *m == mode => Some(t),

@@ -246,8 +246,11 @@ fn refresh(
                 return;
             };
             let ascending = RowList::chronological(Arc::new(order), false);
-            memo.order = Some((Column::Time, ascending.clone()));
-            emit(rows_of(ascending.reversed(spec.order.descending)));
+            emit(rows_of(memo.keep_order(
+                Column::Time,
+                ascending,
+                spec.order.descending,
+            )));
             None
         }
         Err(column) => {
@@ -266,9 +269,12 @@ fn refresh(
         let Some(sorted) = order::sort(store, column, &sel, memo.plan.chunk, stale) else {
             return;
         };
-        let sorted = Arc::new(sorted);
-        memo.order = Some((column, RowList::sorted(Arc::clone(&sorted), false)));
-        emit(rows_of(RowList::sorted(sorted, spec.order.descending)));
+        let ascending = RowList::sorted(Arc::new(sorted), false);
+        emit(rows_of(memo.keep_order(
+            column,
+            ascending,
+            spec.order.descending,
+        )));
     }
 }
 
@@ -301,8 +307,7 @@ fn cheap_order(
         }
         None => return Err(column),
     };
-    memo.order = Some((column, ascending.clone()));
-    Ok(ascending.reversed(order.descending))
+    Ok(memo.keep_order(column, ascending, order.descending))
 }
 
 /// Emits the Rules and Top panes for `sel`; false when stopped as stale.
