@@ -29,14 +29,13 @@ pub(crate) fn for_each_row(
             });
         }
     };
-    let groups = store.groups();
     let column = store.counter_column();
     let len = store.len() as u32;
     if rows.len() == len as usize {
         // Ascending distinct ids below `len`, as many as rows: every row.
         return for_rows_below(store, store.len(), f);
     }
-    let mut group = 0usize;
+    let mut group = store.group_cursor();
     let mut i = 0;
     while i < rows.len() && rows[i] < len {
         let mut j = i + 1;
@@ -49,10 +48,7 @@ pub(crate) fn for_each_row(
             if row != rows[next] {
                 continue;
             }
-            while group + 1 < groups.len() && groups[group + 1].first_row <= row {
-                group += 1;
-            }
-            f(row, group, &counters);
+            f(row, group.at(row), &counters);
             next += 1;
         }
         i = j;
