@@ -94,6 +94,14 @@ impl Chronology {
         recent.rows[from..end.saturating_sub(recent.first).clamp(from, have)].to_vec()
     }
 
+    /// The rows at `positions` (clipped to the order), read without the cache `rows`
+    /// keeps: for a reader that goes through the order once, front to back, the margins
+    /// `rows` gathers around each window would be read twice.
+    pub fn read(&self, store: &Store, positions: Range<usize>) -> Vec<u32> {
+        let end = positions.end.min(self.len());
+        self.gather(store, positions.start.min(end)..end).rows
+    }
+
     /// The rows at `positions`, read from the blocks touching their cells.
     fn gather(&self, store: &Store, positions: Range<usize>) -> Window {
         let first = positions.start;
