@@ -4,6 +4,27 @@
 /// Below this many rows a second thread costs more than it saves.
 const ROWS: usize = 1 << 20;
 
+/// `f` of each item, in item order; every item but the first on a thread of its own. A
+/// panic on another thread is a bug in the caller: it is passed on.
+pub fn map_each<P: Copy + Send, T: Send>(items: &[P], f: impl Fn(P) -> T + Sync) -> Vec<T> {
+    match items {
+        [] => Vec::new(),
+        [only] => vec![f(*only)],
+        [first, others @ ..] => std::thread::scope(|scope| {
+            let f = &f;
+            let handles: Vec<_> = others
+                .iter()
+                .map(|&item| scope.spawn(move || f(item)))
+                .collect();
+            let mut out = vec![f(*first)];
+            for h in handles {
+                out.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
+            }
+            out
+        }),
+    }
+}
+
 /// The row count from which a scan splits in two; never on a single core.
 pub fn split_rows() -> usize {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());

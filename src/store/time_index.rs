@@ -69,23 +69,17 @@ impl TimeIndex {
         };
         let blocks = store.len().div_ceil(BLOCK);
         // Two halves on two threads, cut at a block boundary.
-        let mid = if store.len() >= crate::parallel::split_rows() {
-            blocks / 2
+        let halves = if store.len() >= crate::parallel::split_rows() {
+            vec![(0, blocks / 2), (blocks / 2, blocks)]
         } else {
-            blocks
+            vec![(0, blocks)]
         };
-        let ((mut lower, mut counts), upper) = std::thread::scope(|scope| {
-            let index = &index;
-            let upper = (mid < blocks).then(|| scope.spawn(move || index.scan(store, mid..blocks)));
-            let lower = index.scan(store, 0..mid);
-            let upper = upper.map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            (lower, upper)
-        });
-        if let Some((blocks, more)) = upper {
-            lower.extend(blocks);
-            counts.iter_mut().zip(more).for_each(|(a, b)| *a += b);
+        let scanned = crate::parallel::map_each(&halves, |(a, b)| index.scan(store, a..b));
+        let mut counts = vec![0u32; cells];
+        for (spans, part) in scanned {
+            index.blocks.extend(spans);
+            counts.iter_mut().zip(part).for_each(|(a, b)| *a += b);
         }
-        index.blocks = lower;
         index.widest_read = widest_read(&index.blocks, store.len(), cells);
         index.rows_before = Arc::new(prefix_sums(counts));
         index

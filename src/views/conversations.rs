@@ -1,10 +1,11 @@
 //! Conversations: tuples grouped by (MAC, src, sport, dst, dport, proto) with totals.
 
-use super::parts::{map_parts, parts, whole, Rows};
+use super::parts::{parts, whole, Rows};
 use super::scan::for_each_row;
 use super::tally::{counts_toward_totals, state_rank};
 use super::{Conversation, SortBy, Tally};
 use crate::model::{ConversationKey, Counters};
+use crate::parallel::map_each;
 use crate::selection::Selection;
 use crate::store::dict::FastMap;
 use crate::store::Store;
@@ -154,22 +155,9 @@ fn biggest_in_parts(
     }
     let best_of = |part: u64| best(sizes(store, sel, sort, part, plan), sort, n);
     let mut ranked: Vec<Ranked> = Vec::new();
-    for first in (0..plan.parts).step_by(plan.threads.max(1) as usize) {
-        let last = (first + plan.threads).min(plan.parts);
-        std::thread::scope(|scope| {
-            let others: Vec<_> = (first + 1..last)
-                .map(|part| scope.spawn(move || best_of(part)))
-                .collect();
-            ranked.extend(best_of(first));
-            for other in others {
-                // A panic on another thread is a bug in the view: pass it on.
-                ranked.extend(
-                    other
-                        .join()
-                        .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-                );
-            }
-        });
+    let parts: Vec<u64> = (0..plan.parts).collect();
+    for batch in parts.chunks(plan.threads.max(1) as usize) {
+        ranked.extend(map_each(batch, best_of).into_iter().flatten());
     }
     ranked.sort_unstable_by(|a, b| b.cmp(a));
     ranked.truncate(n);
@@ -250,7 +238,7 @@ fn spread(key: &ConversationKey) -> u64 {
 /// registers, about 2% off, in one pass that reads no counters.
 fn distinct_estimate(store: &Store, sel: &Selection) -> usize {
     const BITS: u32 = 11;
-    let registers = map_parts(&parts(store, sel, crate::parallel::split_rows()), |rows| {
+    let registers = map_each(&parts(store, sel, crate::parallel::split_rows()), |rows| {
         let mut registers = vec![0u8; 1 << BITS];
         for_each_key(
             store,

@@ -215,30 +215,10 @@ pub(crate) fn whole<'a>(store: &Store, sel: &'a Selection) -> Rows<'a> {
     }
 }
 
-/// `f` of each part, in part order; every part but the first on its own thread.
-pub(crate) fn map_parts<T: Send>(parts: &[Rows<'_>], f: impl Fn(Rows<'_>) -> T + Sync) -> Vec<T> {
-    match parts {
-        [] => Vec::new(),
-        [only] => vec![f(*only)],
-        [first, others @ ..] => std::thread::scope(|scope| {
-            let f = &f;
-            let handles: Vec<_> = others
-                .iter()
-                .map(|&part| scope.spawn(move || f(part)))
-                .collect();
-            let mut out = vec![f(*first)];
-            for h in handles {
-                // A panic on another thread is a bug in the view: pass it on.
-                out.push(h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)));
-            }
-            out
-        }),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::parallel::map_each;
     use crate::views::testing::{build, tuple};
 
     fn collect(rows: Rows) -> Vec<u32> {
@@ -264,7 +244,7 @@ mod tests {
         for (sel, threshold) in [(&all, 0), (&all, usize::MAX), (&some, 0), (&some, 100)] {
             let parts = parts(&store, sel, threshold);
             assert_eq!(parts.len(), if threshold == 0 { 2 } else { 1 });
-            let seen: Vec<u32> = map_parts(&parts, collect).concat();
+            let seen: Vec<u32> = map_each(&parts, collect).concat();
             let expected: Vec<u32> = sel.iter().filter(|&r| r < 9).collect();
             assert_eq!(seen, expected);
         }
@@ -272,12 +252,12 @@ mod tests {
         let marked = Selection::from_bitmap(bits(&[0, 2, 3, 8, 40], 64), 64);
         assert!(matches!(marked.held(), Held::Marked(_)));
         for threshold in [0, 100] {
-            let seen: Vec<u32> = map_parts(&parts(&store, &marked, threshold), collect).concat();
+            let seen: Vec<u32> = map_each(&parts(&store, &marked, threshold), collect).concat();
             assert_eq!(seen, [0, 2, 3, 8]);
         }
         let empty = Selection::default();
         assert_eq!(
-            map_parts(&parts(&store, &empty, 0), collect).concat(),
+            map_each(&parts(&store, &empty, 0), collect).concat(),
             Vec::<u32>::new()
         );
     }

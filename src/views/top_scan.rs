@@ -9,10 +9,11 @@
 //! ```
 
 use super::carry_sums::CarrySums;
-use super::parts::{map_parts, Rows};
+use super::parts::Rows;
 use super::tally::PackedTally;
 use super::SortBy;
 use crate::field::Field;
+use crate::parallel::map_each;
 use crate::store::counters::{picks, CounterCursor};
 use crate::store::flags::{ENC_MASK, ENC_SHIFT, STATE_MASK, STATE_SHIFT};
 use crate::store::{Flags, Store, NONE};
@@ -112,7 +113,7 @@ impl WithSlots for Dense<'_> {
             parts,
             space,
         } = self;
-        merged(map_parts(parts, |rows| {
+        merged(map_each(parts, |rows| {
             let mut tallies = vec![PackedTally::default(); space];
             let mut cursor = store.counter_column().cursor();
             rows.for_each(|row| {
@@ -155,7 +156,7 @@ impl WithSlots for CountFirst<'_> {
         } = self;
         let (kept, positions) = if sort == SortBy::Tuples {
             let counts = merged_sums(
-                map_parts(parts, |rows| {
+                map_each(parts, |rows| {
                     let mut counts = vec![0u32; space];
                     rows.for_each(|row| {
                         for slot in slots(row as usize) {
@@ -173,7 +174,7 @@ impl WithSlots for CountFirst<'_> {
             let threshold = nth_biggest(figures(), n).unwrap_or(1);
             candidates(figures(), threshold)
         } else {
-            let mut per_part = map_parts(parts, |rows| {
+            let mut per_part = map_each(parts, |rows| {
                 let mut sums = CarrySums::new(space);
                 let mut add = |row: u32, total: u64| {
                     let figure = total & store.flag(row).counted_mask();
@@ -206,7 +207,7 @@ fn tally_candidates<F: Fn(usize) -> [Slot; 2] + Sync>(
     positions: &Positions,
     kept: Vec<Slot>,
 ) -> Vec<(Slot, PackedTally)> {
-    let per_part = map_parts(parts, |rows| {
+    let per_part = map_each(parts, |rows| {
         // Rows of other values are skipped (a test that pays for itself: measured
         // faster than decoding every row); the second side of an `ip` or `port`
         // row that is not a candidate goes to a last tally, thrown away.
@@ -307,7 +308,7 @@ pub(crate) fn by_group(
     } else {
         store.group_sums_ready().unwrap_or_default()
     };
-    merged(map_parts(parts, |rows| {
+    merged(map_each(parts, |rows| {
         let mut tallies = vec![PackedTally::default(); space];
         let mut cursor = store.counter_column().cursor();
         rows.for_each_group(store, |g, run, whole| {
