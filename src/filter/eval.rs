@@ -60,12 +60,11 @@ fn eval_block(node: &Node, store: &Store, rows: Range<usize>, out: &mut [u64]) {
         Node::Nothing => out.fill(0),
         Node::And(a, b) => {
             eval_block(a, store, rows.clone(), out);
-            let kept = out.iter().filter(|&&w| w != 0).count();
-            let (kept_rows, runs) = runs_of(out, rows.len());
+            let kept = Kept::of(out, rows.len());
             let cost = row_cost(b);
-            if runs * RUN_COST + kept_rows * cost < rows.len() * cost {
+            if kept.runs * RUN_COST + kept.rows * cost < rows.len() * cost {
                 and_runs(b, store, rows, out);
-            } else if kept * SPARSE_SHARE <= out.len() {
+            } else if kept.words * SPARSE_SHARE <= out.len() {
                 and_sparse(b, store, rows, out);
             } else {
                 eval_block(b, store, rows, other);
@@ -111,17 +110,34 @@ fn row_cost(node: &Node) -> usize {
     }
 }
 
-/// Rows set among the first `len` bits of `words`, and the runs of consecutive ones.
-fn runs_of(words: &[u64], len: usize) -> (usize, usize) {
-    let (mut rows, mut runs, mut carry) = (0, 0, 0);
-    for (i, &w) in words.iter().enumerate() {
-        let w = w & valid_bits(len - (i * 64).min(len));
-        rows += w.count_ones() as usize;
-        // A run starts at a one whose lower neighbour (the previous word's top) is zero.
-        runs += (w & !(w << 1 | carry)).count_ones() as usize;
-        carry = w >> 63;
+/// What the left side of an `and` kept, among the first `len` bits of its words.
+#[derive(Debug, PartialEq, Eq)]
+struct Kept {
+    rows: usize,
+    /// Runs of consecutive kept rows.
+    runs: usize,
+    /// Words with a kept row.
+    words: usize,
+}
+
+impl Kept {
+    fn of(words: &[u64], len: usize) -> Kept {
+        let mut kept = Kept {
+            rows: 0,
+            runs: 0,
+            words: 0,
+        };
+        let mut carry = 0;
+        for (i, &w) in words.iter().enumerate() {
+            let w = w & valid_bits(len - (i * 64).min(len));
+            kept.rows += w.count_ones() as usize;
+            kept.words += (w != 0) as usize;
+            // A run starts at a one whose lower neighbour (the previous word's top) is zero.
+            kept.runs += (w & !(w << 1 | carry)).count_ones() as usize;
+            carry = w >> 63;
+        }
+        kept
     }
-    (rows, runs)
 }
 
 /// The low `n` bits set (all 64 from 64 up).
@@ -466,10 +482,6 @@ fn leaf_matches(leaf: &Leaf, store: &Store, row: u32) -> bool {
 mod tests {
     use super::*;
 
-    fn bit_at(words: &[u64], i: usize) -> bool {
-        words[i / 64] >> (i % 64) & 1 == 1
-    }
-
     proptest::proptest! {
         #[test]
         fn runs_are_found_counted_and_cleared_bit_for_bit(
@@ -478,9 +490,10 @@ mod tests {
             kept in proptest::collection::vec(proptest::num::u64::ANY, 64),
         ) {
             let len = words.len() * 64 - cut;
-            let ones: Vec<usize> = (0..len).filter(|&i| bit_at(&words, i)).collect();
-            let starts = ones.iter().filter(|&&i| i == 0 || !bit_at(&words, i - 1)).count();
-            proptest::prop_assert_eq!(runs_of(&words, len), (ones.len(), starts));
+            let ones: Vec<usize> = (0..len).filter(|&i| bit(&words, i)).collect();
+            let starts = ones.iter().filter(|&&i| i == 0 || !bit(&words, i - 1)).count();
+            let busy = words.iter().enumerate().filter(|&(i, _)| (i * 64..(i * 64 + 64).min(len)).any(|b| bit(&words, b))).count();
+            proptest::prop_assert_eq!(Kept::of(&words, len), Kept { rows: ones.len(), runs: starts, words: busy });
             let mut runs = Vec::new();
             let mut at = 0;
             while let Some(start) = next_bit(&words, at, true, len) {
@@ -495,8 +508,8 @@ mod tests {
                 let mut out = words.clone();
                 clear_refused(&mut out, start, end - start, &kept);
                 for i in 0..words.len() * 64 {
-                    let refused = (start..end).contains(&i) && !bit_at(&kept, i - start);
-                    proptest::prop_assert_eq!(bit_at(&out, i), bit_at(&words, i) && !refused, "bit {}", i);
+                    let refused = (start..end).contains(&i) && !bit(&kept, i - start);
+                    proptest::prop_assert_eq!(bit(&out, i), bit(&words, i) && !refused, "bit {}", i);
                 }
             }
         }
