@@ -218,6 +218,50 @@ fn query_count_applies_filters() {
         count(Some("src in 203.0.113.0/24")),
         n(&|f| f.src.starts_with("203.0.113."))
     );
+
+    // `last` counts back from the newest tuple of the whole load (the NSG file's here),
+    // not from each file's own newest.
+    let newest = |p: &dyn Fn(&Flow) -> bool| {
+        fx.flows
+            .iter()
+            .filter(|f| p(f))
+            .map(|f| f.time_ms)
+            .max()
+            .unwrap()
+    };
+    let span = 600_000;
+    let whole = newest(&|_| true) - span;
+    let vnet = |f: &Flow| f.kind == common::Kind::Vnet;
+    let per_file = n(&|f| f.time_ms >= newest(&|g| vnet(g) == vnet(f)) - span);
+    let want = n(&|f| f.time_ms >= whole);
+    assert!(
+        want > 0 && want != per_file,
+        "the scenario tells them apart"
+    );
+    assert_eq!(count(Some("last 10m")), want);
+    assert_eq!(
+        count(Some("tcp and last 10m")),
+        n(&|f| f.proto == 6 && f.time_ms >= whole)
+    );
+}
+
+#[test]
+fn a_bad_filter_is_reported_before_anything_is_read() {
+    // The path does not exist: had it been read first, that would be the error.
+    for args in [
+        &["query", "--count", "-f", "dprot == 22"][..],
+        &["query", "-f", "dprot == 22"][..],
+        &["stats", "--by", "src", "-f", "dprot == 22"][..],
+    ] {
+        let out = flowscope()
+            .args(args)
+            .arg("no/such/folder")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains("did you mean `dport`?"), "{args:?}: {err}");
+    }
 }
 
 #[test]

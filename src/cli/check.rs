@@ -1,20 +1,26 @@
 //! `flowscope check`: what loaded, what was rejected or skipped, and why.
 
 use super::args::{CheckArgs, CheckFormat};
-use super::input::{enforce_strict, ensure_readable, load_paths, plural};
+use super::input::{enforce_strict, ensure_readable, plural, read_paths};
 use crate::load::LoadReport;
 use crate::model::{format_time_ms, human_bytes, Thousands};
 use crate::text::sanitize;
 use std::io::Write;
 
 pub fn run(args: &CheckArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    let (store, report) = load_paths(&args.paths)?;
+    // Only the report and the time span are shown: no store is kept.
+    let mut span: Option<(i64, i64)> = None;
+    let report = read_paths(&args.paths, &mut |file| {
+        if let Some((first, last)) = file.time_range() {
+            span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
+        }
+    })?;
     match args.format {
         CheckFormat::Json => {
             serde_json::to_writer_pretty(&mut *out, &report)?;
             writeln!(out)?;
         }
-        CheckFormat::Text => write_text(out, &report, store.time_range())?,
+        CheckFormat::Text => write_text(out, &report, span)?,
     }
     out.flush()?;
     ensure_readable(&report)?;

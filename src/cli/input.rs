@@ -15,6 +15,27 @@ const REDRAW_EVERY: Duration = Duration::from_millis(100);
 
 /// Loads `paths`, drawing a progress line on stderr if it is a terminal and loading is slow.
 pub fn load_paths(paths: &[String]) -> anyhow::Result<(Store, LoadReport)> {
+    with_progress(paths, |sources, progress| {
+        load::load(sources, &LoadOptions::default(), progress)
+    })
+}
+
+/// Reads `paths` file by file without building a store (`load::load_each`): for answers
+/// that add up over files, in memory that does not grow with the data.
+pub fn read_paths(
+    paths: &[String],
+    per_file: &mut (dyn FnMut(&Store) + Send),
+) -> anyhow::Result<LoadReport> {
+    with_progress(paths, |sources, progress| {
+        load::load_each(sources, &LoadOptions::default(), progress, per_file)
+    })
+}
+
+/// Runs `read` on a thread of its own while this one draws the progress line.
+fn with_progress<T: Send>(
+    paths: &[String],
+    read: impl FnOnce(&[Source], &Progress) -> Result<T, load::LoadError> + Send,
+) -> anyhow::Result<T> {
     let sources: Vec<Source> = paths.iter().map(|p| Source::from_arg(p)).collect();
     let progress = Progress::default();
     let terminal = std::io::stderr().is_terminal();
@@ -24,7 +45,7 @@ pub fn load_paths(paths: &[String]) -> anyhow::Result<(Store, LoadReport)> {
         let progress = &progress;
         let sources = &sources;
         scope.spawn(move || {
-            let result = load::load(sources, &LoadOptions::default(), progress);
+            let result = read(sources, progress);
             // The receiver waits until this arrives; a send error means it is gone.
             let _ = done_tx.send(result);
         });

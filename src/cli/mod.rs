@@ -139,13 +139,25 @@ fn explore(cli: &Cli) -> anyhow::Result<()> {
 fn select(store: &Store, filter: Option<&str>) -> anyhow::Result<Selection> {
     match filter {
         None => Ok(Selection::all(store.len())),
-        Some(text) => match crate::filter::compile(text, store) {
-            Ok(compiled) => Ok(compiled.select(store)),
-            Err(error) => Err(BadFilter {
-                text: text.to_string(),
-                error,
-            }
-            .into()),
-        },
+        Some(text) => crate::filter::compile(text, store)
+            .map(|compiled| compiled.select(store))
+            .map_err(|error| bad_filter(text, error)),
     }
+}
+
+/// Checks the filter before anything is read: a typo is reported at once, not after
+/// minutes of loading.
+fn check_filter(filter: Option<&str>) -> anyhow::Result<()> {
+    match filter {
+        None => Ok(()),
+        Some(text) => crate::filter::validate(text).map_err(|error| bad_filter(text, error)),
+    }
+}
+
+fn bad_filter(text: &str, error: crate::filter::FilterError) -> anyhow::Error {
+    BadFilter {
+        text: text.to_string(),
+        error,
+    }
+    .into()
 }

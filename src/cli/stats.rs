@@ -3,7 +3,7 @@
 use super::args::{StatsArgs, StatsBy, StatsFormat};
 use super::input::{enforce_strict, ensure_readable, load_paths, warn_rejections};
 use super::output::{write_csv, write_table, JsonObject, Value};
-use super::select;
+use super::{check_filter, select};
 use crate::model::proto;
 use crate::store::Store;
 use crate::views::{self, Tally};
@@ -16,6 +16,7 @@ const TALLY_COLUMNS: [&str; 7] = [
 const CONVERSATION_COLUMNS: [&str; 5] = ["src", "sport", "dst", "dport", "proto"];
 
 pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
+    check_filter(args.filter.as_deref())?;
     let (store, report) = load_paths(&args.paths)?;
     enforce_strict(&report, strict)?;
     ensure_readable(&report)?;

@@ -61,3 +61,15 @@ pub enum Expr {
     /// `last 15m`.
     Last(Atom),
 }
+
+impl Expr {
+    /// Whether a `last …` anywhere in the expression needs the newest tuple of the load.
+    pub fn uses_last(&self) -> bool {
+        match self {
+            Expr::Last(_) => true,
+            Expr::And(a, b) | Expr::Or(a, b) => a.uses_last() || b.uses_last(),
+            Expr::Not(a) => a.uses_last(),
+            Expr::All | Expr::Compare { .. } | Expr::Bare(_) => false,
+        }
+    }
+}

@@ -84,6 +84,25 @@ pub fn compile(text: &str, store: &Store) -> Result<Compiled, FilterError> {
     })
 }
 
+/// Parses and checks `text` for stores yet to come, each evaluated on its own (a load's
+/// files, one by one); `Ok(None)` when it cannot be: `last 15m` counts back from the
+/// newest tuple of the whole load.
+pub fn compile_unanchored(text: &str) -> Result<Option<Compiled>, FilterError> {
+    let tokens = lexer::tokenize(text)?;
+    let expr = parser::parse(&tokens, text.chars().count())?;
+    let cond = check::check(&expr, None)?;
+    if expr.uses_last() {
+        return Ok(None);
+    }
+    // Planned for the empty store: any other store gets a plan of its own.
+    let empty = Store::default();
+    Ok(Some(Compiled {
+        plan: plan::build(&cond, &empty),
+        fingerprint: Fingerprint::of(&empty),
+        cond,
+    }))
+}
+
 /// Checks `text` without a store, for live feedback while typing.
 pub fn validate(text: &str) -> Result<(), FilterError> {
     let tokens = lexer::tokenize(text)?;

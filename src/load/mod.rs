@@ -94,6 +94,25 @@ pub fn load_with_snapshots(
     load_inner(sources, options, progress, Some(on_snapshot))
 }
 
+/// Like `load`, without building the load's store: each file's rows reach `per_file` as a
+/// store of their own, in file order, and are dropped after it. Memory stays at the few
+/// files in flight whatever the size of the load, so `check` and `query --count` over
+/// 100M tuples need megabytes, not a 3 GB store; and no time goes into merging files.
+pub fn load_each(
+    sources: &[Source],
+    options: &LoadOptions,
+    progress: &Progress,
+    per_file: &mut (dyn FnMut(&Store) + Send),
+) -> Result<LoadReport, LoadError> {
+    let (inputs, mut report) = start(sources, progress)?;
+    parallel::run(&inputs, threads(options), progress, |outcome| {
+        if let Some(file) = account(&mut report, outcome) {
+            per_file(&file.into_store());
+        }
+    });
+    Ok(report)
+}
+
 /// `load`, with snapshots only when someone takes them: each one is a copy.
 fn load_inner(
     sources: &[Source],
@@ -101,27 +120,17 @@ fn load_inner(
     progress: &Progress,
     mut on_snapshot: Option<&mut (dyn FnMut(Store) + Send)>,
 ) -> Result<(Store, LoadReport), LoadError> {
-    let (inputs, walk_problems) = walk::expand(sources)?;
+    let (inputs, mut report) = start(sources, progress)?;
     let total: u64 = inputs.iter().map(walk::Input::size).sum();
-    progress
-        .files_total
-        .fetch_add(inputs.len() as u64, Ordering::Relaxed);
-    progress.bytes_total.fetch_add(total, Ordering::Relaxed);
-    let mut report = LoadReport {
-        skipped_files: walk_problems.len() as u64,
-        problems: walk_problems,
-        ..LoadReport::default()
-    };
+    let expected = (total / parallel::BYTES_PER_TUPLE) as usize;
     let mut builder = StoreBuilder::new();
-    builder.reserve((total / parallel::BYTES_PER_TUPLE) as usize);
-    let threads = match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
-    };
-    let last_snapshot = ((total / parallel::BYTES_PER_TUPLE / 4) as usize).min(LAST_SNAPSHOT_ROWS);
+    builder.reserve(expected);
+    let last_snapshot = (expected / 4).min(LAST_SNAPSHOT_ROWS);
     let mut next_snapshot = FIRST_SNAPSHOT_ROWS;
-    parallel::run(&inputs, threads, progress, |outcome| {
-        merge(&mut report, &mut builder, outcome);
+    parallel::run(&inputs, threads(options), progress, |outcome| {
+        if let Some(file) = account(&mut report, outcome) {
+            builder.append(file);
+        }
         let Some(on_snapshot) = on_snapshot.as_mut() else {
             return;
         };
@@ -132,24 +141,49 @@ fn load_inner(
     });
     Ok((builder.finish(), report))
 }
+/// Walks the sources into inputs (announced to `progress`) and a report that counts what
+/// the walk skipped.
+fn start(
+    sources: &[Source],
+    progress: &Progress,
+) -> Result<(Vec<walk::Input>, LoadReport), LoadError> {
+    let (inputs, walk_problems) = walk::expand(sources)?;
+    let total: u64 = inputs.iter().map(walk::Input::size).sum();
+    progress
+        .files_total
+        .fetch_add(inputs.len() as u64, Ordering::Relaxed);
+    progress.bytes_total.fetch_add(total, Ordering::Relaxed);
+    let report = LoadReport {
+        skipped_files: walk_problems.len() as u64,
+        problems: walk_problems,
+        ..LoadReport::default()
+    };
+    Ok((inputs, report))
+}
 
-/// Adds one file's outcome to the load's report and store, in file order.
-fn merge(report: &mut LoadReport, builder: &mut StoreBuilder, outcome: parallel::FileOutcome) {
+fn threads(options: &LoadOptions) -> usize {
+    match options.threads {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    }
+}
+
+/// Adds one file's outcome to the load's report, in file order; its rows, unless the file
+/// was skipped whole.
+fn account(report: &mut LoadReport, outcome: parallel::FileOutcome) -> Option<StoreBuilder> {
     report.bytes += outcome.bytes;
     report.records += outcome.tally.records;
     report.tuples += outcome.tally.tuples;
     report.rejected += outcome.tally.rejected;
-    match outcome.builder {
-        Some(file) => {
-            report.files += 1;
-            builder.append(file);
-        }
+    match &outcome.builder {
+        Some(_) => report.files += 1,
         None => report.skipped_files += 1,
     }
     report
         .problems
         .extend(outcome.tally.into_problems(&outcome.name));
     report.problems.extend(outcome.skipped);
+    outcome.builder
 }
 
 #[derive(Debug, thiserror::Error)]

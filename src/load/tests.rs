@@ -257,6 +257,58 @@ fn batches_finishing_out_of_order_merge_in_file_order() {
 }
 
 #[test]
+fn file_by_file_sees_every_row_of_the_load_in_order_and_the_same_report() {
+    let texts: Vec<String> = (0..12)
+        .map(|i| {
+            let count = if i % 4 == 0 { 300 } else { 1 + i % 3 };
+            let record = NSG_REC.replace("NSG-A", &format!("NSG-{i:02}"));
+            format!("{{\"records\":[{}]}}", vec![record; count].join(","))
+        })
+        .chain(["".to_string(), "{\"not\": \"a flow log\"}".to_string()])
+        .chain([format!(
+            "[{NSG_REC},{}]",
+            NSG_REC.replace(",T,I,A,B,", ",X,I,A,B,")
+        )])
+        .collect();
+    let sources: Vec<Source> = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| Source::Embedded {
+            name: Box::leak(format!("f{i:02}.json").into_boxed_str()),
+            data: Box::leak(text.as_bytes().to_vec().into_boxed_slice()),
+        })
+        .collect();
+    let progress = Progress::default();
+    let (whole, want) = load(&sources, &LoadOptions { threads: 1 }, &progress).unwrap();
+    assert_eq!((want.skipped_files, want.rejected), (2, 1));
+    for threads in [1, 2, 5] {
+        let (mut rows, mut files) = (Vec::new(), Vec::new());
+        let report = load_each(
+            &sources,
+            &LoadOptions { threads },
+            &Progress::default(),
+            &mut |file| {
+                files.push(file.files()[0].path.clone());
+                rows.extend((0..file.len() as u32).map(|row| {
+                    let nsg = file.text(file.record_of(row).nsg).map(str::to_string);
+                    (file.tuple(row), nsg)
+                }));
+            },
+        )
+        .unwrap();
+        assert_eq!(report, want, "{threads} threads");
+        assert_eq!(files.len() as u64, want.files, "{threads} threads");
+        assert!(files.windows(2).all(|w| w[0] < w[1]), "in file order");
+        assert_eq!(rows.len(), whole.len(), "{threads} threads");
+        for (row, got) in rows.iter().enumerate() {
+            let row = row as u32;
+            let nsg = whole.text(whole.record_of(row).nsg).map(str::to_string);
+            assert_eq!(got, &(whole.tuple(row), nsg), "row {row}");
+        }
+    }
+}
+
+#[test]
 fn a_cancelled_load_stops_early() {
     let progress = Progress::default();
     progress.cancel.store(true, Ordering::Relaxed);

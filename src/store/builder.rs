@@ -231,6 +231,7 @@ impl StoreBuilder {
         copy.store
     }
 
+    /// The finished store, its columns shrunk to fit: it lives as long as the session.
     pub fn finish(mut self) -> Store {
         self.drop_empty_last_group();
         let s = &mut self.store;
@@ -244,6 +245,14 @@ impl StoreBuilder {
         s.counters.shrink_to_fit();
         s.groups.shrink_to_fit();
         s.records.shrink_to_fit();
+        self.into_store()
+    }
+
+    /// The finished store as it stands, spare room and all: for a store read once and
+    /// dropped, where shrinking would copy every column for nothing.
+    pub fn into_store(mut self) -> Store {
+        self.drop_empty_last_group();
+        let s = &mut self.store;
         s.addrs.drop_index();
         s.time_range = (!s.secs.is_empty()).then_some((self.min_time, self.max_time));
         self.store

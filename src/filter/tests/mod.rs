@@ -110,11 +110,20 @@ pub(super) fn fixture() -> (Store, Vec<Row>) {
 }
 
 pub(super) fn fixture_sized(groups_per_record: usize) -> (Store, Vec<Row>) {
+    let (files, rows) = fixture_files(groups_per_record);
+    let mut whole = StoreBuilder::new();
+    files.into_iter().for_each(|file| whole.append(file));
+    (whole.finish(), rows)
+}
+
+/// The fixture's files, each built on its own as the loader's workers build them.
+pub(super) fn fixture_files(groups_per_record: usize) -> (Vec<StoreBuilder>, Vec<Row>) {
     let mut rng = Lcg(7);
-    let mut b = StoreBuilder::new();
+    let mut files = Vec::new();
     let mut rows = Vec::new();
     for (fi, &path) in FILES.iter().enumerate() {
         let vnet = fi == 2;
+        let mut b = StoreBuilder::new();
         let file = b.add_file(FileInfo {
             path: path.into(),
             size: 0,
@@ -158,8 +167,9 @@ pub(super) fn fixture_sized(groups_per_record: usize) -> (Store, Vec<Row>) {
                 }
             }
         }
+        files.push(b);
     }
-    (b.finish(), rows)
+    (files, rows)
 }
 
 pub(super) fn ip(s: &str) -> IpAddr {
