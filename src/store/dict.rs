@@ -159,6 +159,15 @@ impl Interner<Box<str>> {
     pub fn text(&self, id: u32) -> &str {
         &self.values[id as usize]
     }
+
+    /// A text id as a dense slot for tables by text: each id its own, and absent text
+    /// (`NONE`) the slot after the last, so `len() + 1` slots in all.
+    pub fn slot(&self, id: u32) -> usize {
+        match id == super::NONE {
+            true => self.values.len(),
+            false => id as usize,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -289,8 +289,8 @@ pub fn sort(
     chunk: usize,
     stale: &dyn Fn() -> bool,
 ) -> Option<Vec<u32>> {
-    if ranked::has_ranks(column) {
-        return ranked::sort(store, column, sel, stale);
+    if let Some(rank) = ranked::Rank::of(column) {
+        return ranked::sort(store, rank, sel, stale);
     }
     let chunk = chunk.max(1);
     let mut out = sel.to_vec();

@@ -12,34 +12,63 @@
 //! otherwise.
 
 use super::settings::Column;
+use crate::field::Field;
 use crate::selection::Selection;
-use crate::store::flags::{DENY_BIT, DIR_BIT, STATE_MASK, STATE_SHIFT};
+use crate::store::flags::{DENY_BIT, DIR_BIT, STATE_MASK};
 use crate::store::Store;
+use crate::views::group_slot;
+use std::net::IpAddr;
 
 /// Rows ranked between two checks for staleness.
 const STALE_STEP: usize = 1 << 20;
 
-/// True when `sort` sorts by `column`.
-pub fn has_ranks(column: Column) -> bool {
-    !matches!(column, Column::Time | Column::Bytes | Column::Packets)
+/// What a column's rows are ranked by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rank {
+    /// The address among all addresses, then the port: the source side, or the
+    /// destination.
+    Address { source: bool },
+    /// `(flags & mask) >> shift`: the packed value, in the order of what it encodes.
+    Flags { mask: u32, shift: u32 },
+    /// The group's text (rule) or its record's (NSG) among the texts in use.
+    Text(Field),
 }
 
-/// The rows of `sel` in `column` order (stable); `None` when `stale` says the answer is
-/// no longer wanted (or the column has no rank: see `has_ranks`).
+impl Rank {
+    /// The rank of `column`'s values; `None` for time and the counters, which have no
+    /// small rank and are sorted otherwise.
+    pub fn of(column: Column) -> Option<Rank> {
+        let flags = |mask: u32| Rank::Flags {
+            mask,
+            shift: mask.trailing_zeros(),
+        };
+        Some(match column {
+            Column::Src => Rank::Address { source: true },
+            Column::Dst => Rank::Address { source: false },
+            Column::Proto => flags(0xff),
+            Column::Dir => flags(DIR_BIT),
+            Column::Action => flags(DENY_BIT),
+            Column::State => flags(STATE_MASK),
+            Column::Rule => Rank::Text(Field::Rule),
+            Column::Nsg => Rank::Text(Field::Nsg),
+            Column::Time | Column::Bytes | Column::Packets => return None,
+        })
+    }
+}
+
+/// The rows of `sel` in `rank` order (stable); `None` when `stale` says the answer is no
+/// longer wanted.
 pub fn sort(
     store: &Store,
-    column: Column,
+    rank: Rank,
     sel: &Selection,
     stale: &dyn Fn() -> bool,
 ) -> Option<Vec<u32>> {
-    let flags = store.flags();
-    let flag = |row: u32| flags[row as usize] as u32;
-    match column {
-        Column::Src | Column::Dst => {
-            let (ids, ports) = if column == Column::Src {
-                (store.src_ids(), store.sports())
-            } else {
-                (store.dst_ids(), store.dports())
+    match rank {
+        Rank::Address { source } => {
+            let (ids, ports) = match source {
+                true => (store.src_ids(), store.sports()),
+                false => (store.dst_ids(), store.dports()),
             };
             let ranks = address_ranks(store);
             let mut rows = by_rank(
@@ -58,27 +87,17 @@ pub fn sort(
             }
             Some(rows)
         }
-        Column::Proto => by_rank(sel, 256, |row| flag(row) & 0xff, stale),
-        Column::Dir => by_rank(sel, 2, |row| (flag(row) & DIR_BIT != 0) as u32, stale),
-        Column::Action => by_rank(sel, 2, |row| (flag(row) & DENY_BIT != 0) as u32, stale),
-        Column::State => by_rank(sel, 8, |row| (flag(row) & STATE_MASK) >> STATE_SHIFT, stale),
-        Column::Rule => {
-            let ranks = TextRanks::new(store, store.groups().iter().map(|g| g.rule));
-            let mut group = store.group_cursor();
-            let rank = |row| ranks.of(store.groups()[group.at(row)].rule);
-            by_rank(sel, ranks.len(), rank, stale)
+        Rank::Flags { mask, shift } => {
+            let flags = store.flags();
+            let value = |row: u32| (flags[row as usize] as u32 & mask) >> shift;
+            by_rank(sel, (mask >> shift) as usize + 1, value, stale)
         }
-        Column::Nsg => {
-            let records = store.records();
-            let ranks = TextRanks::new(store, records.iter().map(|r| r.nsg));
+        Rank::Text(field) => {
+            let ranks = group_text_ranks(store, field);
+            let bound = ranks.iter().max().map_or(0, |&r| r as usize + 1);
             let mut group = store.group_cursor();
-            let rank = |row| {
-                let record = store.groups()[group.at(row)].record;
-                ranks.of(records[record as usize].nsg)
-            };
-            by_rank(sel, ranks.len(), rank, stale)
+            by_rank(sel, bound, |row| ranks[group.at(row)], stale)
         }
-        Column::Time | Column::Bytes | Column::Packets => None,
     }
 }
 
@@ -120,61 +139,52 @@ fn buckets(rows: &mut [u32], key: impl Fn(u32) -> u32) -> impl Iterator<Item = &
 }
 
 /// The rank of every address id in address order (IPv4 before IPv6, as `IpAddr` orders).
+/// Each address is sorted packed with its id, reading memory in order: sorting ids by
+/// looking their addresses up took four times as long (184 → 48 ms for the 1.8M
+/// addresses of 10M tuples).
 fn address_ranks(store: &Store) -> Vec<u32> {
     let addrs = store.addrs();
-    let mut ids: Vec<u32> = (0..addrs.len() as u32).collect();
-    ids.sort_unstable_by_key(|&id| addrs.get(id));
-    let mut ranks = vec![0u32; ids.len()];
-    for (rank, &id) in ids.iter().enumerate() {
+    let (mut v4, mut v6) = (Vec::with_capacity(addrs.len()), Vec::new());
+    for id in 0..addrs.len() as u32 {
+        match addrs.get(id) {
+            IpAddr::V4(a) => v4.push(u64::from(u32::from(a)) << 32 | u64::from(id)),
+            IpAddr::V6(a) => v6.push((u128::from(a), id)),
+        }
+    }
+    v4.sort_unstable();
+    v6.sort_unstable();
+    let ids = v4.iter().map(|&key| key as u32);
+    let mut ranks = vec![0u32; addrs.len()];
+    for (rank, id) in ids.chain(v6.iter().map(|&(_, id)| id)).enumerate() {
         ranks[id as usize] = rank as u32;
     }
     ranks
 }
 
-/// Ranks of text ids by their text.
-struct TextRanks {
-    /// By text id, and one more slot last for absent text.
-    ranks: Vec<u32>,
-}
-
-impl TextRanks {
-    /// The texts of `used` ranked by text; absent text reads as empty, as the comparison
-    /// sort reads it, and equal texts share a rank.
-    fn new(store: &Store, used: impl Iterator<Item = u32>) -> TextRanks {
-        let absent = store.texts().len();
-        let mut seen = vec![false; absent + 1];
-        used.for_each(|id| seen[slot(id, absent)] = true);
-        let text = |slot: usize| match slot == absent {
-            true => "",
-            false => store.texts().text(slot as u32),
-        };
-        let mut slots: Vec<usize> = (0..=absent).filter(|&s| seen[s]).collect();
-        slots.sort_unstable_by_key(|&s| text(s));
-        let mut ranks = vec![0u32; absent + 1];
-        let mut rank = 0;
-        for (i, &s) in slots.iter().enumerate() {
-            if i > 0 && text(s) != text(slots[i - 1]) {
-                rank += 1;
-            }
-            ranks[s] = rank;
+/// Each group's rank by the text of `field` (a group-level text field: rule, NSG, …).
+/// Absent text reads as empty, as the comparison sort reads it, and equal texts share a
+/// rank.
+fn group_text_ranks(store: &Store, field: Field) -> Vec<u32> {
+    let texts = store.texts();
+    let absent = texts.slot(crate::store::NONE);
+    let slots: Vec<usize> = (0..store.groups().len())
+        .map(|g| group_slot(store, field, g) as usize)
+        .collect();
+    let mut seen = vec![false; absent + 1];
+    slots.iter().for_each(|&slot| seen[slot] = true);
+    let text = |slot: usize| match slot == absent {
+        true => "",
+        false => texts.text(slot as u32),
+    };
+    let mut used: Vec<usize> = (0..=absent).filter(|&s| seen[s]).collect();
+    used.sort_unstable_by_key(|&s| text(s));
+    let mut by_slot = vec![0u32; absent + 1];
+    let mut rank = 0;
+    for (i, &s) in used.iter().enumerate() {
+        if i > 0 && text(s) != text(used[i - 1]) {
+            rank += 1;
         }
-        TextRanks { ranks }
+        by_slot[s] = rank;
     }
-
-    /// A bound on the ranks (above the highest).
-    fn len(&self) -> usize {
-        self.ranks.len()
-    }
-
-    fn of(&self, id: u32) -> u32 {
-        self.ranks[slot(id, self.ranks.len() - 1)]
-    }
-}
-
-/// Where a text id's rank is kept: by id, and absent text (`NONE`) at `absent`.
-fn slot(id: u32, absent: usize) -> usize {
-    match id == crate::store::NONE {
-        true => absent,
-        false => id as usize,
-    }
+    slots.into_iter().map(|slot| by_slot[slot]).collect()
 }

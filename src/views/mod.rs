@@ -26,6 +26,7 @@ pub use rules::rule_hits;
 pub use tally::counts_toward_totals;
 pub use timeline::timeline;
 pub use top::top;
+pub(crate) use top_scan::group_slot;
 
 use crate::model::{ConversationKey, Counters, FlowState};
 

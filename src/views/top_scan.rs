@@ -331,13 +331,8 @@ pub(crate) fn by_group(
     }))
 }
 
-/// Text ids as slots, with `NONE` in the last slot.
 fn text_slot(store: &Store, id: u32) -> Slot {
-    if id == NONE {
-        store.texts().len() as Slot
-    } else {
-        id as Slot
-    }
+    store.texts().slot(id) as Slot
 }
 
 /// The slot of group `g` for a group-level field (`NO_SLOT` for other fields).
