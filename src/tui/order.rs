@@ -9,6 +9,7 @@ use crate::selection::Selection;
 use crate::store::Store;
 use crate::views::Chronology;
 use std::cmp::Ordering;
+use std::ops::Range;
 use std::sync::Arc;
 
 /// Rows merged or scanned between two stale checks.
@@ -97,14 +98,15 @@ impl RowList {
         }
     }
 
-    /// The id at position `at` of the ids (not of the display order); `store` is the
+    /// The ids at positions `at` of the ids (not of the display order); `store` is the
     /// one the list was made for, or one its rows begin.
-    fn id(&self, store: &Store, at: usize) -> Option<u32> {
+    fn ids(&self, store: &Store, at: Range<usize>) -> Vec<u32> {
+        let at = at.start.min(self.available())..at.end.min(self.available());
         match &self.ids {
-            Ids::Selected(s) => s.get(at),
-            Ids::Sorted(v) => v.get(at).copied(),
-            Ids::Chronological(c) => c.rows(store, at..at + 1).first().copied(),
-            Ids::Head { first, .. } => first.get(at).copied(),
+            Ids::Selected(s) => at.filter_map(|i| s.get(i)).collect(),
+            Ids::Sorted(v) => v[at].to_vec(),
+            Ids::Chronological(c) => c.rows(store, at),
+            Ids::Head { first, .. } => first[at].to_vec(),
         }
     }
 
@@ -139,7 +141,7 @@ impl RowList {
         } else {
             i
         };
-        self.id(store, at)
+        self.ids(store, at..at + 1).first().copied()
     }
 
     /// Up to `n` rows from display position `offset`.
@@ -152,10 +154,7 @@ impl RowList {
         } else {
             offset..end
         };
-        let mut ids = match &self.ids {
-            Ids::Chronological(c) => c.rows(store, at),
-            _ => at.filter_map(|i| self.id(store, i)).collect(),
-        };
+        let mut ids = self.ids(store, at);
         if self.reversed {
             ids.reverse();
         }

@@ -441,8 +441,8 @@ fn distinct_texts(store: &Store, ids: impl Iterator<Item = u32>) -> Vec<String> 
         .filter_map(|id| store.text(id))
         .map(str::to_string)
         .collect();
+    // Distinct ids are distinct texts: the dictionary interns them.
     texts.sort();
-    texts.dedup();
     texts
 }
 
