@@ -220,6 +220,21 @@ pub fn is_ordered(store: &Store, column: Column, mut rows: impl Iterator<Item = 
             ordered
         });
     }
+    if group_text(store, column, 0).is_some() {
+        // Rows of one group share its text: compare only where the group changes. Row by
+        // row, each comparison found its group by a binary search: 0.8 s for 10M rows
+        // already in NSG order.
+        let mut groups = store.group_cursor();
+        let mut last = None;
+        return rows.all(|r| {
+            let g = groups.at(r);
+            let ordered = last.is_none_or(|l| {
+                l == g || group_text(store, column, l) <= group_text(store, column, g)
+            });
+            last = Some(g);
+            ordered
+        });
+    }
     let Some(mut last) = rows.next() else {
         return true;
     };
@@ -228,6 +243,25 @@ pub fn is_ordered(store: &Store, column: Column, mut rows: impl Iterator<Item = 
         last = r;
         ordered
     })
+}
+
+/// True when a long sort by `column` is worth a `head` sent first. A ranked sort (see
+/// `ranked`) is linear and finishes sooner than a head's row-by-row comparisons: 10M rows
+/// by source took 0.87 s for the head alone, 0.52 s for the whole ranked sort.
+pub fn wants_head(column: Column) -> bool {
+    ranked::Rank::of(column).is_none()
+}
+
+/// The text a group-level column shows for group `g` (absent text as empty, as
+/// `compare_keys` reads it); `None` for other columns.
+fn group_text(store: &Store, column: Column, g: usize) -> Option<&str> {
+    let group = store.groups().get(g);
+    let id = match column {
+        Column::Rule => group.map(|g| g.rule),
+        Column::Nsg => group.map(|g| store.records()[g.record as usize].nsg),
+        _ => return None,
+    };
+    Some(id.and_then(|id| store.text(id)).unwrap_or(""))
 }
 
 /// The first `n` rows of `sel` in `column` order, or in reverse order when
@@ -507,6 +541,37 @@ mod tests {
         let one_group = Selection::from_sorted((0..40).collect());
         assert!(is_ordered(&store, Column::Rule, one_group.iter()));
         assert!(!is_ordered(&store, Column::Time, one_group.iter()));
+    }
+
+    #[test]
+    fn order_check_agrees_with_a_row_by_row_check() {
+        let store = varied();
+        let n = store.len() as u32;
+        let ordered_in = |column, rows: &[u32]| {
+            let sorted = rows
+                .windows(2)
+                .all(|w| compare(&store, column, w[0], w[1]) == Ordering::Less);
+            (is_ordered(&store, column, rows.iter().copied()), sorted)
+        };
+        let mut told_apart = 0;
+        for column in COLUMNS {
+            for rows in [
+                (0..n).collect::<Vec<u32>>(),
+                (0..n).filter(|r| r % 30 < 3).collect(),
+                (0..n).filter(|r| r % 90 < 2).collect(),
+                (35..65).collect(),
+                vec![5],
+                vec![],
+            ] {
+                let (got, want) = ordered_in(column, &rows);
+                assert_eq!(got, want, "{column:?} over {} rows", rows.len());
+                told_apart += usize::from(want);
+            }
+        }
+        assert!(
+            told_apart > 12,
+            "the cases hold ordered row sets beyond the trivial"
+        );
     }
 
     #[test]

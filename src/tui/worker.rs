@@ -254,11 +254,13 @@ fn refresh(
             None
         }
         Err(column) => {
-            let (n, descending) = (memo.plan.head, spec.order.descending);
-            let Some(first) = order::head(store, column, &sel, n, descending, stale) else {
-                return;
-            };
-            emit(rows_of(RowList::head(first, sel.len())));
+            if order::wants_head(column) {
+                let (n, descending) = (memo.plan.head, spec.order.descending);
+                let Some(first) = order::head(store, column, &sel, n, descending, stale) else {
+                    return;
+                };
+                emit(rows_of(RowList::head(first, sel.len())));
+            }
             Some(column)
         }
     };
