@@ -419,6 +419,29 @@ fn an_invalid_filter_cannot_be_kept() {
 }
 
 #[test]
+fn the_status_line_tells_sorting_from_filtering_while_either_runs() {
+    let mut h = Harness::loaded(120, 40);
+    let status = |h: &Harness| h.screen().lines().last().unwrap_or_default().to_string();
+    // `o` asks for the same rows in another order; nothing has answered yet.
+    h.app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char('o'),
+        KeyModifiers::NONE,
+    )));
+    assert!(status(&h).contains("sorting…"), "{}", status(&h));
+    h.settle();
+    assert!(!status(&h).contains('…'), "{}", status(&h));
+    // A new filter is filtering, whatever the order.
+    h.press(KeyCode::Char('/'));
+    h.app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Char('t'),
+        KeyModifiers::NONE,
+    )));
+    assert!(status(&h).contains("filtering…"), "{}", status(&h));
+    h.settle();
+    assert!(!status(&h).contains('…'), "{}", status(&h));
+}
+
+#[test]
 fn stale_query_results_are_dropped() {
     let mut h = Harness::loaded(80, 24);
     h.press(KeyCode::Char('/'));

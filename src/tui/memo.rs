@@ -199,13 +199,10 @@ mod tests {
             execute_with(&mut memo, &request(&store, &s), &|| false, &mut |r| {
                 results.push(r)
             });
-            // Rows come first, except after a ranked sort: the panes' summary is ready
-            // before it.
-            let ranked = column.and_then(crate::tui::ranked::Rank::of).is_some();
-            let rows_at = usize::from(ranked);
-            let Some(QueryResult::Rows(Ok(first))) = results.get(rows_at) else {
-                panic!("{s:?} answered {:?} at {rows_at}", results.get(rows_at));
+            let Some(QueryResult::Rows(Ok(first))) = results.first() else {
+                panic!("{s:?} answered {:?} first", results.first());
             };
+            assert_eq!(first.order, s.order, "{s:?}");
             assert_eq!(first.rows.is_partial(), head_first, "{s:?}");
             if head_first {
                 let head = first.rows.to_vec(&store);

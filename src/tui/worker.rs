@@ -137,6 +137,8 @@ pub enum TopList {
 #[derive(Debug, Clone)]
 pub struct Rows {
     pub filter: String,
+    /// The order the rows are in.
+    pub order: FlowOrder,
     pub rows: RowList,
     /// Time the filter and ordering took (shown in the status line).
     pub elapsed: Duration,
@@ -204,7 +206,8 @@ pub fn select(store: &Store, text: &str) -> Result<Selection, FilterError> {
     Ok(filter::compile(text, store)?.select(store))
 }
 
-/// Count and first rows first, then the summaries, then (for a long sort) every row.
+/// Count and first rows first (every row, for a ranked sort), then the summaries, then
+/// (for a long sort by another column) every row.
 fn refresh(
     store: &Arc<Store>,
     spec: &RefreshSpec,
@@ -230,9 +233,20 @@ fn refresh(
     let rows_of = |rows: RowList| {
         QueryResult::Rows(Ok(Rows {
             filter: spec.filter.clone(),
+            order: spec.order,
             rows,
             elapsed: started.elapsed(),
         }))
+    };
+    // Every row in `column` order, kept for this filter; false when stopped as stale.
+    let sort_all = |column, memo: &mut Memo, emit: &mut dyn FnMut(QueryResult)| {
+        let Some(sorted) = order::sort(store, column, &sel, memo.plan.chunk, stale) else {
+            return false;
+        };
+        let ascending = RowList::sorted(Arc::new(sorted), false);
+        let rows = memo.keep_order(column, ascending, spec.order.descending);
+        emit(rows_of(rows));
+        true
     };
     let long_sort = match cheap_order(store, &sel, spec.order, memo) {
         Ok(rows) => {
@@ -253,14 +267,19 @@ fn refresh(
             )));
             None
         }
-        Err(column) => {
-            if order::wants_head(column) {
-                let (n, descending) = (memo.plan.head, spec.order.descending);
-                let Some(first) = order::head(store, column, &sel, n, descending, stale) else {
-                    return;
-                };
-                emit(rows_of(RowList::head(first, sel.len())));
+        Err(column) if !order::wants_head(column) => {
+            // A ranked sort is done sooner than a head: the whole order comes first.
+            if !sort_all(column, memo, emit) {
+                return;
             }
+            None
+        }
+        Err(column) => {
+            let (n, descending) = (memo.plan.head, spec.order.descending);
+            let Some(first) = order::head(store, column, &sel, n, descending, stale) else {
+                return;
+            };
+            emit(rows_of(RowList::head(first, sel.len())));
             Some(column)
         }
     };
@@ -268,15 +287,7 @@ fn refresh(
         return;
     }
     if let Some(column) = long_sort {
-        let Some(sorted) = order::sort(store, column, &sel, memo.plan.chunk, stale) else {
-            return;
-        };
-        let ascending = RowList::sorted(Arc::new(sorted), false);
-        emit(rows_of(memo.keep_order(
-            column,
-            ascending,
-            spec.order.descending,
-        )));
+        sort_all(column, memo, emit);
     }
 }
 
