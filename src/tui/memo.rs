@@ -178,9 +178,9 @@ mod tests {
     fn long_sorts_send_their_head_first_and_match_a_fresh_answer() {
         let store = sample(6);
         let mut memo = small_sorts(7);
-        // The last value: whether a head comes first (a new sort of more than 10 rows by
-        // a column without a rank: time is read from the store's time index a window at
-        // a time, and a ranked sort is done sooner than a head).
+        // The last value: whether a head comes first (a new sort of more than 10 rows,
+        // except by time: that is read from the store's time index a window at a time).
+        // By rule or a flag the head is empty, and the whole order follows at once.
         let cases = [
             ("", None, false, false),
             ("", Some(Column::Time), false, false),
@@ -188,8 +188,9 @@ mod tests {
             ("dport != 81", Some(Column::Time), true, false),
             ("dport != 81", Some(Column::Bytes), true, true),
             ("dport != 81", Some(Column::Packets), false, true),
-            ("dport != 81", Some(Column::Src), true, false),
-            ("dport != 81", Some(Column::Rule), false, false),
+            ("dport != 81", Some(Column::Src), true, true),
+            ("dport != 81", Some(Column::Rule), false, true),
+            ("dport != 81", Some(Column::Dst), true, true),
             ("dport != 81", None, true, false),
         ];
         for (filter, column, descending, head_first) in cases {
@@ -206,7 +207,12 @@ mod tests {
             assert_eq!(first.rows.is_partial(), head_first, "{s:?}");
             if head_first {
                 let head = first.rows.to_vec(&store);
-                assert!(matches!(results[1], QueryResult::Summary(_)));
+                let whole_next = !crate::tui::order::wants_head(column.unwrap());
+                assert_eq!(head.is_empty(), whole_next, "{s:?}");
+                match &results[1] {
+                    QueryResult::Rows(Ok(r)) => assert!(whole_next && !r.rows.is_partial()),
+                    next => assert!(!whole_next && matches!(next, QueryResult::Summary(_))),
+                }
                 let (all, _) = fresh(&store, &s);
                 assert_eq!(head, all.to_vec(&store)[..head.len()], "head of {s:?}");
                 assert_eq!(first.rows.count(), all.count());
