@@ -202,6 +202,14 @@ impl Harness {
         self.press_with(code, KeyModifiers::NONE);
     }
 
+    /// A key whose queries are left unanswered.
+    fn send(&mut self, c: char) {
+        self.app.handle(Event::Key(KeyEvent::new(
+            KeyCode::Char(c),
+            KeyModifiers::NONE,
+        )));
+    }
+
     fn press_with(&mut self, code: KeyCode, mods: KeyModifiers) {
         self.app.handle(Event::Key(KeyEvent::new(code, mods)));
         self.settle();
@@ -423,19 +431,13 @@ fn the_status_line_tells_sorting_from_filtering_while_either_runs() {
     let mut h = Harness::loaded(120, 40);
     let status = |h: &Harness| h.screen().lines().last().unwrap_or_default().to_string();
     // `o` asks for the same rows in another order; nothing has answered yet.
-    h.app.handle(Event::Key(KeyEvent::new(
-        KeyCode::Char('o'),
-        KeyModifiers::NONE,
-    )));
+    h.send('o');
     assert!(status(&h).contains("sorting…"), "{}", status(&h));
     h.settle();
     assert!(!status(&h).contains('…'), "{}", status(&h));
     // A new filter is filtering, whatever the order.
     h.press(KeyCode::Char('/'));
-    h.app.handle(Event::Key(KeyEvent::new(
-        KeyCode::Char('t'),
-        KeyModifiers::NONE,
-    )));
+    h.send('t');
     assert!(status(&h).contains("filtering…"), "{}", status(&h));
     h.settle();
     assert!(!status(&h).contains('…'), "{}", status(&h));
@@ -445,17 +447,9 @@ fn the_status_line_tells_sorting_from_filtering_while_either_runs() {
 fn stale_query_results_are_dropped() {
     let mut h = Harness::loaded(80, 24);
     h.press(KeyCode::Char('/'));
-    h.app.handle(Event::Key(KeyEvent::new(
-        KeyCode::Char('t'),
-        KeyModifiers::NONE,
-    )));
+    h.send('t');
     let older = h.app.take_requests();
-    for c in "cp".chars() {
-        h.app.handle(Event::Key(KeyEvent::new(
-            KeyCode::Char(c),
-            KeyModifiers::NONE,
-        )));
-    }
+    "cp".chars().for_each(|c| h.send(c));
     let newer = h.app.take_requests();
     let newest = newer.last().expect("a newer request");
     for result in run(newest) {

@@ -221,17 +221,21 @@ fn many_files_merge_in_file_order_whatever_the_threads() {
     }
 }
 
+/// `n` files of NSG records, file `i` holding `records(i)` of NSG `NSG-{i}`.
+fn nsg_files(n: usize, records: impl Fn(usize) -> usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let record = NSG_REC.replace("NSG-A", &format!("NSG-{i:02}"));
+            format!("{{\"records\":[{}]}}", vec![record; records(i)].join(","))
+        })
+        .collect()
+}
+
 #[test]
 fn batches_finishing_out_of_order_merge_in_file_order() {
     // Files over the batch size are batches of their own, small ones share one: with a
     // big file beside small ones, later batches finish first and wait their turn.
-    let texts: Vec<String> = (0..24)
-        .map(|i| {
-            let count = if i % 3 == 0 { 450 } else { 1 + i % 4 };
-            let record = NSG_REC.replace("NSG-A", &format!("NSG-{i:02}"));
-            format!("{{\"records\":[{}]}}", vec![record; count].join(","))
-        })
-        .collect();
+    let texts = nsg_files(24, |i| if i % 3 == 0 { 450 } else { 1 + i % 4 });
     let names: Vec<String> = (0..texts.len()).map(|i| format!("f{i:02}.json")).collect();
     let files: Vec<(&str, &str)> = names
         .iter()
@@ -258,12 +262,8 @@ fn batches_finishing_out_of_order_merge_in_file_order() {
 
 #[test]
 fn file_by_file_sees_every_row_of_the_load_in_order_and_the_same_report() {
-    let texts: Vec<String> = (0..12)
-        .map(|i| {
-            let count = if i % 4 == 0 { 300 } else { 1 + i % 3 };
-            let record = NSG_REC.replace("NSG-A", &format!("NSG-{i:02}"));
-            format!("{{\"records\":[{}]}}", vec![record; count].join(","))
-        })
+    let texts: Vec<String> = nsg_files(12, |i| if i % 4 == 0 { 300 } else { 1 + i % 3 })
+        .into_iter()
         .chain(["".to_string(), "{\"not\": \"a flow log\"}".to_string()])
         .chain([format!(
             "[{NSG_REC},{}]",
