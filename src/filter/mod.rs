@@ -73,44 +73,42 @@ pub struct Compiled {
 /// Parses and checks `text` against `store` (regexes, values, `last 15m` relative to the
 /// newest tuple). Empty or blank text selects every row.
 pub fn compile(text: &str, store: &Store) -> Result<Compiled, FilterError> {
-    let tokens = lexer::tokenize(text)?;
-    let expr = parser::parse(&tokens, text.chars().count())?;
-    let cond = check::check(&expr, store.time_range().map(|(_, newest)| newest))?;
-    let plan = plan::build(&cond, store);
-    Ok(Compiled {
-        cond,
-        plan,
-        fingerprint: Fingerprint::of(store),
-    })
+    let (_, cond) = checked(text, store.time_range().map(|(_, newest)| newest))?;
+    Ok(Compiled::plan(cond, store))
 }
 
 /// Parses and checks `text` for stores yet to come, each evaluated on its own (a load's
 /// files, one by one); `Ok(None)` when it cannot be: `last 15m` counts back from the
 /// newest tuple of the whole load.
 pub fn compile_unanchored(text: &str) -> Result<Option<Compiled>, FilterError> {
-    let tokens = lexer::tokenize(text)?;
-    let expr = parser::parse(&tokens, text.chars().count())?;
-    let cond = check::check(&expr, None)?;
-    if expr.uses_last() {
-        return Ok(None);
-    }
+    let (expr, cond) = checked(text, None)?;
     // Planned for the empty store: any other store gets a plan of its own.
-    let empty = Store::default();
-    Ok(Some(Compiled {
-        plan: plan::build(&cond, &empty),
-        fingerprint: Fingerprint::of(&empty),
-        cond,
-    }))
+    Ok((!expr.uses_last()).then(|| Compiled::plan(cond, &Store::default())))
 }
 
 /// Checks `text` without a store, for live feedback while typing.
 pub fn validate(text: &str) -> Result<(), FilterError> {
+    checked(text, None).map(|_| ())
+}
+
+/// Parses and checks `text`; `newest` is the anchor of `last 15m` (none: it keeps nothing).
+fn checked(text: &str, newest: Option<i64>) -> Result<(ast::Expr, Cond), FilterError> {
     let tokens = lexer::tokenize(text)?;
     let expr = parser::parse(&tokens, text.chars().count())?;
-    check::check(&expr, None).map(|_| ())
+    let cond = check::check(&expr, newest)?;
+    Ok((expr, cond))
 }
 
 impl Compiled {
+    /// `cond` with its lookup tables built for `store`.
+    fn plan(cond: Cond, store: &Store) -> Compiled {
+        Compiled {
+            plan: plan::build(&cond, store),
+            fingerprint: Fingerprint::of(store),
+            cond,
+        }
+    }
+
     pub fn select(&self, store: &Store) -> Selection {
         Selection::from_bitmap(self.bitmap(store), store.len())
     }
