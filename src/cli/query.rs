@@ -30,12 +30,12 @@ const TABLE_FIELDS: [Field; 12] = [
 ];
 
 pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    check_filter(args.filter.as_deref())?;
     if args.count {
         let count = count(args, strict)?;
         writeln!(out, "{count}")?;
         return Ok(out.flush()?);
     }
+    check_filter(args.filter.as_deref())?;
     let (store, report) = load_paths(&args.paths)?;
     enforce_strict(&report, strict)?;
     ensure_readable(&report)?;
@@ -62,7 +62,8 @@ pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
 
 /// `--count`: added up file by file as the files are read, with no store kept (memory
 /// does not grow with the data, and no time goes into merging files), unless the filter
-/// needs the whole load first (`last 15m` counts back from its newest tuple).
+/// needs the whole load first (`last 15m` counts back from its newest tuple). The filter
+/// is compiled, and so checked, before anything is read.
 fn count(args: &QueryArgs, strict: bool) -> anyhow::Result<u64> {
     let text = args.filter.as_deref().unwrap_or("");
     let compiled = filter::compile_unanchored(text).map_err(|e| bad_filter(text, e))?;

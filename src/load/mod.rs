@@ -104,7 +104,7 @@ pub fn load_each(
     progress: &Progress,
     per_file: &mut (dyn FnMut(&Store) + Send),
 ) -> Result<LoadReport, LoadError> {
-    let (inputs, mut report) = start(sources, progress)?;
+    let (inputs, _, mut report) = start(sources, progress)?;
     parallel::run(&inputs, threads(options), progress, |outcome| {
         if let Some(file) = account(&mut report, outcome) {
             per_file(&file.into_store());
@@ -120,8 +120,7 @@ fn load_inner(
     progress: &Progress,
     mut on_snapshot: Option<&mut (dyn FnMut(Store) + Send)>,
 ) -> Result<(Store, LoadReport), LoadError> {
-    let (inputs, mut report) = start(sources, progress)?;
-    let total: u64 = inputs.iter().map(walk::Input::size).sum();
+    let (inputs, total, mut report) = start(sources, progress)?;
     let expected = (total / parallel::BYTES_PER_TUPLE) as usize;
     let mut builder = StoreBuilder::new();
     builder.reserve(expected);
@@ -141,12 +140,13 @@ fn load_inner(
     });
     Ok((builder.finish(), report))
 }
-/// Walks the sources into inputs (announced to `progress`) and a report that counts what
-/// the walk skipped.
+
+/// Walks the sources into inputs (announced to `progress`), their bytes in all, and a
+/// report that counts what the walk skipped.
 fn start(
     sources: &[Source],
     progress: &Progress,
-) -> Result<(Vec<walk::Input>, LoadReport), LoadError> {
+) -> Result<(Vec<walk::Input>, u64, LoadReport), LoadError> {
     let (inputs, walk_problems) = walk::expand(sources)?;
     let total: u64 = inputs.iter().map(walk::Input::size).sum();
     progress
@@ -158,7 +158,7 @@ fn start(
         problems: walk_problems,
         ..LoadReport::default()
     };
-    Ok((inputs, report))
+    Ok((inputs, total, report))
 }
 
 fn threads(options: &LoadOptions) -> usize {
