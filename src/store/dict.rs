@@ -168,6 +168,11 @@ impl Interner<Box<str>> {
             false => id as usize,
         }
     }
+
+    /// The text of a `slot`: absent text (the last slot) reads as empty.
+    pub fn slot_text(&self, slot: usize) -> &str {
+        self.values.get(slot).map_or("", |t| t)
+    }
 }
 
 #[cfg(test)]

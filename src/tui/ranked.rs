@@ -172,10 +172,7 @@ fn group_text_ranks(store: &Store, field: Field) -> Vec<u32> {
         .collect();
     let mut seen = vec![false; absent + 1];
     slots.iter().for_each(|&slot| seen[slot] = true);
-    let text = |slot: usize| match slot == absent {
-        true => "",
-        false => texts.text(slot as u32),
-    };
+    let text = |slot| texts.slot_text(slot);
     let mut used: Vec<usize> = (0..=absent).filter(|&s| seen[s]).collect();
     used.sort_unstable_by_key(|&s| text(s));
     let mut by_slot = vec![0u32; absent + 1];

@@ -32,11 +32,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             ));
             // The same filter in another order: only the rows are being sorted.
             let resorting = view.filter == app.filter.current() && view.order != app.order;
-            if app.busy() && resorting {
-                spans.push(Span::styled(" · sorting…", theme.dim));
-            } else if app.busy() {
+            if app.busy() && !resorting {
                 spans.push(Span::styled(" · filtering…", theme.dim));
-            } else if view.rows.is_partial() {
+            } else if app.busy() || view.rows.is_partial() {
                 spans.push(Span::styled(" · sorting…", theme.dim));
             }
         }
