@@ -260,8 +260,10 @@ impl StoreBuilder {
 }
 
 /// Appends rows' flags, both halves; `high` is empty when every one of theirs is zero.
-/// The first row with a high half gives every row before it a zero one.
-#[inline]
+/// The first row with a high half gives every row before it a zero one. Always inlined:
+/// `push` calls it for each loaded row with one-row slices, which then fold to plain
+/// pushes (called, it was 28 instructions a row, 3% of a file-by-file count).
+#[inline(always)]
 fn extend_flags(s: &mut Store, low: &[u16], high: &[u16]) {
     if !(s.flags_high.is_empty() && high.is_empty()) {
         s.flags_high.resize(s.flags.len(), 0);
