@@ -242,13 +242,15 @@ impl<'a> Reader<'a, '_> {
         self.version().map(Some)
     }
 
-    /// An object of which `keys` are read, each by `read` with its index in `keys`, at
-    /// most once (serde refuses a duplicate field); other keys' values are skipped.
-    fn fields(
+    /// An object read into a `T` (absent keys keep its default): each of `keys` by
+    /// `read` with its index in `keys`, at most once (serde refuses a duplicate field);
+    /// other keys' values are skipped.
+    fn fields<T: Default>(
         &mut self,
         keys: &[&str],
-        mut read: impl FnMut(&mut Self, usize) -> Option<()>,
-    ) -> Option<()> {
+        mut read: impl FnMut(&mut Self, &mut T, usize) -> Option<()>,
+    ) -> Option<T> {
+        let mut value = T::default();
         let mut seen = 0u32;
         self.object(|s, key| {
             let Some(i) = keys.iter().position(|k| *k == key) else {
@@ -256,12 +258,12 @@ impl<'a> Reader<'a, '_> {
             };
             (seen & 1 << i == 0).then_some(())?;
             seen |= 1 << i;
-            read(s, i).map(|()| true)
-        })
+            read(s, &mut value, i).map(|()| true)
+        })?;
+        Some(value)
     }
 
     fn record(&mut self) -> Option<RawRecord<'a>> {
-        let mut r = RawRecord::default();
         let keys = [
             "time",
             "macAddress",
@@ -277,7 +279,7 @@ impl<'a> Reader<'a, '_> {
             "version",
             "aclID",
         ];
-        self.fields(&keys, |s, key| {
+        self.fields::<RawRecord>(&keys, |s, r, key| {
             match key {
                 0 => r.time = s.text()?,
                 1 => r.mac = s.text()?,
@@ -294,8 +296,7 @@ impl<'a> Reader<'a, '_> {
                 _ => r.acl = s.text()?,
             }
             Some(())
-        })?;
-        Some(r)
+        })
     }
 
     /// `null` as `None`, anything else read by `read`.
@@ -314,72 +315,60 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn nsg_properties(&mut self) -> Option<NsgProperties<'a>> {
-        let mut p = NsgProperties::default();
-        self.fields(&["Version", "flows"], |s, key| {
+        self.fields::<NsgProperties>(&["Version", "flows"], |s, p, key| {
             match key {
                 0 => p.version = s.version()?,
                 _ => p.flows = s.optional(|s| s.list(Self::nsg_rule))?,
             }
             Some(())
-        })?;
-        Some(p)
+        })
     }
 
     fn nsg_rule(&mut self) -> Option<NsgRule<'a>> {
-        let mut rule = NsgRule::default();
-        self.fields(&["rule", "flows"], |s, key| {
+        self.fields::<NsgRule>(&["rule", "flows"], |s, rule, key| {
             match key {
                 0 => rule.rule = s.text()?,
                 _ => rule.flows = s.list(Self::nsg_mac_flows)?,
             }
             Some(())
-        })?;
-        Some(rule)
+        })
     }
 
     fn nsg_mac_flows(&mut self) -> Option<NsgMacFlows<'a>> {
-        let mut flows = NsgMacFlows::default();
-        self.fields(&["mac", "flowTuples"], |s, key| {
+        self.fields::<NsgMacFlows>(&["mac", "flowTuples"], |s, flows, key| {
             match key {
                 0 => flows.mac = s.text()?,
                 _ => flows.tuples = s.optional(|s| s.tuples(LogKind::Nsg))?.map(Tuples),
             }
             Some(())
-        })?;
-        Some(flows)
+        })
     }
 
     fn vnet_records(&mut self) -> Option<VnetFlowRecords<'a>> {
-        let mut records = VnetFlowRecords::default();
-        self.fields(&["flows"], |s, _| {
+        self.fields::<VnetFlowRecords>(&["flows"], |s, records, _| {
             records.flows = s.optional(|s| s.list(Self::vnet_acl))?;
             Some(())
-        })?;
-        Some(records)
+        })
     }
 
     fn vnet_acl(&mut self) -> Option<VnetAcl<'a>> {
-        let mut acl = VnetAcl::default();
-        self.fields(&["aclID", "flowGroups"], |s, key| {
+        self.fields::<VnetAcl>(&["aclID", "flowGroups"], |s, acl, key| {
             match key {
                 0 => acl.acl = s.text()?,
                 _ => acl.groups = s.list(Self::vnet_group)?,
             }
             Some(())
-        })?;
-        Some(acl)
+        })
     }
 
     fn vnet_group(&mut self) -> Option<VnetGroup<'a>> {
-        let mut group = VnetGroup::default();
-        self.fields(&["rule", "flowTuples"], |s, key| {
+        self.fields::<VnetGroup>(&["rule", "flowTuples"], |s, group, key| {
             match key {
                 0 => group.rule = s.text()?,
                 _ => group.tuples = s.optional(|s| s.tuples(LogKind::Vnet))?.map(Tuples),
             }
             Some(())
-        })?;
-        Some(group)
+        })
     }
 
     /// A `flowTuples` array: each string parsed in place, appended to `tuples`.
