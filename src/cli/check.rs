@@ -4,13 +4,14 @@ use super::args::{CheckArgs, CheckFormat};
 use super::input::{enforce_strict, ensure_readable, plural, read_paths};
 use crate::load::LoadReport;
 use crate::model::{format_time_ms, human_bytes, Thousands};
+use crate::store::Columns;
 use crate::text::sanitize;
 use std::io::Write;
 
 pub fn run(args: &CheckArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     // Only the report and the time span are shown: no store is kept.
     let mut span: Option<(i64, i64)> = None;
-    let report = read_paths(&args.paths, &mut |file| {
+    let report = read_paths(&args.paths, Columns::NONE, &mut |file| {
         if let Some((first, last)) = file.time_range() {
             span = Some(span.map_or((first, last), |(a, b)| (a.min(first), b.max(last))));
         }

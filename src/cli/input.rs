@@ -4,7 +4,7 @@
 use super::DataError;
 use crate::load::{self, LoadOptions, LoadReport, Progress, Source};
 use crate::model::{human_bytes, Thousands};
-use crate::store::Store;
+use crate::store::{Columns, Store};
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -21,13 +21,21 @@ pub fn load_paths(paths: &[String]) -> anyhow::Result<(Store, LoadReport)> {
 }
 
 /// Reads `paths` file by file without building a store (`load::load_each`): for answers
-/// that add up over files, in memory that does not grow with the data.
+/// that add up over files, in memory that does not grow with the data. Each file's store
+/// has only `columns` of the optional columns.
 pub fn read_paths(
     paths: &[String],
+    columns: Columns,
     per_file: &mut (dyn FnMut(&Store) + Send),
 ) -> anyhow::Result<LoadReport> {
     with_progress(paths, |sources, progress| {
-        load::load_each(sources, &LoadOptions::default(), progress, per_file)
+        load::load_each(
+            sources,
+            &LoadOptions::default(),
+            columns,
+            progress,
+            per_file,
+        )
     })
 }
 

@@ -70,7 +70,7 @@ fn count(args: &QueryArgs, strict: bool) -> anyhow::Result<u64> {
     let (count, report) = match compiled {
         Some(filter) => {
             let mut count = 0;
-            let report = read_paths(&args.paths, &mut |file| {
+            let report = read_paths(&args.paths, filter.columns(), &mut |file| {
                 count += filter.count(file) as u64;
             })?;
             (count, report)

@@ -9,6 +9,7 @@ use super::FilterError;
 use crate::field::Field;
 use crate::model::{proto, Encryption};
 use crate::store::flags::{ENC_SHIFT, STATE_SHIFT};
+use crate::store::Columns;
 use regex::{Regex, RegexBuilder};
 
 /// Which address or port column a test reads.
@@ -95,6 +96,40 @@ pub enum Cond {
     Or(Box<Cond>, Box<Cond>),
     Not(Box<Cond>),
     Test(Test),
+}
+
+impl Cond {
+    /// The optional store columns its tests read.
+    pub fn columns(&self) -> Columns {
+        match self {
+            Cond::All | Cond::Nothing => Columns::NONE,
+            Cond::And(a, b) | Cond::Or(a, b) => a.columns().union(b.columns()),
+            Cond::Not(a) => a.columns(),
+            Cond::Test(t) => t.columns(),
+        }
+    }
+}
+
+impl Test {
+    /// The optional store columns it reads: times, flags, groups and records are always
+    /// there.
+    fn columns(&self) -> Columns {
+        match self {
+            Test::Port(..) => Columns {
+                ports: true,
+                ..Columns::NONE
+            },
+            Test::Addr(..) => Columns {
+                addresses: true,
+                ..Columns::NONE
+            },
+            Test::Counter(..) => Columns {
+                counters: true,
+                ..Columns::NONE
+            },
+            Test::Time(_) | Test::Flags(_) | Test::Version(_) | Test::Text(..) => Columns::NONE,
+        }
+    }
 }
 
 /// Text as compared by `==`: case-insensitive; MACs also ignore separators.

@@ -32,7 +32,7 @@ mod tests;
 pub use complete::{complete, field_names, value_keywords, Completion};
 
 use crate::selection::Selection;
-use crate::store::Store;
+use crate::store::{Columns, Store};
 use check::Cond;
 use plan::{Fingerprint, Node};
 
@@ -107,6 +107,11 @@ impl Compiled {
             fingerprint: Fingerprint::of(store),
             cond,
         }
+    }
+
+    /// The optional store columns evaluating this filter reads.
+    pub fn columns(&self) -> Columns {
+        self.cond.columns()
     }
 
     pub fn select(&self, store: &Store) -> Selection {

@@ -3,12 +3,12 @@
 
 use super::parallel::parse_bytes;
 use super::report::{LoadReport, Progress};
-use crate::store::Store;
+use crate::store::{Columns, Store};
 
 /// Loads `data` as the content of a file called `name`. Like `load`, it never fails: what
 /// the bytes do not allow is in the report (`tuples + rejected` = tuples seen).
 pub fn load_bytes(name: &str, data: &[u8]) -> (Store, LoadReport) {
-    let outcome = parse_bytes(name.to_string(), data, &Progress::default());
+    let outcome = parse_bytes(name.to_string(), data, Columns::ALL, &Progress::default());
     let mut report = LoadReport::default();
     let builder = super::account(&mut report, outcome).unwrap_or_default();
     (builder.finish(), report)

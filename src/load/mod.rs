@@ -31,7 +31,7 @@ pub use record::check_against_serde as check_record_reader;
 pub use report::{LoadReport, Problem, ProblemKind, Progress, ProgressSnapshot};
 pub use tuple::{parse_tuple, TupleError};
 
-use crate::store::{Store, StoreBuilder};
+use crate::store::{Columns, Store, StoreBuilder};
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
 
@@ -95,17 +95,19 @@ pub fn load_with_snapshots(
 }
 
 /// Like `load`, without building the load's store: each file's rows reach `per_file` as a
-/// store of their own, in file order, and are dropped after it. Memory stays at the few
-/// files in flight whatever the size of the load, so `check` and `query --count` over
-/// 100M tuples need megabytes, not a 3 GB store; and no time goes into merging files.
+/// store of their own, with only `columns` of the optional columns, in file order, and
+/// are dropped after it. Memory stays at the few files in flight whatever the size of
+/// the load, so `check` and `query --count` over 100M tuples need megabytes, not a 3 GB
+/// store; and no time goes into merging files or building columns nobody reads.
 pub fn load_each(
     sources: &[Source],
     options: &LoadOptions,
+    columns: Columns,
     progress: &Progress,
     per_file: &mut (dyn FnMut(&Store) + Send),
 ) -> Result<LoadReport, LoadError> {
     let (inputs, _, mut report) = start(sources, progress)?;
-    parallel::run(&inputs, threads(options), progress, |outcome| {
+    parallel::run(&inputs, threads(options), columns, progress, |outcome| {
         if let Some(file) = account(&mut report, outcome) {
             per_file(&file.into_store());
         }
@@ -126,18 +128,24 @@ fn load_inner(
     builder.reserve(expected);
     let last_snapshot = (expected / 4).min(LAST_SNAPSHOT_ROWS);
     let mut next_snapshot = FIRST_SNAPSHOT_ROWS;
-    parallel::run(&inputs, threads(options), progress, |outcome| {
-        if let Some(file) = account(&mut report, outcome) {
-            builder.append(file);
-        }
-        let Some(on_snapshot) = on_snapshot.as_mut() else {
-            return;
-        };
-        if builder.len() >= next_snapshot && builder.len() <= last_snapshot {
-            next_snapshot = builder.len() * 2;
-            on_snapshot(builder.snapshot());
-        }
-    });
+    parallel::run(
+        &inputs,
+        threads(options),
+        Columns::ALL,
+        progress,
+        |outcome| {
+            if let Some(file) = account(&mut report, outcome) {
+                builder.append(file);
+            }
+            let Some(on_snapshot) = on_snapshot.as_mut() else {
+                return;
+            };
+            if builder.len() >= next_snapshot && builder.len() <= last_snapshot {
+                next_snapshot = builder.len() * 2;
+                on_snapshot(builder.snapshot());
+            }
+        },
+    );
     Ok((builder.finish(), report))
 }
 

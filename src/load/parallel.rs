@@ -21,7 +21,7 @@ use super::path_meta::path_meta;
 use super::report::{Problem, ProblemKind, Progress};
 use super::tally::Tally;
 use super::walk::Input;
-use crate::store::{FileInfo, StoreBuilder};
+use crate::store::{Columns, FileInfo, StoreBuilder};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -59,6 +59,7 @@ pub struct FileOutcome {
 /// What the workers share.
 struct Shared<'a, M> {
     batches: Vec<&'a [Input]>,
+    columns: Columns,
     window: usize,
     progress: &'a Progress,
     /// The next batch to hand out.
@@ -72,11 +73,13 @@ struct Shared<'a, M> {
     wake: Condvar,
 }
 
-/// Reads every input with `threads` workers (the calling thread is one of them) and
-/// hands the outcomes to `merge` in order, on whichever worker is merging.
+/// Reads every input with `threads` workers (the calling thread is one of them) into
+/// builders of `columns`, and hands the outcomes to `merge` in order, on whichever
+/// worker is merging.
 pub fn run(
     inputs: &[Input],
     threads: usize,
+    columns: Columns,
     progress: &Progress,
     merge: impl FnMut(FileOutcome) + Send,
 ) {
@@ -84,6 +87,7 @@ pub fn run(
     let threads = threads.clamp(1, batches.len().max(1));
     let shared = Shared {
         batches,
+        columns,
         window: 2 * threads,
         progress,
         next: AtomicUsize::new(0),
@@ -115,7 +119,7 @@ fn work<M: FnMut(FileOutcome)>(shared: &Shared<M>) {
         }
         let outcomes = shared.batches[i]
             .iter()
-            .map(|input| read_one(input, shared.progress, &mut buf))
+            .map(|input| read_one(input, shared.columns, shared.progress, &mut buf))
             .collect();
         match shared.pending.lock() {
             Ok(mut pending) => pending.insert(i, outcomes),
@@ -207,7 +211,12 @@ fn wait_turn<M>(i: usize, shared: &Shared<M>) -> bool {
 }
 
 /// Reads (into `buf`, unless the input is in memory already) and parses one input.
-pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOutcome {
+pub fn read_one(
+    input: &Input,
+    columns: Columns,
+    progress: &Progress,
+    buf: &mut Vec<u8>,
+) -> FileOutcome {
     let name = input.name();
     let data = match read(input, buf) {
         Ok(d) => d,
@@ -218,12 +227,17 @@ pub fn read_one(input: &Input, progress: &Progress, buf: &mut Vec<u8>) -> FileOu
     if matches!(input, Input::Stdin) {
         progress.bytes_total.fetch_add(bytes, Ordering::Relaxed);
     }
-    parse_bytes(name, &data, progress)
+    parse_bytes(name, &data, columns, progress)
 }
 
 /// Parses one file's bytes (already read) into its outcome: the per-file half of loading,
 /// shared with `load_bytes`.
-pub fn parse_bytes(name: String, data: &[u8], progress: &Progress) -> FileOutcome {
+pub fn parse_bytes(
+    name: String,
+    data: &[u8],
+    columns: Columns,
+    progress: &Progress,
+) -> FileOutcome {
     let bytes = data.len() as u64;
     // Checked UTF-8 is the fast path; invalid bytes are replaced (rare, and reported by
     // whatever then fails to parse).
@@ -241,7 +255,7 @@ pub fn parse_bytes(name: String, data: &[u8], progress: &Progress) -> FileOutcom
             progress,
         );
     }
-    let mut builder = StoreBuilder::new();
+    let mut builder = StoreBuilder::with_columns(columns);
     builder.reserve((bytes / BYTES_PER_TUPLE) as usize);
     let file = builder.add_file(FileInfo {
         path: name.clone(),

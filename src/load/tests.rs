@@ -286,6 +286,7 @@ fn file_by_file_sees_every_row_of_the_load_in_order_and_the_same_report() {
         let report = load_each(
             &sources,
             &LoadOptions { threads },
+            Columns::ALL,
             &Progress::default(),
             &mut |file| {
                 files.push(file.files()[0].path.clone());
@@ -305,6 +306,25 @@ fn file_by_file_sees_every_row_of_the_load_in_order_and_the_same_report() {
             let nsg = whole.text(whole.record_of(row).nsg).map(str::to_string);
             assert_eq!(got, &(whole.tuple(row), nsg), "row {row}");
         }
+        // Without the optional columns: the same report, rows and time span.
+        let (mut rows, mut spans) = (0, Vec::new());
+        let lean = load_each(
+            &sources,
+            &LoadOptions { threads },
+            Columns::NONE,
+            &Progress::default(),
+            &mut |file| {
+                rows += file.len();
+                spans.extend(file.time_range());
+                assert_eq!(file.columns(), Columns::NONE);
+            },
+        )
+        .unwrap();
+        assert_eq!(lean, want, "{threads} threads, no optional columns");
+        assert_eq!(rows, whole.len(), "{threads} threads, no optional columns");
+        let first = spans.iter().map(|s| s.0).min();
+        let last = spans.iter().map(|s| s.1).max();
+        assert_eq!(whole.time_range(), first.zip(last));
     }
 }
 

@@ -1,7 +1,7 @@
 //! Building a store: the loader pushes files, records, groups and tuples; per-file
 //! builders made on worker threads are merged with `append`, which re-maps dictionary ids.
 
-use super::{FileInfo, Flags, Group, Record, Store, NONE};
+use super::{Columns, FileInfo, Flags, Group, Record, Store, NONE};
 use crate::model::{LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -36,8 +36,16 @@ impl Default for StoreBuilder {
 
 impl StoreBuilder {
     pub fn new() -> Self {
+        StoreBuilder::with_columns(Columns::ALL)
+    }
+
+    /// A builder that keeps only `columns` of the optional ones: for a store read once.
+    pub fn with_columns(columns: Columns) -> Self {
         StoreBuilder {
-            store: Store::default(),
+            store: Store {
+                columns,
+                ..Store::default()
+            },
             recent: [(IpAddr::V4(Ipv4Addr::UNSPECIFIED), NONE); 2],
             min_time: i64::MAX,
             max_time: i64::MIN,
@@ -55,13 +63,14 @@ impl StoreBuilder {
     /// Reserves room for `rows` more tuples (untouched capacity costs no resident memory).
     pub fn reserve(&mut self, rows: usize) {
         let s = &mut self.store;
+        let optional = |keep: bool| if keep { rows } else { 0 };
         s.secs.reserve(rows);
         s.flags.reserve(rows);
-        s.src.reserve(rows);
-        s.dst.reserve(rows);
-        s.sport.reserve(rows);
-        s.dport.reserve(rows);
-        s.counters.reserve(rows);
+        s.src.reserve(optional(s.columns.addresses));
+        s.dst.reserve(optional(s.columns.addresses));
+        s.sport.reserve(optional(s.columns.ports));
+        s.dport.reserve(optional(s.columns.ports));
+        s.counters.reserve(optional(s.columns.counters));
     }
 
     pub fn add_file(&mut self, file: FileInfo) -> u32 {
@@ -119,18 +128,26 @@ impl StoreBuilder {
     /// (0 ..= u32::MAX seconds).
     pub fn push(&mut self, t: &Tuple) {
         debug_assert!(!self.store.groups.is_empty(), "push before begin_group");
-        let src = self.addr_id(t.src);
-        let dst = self.addr_id(t.dst);
+        // The same columns for every row of a builder: these branches always go one way.
+        let columns = self.store.columns;
+        if columns.addresses {
+            let src = self.addr_id(t.src);
+            let dst = self.addr_id(t.dst);
+            self.store.src.push(src);
+            self.store.dst.push(dst);
+        }
         let s = &mut self.store;
         s.secs.push(t.time_ms.div_euclid(1000) as u32);
         let f = Flags::pack(t);
         let high = [f.high()];
         extend_flags(s, &[f.low()], &high[..(high[0] != 0) as usize]);
-        s.src.push(src);
-        s.dst.push(dst);
-        s.sport.push(t.sport);
-        s.dport.push(t.dport);
-        s.counters.push(&t.counters);
+        if columns.ports {
+            s.sport.push(t.sport);
+            s.dport.push(t.dport);
+        }
+        if columns.counters {
+            s.counters.push(&t.counters);
+        }
         self.min_time = self.min_time.min(t.time_ms);
         self.max_time = self.max_time.max(t.time_ms);
     }
@@ -152,6 +169,11 @@ impl StoreBuilder {
 
     /// Moves everything of `other` (typically one file parsed on a worker) after our rows.
     pub fn append(&mut self, mut other: StoreBuilder) {
+        assert_eq!(
+            (self.store.columns, other.store.columns),
+            (Columns::ALL, Columns::ALL),
+            "only whole builders are merged"
+        );
         other.drop_empty_last_group();
         self.drop_empty_last_group();
         if self.is_blank() && other.len() >= self.store.secs.capacity() / 2 {

@@ -13,6 +13,7 @@
 
 mod addrs;
 mod builder;
+mod columns;
 pub mod counters;
 pub mod dict;
 pub mod flags;
@@ -22,6 +23,7 @@ pub mod time_index;
 
 pub use addrs::AddrDict;
 pub use builder::{RecordMeta, StoreBuilder};
+pub use columns::Columns;
 pub use counters::CounterColumn;
 pub use dict::TextDict;
 pub use flags::Flags;
@@ -142,6 +144,8 @@ pub struct Store {
     pub(crate) group_sums: std::sync::OnceLock<Vec<GroupSums>>,
     /// Where rows of each stretch of time lie, worked out on first use (`time_index`).
     pub(crate) time_index: std::sync::OnceLock<std::sync::Arc<TimeIndex>>,
+    /// The optional columns built; the others are empty.
+    pub(crate) columns: Columns,
 }
 
 impl Store {
@@ -165,20 +169,31 @@ impl Store {
     pub fn flags_high(&self) -> &[u16] {
         &self.flags_high
     }
+    // A store built without a column (`Columns`) panics when it is read rather than
+    // answer from an empty column.
     pub fn src_ids(&self) -> &[u32] {
+        assert!(self.columns.addresses, "addresses not built");
         &self.src
     }
     pub fn dst_ids(&self) -> &[u32] {
+        assert!(self.columns.addresses, "addresses not built");
         &self.dst
     }
     pub fn sports(&self) -> &[u16] {
+        assert!(self.columns.ports, "ports not built");
         &self.sport
     }
     pub fn dports(&self) -> &[u16] {
+        assert!(self.columns.ports, "ports not built");
         &self.dport
     }
     pub fn counter_column(&self) -> &CounterColumn {
+        assert!(self.columns.counters, "counters not built");
         &self.counters
+    }
+    /// The optional columns this store has.
+    pub fn columns(&self) -> Columns {
+        self.columns
     }
     pub fn groups(&self) -> &[Group] {
         &self.groups
@@ -213,13 +228,13 @@ impl Store {
         Flags::join(self.flags[r], self.flags_high.get(r).copied().unwrap_or(0))
     }
     pub fn src(&self, row: u32) -> IpAddr {
-        self.addrs.get(self.src[row as usize])
+        self.addrs.get(self.src_ids()[row as usize])
     }
     pub fn dst(&self, row: u32) -> IpAddr {
-        self.addrs.get(self.dst[row as usize])
+        self.addrs.get(self.dst_ids()[row as usize])
     }
     pub fn counters(&self, row: u32) -> Counters {
-        self.counters.get(row as usize)
+        self.counter_column().get(row as usize)
     }
 
     /// Index of the group holding `row`.

@@ -8,7 +8,7 @@ mod timing;
 
 use super::*;
 use crate::model::{Counters, Decision, Direction, Encryption, FlowState, LogKind, Tuple};
-use crate::store::{FileInfo, RecordMeta, StoreBuilder};
+use crate::store::{Columns, FileInfo, RecordMeta, StoreBuilder};
 use std::net::IpAddr;
 
 /// Everything a row carries, as pushed.
@@ -118,12 +118,20 @@ pub(super) fn fixture_sized(groups_per_record: usize) -> (Store, Vec<Row>) {
 
 /// The fixture's files, each built on its own as the loader's workers build them.
 pub(super) fn fixture_files(groups_per_record: usize) -> (Vec<StoreBuilder>, Vec<Row>) {
+    fixture_files_with(groups_per_record, Columns::ALL)
+}
+
+/// `fixture_files` keeping only `columns` of the optional columns.
+pub(super) fn fixture_files_with(
+    groups_per_record: usize,
+    columns: Columns,
+) -> (Vec<StoreBuilder>, Vec<Row>) {
     let mut rng = Lcg(7);
     let mut files = Vec::new();
     let mut rows = Vec::new();
     for (fi, &path) in FILES.iter().enumerate() {
         let vnet = fi == 2;
-        let mut b = StoreBuilder::new();
+        let mut b = StoreBuilder::with_columns(columns);
         let file = b.add_file(FileInfo {
             path: path.into(),
             size: 0,
