@@ -1,14 +1,14 @@
 //! Loading one file's bytes held in memory, through the same per-file path as `load`
 //! (decoding, fast path, salvage, accounting), for embedders, fuzzing and property tests.
 
-use super::parallel::parse_bytes;
+use super::parallel::{parse_bytes, Parse};
 use super::report::{LoadReport, Progress};
-use crate::store::{Columns, Store};
+use crate::store::Store;
 
 /// Loads `data` as the content of a file called `name`. Like `load`, it never fails: what
 /// the bytes do not allow is in the report (`tuples + rejected` = tuples seen).
 pub fn load_bytes(name: &str, data: &[u8]) -> (Store, LoadReport) {
-    let outcome = parse_bytes(name.to_string(), data, Columns::ALL, &Progress::default());
+    let outcome = parse_bytes(name.to_string(), data, Parse::WHOLE, &Progress::default());
     let mut report = LoadReport::default();
     let builder = super::account(&mut report, outcome).unwrap_or_default();
     (builder.finish(), report)

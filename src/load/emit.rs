@@ -19,6 +19,8 @@ pub struct Emitter {
     meta: PathMeta,
     /// Records begun so far in this file (the next record's ordinal).
     ordinal: u32,
+    /// The ordinal this emitter's first record got (not 0 for a part of a file).
+    first: u32,
     /// Embedded flow log texts already loaded (hash, length): each is loaded once.
     pub seen_embedded: HashSet<(u64, usize)>,
 }
@@ -31,8 +33,40 @@ impl Emitter {
             file,
             meta,
             ordinal: 0,
+            first: 0,
             seen_embedded: HashSet::new(),
         }
+    }
+
+    /// An emitter for a later part of the same file, parsed on another thread: an empty
+    /// builder with the same columns and no file of its own (its records name ours), and
+    /// records numbered from `ordinal`.
+    pub fn part(&self, ordinal: u32) -> Emitter {
+        Emitter {
+            builder: StoreBuilder::with_columns(self.builder.columns()),
+            tally: Tally::default(),
+            file: self.file,
+            meta: self.meta.clone(),
+            ordinal,
+            first: ordinal,
+            seen_embedded: HashSet::new(),
+        }
+    }
+
+    /// Adds what `part` read of the text right after ours; its records are numbered on
+    /// from ours, whatever it numbered them from.
+    pub fn absorb(&mut self, part: Emitter) {
+        let read = part.ordinal - part.first;
+        let shift = self.ordinal.wrapping_sub(part.first);
+        self.builder.append_part(part.builder, shift);
+        self.tally.absorb(part.tally);
+        self.ordinal += read;
+        self.seen_embedded.extend(part.seen_embedded);
+    }
+
+    /// Embedded flow log texts loaded (each is loaded once a file).
+    pub fn embedded_seen(&self) -> usize {
+        self.seen_embedded.len()
     }
 
     /// Records seen so far (the 0-based ordinal of the next one).

@@ -16,7 +16,7 @@ const MAX_NESTING: u8 = 3;
 
 /// Where the fast path gave up, and whether the text simply ended there.
 #[derive(Debug, Clone, Copy)]
-struct Fallback {
+pub(super) struct Fallback {
     at: usize,
     eof: bool,
 }
@@ -147,7 +147,7 @@ fn array(
 }
 
 /// One object at `pos`: a record, or something to search for records.
-fn element(
+pub(super) fn element(
     em: &mut Emitter,
     text: &str,
     pos: usize,
@@ -193,7 +193,7 @@ fn element(
 }
 
 /// `Some(position after "[")` when the object at `pos` starts `{"records":[`.
-fn wrapper_array(text: &str, pos: usize) -> Option<usize> {
+pub(super) fn wrapper_array(text: &str, pos: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut p = skip_ws(text, pos + 1);
     let key = b"\"records\"";
@@ -215,7 +215,7 @@ fn skip_value(text: &str, pos: usize) -> Option<usize> {
     }
 }
 
-fn skip_ws(text: &str, mut pos: usize) -> usize {
+pub(super) fn skip_ws(text: &str, mut pos: usize) -> usize {
     let b = text.as_bytes();
     while pos < b.len() && matches!(b[pos], b' ' | b'\n' | b'\r' | b'\t') {
         pos += 1;

@@ -13,6 +13,7 @@ mod bytes;
 mod emit;
 mod file;
 mod parallel;
+mod parts;
 mod path_meta;
 mod record;
 mod report;

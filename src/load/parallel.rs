@@ -16,7 +16,7 @@
 //! follow) while its columns are still in its cache.
 
 use super::emit::Emitter;
-use super::file::parse_file;
+use super::parts::parse_file_in_parts;
 use super::path_meta::path_meta;
 use super::report::{Problem, ProblemKind, Progress};
 use super::tally::Tally;
@@ -60,6 +60,9 @@ pub struct FileOutcome {
 struct Shared<'a, M> {
     batches: Vec<&'a [Input]>,
     columns: Columns,
+    /// Threads a large file is read on (`parts`): more than one when there are fewer
+    /// batches than threads, which would otherwise wait.
+    parts: usize,
     window: usize,
     progress: &'a Progress,
     /// The next batch to hand out.
@@ -84,10 +87,15 @@ pub fn run(
     merge: impl FnMut(FileOutcome) + Send,
 ) {
     let batches = batches(inputs);
+    let parts = match batches.len() {
+        n if n < threads => threads.div_ceil(n.max(1)),
+        _ => 1,
+    };
     let threads = threads.clamp(1, batches.len().max(1));
     let shared = Shared {
         batches,
         columns,
+        parts,
         window: 2 * threads,
         progress,
         next: AtomicUsize::new(0),
@@ -119,7 +127,13 @@ fn work<M: FnMut(FileOutcome)>(shared: &Shared<M>) {
         }
         let outcomes = shared.batches[i]
             .iter()
-            .map(|input| read_one(input, shared.columns, shared.progress, &mut buf))
+            .map(|input| {
+                let how = Parse {
+                    columns: shared.columns,
+                    parts: shared.parts,
+                };
+                read_one(input, how, shared.progress, &mut buf)
+            })
             .collect();
         match shared.pending.lock() {
             Ok(mut pending) => pending.insert(i, outcomes),
@@ -211,12 +225,7 @@ fn wait_turn<M>(i: usize, shared: &Shared<M>) -> bool {
 }
 
 /// Reads (into `buf`, unless the input is in memory already) and parses one input.
-pub fn read_one(
-    input: &Input,
-    columns: Columns,
-    progress: &Progress,
-    buf: &mut Vec<u8>,
-) -> FileOutcome {
+pub fn read_one(input: &Input, how: Parse, progress: &Progress, buf: &mut Vec<u8>) -> FileOutcome {
     let name = input.name();
     let data = match read(input, buf) {
         Ok(d) => d,
@@ -227,17 +236,29 @@ pub fn read_one(
     if matches!(input, Input::Stdin) {
         progress.bytes_total.fetch_add(bytes, Ordering::Relaxed);
     }
-    parse_bytes(name, &data, columns, progress)
+    parse_bytes(name, &data, how, progress)
+}
+
+/// How a file is parsed.
+#[derive(Debug, Clone, Copy)]
+pub struct Parse {
+    /// The optional columns its builder keeps.
+    pub columns: Columns,
+    /// Threads a large file may be read on.
+    pub parts: usize,
+}
+
+impl Parse {
+    /// Every column, on the calling thread.
+    pub const WHOLE: Parse = Parse {
+        columns: Columns::ALL,
+        parts: 1,
+    };
 }
 
 /// Parses one file's bytes (already read) into its outcome: the per-file half of loading,
 /// shared with `load_bytes`.
-pub fn parse_bytes(
-    name: String,
-    data: &[u8],
-    columns: Columns,
-    progress: &Progress,
-) -> FileOutcome {
+pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -> FileOutcome {
     let bytes = data.len() as u64;
     // Checked UTF-8 is the fast path; invalid bytes are replaced (rare, and reported by
     // whatever then fails to parse).
@@ -255,7 +276,7 @@ pub fn parse_bytes(
             progress,
         );
     }
-    let mut builder = StoreBuilder::with_columns(columns);
+    let mut builder = StoreBuilder::with_columns(how.columns);
     builder.reserve((bytes / BYTES_PER_TUPLE) as usize);
     let file = builder.add_file(FileInfo {
         path: name.clone(),
@@ -263,7 +284,7 @@ pub fn parse_bytes(
         meta: path_meta(&name),
     });
     let mut em = Emitter::new(builder, file, path_meta(&name));
-    parse_file(&mut em, &text);
+    parse_file_in_parts(&mut em, &text, how.parts);
     progress
         .tuples
         .fetch_add(em.tally.tuples, Ordering::Relaxed);

@@ -53,6 +53,30 @@ impl Tally {
         entry.count += 1;
     }
 
+    /// Adds `later` (what the text after ours gave): counts add up, and a problem seen
+    /// in both keeps our first place.
+    pub fn absorb(&mut self, later: Tally) {
+        self.records += later.records;
+        self.tuples += later.tuples;
+        self.rejected += later.rejected;
+        let mut entries: Vec<_> = later.problems.into_iter().collect();
+        entries.sort_by_key(|(_, e)| e.index);
+        for (key, e) in entries {
+            let next = self.problems.len();
+            let entry = self.problems.entry(key).or_insert(Entry {
+                index: next,
+                count: 0,
+                first: e.first,
+            });
+            entry.count += e.count;
+        }
+    }
+
+    /// Whether any problem was counted.
+    pub fn has_problems(&self) -> bool {
+        !self.problems.is_empty()
+    }
+
     /// How many problems of `kind` were counted.
     pub fn count(&self, kind: ProblemKind) -> u64 {
         self.problems
@@ -98,5 +122,39 @@ mod tests {
         assert_eq!(p[0].detail, "bad time (first at record 1)");
         assert_eq!((p[0].count, p[1].count), (2, 1));
         assert_eq!(p[1].detail, "x");
+    }
+
+    #[test]
+    fn absorbing_adds_counts_and_keeps_the_earlier_first_place() {
+        let bad = Reason::Tuple(TupleError::Time);
+        let mut a = Tally {
+            records: 2,
+            tuples: 5,
+            rejected: 1,
+            ..Tally::default()
+        };
+        a.problem(ProblemKind::BadTuple, bad.clone(), || "record 1".into());
+        let mut b = Tally {
+            records: 3,
+            tuples: 7,
+            rejected: 2,
+            ..Tally::default()
+        };
+        b.problem(ProblemKind::Repaired, Reason::Text("x".into()), || {
+            "record 4".into()
+        });
+        b.problem(ProblemKind::BadTuple, bad.clone(), || "record 5".into());
+        b.problem(ProblemKind::BadTuple, bad, || "record 6".into());
+        a.absorb(b);
+        assert_eq!((a.records, a.tuples, a.rejected), (5, 12, 3));
+        let p = a.into_problems("a.json");
+        let details: Vec<_> = p.iter().map(|p| (p.detail.as_str(), p.count)).collect();
+        assert_eq!(
+            details,
+            [
+                ("bad time (first at record 1)", 3),
+                ("x (first at record 4)", 1)
+            ]
+        );
     }
 }

@@ -52,6 +52,11 @@ impl StoreBuilder {
         }
     }
 
+    /// The optional columns this builder keeps.
+    pub fn columns(&self) -> Columns {
+        self.store.columns
+    }
+
     /// Tuples pushed so far.
     pub fn len(&self) -> usize {
         self.store.len()
@@ -169,26 +174,46 @@ impl StoreBuilder {
 
     /// Moves everything of `other` (typically one file parsed on a worker) after our rows.
     pub fn append(&mut self, mut other: StoreBuilder) {
-        assert_eq!(
-            (self.store.columns, other.store.columns),
-            (Columns::ALL, Columns::ALL),
-            "only whole builders are merged"
-        );
         other.drop_empty_last_group();
         self.drop_empty_last_group();
         if self.is_blank() && other.len() >= self.store.secs.capacity() / 2 {
             // Most of the load in one builder (one huge file) and nothing to re-map: take
             // it whole rather than copy it, so it is never held twice. The room reserved
             // for later files is kept (growing by doubling leaves freed copies resident).
+            assert_eq!(self.store.columns, other.store.columns, "same columns");
             let room = self.store.secs.capacity().saturating_sub(other.len());
             *self = other;
             self.reserve(room);
             return;
         }
+        let file_base = self.store.files.len() as u32;
         let files = std::mem::take(&mut other.store.files);
+        self.store.files.extend(files);
+        self.merge(other, file_base, 0);
+    }
+
+    /// Moves everything of `other`, a later part of our last file parsed on its own
+    /// (no file of its own: its records name ours), after our rows; its records' ordinals
+    /// grow by `ordinal_shift`.
+    pub fn append_part(&mut self, mut other: StoreBuilder, ordinal_shift: u32) {
+        assert!(
+            other.store.files.is_empty(),
+            "a part has no file of its own"
+        );
+        other.drop_empty_last_group();
+        self.drop_empty_last_group();
+        self.merge(other, 0, ordinal_shift);
+    }
+
+    /// Appends `other`'s records, groups and rows, re-mapping its dictionary ids; its
+    /// file ids grow by `file_base` and its ordinals by `ordinal_shift`.
+    fn merge(&mut self, other: StoreBuilder, file_base: u32, ordinal_shift: u32) {
         let s = &mut self.store;
         let o = &other.store;
-        let file_base = s.files.len() as u32;
+        assert_eq!(
+            s.columns, o.columns,
+            "only builders of the same columns merge"
+        );
         let record_base = s.records.len() as u32;
         let row_base = s.secs.len() as u32;
         let text_map = s.texts.absorb(&o.texts);
@@ -200,10 +225,9 @@ impl StoreBuilder {
                 text_map[id as usize]
             }
         };
-
-        s.files.extend(files);
         s.records.extend(o.records.iter().map(|r| Record {
             file: r.file + file_base,
+            ordinal: r.ordinal.wrapping_add(ordinal_shift),
             nsg: text(r.nsg),
             flowlog: text(r.flowlog),
             target: text(r.target),
