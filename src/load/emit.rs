@@ -56,12 +56,17 @@ impl Emitter {
     /// Adds what `part` read of the text right after ours; its records are numbered on
     /// from ours, whatever it numbered them from.
     pub fn absorb(&mut self, part: Emitter) {
-        let read = part.ordinal - part.first;
+        let read = part.records_read();
         let shift = self.ordinal.wrapping_sub(part.first);
         self.builder.append_part(part.builder, shift);
         self.tally.absorb(part.tally);
         self.ordinal += read;
         self.seen_embedded.extend(part.seen_embedded);
+    }
+
+    /// Records this emitter read (a part's own, not those before it).
+    pub fn records_read(&self) -> u32 {
+        self.ordinal - self.first
     }
 
     /// Embedded flow log texts loaded (each is loaded once a file).

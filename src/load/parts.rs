@@ -53,28 +53,29 @@ fn read_in_parts(em: &mut Emitter, text: &str, parts: usize) -> bool {
             .collect()
     });
     // Every cut proved, and no embedded flow log after the first part: one loaded in two
-    // parts would be loaded twice, where the whole file loads it once.
-    let proved = results
-        .iter()
+    // parts would be loaded twice, where the whole file loads it once. Until all is known
+    // `em` is not touched, so the whole walk can still start from nothing.
+    let parts: Option<Vec<Emitter>> = results
+        .into_iter()
         .enumerate()
-        .all(|(k, r)| r.as_ref().is_some_and(|p| k == 0 || p.embedded_seen() == 0));
-    if !proved {
+        .map(|(k, part)| part.filter(|p| k == 0 || p.embedded_seen() == 0))
+        .collect();
+    let Some(mut parts) = parts else {
         return false;
-    }
-    for (k, part) in results.into_iter().enumerate() {
-        let Some(mut part) = part else {
-            return false;
-        };
-        // Places of problems name records by number, which a later part did not know:
-        // it is read again from its first record's number, known now.
-        if k > 0 && part.tally.has_problems() {
-            match read(em, spans[k], em.records_seen()) {
-                Some(again) => part = again,
-                None => unreachable!("a part reads the same the second time"),
+    };
+    // Places of problems name records by number, which a later part did not know: such a
+    // part is read again from its first record's number, known now.
+    let mut first = em.records_seen();
+    for (k, span) in spans.iter().enumerate() {
+        if k > 0 && parts[k].tally.has_problems() {
+            match read(em, *span, first) {
+                Some(again) => parts[k] = again,
+                None => return false,
             }
         }
-        em.absorb(part);
+        first += parts[k].records_read();
     }
+    parts.into_iter().for_each(|part| em.absorb(part));
     true
 }
 
