@@ -259,13 +259,8 @@ mod tests {
     /// Both ways of sorting a bucket (packed, counted) give the stable sort by port.
     #[test]
     fn port_sort_is_the_stable_sort_by_port() {
-        let mut state = 0x2545_f491_4f6c_dd1du64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::gen::rng::Rng::new(0x2545_f491_4f6c_dd1d);
+        let mut next = move || rng.next_u64();
         let ports: Vec<u16> = (0..400_000)
             .map(|_| match next() % 4 {
                 0 => 443,

@@ -162,13 +162,8 @@ mod tests {
     /// a stable sort by value sorts them, over all rows and over every third.
     #[test]
     fn rows_sort_as_a_stable_sort_by_value() {
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = crate::gen::rng::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = move || rng.next_u64();
         let values: Vec<u64> = (0..20_000)
             .map(|_| match next() % 7 {
                 0 => next() % 50,
