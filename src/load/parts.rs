@@ -83,6 +83,7 @@ fn read_in_parts(em: &mut Emitter, text: &str, parts: usize) -> bool {
 /// the file is `{"records":[` … `]}` with only white space around.
 fn records_array(text: &str) -> Option<(usize, usize)> {
     let start = skip_ws(text, text.strip_prefix('\u{feff}').map_or(0, |_| 3));
+    (text.as_bytes().get(start) == Some(&b'{')).then_some(())?;
     let open = wrapper_array(text, start)?;
     let body = text.trim_end_matches([' ', '\n', '\r', '\t']);
     let close = body
@@ -343,6 +344,36 @@ mod tests {
                 parse_file(&mut em, &text);
             }
             assert_eq!(finish(em), want, "{name}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A plain file with one byte changed or inserted anywhere: read in parts (when
+        /// it still can be) it reads as it reads whole.
+        #[test]
+        fn damaged_files_read_in_parts_as_read_whole(
+            records in 2usize..24,
+            sep in proptest::sample::select(vec!["", "\n  "]),
+            damage in proptest::collection::vec((
+                0.0f64..1.0,
+                proptest::sample::select(b"{}[],:\"\\ 0aT\n".to_vec()),
+                proptest::bool::ANY,
+            ), 1..3),
+            parts in 2usize..6,
+        ) {
+            let mut text = file(records, sep, |i| plain(i, sep)).into_bytes();
+            for &(at, byte, insert) in &damage {
+                let at = ((text.len() - 1) as f64 * at) as usize;
+                if insert {
+                    text.insert(at, byte);
+                } else {
+                    text[at] = byte;
+                }
+            }
+            let text = String::from_utf8(text).unwrap();
+            if let Some(got) = in_parts(&text, parts) {
+                proptest::prop_assert_eq!(got, whole(&text), "{:?}", damage);
+            }
         }
     }
 }
