@@ -87,10 +87,7 @@ pub fn run(
     merge: impl FnMut(FileOutcome) + Send,
 ) {
     let batches = batches(inputs);
-    let parts = match batches.len() {
-        n if n < threads => threads.div_ceil(n.max(1)),
-        _ => 1,
-    };
+    let parts = parts_per_file(batches.len(), threads);
     let threads = threads.clamp(1, batches.len().max(1));
     let shared = Shared {
         batches,
@@ -185,6 +182,14 @@ fn merge_in_order<M: FnMut(FileOutcome)>(shared: &Shared<M>) -> bool {
         if !waiting {
             return true;
         }
+    }
+}
+
+/// Threads a large file may be read on: the threads that `batches` leave idle, shared out.
+fn parts_per_file(batches: usize, threads: usize) -> usize {
+    match batches {
+        n if n < threads => threads.div_ceil(n.max(1)),
+        _ => 1,
     }
 }
 
@@ -390,6 +395,26 @@ mod tests {
                 size,
             })
             .collect()
+    }
+
+    #[test]
+    fn idle_threads_go_to_reading_files_in_parts() {
+        let cases = [
+            (1, 2, 2),
+            (1, 8, 8),
+            (3, 8, 3),
+            (2, 2, 1),
+            (5, 2, 1),
+            (0, 4, 4),
+            (1, 1, 1),
+        ];
+        for (batches, threads, parts) in cases {
+            assert_eq!(
+                parts_per_file(batches, threads),
+                parts,
+                "{batches} batches, {threads} threads"
+            );
+        }
     }
 
     #[test]
