@@ -1,5 +1,5 @@
 //! Loading at scale and from awkward trees: one file far larger than the rest loads like
-//! the same records spread over many files, and paths that cannot be read are reported
+//! the same records spread over many files (and in parts as on one thread), and paths that cannot be read are reported
 //! without stopping the load.
 
 use flowscope::filter;
@@ -54,7 +54,7 @@ fn one_large_file_loads_like_its_records_in_many_files() {
     let tmp = tempfile::tempdir().expect("temp dir");
     let many = tmp.path().join("many");
     let spec = GenSpec {
-        tuples: 300_000,
+        tuples: 500_000,
         ..GenSpec::default()
     };
     gen::generate(&spec, &many).expect("generated");
@@ -64,7 +64,10 @@ fn one_large_file_loads_like_its_records_in_many_files() {
     let size = std::fs::metadata(one.join("all.json"))
         .expect("joined")
         .len();
-    assert!(size > 16 << 20, "large enough to be mapped: {size} bytes");
+    assert!(
+        size > 32 << 20,
+        "large enough to be mapped and read in parts: {size} bytes"
+    );
 
     let (a, ra) = load_dir(&many);
     let (b, rb) = load_dir(&one);
@@ -80,6 +83,25 @@ fn one_large_file_loads_like_its_records_in_many_files() {
     assert_eq!(count(&a), count(&b));
     for row in [0, a.len() as u32 / 2, a.len() as u32 - 1] {
         assert_eq!(a.tuple(row), b.tuple(row), "row {row}");
+    }
+
+    // The one file read on one thread, and in three parts: the same rows from the same
+    // records (numbers and byte offsets), the same report.
+    let load_with = |threads| {
+        let sources = [Source::Path(one.clone())];
+        load::load(&sources, &LoadOptions { threads }, &Progress::default()).expect("loads")
+    };
+    let ((whole, rw), (parts, rp)) = (load_with(1), load_with(3));
+    assert_eq!(rw, rp);
+    assert_eq!(whole.len(), parts.len());
+    assert_eq!(whole.records().len(), parts.records().len());
+    for row in 0..whole.len() as u32 {
+        let (w, p) = (whole.record_of(row), parts.record_of(row));
+        assert_eq!(
+            (whole.tuple(row), w.ordinal, w.offset),
+            (parts.tuple(row), p.ordinal, p.offset),
+            "row {row}"
+        );
     }
 }
 
