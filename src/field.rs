@@ -1,6 +1,7 @@
 //! The named fields of a tuple, shared by the filter language, `stats --by`, the
 //! explorer's columns and the NDJSON/CSV output.
 
+use crate::store::Columns;
 use std::fmt;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -122,6 +123,31 @@ impl Field {
                 | Field::File
                 | Field::Encryption
         )
+    }
+
+    /// The optional store columns reading this field's values takes.
+    pub fn columns(self) -> Columns {
+        let none = Columns::NONE;
+        match self {
+            Field::Src | Field::Dst | Field::Ip => Columns {
+                addresses: true,
+                ..none
+            },
+            Field::Sport | Field::Dport | Field::Port => Columns {
+                ports: true,
+                ..none
+            },
+            Field::Bytes
+            | Field::Packets
+            | Field::BytesOut
+            | Field::BytesIn
+            | Field::PacketsOut
+            | Field::PacketsIn => Columns {
+                counters: true,
+                ..none
+            },
+            _ => none,
+        }
     }
 
     /// Fields that hold a single value per tuple: every field but `ip` and `port`.

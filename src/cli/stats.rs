@@ -1,11 +1,11 @@
 //! `flowscope stats`: top values of a field, or top conversations, biggest first.
 
 use super::args::{StatsArgs, StatsBy, StatsFormat};
-use super::input::{enforce_strict, ensure_readable, load_paths, warn_rejections};
+use super::input::{enforce_strict, ensure_readable, load_columns, warn_rejections};
 use super::output::{write_csv, write_table, JsonObject, Value};
-use super::{check_filter, select};
+use super::{bad_filter, check_filter, select};
 use crate::model::proto;
-use crate::store::Store;
+use crate::store::{Columns, Store};
 use crate::views::{self, Tally};
 use std::borrow::Cow;
 use std::io::Write;
@@ -17,7 +17,7 @@ const CONVERSATION_COLUMNS: [&str; 5] = ["src", "sport", "dst", "dport", "proto"
 
 pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     check_filter(args.filter.as_deref())?;
-    let (store, report) = load_paths(&args.paths)?;
+    let (store, report) = load_columns(&args.paths, columns(args)?)?;
     enforce_strict(&report, strict)?;
     ensure_readable(&report)?;
     let sel = select(&store, args.filter.as_deref())?;
@@ -78,6 +78,24 @@ pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
         }
     }
     Ok(out.flush()?)
+}
+
+/// The optional columns the answer reads: counters for every tally, the key's columns,
+/// and the filter's.
+fn columns(args: &StatsArgs) -> anyhow::Result<Columns> {
+    let counters = Columns {
+        counters: true,
+        ..Columns::NONE
+    };
+    let key = match args.by {
+        StatsBy::Field(field) => field.columns(),
+        StatsBy::Conversation => Columns::ALL,
+    };
+    let filter = match args.filter.as_deref() {
+        Some(text) => crate::filter::columns(text).map_err(|e| bad_filter(text, e))?,
+        None => Columns::NONE,
+    };
+    Ok(counters.union(key).union(filter))
 }
 
 fn with_tally<'a>(mut cells: Vec<Value<'a>>, t: &Tally) -> Vec<Value<'a>> {
