@@ -33,36 +33,26 @@ pub(crate) trait WithSlots {
 /// Runs `user` with the slots of a row-level field (one a row, two for `ip` and `port`
 /// unless both sides are equal); `None` for other fields.
 pub(crate) fn with_row_slots<U: WithSlots>(store: &Store, field: Field, user: U) -> Option<U::Out> {
-    // Only the field's own columns are read: a store may be built without the others.
-    let addrs = || (store.src_ids(), store.dst_ids());
-    let ports = || (store.sports(), store.dports());
+    // A store may be built without the columns other fields read (`Columns`): those
+    // are empty here, and the field's own are there.
+    let columns = store.columns();
+    let (src, dst) = match columns.addresses {
+        true => (store.src_ids(), store.dst_ids()),
+        false => (&[][..], &[][..]),
+    };
+    let (sport, dport) = match columns.ports {
+        true => (store.sports(), store.dports()),
+        false => (&[][..], &[][..]),
+    };
     let flags = store.flags();
     let pair = |a: Slot, b: Slot| [a, if a == b { NO_SLOT } else { b }];
     let out = match field {
-        Field::Src => {
-            let (src, _) = addrs();
-            user.run(|r| [src[r] as Slot, NO_SLOT])
-        }
-        Field::Dst => {
-            let (_, dst) = addrs();
-            user.run(|r| [dst[r] as Slot, NO_SLOT])
-        }
-        Field::Ip => {
-            let (src, dst) = addrs();
-            user.run(|r| pair(src[r] as Slot, dst[r] as Slot))
-        }
-        Field::Sport => {
-            let (sport, _) = ports();
-            user.run(|r| [sport[r] as Slot, NO_SLOT])
-        }
-        Field::Dport => {
-            let (_, dport) = ports();
-            user.run(|r| [dport[r] as Slot, NO_SLOT])
-        }
-        Field::Port => {
-            let (sport, dport) = ports();
-            user.run(|r| pair(sport[r] as Slot, dport[r] as Slot))
-        }
+        Field::Src => user.run(|r| [src[r] as Slot, NO_SLOT]),
+        Field::Dst => user.run(|r| [dst[r] as Slot, NO_SLOT]),
+        Field::Ip => user.run(|r| pair(src[r] as Slot, dst[r] as Slot)),
+        Field::Sport => user.run(|r| [sport[r] as Slot, NO_SLOT]),
+        Field::Dport => user.run(|r| [dport[r] as Slot, NO_SLOT]),
+        Field::Port => user.run(|r| pair(sport[r] as Slot, dport[r] as Slot)),
         Field::Proto => user.run(|r| [(flags[r] & 0xff) as Slot, NO_SLOT]),
         Field::Dir => user.run(|r| [Flags(flags[r] as u32).dir() as Slot, NO_SLOT]),
         Field::Action => user.run(|r| [Flags(flags[r] as u32).decision() as Slot, NO_SLOT]),
