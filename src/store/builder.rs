@@ -251,6 +251,79 @@ impl StoreBuilder {
         self.max_time = self.max_time.max(other.max_time);
     }
 
+    /// Copies `rows` (ascending) of `other`, a finished store, after our rows: with the
+    /// files, records and groups they belong to, and only the addresses and texts they
+    /// use. For answers that keep a few rows of each file read (`query`), so that what
+    /// is kept does not grow with what is read. Each call adds the files its rows are
+    /// in, as `append` does.
+    pub fn append_rows(&mut self, other: &Store, rows: &[u32]) {
+        assert_eq!(self.store.columns, other.columns, "same columns");
+        let columns = other.columns;
+        let mut files = vec![NONE; other.files.len()];
+        let mut records = vec![NONE; other.records.len()];
+        let mut groups = other.group_cursor();
+        let mut last_group = usize::MAX;
+        let mut counters = columns.counters.then(|| other.counters.cursor());
+        for &row in rows {
+            let g = groups.at(row);
+            if g != last_group {
+                last_group = g;
+                let group = other.groups[g];
+                let r = group.record as usize;
+                if records[r] == NONE {
+                    let record = other.records[r];
+                    let f = record.file as usize;
+                    if files[f] == NONE {
+                        files[f] = self.add_file(other.files[f].clone());
+                    }
+                    let text = |id: u32| other.text(id);
+                    let meta = RecordMeta {
+                        ordinal: record.ordinal,
+                        offset: record.offset,
+                        kind: record.kind,
+                        version: record.version,
+                        time_ms: record.time_ms,
+                        nsg: text(record.nsg),
+                        flowlog: text(record.flowlog),
+                        target: text(record.target),
+                    };
+                    records[r] = self.begin_record(files[f], &meta);
+                }
+                // Groups start under the last record begun: point this one at its own.
+                let (rule, mac, acl) = (
+                    other.text(group.rule),
+                    other.text(group.mac),
+                    other.text(group.acl),
+                );
+                self.begin_group(rule, mac, acl);
+                if let Some(last) = self.store.groups.last_mut() {
+                    last.record = records[r];
+                }
+            }
+            if columns.addresses {
+                let src = self.addr_id(other.src(row));
+                let dst = self.addr_id(other.dst(row));
+                self.store.src.push(src);
+                self.store.dst.push(dst);
+            }
+            let s = &mut self.store;
+            s.secs.push(other.secs[row as usize]);
+            let f = other.flag(row);
+            let high = [f.high()];
+            extend_flags(s, &[f.low()], &high[..(high[0] != 0) as usize]);
+            if columns.ports {
+                s.sport.push(other.sport[row as usize]);
+                s.dport.push(other.dport[row as usize]);
+            }
+            if let Some(cursor) = counters.as_mut() {
+                s.counters.push(&cursor.at(row as usize));
+            }
+            let ms = other.time_ms(row);
+            self.min_time = self.min_time.min(ms);
+            self.max_time = self.max_time.max(ms);
+        }
+    }
+
     /// Nothing added yet: no files, records, dictionary entries or rows.
     fn is_blank(&self) -> bool {
         let s = &self.store;
@@ -435,5 +508,86 @@ mod tests {
         assert_eq!(s.tuple(1), tuple(5_500, "2.2.2.2", 3389));
         assert_eq!(s.time_range(), Some((1_000, 5_500)));
         assert_eq!(s.group_rows(1), 1..3);
+    }
+
+    /// Some rows of a store of several files, records and groups (NSG and VNet, with an
+    /// empty group): each copied row reads back whole, with its record, group and file.
+    #[test]
+    fn append_rows_copies_rows_with_their_context() {
+        let mut whole = StoreBuilder::new();
+        for file in 0..3u32 {
+            let f = whole.add_file(FileInfo {
+                path: format!("f{file}.json"),
+                ..Default::default()
+            });
+            for r in 0..3u32 {
+                let nsg = format!("NSG-{file}{r}");
+                let kind = if r == 2 { LogKind::Vnet } else { LogKind::Nsg };
+                let m = RecordMeta {
+                    ordinal: r,
+                    offset: 100 * r as u64,
+                    kind,
+                    nsg: Some(&nsg),
+                    ..meta()
+                };
+                whole.begin_record(f, &m);
+                for g in 0..3u32 {
+                    let rule = format!("R{g}");
+                    whole.begin_group(Some(&rule), Some("MAC"), (r == 2).then_some("acl"));
+                    for k in 0..g * 2 {
+                        let mut t = tuple(
+                            (file * 100 + r * 10 + k) as i64 * 1_001,
+                            &format!("10.{file}.{r}.{k}"),
+                            (k * 11) as u16,
+                        );
+                        if kind == LogKind::Vnet {
+                            t.encryption = Some(crate::model::Encryption::Nx);
+                        }
+                        t.counters.bytes_out = u64::from(k) << (8 * g);
+                        whole.push(&t);
+                    }
+                }
+            }
+        }
+        let whole = whole.finish();
+        let n = whole.len() as u32;
+        for pick in [
+            (0..n).collect::<Vec<u32>>(),
+            (0..n).filter(|r| r % 3 == 1).collect(),
+            vec![0, n - 1],
+            vec![],
+        ] {
+            let mut kept = StoreBuilder::new();
+            kept.append_rows(&whole, &pick);
+            let kept = kept.finish();
+            assert_eq!(kept.len(), pick.len());
+            let context = |s: &Store, row: u32| {
+                let (g, r) = (s.group_of(row), s.record_of(row));
+                (
+                    s.tuple(row),
+                    (
+                        r.ordinal,
+                        r.offset,
+                        r.kind,
+                        s.text(r.nsg).map(str::to_string),
+                    ),
+                    (
+                        s.text(g.rule).map(str::to_string),
+                        s.text(g.acl).map(str::to_string),
+                    ),
+                    s.file_of(row).path.clone(),
+                )
+            };
+            for (i, &row) in pick.iter().enumerate() {
+                assert_eq!(context(&kept, i as u32), context(&whole, row), "row {row}");
+            }
+            let times = pick.iter().map(|&r| whole.time_ms(r));
+            let range = times.clone().min().zip(times.max());
+            assert_eq!(kept.time_range(), range);
+            // Only what the rows use is kept.
+            let files: std::collections::BTreeSet<u32> =
+                pick.iter().map(|&r| whole.record_of(r).file).collect();
+            assert_eq!(kept.files().len(), files.len());
+        }
     }
 }
