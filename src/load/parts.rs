@@ -100,6 +100,10 @@ fn cuts(text: &str, open: usize, close: usize, parts: usize) -> Vec<usize> {
     let mut cuts: Vec<usize> = Vec::new();
     for k in 1..parts {
         let mut from = (open + (close - open) * k / parts).max(cuts.last().map_or(open, |c| c + 1));
+        // Inside a rule name's multi-byte character, the search starts after it.
+        while !text.is_char_boundary(from) {
+            from += 1;
+        }
         while let Some(found) = text.get(from..close).and_then(|t| t.find("\"time\"")) {
             let key = from + found;
             from = key + 1;
@@ -255,6 +259,19 @@ mod tests {
                 let got = in_parts(&text, parts).unwrap_or_else(|| panic!("{parts} parts"));
                 assert_eq!(got, want, "{parts} parts, separator {sep:?}");
             }
+        }
+    }
+
+    #[test]
+    fn rule_names_of_many_byte_characters_are_cut_around() {
+        let text = file(40, "", |i| plain(i, "").replace("\"R", "\"Régle→✓"));
+        let want = whole(&text);
+        assert!(want
+            .rows
+            .iter()
+            .all(|r| r.3.as_deref().unwrap().starts_with("Régle→✓")));
+        for parts in 2..=9 {
+            assert_eq!(in_parts(&text, parts), Some(want.clone()), "{parts} parts");
         }
     }
 
