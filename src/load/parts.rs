@@ -1,9 +1,9 @@
 //! One large file read on several threads. A file is otherwise the unit of parallel
 //! work, so a single big blob (or one standard input) would load on one core.
 //!
-//! The records array of `{"records":[…]}` is cut where a record seems to start (`{`
-//! and the key `"time"` right after a comma), and each part is read on a thread of its
-//! own. A cut is a guess: the part before it must walk, element by element, exactly onto
+//! The records array of `{"records":[…]}` (or the arrays of such documents one after
+//! the other) is cut where a record seems to start (`{` and the key `"time"` right after
+//! a comma), and each part is read on a thread of its own. A cut is a guess: the part before it must walk, element by element, exactly onto
 //! it. If every cut is proved so, the parts are the file, as read whole; if any is not,
 //! or a part met anything but plain records, the parts are dropped and the file is read
 //! whole. Either way the result is the same, only the time differs.
@@ -80,7 +80,8 @@ fn read_in_parts(em: &mut Emitter, text: &str, parts: usize) -> bool {
 }
 
 /// Where the records array of a plain file opens (just after `[`) and closes (its `]`):
-/// the file is `{"records":[` … `]}` with only white space around.
+/// the file is `{"records":[` … `]}` with only white space around, or several such
+/// documents one after the other (the first's array opens, the last's closes).
 fn records_array(text: &str) -> Option<(usize, usize)> {
     let start = skip_ws(text, text.strip_prefix('\u{feff}').map_or(0, |_| 3));
     (text.as_bytes().get(start) == Some(&b'{')).then_some(())?;
@@ -150,10 +151,27 @@ fn walk_part(em: &mut Emitter, text: &str, from: usize, to: usize) -> bool {
         }
         match b.get(pos) {
             Some(b',') => pos = skip_ws(text, pos + 1),
-            Some(b']') => return pos == to,
+            Some(b']') if pos == to => return true,
+            // The end of one document's records and the start of the next one's, as in
+            // files joined one after the other (`cat *.json | flowscope -`).
+            Some(b']') => match next_document(text, pos) {
+                Some(inner) => pos = skip_ws(text, inner),
+                None => return false,
+            },
             _ => return false,
         }
     }
+}
+
+/// Just after the `[` of the next document's records array, when the `]` at `close` ends
+/// a `{"records":[…]}` document that another follows.
+fn next_document(text: &str, close: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let end = skip_ws(text, close + 1);
+    (b.get(end) == Some(&b'}')).then_some(())?;
+    let next = skip_ws(text, end + 1);
+    (b.get(next) == Some(&b'{')).then_some(())?;
+    wrapper_array(text, next)
 }
 
 #[cfg(test)]
@@ -330,8 +348,13 @@ mod tests {
         let other_key_first = file(20, "", |i| {
             plain(i, "").replacen("{\"time\"", "{\"t\": 1, \"time\"", 1)
         });
+        let empty_between = format!(
+            "{}{{\"records\":[]}}{}",
+            file(10, "", |i| plain(i, "")),
+            file(10, "", |i| plain(i, ""))
+        );
         let two_documents = format!(
-            "{}{}",
+            "{}\n{}",
             file(10, "", |i| plain(i, "")),
             file(10, "", |i| plain(i, ""))
         );
@@ -343,7 +366,8 @@ mod tests {
             ("string element", string_element, false),
             ("embedded twice", embedded_twice, false),
             ("no record starts with time", other_key_first, false),
-            ("two documents", two_documents, false),
+            ("two documents", two_documents, true),
+            ("an empty document between", empty_between, false),
             ("cut off", cut_off, false),
             // Cuts elsewhere hold: the nested one is passed over or disproved.
             ("nested time", nested_time, true),
@@ -365,8 +389,8 @@ mod tests {
     }
 
     proptest::proptest! {
-        /// A plain file with one byte changed or inserted anywhere: read in parts (when
-        /// it still can be) it reads as it reads whole.
+        /// A plain file (or a few joined) with a byte or two changed or inserted
+        /// anywhere: read in parts (when it still can be) it reads as it reads whole.
         #[test]
         fn damaged_files_read_in_parts_as_read_whole(
             records in 2usize..24,
@@ -377,8 +401,10 @@ mod tests {
                 proptest::bool::ANY,
             ), 1..3),
             parts in 2usize..6,
+            documents in 1usize..4,
         ) {
-            let mut text = file(records, sep, |i| plain(i, sep)).into_bytes();
+            let one = file(records, sep, |i| plain(i, sep));
+            let mut text = vec![one; documents].join("\n").into_bytes();
             for &(at, byte, insert) in &damage {
                 let at = ((text.len() - 1) as f64 * at) as usize;
                 if insert {
