@@ -3,7 +3,7 @@
 
 use super::path_meta::last_segment;
 use super::record::{self, Parsed, RawRecord, Shape};
-use super::report::ProblemKind;
+use super::report::{FileProgress, ProblemKind};
 use super::tally::{Reason, Tally};
 use super::tuple::parse_tuple;
 use crate::model::LogKind;
@@ -11,8 +11,11 @@ use crate::store::{PathMeta, RecordMeta, StoreBuilder};
 use std::borrow::Cow;
 use std::collections::HashSet;
 
+/// Progress is reported after a record once this many bytes of the file have passed.
+const REPORT_BYTES: u64 = 1 << 20;
+
 /// Where one file's records go: its own builder and tally.
-pub struct Emitter {
+pub struct Emitter<'p> {
     pub builder: StoreBuilder,
     pub tally: Tally,
     file: u32,
@@ -23,10 +26,16 @@ pub struct Emitter {
     first: u32,
     /// Embedded flow log texts already loaded (hash, length): each is loaded once.
     pub seen_embedded: HashSet<(u64, usize)>,
+    /// Where records read are reported, if anywhere.
+    progress: Option<&'p FileProgress<'p>>,
+    /// The byte offset of the record last reported at (none before the first), and the
+    /// tuples loaded by then.
+    reported_at: Option<u64>,
+    reported_tuples: u64,
 }
 
-impl Emitter {
-    pub fn new(builder: StoreBuilder, file: u32, meta: PathMeta) -> Emitter {
+impl<'p> Emitter<'p> {
+    pub fn new(builder: StoreBuilder, file: u32, meta: PathMeta) -> Emitter<'p> {
         Emitter {
             builder,
             tally: Tally::default(),
@@ -35,13 +44,35 @@ impl Emitter {
             ordinal: 0,
             first: 0,
             seen_embedded: HashSet::new(),
+            progress: None,
+            reported_at: None,
+            reported_tuples: 0,
+        }
+    }
+
+    /// Reports the records it reads to `progress` as it goes.
+    pub fn reporting_to(mut self, progress: &'p FileProgress<'p>) -> Emitter<'p> {
+        self.progress = Some(progress);
+        self
+    }
+
+    /// Reports the file read up to the record at `offset`, every `REPORT_BYTES`.
+    fn report(&mut self, offset: Option<u64>) {
+        let (Some(progress), Some(at)) = (self.progress, offset) else {
+            return;
+        };
+        let from = *self.reported_at.get_or_insert(at);
+        if at >= from + REPORT_BYTES {
+            progress.add(at - from, self.tally.tuples - self.reported_tuples);
+            self.reported_at = Some(at);
+            self.reported_tuples = self.tally.tuples;
         }
     }
 
     /// An emitter for a later part of the same file, parsed on another thread: an empty
     /// builder with the same columns and no file of its own (its records name ours), and
     /// records numbered from `ordinal`.
-    pub fn part(&self, ordinal: u32) -> Emitter {
+    pub fn part(&self, ordinal: u32) -> Emitter<'p> {
         Emitter {
             builder: StoreBuilder::with_columns(self.builder.columns()),
             tally: Tally::default(),
@@ -50,12 +81,15 @@ impl Emitter {
             ordinal,
             first: ordinal,
             seen_embedded: HashSet::new(),
+            progress: self.progress,
+            reported_at: None,
+            reported_tuples: 0,
         }
     }
 
     /// Adds what `part` read of the text right after ours; its records are numbered on
     /// from ours, whatever it numbered them from.
-    pub fn absorb(&mut self, part: Emitter) {
+    pub fn absorb(&mut self, part: Emitter<'p>) {
         let read = part.records_read();
         let shift = self.ordinal.wrapping_sub(part.first);
         self.builder.append_part(part.builder, shift);
@@ -126,6 +160,7 @@ impl Emitter {
             Shape::Flat(kind) => self.flat(raw, &pm, meta, kind),
         }
         self.meta = pm;
+        self.report(offset);
     }
 
     fn nsg<'r>(

@@ -18,7 +18,7 @@
 use super::emit::Emitter;
 use super::parts::parse_file_in_parts;
 use super::path_meta::path_meta;
-use super::report::{Problem, ProblemKind, Progress};
+use super::report::{FileProgress, Problem, ProblemKind, Progress};
 use super::tally::Tally;
 use super::walk::Input;
 use crate::store::{Columns, FileInfo, StoreBuilder};
@@ -237,7 +237,6 @@ pub fn read_one(input: &Input, how: Parse, progress: &Progress, buf: &mut Vec<u8
         Err(e) => return skipped(name, 0, ProblemKind::Unreadable, e.to_string(), progress),
     };
     let bytes = data.len() as u64;
-    progress.bytes_done.fetch_add(bytes, Ordering::Relaxed);
     if matches!(input, Input::Stdin) {
         progress.bytes_total.fetch_add(bytes, Ordering::Relaxed);
     }
@@ -288,11 +287,10 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
         size: bytes,
         meta: path_meta(&name),
     });
-    let mut em = Emitter::new(builder, file, path_meta(&name));
+    let file_progress = FileProgress::new(progress);
+    let mut em = Emitter::new(builder, file, path_meta(&name)).reporting_to(&file_progress);
     parse_file_in_parts(&mut em, &text, how.parts);
-    progress
-        .tuples
-        .fetch_add(em.tally.tuples, Ordering::Relaxed);
+    file_progress.settle(bytes, em.tally.tuples);
     progress.files_done.fetch_add(1, Ordering::Relaxed);
     // A file without a single record (good or bad) is not a flow log: skipped whole.
     let found = em.records_seen() > 0;
@@ -366,6 +364,7 @@ fn skipped(
     detail: String,
     progress: &Progress,
 ) -> FileOutcome {
+    progress.bytes_done.fetch_add(bytes, Ordering::Relaxed);
     progress.files_done.fetch_add(1, Ordering::Relaxed);
     FileOutcome {
         skipped: Some(Problem {

@@ -23,7 +23,7 @@ pub fn parse_file_in_parts(em: &mut Emitter, text: &str, parts: usize) {
 }
 
 /// `false` (and `em` untouched) when the file cannot be read in parts.
-fn read_in_parts(em: &mut Emitter, text: &str, parts: usize) -> bool {
+fn read_in_parts<'p>(em: &mut Emitter<'p>, text: &str, parts: usize) -> bool {
     let Some((open, close)) = records_array(text) else {
         return false;
     };
@@ -37,12 +37,12 @@ fn read_in_parts(em: &mut Emitter, text: &str, parts: usize) -> bool {
         .chain(std::iter::once(close))
         .collect();
     let spans: Vec<(usize, usize)> = bounds.windows(2).map(|w| (w[0], w[1])).collect();
-    let read = |em: &Emitter, (from, to): (usize, usize), ordinal: u32| {
+    let read = |em: &Emitter<'p>, (from, to): (usize, usize), ordinal: u32| {
         let mut part = em.part(ordinal);
         walk_part(&mut part, text, from, to).then_some(part)
     };
-    let shared: &Emitter = em;
-    let results: Vec<Option<Emitter>> = std::thread::scope(|scope| {
+    let shared: &Emitter<'p> = em;
+    let results: Vec<Option<Emitter<'p>>> = std::thread::scope(|scope| {
         let later: Vec<_> = spans[1..]
             .iter()
             .map(|&span| scope.spawn(move || read(shared, span, 0)))
@@ -55,7 +55,7 @@ fn read_in_parts(em: &mut Emitter, text: &str, parts: usize) -> bool {
     // Every cut proved, and no embedded flow log after the first part: one loaded in two
     // parts would be loaded twice, where the whole file loads it once. Until all is known
     // `em` is not touched, so the whole walk can still start from nothing.
-    let parts: Option<Vec<Emitter>> = results
+    let parts: Option<Vec<Emitter<'p>>> = results
         .into_iter()
         .enumerate()
         .map(|(k, part)| part.filter(|p| k == 0 || p.embedded_seen() == 0))
@@ -190,7 +190,7 @@ mod tests {
         records: u32,
     }
 
-    fn emitter() -> Emitter {
+    fn emitter() -> Emitter<'static> {
         let mut builder = StoreBuilder::new();
         let file = builder.add_file(FileInfo::default());
         Emitter::new(builder, file, PathMeta::default())
@@ -277,6 +277,51 @@ mod tests {
                 let got = in_parts(&text, parts).unwrap_or_else(|| panic!("{parts} parts"));
                 assert_eq!(got, want, "{parts} parts, separator {sep:?}");
             }
+        }
+    }
+
+    /// Progress comes as records are read, whole or in parts, and settles at the file's
+    /// bytes and tuples exactly.
+    #[test]
+    fn progress_is_reported_while_reading_and_settles_exactly() {
+        use crate::load::report::{FileProgress, Progress};
+        use std::sync::atomic::Ordering::Relaxed;
+        // Records of about 75 kB, 12 MB in all: each of three parts passes the reporting
+        // step.
+        let big = |i: usize| {
+            let tuples: Vec<String> = (0..1200).map(|j| tuple(i, j)).collect();
+            record(i, &tuples, "")
+        };
+        let text = file(160, "", big);
+        assert!(text.len() > 3 * (2 << 20), "{} bytes", text.len());
+        for parts in [1, 3] {
+            let progress = Progress::default();
+            let file_progress = FileProgress::new(&progress);
+            let mut em = emitter().reporting_to(&file_progress);
+            if parts == 1 || !read_in_parts(&mut em, &text, parts) {
+                assert_eq!(parts, 1, "cut");
+                parse_file(&mut em, &text);
+            }
+            let (bytes, tuples) = (
+                progress.bytes_done.load(Relaxed),
+                progress.tuples.load(Relaxed),
+            );
+            assert!(
+                bytes > 0 && bytes < text.len() as u64,
+                "{parts} parts: {bytes} bytes"
+            );
+            assert!(
+                tuples > 0 && tuples < em.tally.tuples,
+                "{parts} parts: {tuples} tuples"
+            );
+            file_progress.settle(text.len() as u64, em.tally.tuples);
+            assert_eq!(progress.bytes_done.load(Relaxed), text.len() as u64);
+            assert_eq!(progress.tuples.load(Relaxed), em.tally.tuples);
+            // Reported twice over (a part read again): settling takes the extra back.
+            file_progress.add(1000, 10);
+            file_progress.settle(text.len() as u64, em.tally.tuples);
+            assert_eq!(progress.bytes_done.load(Relaxed), text.len() as u64);
+            assert_eq!(progress.tuples.load(Relaxed), em.tally.tuples);
         }
     }
 

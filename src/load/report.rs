@@ -90,6 +90,47 @@ impl Progress {
     }
 }
 
+/// One file's share of a `Progress`, reported as its records are read: one large file
+/// would otherwise show all its bytes read at once and its tuples only at the end. What
+/// its readers reported is kept apart, so that `settle` can make the file count exactly
+/// once, whatever was read twice (a part read again, parts dropped for the whole walk).
+pub struct FileProgress<'p> {
+    progress: &'p Progress,
+    bytes: AtomicU64,
+    tuples: AtomicU64,
+}
+
+impl<'p> FileProgress<'p> {
+    pub fn new(progress: &'p Progress) -> FileProgress<'p> {
+        FileProgress {
+            progress,
+            bytes: AtomicU64::new(0),
+            tuples: AtomicU64::new(0),
+        }
+    }
+
+    /// Bytes and tuples read since the last report.
+    pub fn add(&self, bytes: u64, tuples: u64) {
+        self.bytes.fetch_add(bytes, Ordering::Relaxed);
+        self.tuples.fetch_add(tuples, Ordering::Relaxed);
+        self.progress.bytes_done.fetch_add(bytes, Ordering::Relaxed);
+        self.progress.tuples.fetch_add(tuples, Ordering::Relaxed);
+    }
+
+    /// The file is done: its `bytes` and loaded `tuples` count in full, and once.
+    pub fn settle(&self, bytes: u64, tuples: u64) {
+        let settle = |total: &AtomicU64, reported: &AtomicU64, exact: u64| {
+            let reported = reported.swap(exact, Ordering::Relaxed);
+            match exact >= reported {
+                true => total.fetch_add(exact - reported, Ordering::Relaxed),
+                false => total.fetch_sub(reported - exact, Ordering::Relaxed),
+            };
+        };
+        settle(&self.progress.bytes_done, &self.bytes, bytes);
+        settle(&self.progress.tuples, &self.tuples, tuples);
+    }
+}
+
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ProgressSnapshot {
     pub files_total: u64,
