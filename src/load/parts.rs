@@ -41,17 +41,15 @@ fn read_in_parts<'p>(em: &mut Emitter<'p>, text: &str, parts: usize) -> bool {
         let mut part = em.part(ordinal);
         walk_part(&mut part, text, from, to).then_some(part)
     };
+    // The first part numbers its records on from ours; a later one from 0, as where its
+    // records start in the file is not known yet.
+    let jobs: Vec<((usize, usize), u32)> = spans
+        .iter()
+        .enumerate()
+        .map(|(k, &span)| (span, if k == 0 { em.records_seen() } else { 0 }))
+        .collect();
     let shared: &Emitter<'p> = em;
-    let results: Vec<Option<Emitter<'p>>> = std::thread::scope(|scope| {
-        let later: Vec<_> = spans[1..]
-            .iter()
-            .map(|&span| scope.spawn(move || read(shared, span, 0)))
-            .collect();
-        let first = read(shared, spans[0], shared.records_seen());
-        std::iter::once(first)
-            .chain(later.into_iter().map(|h| h.join().ok().flatten()))
-            .collect()
-    });
+    let results = crate::parallel::map_each(&jobs, |(span, ordinal)| read(shared, span, ordinal));
     // Every cut proved, and no embedded flow log after the first part: one loaded in two
     // parts would be loaded twice, where the whole file loads it once. Until all is known
     // `em` is not touched, so the whole walk can still start from nothing.
