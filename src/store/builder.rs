@@ -251,31 +251,29 @@ impl StoreBuilder {
         self.max_time = self.max_time.max(other.max_time);
     }
 
-    /// Copies `rows` (ascending) of `other`, a finished store, after our rows: with the
-    /// files, records and groups they belong to, and only the addresses and texts they
-    /// use. For answers that keep a few rows of each file read (`query`), so that what
-    /// is kept does not grow with what is read. Each call adds the files its rows are
-    /// in, as `append` does.
+    /// Copies `rows` (ascending) of `other`, a finished store with every column, after
+    /// our rows: with the files, records and groups they belong to, and only the
+    /// addresses and texts they use. For answers that keep a few rows of each file read
+    /// (`query`), so that what is kept does not grow with what is read. Each call adds
+    /// the files its rows are in, as `append` does.
     pub fn append_rows(&mut self, other: &Store, rows: &[u32]) {
-        assert_eq!(self.store.columns, other.columns, "same columns");
-        let columns = other.columns;
-        let mut files = vec![NONE; other.files.len()];
-        let mut records = vec![NONE; other.records.len()];
         let mut groups = other.group_cursor();
-        let mut last_group = usize::MAX;
-        let mut counters = columns.counters.then(|| other.counters.cursor());
+        // Rows ascend, so their groups, records and files come in order: each is begun
+        // once, the first time a row of it comes.
+        let (mut last_group, mut last_record, mut last_file) = (None, None, None);
         for &row in rows {
             let g = groups.at(row);
-            if g != last_group {
-                last_group = g;
+            if last_group != Some(g) {
+                last_group = Some(g);
                 let group = other.groups[g];
-                let r = group.record as usize;
-                if records[r] == NONE {
-                    let record = other.records[r];
-                    let f = record.file as usize;
-                    if files[f] == NONE {
-                        files[f] = self.add_file(other.files[f].clone());
+                if last_record != Some(group.record) {
+                    last_record = Some(group.record);
+                    let record = other.records[group.record as usize];
+                    if last_file != Some(record.file) {
+                        last_file = Some(record.file);
+                        self.add_file(other.files[record.file as usize].clone());
                     }
+                    let file = self.store.files.len() as u32 - 1;
                     let text = |id: u32| other.text(id);
                     let meta = RecordMeta {
                         ordinal: record.ordinal,
@@ -287,40 +285,12 @@ impl StoreBuilder {
                         flowlog: text(record.flowlog),
                         target: text(record.target),
                     };
-                    records[r] = self.begin_record(files[f], &meta);
+                    self.begin_record(file, &meta);
                 }
-                // Groups start under the last record begun: point this one at its own.
-                let (rule, mac, acl) = (
-                    other.text(group.rule),
-                    other.text(group.mac),
-                    other.text(group.acl),
-                );
-                self.begin_group(rule, mac, acl);
-                if let Some(last) = self.store.groups.last_mut() {
-                    last.record = records[r];
-                }
+                let text = |id: u32| other.text(id);
+                self.begin_group(text(group.rule), text(group.mac), text(group.acl));
             }
-            if columns.addresses {
-                let src = self.addr_id(other.src(row));
-                let dst = self.addr_id(other.dst(row));
-                self.store.src.push(src);
-                self.store.dst.push(dst);
-            }
-            let s = &mut self.store;
-            s.secs.push(other.secs[row as usize]);
-            let f = other.flag(row);
-            let high = [f.high()];
-            extend_flags(s, &[f.low()], &high[..(high[0] != 0) as usize]);
-            if columns.ports {
-                s.sport.push(other.sport[row as usize]);
-                s.dport.push(other.dport[row as usize]);
-            }
-            if let Some(cursor) = counters.as_mut() {
-                s.counters.push(&cursor.at(row as usize));
-            }
-            let ms = other.time_ms(row);
-            self.min_time = self.min_time.min(ms);
-            self.max_time = self.max_time.max(ms);
+            self.push(&other.tuple(row));
         }
     }
 
