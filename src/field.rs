@@ -127,26 +127,16 @@ impl Field {
 
     /// The optional store columns reading this field's values takes.
     pub fn columns(self) -> Columns {
-        let none = Columns::NONE;
         match self {
-            Field::Src | Field::Dst | Field::Ip => Columns {
-                addresses: true,
-                ..none
-            },
-            Field::Sport | Field::Dport | Field::Port => Columns {
-                ports: true,
-                ..none
-            },
+            Field::Src | Field::Dst | Field::Ip => Columns::ADDRESSES,
+            Field::Sport | Field::Dport | Field::Port => Columns::PORTS,
             Field::Bytes
             | Field::Packets
             | Field::BytesOut
             | Field::BytesIn
             | Field::PacketsOut
-            | Field::PacketsIn => Columns {
-                counters: true,
-                ..none
-            },
-            _ => none,
+            | Field::PacketsIn => Columns::COUNTERS,
+            _ => Columns::NONE,
         }
     }
 

@@ -145,15 +145,6 @@ fn select(store: &Store, filter: Option<&str>) -> anyhow::Result<Selection> {
     }
 }
 
-/// Checks the filter before anything is read: a typo is reported at once, not after
-/// minutes of loading.
-fn check_filter(filter: Option<&str>) -> anyhow::Result<()> {
-    match filter {
-        None => Ok(()),
-        Some(text) => crate::filter::validate(text).map_err(|error| bad_filter(text, error)),
-    }
-}
-
 fn bad_filter(text: &str, error: crate::filter::FilterError) -> anyhow::Error {
     BadFilter {
         text: text.to_string(),

@@ -32,15 +32,14 @@ const TABLE_FIELDS: [Field; 12] = [
 
 pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     if args.count {
-        let count = count(args, strict)?;
+        let (count, report) = count(args)?;
+        accept(&report, strict)?;
         writeln!(out, "{count}")?;
         return Ok(out.flush()?);
     }
     let limit = args.limit.unwrap_or(usize::MAX);
-    let (store, sel, report) = selected(args)?;
-    enforce_strict(&report, strict)?;
-    ensure_readable(&report)?;
-    warn_rejections(&report);
+    let (store, sel, report) = selected(args, limit)?;
+    accept(&report, strict)?;
     let rows = time_ordered(&store, sel, limit);
     match args.format {
         QueryFormat::Table => {
@@ -60,19 +59,45 @@ pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
     Ok(out.flush()?)
 }
 
-/// A store holding the rows the query may print, and those rows. File by file, each
-/// file's selected rows, or (with `--limit`) its first ones in time order, are copied
-/// into a store of their own: what is kept grows with the answer, not with the data
-/// (`dport == 3389 and deny --limit 20` over 100M tuples keeps 20 rows a file, not a
-/// 3 GB store). A filter that needs the whole load first (`last 15m`) loads the store.
-fn selected(args: &QueryArgs) -> anyhow::Result<(Store, Selection, LoadReport)> {
+/// Fails as `--strict` and an unreadable load ask, else warns of rejected tuples.
+fn accept(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
+    enforce_strict(report, strict)?;
+    ensure_readable(report)?;
+    warn_rejections(report);
+    Ok(())
+}
+
+/// How the files are read: file by file with the filter compiled for each (checked
+/// before anything is read), or loaded whole first, selected, when the filter has `last`
+/// (it counts back from the newest tuple of the whole load).
+enum Reading {
+    ByFile(filter::Compiled),
+    Loaded(Box<(Store, Selection, LoadReport)>),
+}
+
+fn reading(args: &QueryArgs) -> anyhow::Result<Reading> {
     let text = args.filter.as_deref().unwrap_or("");
-    let Some(filter) = filter::compile_unanchored(text).map_err(|e| bad_filter(text, e))? else {
-        let (store, report) = load_paths(&args.paths)?;
-        let sel = select(&store, Some(text))?;
-        return Ok((store, sel, report));
+    Ok(
+        match filter::compile_unanchored(text).map_err(|e| bad_filter(text, e))? {
+            Some(filter) => Reading::ByFile(filter),
+            None => {
+                let (store, report) = load_paths(&args.paths)?;
+                let sel = select(&store, Some(text))?;
+                Reading::Loaded(Box::new((store, sel, report)))
+            }
+        },
+    )
+}
+
+/// A store holding the rows the query may print, and those rows. File by file, each
+/// file's selected rows, or its first `limit` in time order, are copied into a store of
+/// their own: what is kept grows with the answer, not with the data (`dport == 3389 and
+/// deny --limit 20` over 100M tuples keeps 20 rows a file, not a 3 GB store).
+fn selected(args: &QueryArgs, limit: usize) -> anyhow::Result<(Store, Selection, LoadReport)> {
+    let filter = match reading(args)? {
+        Reading::ByFile(filter) => filter,
+        Reading::Loaded(loaded) => return Ok(*loaded),
     };
-    let limit = args.limit.unwrap_or(usize::MAX);
     let mut kept = StoreBuilder::new();
     let report = read_paths(&args.paths, Columns::ALL, &mut |file| {
         let mut rows = time_ordered(file, filter.select(file), limit);
@@ -86,31 +111,23 @@ fn selected(args: &QueryArgs) -> anyhow::Result<(Store, Selection, LoadReport)> 
     Ok((store, sel, report))
 }
 
-/// `--count`: added up file by file as the files are read, with no store kept (memory
-/// does not grow with the data, and no time goes into merging files), unless the filter
-/// needs the whole load first (`last 15m` counts back from its newest tuple). The filter
-/// is compiled, and so checked, before anything is read.
-fn count(args: &QueryArgs, strict: bool) -> anyhow::Result<u64> {
-    let text = args.filter.as_deref().unwrap_or("");
-    let compiled = filter::compile_unanchored(text).map_err(|e| bad_filter(text, e))?;
-    let (count, report) = match compiled {
-        Some(filter) => {
+/// `--count`: added up file by file as the files are read, each file's store with only
+/// the columns the filter reads and dropped after it (memory does not grow with the
+/// data, and no time goes into merging files).
+fn count(args: &QueryArgs) -> anyhow::Result<(u64, LoadReport)> {
+    Ok(match reading(args)? {
+        Reading::ByFile(filter) => {
             let mut count = 0;
             let report = read_paths(&args.paths, filter.columns(), &mut |file| {
                 count += filter.count(file) as u64;
             })?;
             (count, report)
         }
-        None => {
-            let (store, report) = load_paths(&args.paths)?;
-            let sel = select(&store, Some(text))?;
+        Reading::Loaded(loaded) => {
+            let (_, sel, report) = *loaded;
             (sel.len() as u64, report)
         }
-    };
-    enforce_strict(&report, strict)?;
-    ensure_readable(&report)?;
-    warn_rejections(&report);
-    Ok(count)
+    })
 }
 
 /// Selections from this many rows are read in time order through the store's time

@@ -3,7 +3,7 @@
 use super::args::{StatsArgs, StatsBy, StatsFormat};
 use super::input::{enforce_strict, ensure_readable, load_columns, warn_rejections};
 use super::output::{write_csv, write_table, JsonObject, Value};
-use super::{bad_filter, check_filter, select};
+use super::{bad_filter, select};
 use crate::model::proto;
 use crate::store::{Columns, Store};
 use crate::views::{self, Tally};
@@ -16,7 +16,7 @@ const TALLY_COLUMNS: [&str; 7] = [
 const CONVERSATION_COLUMNS: [&str; 5] = ["src", "sport", "dst", "dport", "proto"];
 
 pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
-    check_filter(args.filter.as_deref())?;
+    // The filter is checked here, before anything is read.
     let (store, report) = load_columns(&args.paths, columns(args)?)?;
     enforce_strict(&report, strict)?;
     ensure_readable(&report)?;
@@ -81,12 +81,9 @@ pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
 }
 
 /// The optional columns the answer reads: counters for every tally, the key's columns,
-/// and the filter's.
+/// and the filter's; checking the filter on the way (a typo is reported at once, not
+/// after the load).
 fn columns(args: &StatsArgs) -> anyhow::Result<Columns> {
-    let counters = Columns {
-        counters: true,
-        ..Columns::NONE
-    };
     let key = match args.by {
         StatsBy::Field(field) => field.columns(),
         StatsBy::Conversation => Columns::ALL,
@@ -95,7 +92,7 @@ fn columns(args: &StatsArgs) -> anyhow::Result<Columns> {
         Some(text) => crate::filter::columns(text).map_err(|e| bad_filter(text, e))?,
         None => Columns::NONE,
     };
-    Ok(counters.union(key).union(filter))
+    Ok(Columns::COUNTERS.union(key).union(filter))
 }
 
 fn with_tally<'a>(mut cells: Vec<Value<'a>>, t: &Tally) -> Vec<Value<'a>> {

@@ -115,18 +115,9 @@ impl Test {
     /// there.
     fn columns(&self) -> Columns {
         match self {
-            Test::Port(..) => Columns {
-                ports: true,
-                ..Columns::NONE
-            },
-            Test::Addr(..) => Columns {
-                addresses: true,
-                ..Columns::NONE
-            },
-            Test::Counter(..) => Columns {
-                counters: true,
-                ..Columns::NONE
-            },
+            Test::Port(..) => Columns::PORTS,
+            Test::Addr(..) => Columns::ADDRESSES,
+            Test::Counter(..) => Columns::COUNTERS,
             Test::Time(_) | Test::Flags(_) | Test::Version(_) | Test::Text(..) => Columns::NONE,
         }
     }

@@ -86,14 +86,10 @@ pub fn compile_unanchored(text: &str) -> Result<Option<Compiled>, FilterError> {
     Ok((!expr.uses_last()).then(|| Compiled::plan(cond, &Store::default())))
 }
 
-/// The optional store columns the filter `text` reads (checked as `validate` checks it).
+/// Checks `text` without a store, and says which optional store columns it reads: a
+/// command checks its filter this way before reading anything.
 pub fn columns(text: &str) -> Result<Columns, FilterError> {
     checked(text, None).map(|(_, cond)| cond.columns())
-}
-
-/// Checks `text` without a store, for live feedback while typing.
-pub fn validate(text: &str) -> Result<(), FilterError> {
-    checked(text, None).map(|_| ())
 }
 
 /// Parses and checks `text`; `newest` is the anchor of `last 15m` (none: it keeps nothing).

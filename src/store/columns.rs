@@ -27,6 +27,22 @@ impl Columns {
         counters: false,
     };
 
+    /// Source and destination addresses alone.
+    pub const ADDRESSES: Columns = Columns {
+        addresses: true,
+        ..Columns::NONE
+    };
+    /// Source and destination ports alone.
+    pub const PORTS: Columns = Columns {
+        ports: true,
+        ..Columns::NONE
+    };
+    /// The counters alone.
+    pub const COUNTERS: Columns = Columns {
+        counters: true,
+        ..Columns::NONE
+    };
+
     /// The columns either needs.
     pub fn union(self, other: Columns) -> Columns {
         Columns {

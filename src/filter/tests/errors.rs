@@ -98,10 +98,10 @@ fn bad_filters_name_position_message_and_suggestions() {
             (position, message),
             "{text}"
         );
-        assert_eq!(validate(text).unwrap_err(), e, "{text}");
+        assert_eq!(columns(text).unwrap_err(), e, "{text}");
         assert_eq!(compile_unanchored(text).unwrap_err(), e, "{text}");
     }
     let e = compile("dprot == 1", &store).unwrap_err();
     assert_eq!(e.suggestions.first().map(String::as_str), Some("dport"));
-    assert!(validate("dport == 3389 and deny").is_ok());
+    assert!(columns("dport == 3389 and deny").is_ok());
 }
