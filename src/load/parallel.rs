@@ -59,10 +59,9 @@ pub struct FileOutcome {
 /// What the workers share.
 struct Shared<'a, M> {
     batches: Vec<&'a [Input]>,
-    columns: Columns,
-    /// Threads a large file is read on (`parts`): more than one when there are fewer
-    /// batches than threads, which would otherwise wait.
-    parts: usize,
+    /// How each file is parsed: its columns, and the threads a large one is read on
+    /// (more than one when there are fewer batches than threads, which would wait).
+    how: Parse,
     window: usize,
     progress: &'a Progress,
     /// The next batch to hand out.
@@ -87,12 +86,14 @@ pub fn run(
     merge: impl FnMut(FileOutcome) + Send,
 ) {
     let batches = batches(inputs);
-    let parts = parts_per_file(batches.len(), threads);
+    let how = Parse {
+        columns,
+        parts: parts_per_file(batches.len(), threads),
+    };
     let threads = threads.clamp(1, batches.len().max(1));
     let shared = Shared {
         batches,
-        columns,
-        parts,
+        how,
         window: 2 * threads,
         progress,
         next: AtomicUsize::new(0),
@@ -124,13 +125,7 @@ fn work<M: FnMut(FileOutcome)>(shared: &Shared<M>) {
         }
         let outcomes = shared.batches[i]
             .iter()
-            .map(|input| {
-                let how = Parse {
-                    columns: shared.columns,
-                    parts: shared.parts,
-                };
-                read_one(input, how, shared.progress, &mut buf)
-            })
+            .map(|input| read_one(input, shared.how, shared.progress, &mut buf))
             .collect();
         match shared.pending.lock() {
             Ok(mut pending) => pending.insert(i, outcomes),
@@ -282,13 +277,14 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
     }
     let mut builder = StoreBuilder::with_columns(how.columns);
     builder.reserve((bytes / BYTES_PER_TUPLE) as usize);
+    let meta = path_meta(&name);
     let file = builder.add_file(FileInfo {
         path: name.clone(),
         size: bytes,
-        meta: path_meta(&name),
+        meta: meta.clone(),
     });
     let file_progress = FileProgress::new(progress);
-    let mut em = Emitter::new(builder, file, path_meta(&name)).reporting_to(&file_progress);
+    let mut em = Emitter::new(builder, file, meta).reporting_to(&file_progress);
     parse_file_in_parts(&mut em, &text, how.parts);
     file_progress.settle(bytes, em.tally.tuples);
     progress.files_done.fetch_add(1, Ordering::Relaxed);
