@@ -125,12 +125,24 @@ pub fn sort(
 fn by_rank(
     sel: &Selection,
     ranks: usize,
+    rank: impl FnMut(u32) -> u32,
+    stale: &dyn Fn() -> bool,
+) -> Option<(Vec<u32>, Vec<u32>)> {
+    count_sort(|| sel.iter(), sel.len(), ranks, rank, stale)
+}
+
+/// A counting sort of the `len` rows `rows()` gives (twice, the same each time) by
+/// `rank` (below `ranks`): the rows, and where each rank's bucket ends in them.
+fn count_sort<I: Iterator<Item = u32>>(
+    rows: impl Fn() -> I,
+    len: usize,
+    ranks: usize,
     mut rank: impl FnMut(u32) -> u32,
     stale: &dyn Fn() -> bool,
 ) -> Option<(Vec<u32>, Vec<u32>)> {
     // Where each rank's bucket starts, then (while filling) where its next row goes.
     let mut next = vec![0u32; ranks + 1];
-    for (i, row) in sel.iter().enumerate() {
+    for (i, row) in rows().enumerate() {
         if i % STALE_STEP == STALE_STEP - 1 && stale() {
             return None;
         }
@@ -140,17 +152,34 @@ fn by_rank(
         next[r] += next[r - 1];
     }
     // Zeros the system hands out untouched; every slot is written below.
-    let mut rows = vec![0u32; sel.len()];
+    let mut sorted = vec![0u32; len];
     if stale() {
         return None;
     }
-    for row in sel.iter() {
+    for row in rows() {
         let at = &mut next[rank(row) as usize];
-        rows[*at as usize] = row;
+        sorted[*at as usize] = row;
         *at += 1;
     }
     // Each rank's next slot is now where its bucket ends.
-    Some((rows, next))
+    Some((sorted, next))
+}
+
+/// Sorts `rows` by a 32-bit key each (`key(i, row)` for the row at `i`), ties by row id:
+/// each row packed with its key as one `u64`, the packed values sorted. Row ids break
+/// ties, so on ascending rows the unstable sort gives the stable order. `packed` is a
+/// buffer kept between calls.
+fn sort_packed(rows: &mut [u32], key: impl Fn(usize, u32) -> u32, packed: &mut Vec<u64>) {
+    packed.clear();
+    let keyed = rows
+        .iter()
+        .enumerate()
+        .map(|(i, &row)| u64::from(key(i, row)) << 32 | u64::from(row));
+    packed.extend(keyed);
+    packed.sort_unstable();
+    for (slot, key) in rows.iter_mut().zip(packed.iter()) {
+        *slot = *key as u32;
+    }
 }
 
 /// Sorts an address's rows (ascending) by port, stably, without comparing through the
@@ -160,8 +189,6 @@ fn by_rank(
 #[derive(Default)]
 struct PortSort {
     packed: Vec<u64>,
-    counts: Vec<u32>,
-    sorted: Vec<u32>,
 }
 
 /// Buckets from this many rows are sorted by counting their ports (65,536 counters);
@@ -170,37 +197,23 @@ const COUNT_PORTS_FROM: usize = 1 << 16;
 
 impl PortSort {
     fn sort(&mut self, rows: &mut [u32], ports: &[u16]) {
-        if rows.len() < 2 {
-            return;
-        }
+        let port = |row: u32| u32::from(ports[row as usize]);
         if rows.len() < COUNT_PORTS_FROM {
-            // Row ids break ties, so the unstable sort gives the stable order.
-            self.packed.clear();
-            let key = |row: u32| u64::from(ports[row as usize]) << 32 | u64::from(row);
-            self.packed.extend(rows.iter().map(|&row| key(row)));
-            self.packed.sort_unstable();
-            for (slot, key) in rows.iter_mut().zip(&self.packed) {
-                *slot = *key as u32;
-            }
+            sort_packed(rows, |_, row| port(row), &mut self.packed);
             return;
         }
-        self.counts.clear();
-        self.counts.resize(1 << 16, 0);
-        for &row in rows.iter() {
-            self.counts[ports[row as usize] as usize] += 1;
+        let bucket = &*rows;
+        // Never stale, so always sorted.
+        let never = || false;
+        if let Some((sorted, _)) = count_sort(
+            || bucket.iter().copied(),
+            bucket.len(),
+            1 << 16,
+            port,
+            &never,
+        ) {
+            rows.copy_from_slice(&sorted);
         }
-        let mut start = 0;
-        for count in self.counts.iter_mut() {
-            (*count, start) = (start, start + *count);
-        }
-        self.sorted.clear();
-        self.sorted.resize(rows.len(), 0);
-        for &row in rows.iter() {
-            let at = &mut self.counts[ports[row as usize] as usize];
-            self.sorted[*at as usize] = row;
-            *at += 1;
-        }
-        rows.copy_from_slice(&self.sorted);
     }
 }
 

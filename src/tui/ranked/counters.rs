@@ -113,13 +113,7 @@ pub(super) fn sort(
                 *slot = row;
             }
         } else {
-            packed.clear();
-            let keys = bucket.iter().zip(bucket_rests);
-            packed.extend(keys.map(|(&row, &rest)| u64::from(rest) << 32 | u64::from(row)));
-            packed.sort_unstable();
-            for (slot, key) in bucket.iter_mut().zip(&packed) {
-                *slot = *key as u32;
-            }
+            super::sort_packed(bucket, |i, _| bucket_rests[i], &mut packed);
         }
     }
     Some(rows)
