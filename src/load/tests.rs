@@ -282,21 +282,18 @@ fn file_by_file_sees_every_row_of_the_load_in_order_and_the_same_report() {
     let (whole, want) = load(&sources, &LoadOptions { threads: 1 }, &progress).unwrap();
     assert_eq!((want.skipped_files, want.rejected), (2, 1));
     for threads in [1, 2, 5] {
+        let each = |columns, per_file: &mut (dyn FnMut(&Store) + Send)| {
+            let options = LoadOptions { threads };
+            load_each(&sources, &options, columns, &Progress::default(), per_file).unwrap()
+        };
         let (mut rows, mut files) = (Vec::new(), Vec::new());
-        let report = load_each(
-            &sources,
-            &LoadOptions { threads },
-            Columns::ALL,
-            &Progress::default(),
-            &mut |file| {
-                files.push(file.files()[0].path.clone());
-                rows.extend((0..file.len() as u32).map(|row| {
-                    let nsg = file.text(file.record_of(row).nsg).map(str::to_string);
-                    (file.tuple(row), nsg)
-                }));
-            },
-        )
-        .unwrap();
+        let report = each(Columns::ALL, &mut |file| {
+            files.push(file.files()[0].path.clone());
+            rows.extend((0..file.len() as u32).map(|row| {
+                let nsg = file.text(file.record_of(row).nsg).map(str::to_string);
+                (file.tuple(row), nsg)
+            }));
+        });
         assert_eq!(report, want, "{threads} threads");
         assert_eq!(files.len() as u64, want.files, "{threads} threads");
         assert!(files.windows(2).all(|w| w[0] < w[1]), "in file order");
@@ -308,18 +305,11 @@ fn file_by_file_sees_every_row_of_the_load_in_order_and_the_same_report() {
         }
         // Without the optional columns: the same report, rows and time span.
         let (mut rows, mut spans) = (0, Vec::new());
-        let lean = load_each(
-            &sources,
-            &LoadOptions { threads },
-            Columns::NONE,
-            &Progress::default(),
-            &mut |file| {
-                rows += file.len();
-                spans.extend(file.time_range());
-                assert_eq!(file.columns(), Columns::NONE);
-            },
-        )
-        .unwrap();
+        let lean = each(Columns::NONE, &mut |file| {
+            rows += file.len();
+            spans.extend(file.time_range());
+            assert_eq!(file.columns(), Columns::NONE);
+        });
         assert_eq!(lean, want, "{threads} threads, no optional columns");
         assert_eq!(rows, whole.len(), "{threads} threads, no optional columns");
         let first = spans.iter().map(|s| s.0).min();

@@ -249,8 +249,7 @@ pub fn is_ordered(store: &Store, column: Column, mut rows: impl Iterator<Item = 
 }
 
 /// True when a long sort by `column` is worth a `head` sent first. A ranked sort by a
-/// few values (flags, rule, NSG, counters below `ranked`'s exact limit) is two passes in
-/// row order and finishes long before a head's row-by-row comparisons: at 10M rows, by
+/// few values (flags, rule, NSG, counters) is two passes in row order and finishes long before a head's row-by-row comparisons: at 10M rows, by
 /// rule, 80 ms against 0.9 s for the head alone. By address it scatters rows over
 /// millions of buckets (6.7 s at 100M rows) and the head still comes first.
 pub fn wants_head(column: Column) -> bool {
@@ -478,8 +477,8 @@ mod tests {
     }
 
     /// Counters of every kind a sort by bytes or packets meets: equal values small and
-    /// large, values either side of the exact ranks, and (packets only, so that bytes
-    /// take the packed path) values too wide for the packed column.
+    /// large, values either side of the exact ranks, and (packets only) values whose
+    /// rest within their rank is too wide to pack.
     fn varied_counters(k: u64) -> crate::model::Counters {
         let (bytes, packets) = match k % 6 {
             0 => (k % 3, k % 2),
