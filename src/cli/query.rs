@@ -100,10 +100,18 @@ fn selected(args: &QueryArgs, limit: usize) -> anyhow::Result<(Store, Selection,
     };
     let mut kept = StoreBuilder::new();
     let report = read_paths(&args.paths, Columns::ALL, &mut |file| {
-        let mut rows = time_ordered(file, filter.select(file), limit);
         // Kept in row order, as the whole load holds them: the time order across files
-        // then breaks ties as it does there.
-        rows.sort_unstable();
+        // then breaks ties as it does there. Only a limit below the file's selection
+        // needs its time order first, to know which rows come first.
+        let sel = filter.select(file);
+        let rows = match limit < sel.len() {
+            true => {
+                let mut first = time_ordered(file, sel, limit);
+                first.sort_unstable();
+                first
+            }
+            false => sel.to_vec(),
+        };
         kept.append_rows(file, &rows);
     })?;
     let store = kept.finish();
