@@ -25,10 +25,16 @@ pub fn map_each<P: Copy + Send, T: Send>(items: &[P], f: impl Fn(P) -> T + Sync)
     }
 }
 
+/// The cores this process may use, asked once: on Linux each asking reads the cgroup's
+/// quota files, and a scan is split (or not) once per file loaded.
+pub fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
 /// The row count from which a scan splits in two; never on a single core.
 pub fn split_rows() -> usize {
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-    if cores > 1 {
+    if cores() > 1 {
         ROWS
     } else {
         usize::MAX

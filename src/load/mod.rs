@@ -179,7 +179,7 @@ fn start(
 
 fn threads(options: &LoadOptions) -> usize {
     match options.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        0 => crate::parallel::cores(),
         n => n,
     }
 }
