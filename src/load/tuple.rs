@@ -13,6 +13,7 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod fast;
+mod ipv4;
 pub use fast::parse_quoted;
 #[cfg(test)]
 mod timing;

@@ -141,7 +141,7 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
     fn ipv4(&mut self) -> Option<IpAddr> {
         match self.b.get(self.i..self.i + 16) {
             Some(window) => {
-                let (octets, len) = ipv4_in(window)?;
+                let (octets, len) = super::ipv4::in_window(window)?;
                 self.i += len;
                 Some(IpAddr::V4(Ipv4Addr::from(octets)))
             }
@@ -327,36 +327,9 @@ fn vnet_tail<const Q: bool>(c: &mut Cursor<Q>, t: &mut Tuple, ms: u64) -> Option
     Some(())
 }
 
-/// A dotted IPv4 address at the start of `w` and its length, read from the 16 bytes at
-/// once: one mask of the bytes that are not digits gives the three dots and the end, and
-/// each octet's value comes from the loaded bytes. An address is at most 15 bytes, so its
-/// end is inside the window. Accepts exactly what reading octet by octet accepts.
-#[inline(always)]
-fn ipv4_in(w: &[u8]) -> Option<([u8; 4], usize)> {
-    let (lo, hi) = (digit_values(&w[..8]), digit_values(&w[8..16]));
-    // Bit k set where byte k is not a digit, the top bits gathered by one multiply.
-    let gather = |x: u64| ((non_digits(x) >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u32;
-    let mut stops = gather(lo) | gather(hi) << 8;
-    let digits = (lo as u128) | (hi as u128) << 64;
-    let mut octets = [0u8; 4];
-    let mut start = 0u32;
-    for (k, octet) in octets.iter_mut().enumerate() {
-        let end = stops.trailing_zeros();
-        let n = end.wrapping_sub(start);
-        // Ending inside the window, a dot after each of the first three.
-        if end > 15 || (k < 3 && w[end as usize] != b'.') {
-            return None;
-        }
-        stops &= stops - 1;
-        *octet = octet_value((digits >> (8 * start)) as u32, n)?;
-        start = end + 1;
-    }
-    Some((octets, start as usize - 1))
-}
-
 /// The first 8 bytes of `b` as digit values: `'0'` is 0, `'9'` is 9.
 #[inline(always)]
-fn digit_values(b: &[u8]) -> u64 {
+pub(super) fn digit_values(b: &[u8]) -> u64 {
     let mut chunk = [0u8; 8];
     chunk.copy_from_slice(&b[..8]);
     u64::from_le_bytes(chunk) ^ 0x3030_3030_3030_3030
@@ -365,14 +338,14 @@ fn digit_values(b: &[u8]) -> u64 {
 /// The top bit of each byte of `digit_values` set where it was not a digit: a byte is a
 /// digit when it is now 0..=9, and adding 0x76 sets its top bit otherwise.
 #[inline(always)]
-fn non_digits(x: u64) -> u64 {
+pub(super) fn non_digits(x: u64) -> u64 {
     (x.wrapping_add(0x7676_7676_7676_7676) | x) & 0x8080_8080_8080_8080
 }
 
 /// The octet whose `n` digit values lead `x` (lowest byte first): 1 to 3 digits, no
 /// leading zero, at most 255.
 #[inline(always)]
-fn octet_value(x: u32, n: u32) -> Option<u8> {
+pub(super) fn octet_value(x: u32, n: u32) -> Option<u8> {
     if !(1..=3).contains(&n) || (n > 1 && x & 0xff == 0) {
         return None;
     }
