@@ -139,7 +139,7 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
     /// Dotted IPv4 without leading zeros (what the checked parser accepts too).
     #[inline(always)]
     fn ipv4(&mut self) -> Option<IpAddr> {
-        match self.b.get(self.i..self.i + 16) {
+        match self.b.get(self.i..).and_then(<[u8]>::first_chunk) {
             Some(window) => {
                 let (octets, len) = super::ipv4::in_window(window)?;
                 self.i += len;
