@@ -104,6 +104,15 @@ fn finish_line<T>(drawn: bool, result: T) -> T {
     result
 }
 
+/// Fails as `--strict` and an unreadable load ask, else warns of rejected tuples: what
+/// `query` and `stats` do with a load's report before answering.
+pub fn accept(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
+    enforce_strict(report, strict)?;
+    ensure_readable(report)?;
+    warn_rejections(report);
+    Ok(())
+}
+
 /// Fails under `--strict` when any tuple was rejected.
 pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
     if strict && report.rejected > 0 {
@@ -129,7 +138,7 @@ pub fn ensure_readable(report: &LoadReport) -> anyhow::Result<()> {
 }
 
 /// The one-line stderr summary of what was rejected or skipped, if anything was.
-pub fn warn_rejections(report: &LoadReport) {
+fn warn_rejections(report: &LoadReport) {
     let mut parts = Vec::new();
     if report.rejected > 0 {
         parts.push(format!(

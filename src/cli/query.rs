@@ -1,7 +1,7 @@
 //! `flowscope query`: the selected tuples in time order, as a table, CSV or NDJSON.
 
 use super::args::{QueryArgs, QueryFormat};
-use super::input::{enforce_strict, ensure_readable, load_paths, read_paths, warn_rejections};
+use super::input::{accept, load_paths, read_paths};
 use super::output::{write_csv, write_table, JsonObject, Value};
 use super::row::RowView;
 use super::{bad_filter, select};
@@ -57,14 +57,6 @@ pub fn run(args: &QueryArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
         QueryFormat::Ndjson => write_ndjson(out, &store, &rows)?,
     }
     Ok(out.flush()?)
-}
-
-/// Fails as `--strict` and an unreadable load ask, else warns of rejected tuples.
-fn accept(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
-    enforce_strict(report, strict)?;
-    ensure_readable(report)?;
-    warn_rejections(report);
-    Ok(())
 }
 
 /// How the files are read: file by file with the filter compiled for each (checked

@@ -1,7 +1,7 @@
 //! `flowscope stats`: top values of a field, or top conversations, biggest first.
 
 use super::args::{StatsArgs, StatsBy, StatsFormat};
-use super::input::{enforce_strict, ensure_readable, load_columns, warn_rejections};
+use super::input::{accept, load_columns};
 use super::output::{write_csv, write_table, JsonObject, Value};
 use super::{bad_filter, select};
 use crate::model::proto;
@@ -18,10 +18,8 @@ const CONVERSATION_COLUMNS: [&str; 5] = ["src", "sport", "dst", "dport", "proto"
 pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Result<()> {
     // The filter is checked here, before anything is read.
     let (store, report) = load_columns(&args.paths, columns(args)?)?;
-    enforce_strict(&report, strict)?;
-    ensure_readable(&report)?;
+    accept(&report, strict)?;
     let sel = select(&store, args.filter.as_deref())?;
-    warn_rejections(&report);
     let sort = args.sort.into();
     let (keys, rows): (Vec<&str>, Vec<Vec<Value>>) = match args.by {
         StatsBy::Field(field) => {
