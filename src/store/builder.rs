@@ -258,36 +258,34 @@ impl StoreBuilder {
     /// the files its rows are in, as `append` does.
     pub fn append_rows(&mut self, other: &Store, rows: &[u32]) {
         let mut groups = other.group_cursor();
+        let text = |id: u32| other.text(id);
         // Rows ascend, so their groups, records and files come in order: each is begun
         // once, the first time a row of it comes.
         let (mut last_group, mut last_record, mut last_file) = (None, None, None);
         for &row in rows {
             let g = groups.at(row);
+            let group = other.groups[g];
+            if last_record != Some(group.record) {
+                last_record = Some(group.record);
+                let record = other.records[group.record as usize];
+                if last_file != Some(record.file) {
+                    last_file = Some(record.file);
+                    self.add_file(other.files[record.file as usize].clone());
+                }
+                let meta = RecordMeta {
+                    ordinal: record.ordinal,
+                    offset: record.offset,
+                    kind: record.kind,
+                    version: record.version,
+                    time_ms: record.time_ms,
+                    nsg: text(record.nsg),
+                    flowlog: text(record.flowlog),
+                    target: text(record.target),
+                };
+                self.begin_record(self.store.files.len() as u32 - 1, &meta);
+            }
             if last_group != Some(g) {
                 last_group = Some(g);
-                let group = other.groups[g];
-                if last_record != Some(group.record) {
-                    last_record = Some(group.record);
-                    let record = other.records[group.record as usize];
-                    if last_file != Some(record.file) {
-                        last_file = Some(record.file);
-                        self.add_file(other.files[record.file as usize].clone());
-                    }
-                    let file = self.store.files.len() as u32 - 1;
-                    let text = |id: u32| other.text(id);
-                    let meta = RecordMeta {
-                        ordinal: record.ordinal,
-                        offset: record.offset,
-                        kind: record.kind,
-                        version: record.version,
-                        time_ms: record.time_ms,
-                        nsg: text(record.nsg),
-                        flowlog: text(record.flowlog),
-                        target: text(record.target),
-                    };
-                    self.begin_record(file, &meta);
-                }
-                let text = |id: u32| other.text(id);
                 self.begin_group(text(group.rule), text(group.mac), text(group.acl));
             }
             self.push(&other.tuple(row));
