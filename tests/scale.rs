@@ -1,6 +1,6 @@
 //! Loading at scale and from awkward trees: one file far larger than the rest loads like
-//! the same records spread over many files (and in parts as on one thread), and paths that cannot be read are reported
-//! without stopping the load.
+//! the same records spread over many files (and in parts as on one thread), and paths
+//! that cannot be read are reported without stopping the load.
 
 use flowscope::filter;
 use flowscope::gen::{self, GenSpec};

@@ -96,13 +96,12 @@ fn selected(args: &QueryArgs, limit: usize) -> anyhow::Result<(Store, Selection,
         // then breaks ties as it does there. Only a limit below the file's selection
         // needs its time order first, to know which rows come first.
         let sel = filter.select(file);
-        let rows = match limit < sel.len() {
-            true => {
-                let mut first = time_ordered(file, sel, limit);
-                first.sort_unstable();
-                first
-            }
-            false => sel.to_vec(),
+        let rows = if limit < sel.len() {
+            let mut first = time_ordered(file, sel, limit);
+            first.sort_unstable();
+            first
+        } else {
+            sel.to_vec()
         };
         kept.append_rows(file, &rows);
     })?;

@@ -121,10 +121,11 @@ impl<'p> FileProgress<'p> {
     pub fn settle(&self, bytes: u64, tuples: u64) {
         let settle = |total: &AtomicU64, reported: &AtomicU64, exact: u64| {
             let reported = reported.swap(exact, Ordering::Relaxed);
-            match exact >= reported {
-                true => total.fetch_add(exact - reported, Ordering::Relaxed),
-                false => total.fetch_sub(reported - exact, Ordering::Relaxed),
-            };
+            if exact >= reported {
+                total.fetch_add(exact - reported, Ordering::Relaxed);
+            } else {
+                total.fetch_sub(reported - exact, Ordering::Relaxed);
+            }
         };
         settle(&self.progress.bytes_done, &self.bytes, bytes);
         settle(&self.progress.tuples, &self.tuples, tuples);
