@@ -14,6 +14,9 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod fast;
 mod ipv4;
+/// x86-64 only: it needs AVX2, which it checks for at run time.
+#[cfg(target_arch = "x86_64")]
+mod whole;
 pub use fast::parse_quoted;
 #[cfg(test)]
 mod timing;

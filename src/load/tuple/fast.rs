@@ -226,9 +226,20 @@ pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
 }
 
 /// The tuple whose JSON string begins at `b` (just after its opening quote) and its
-/// length up to the closing quote; `None` when the checked parser must decide.
+/// length up to the closing quote, read whole where it can be (`whole.rs`); `None` when
+/// the checked parser must decide.
 #[inline]
 pub fn parse_quoted(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(read) = super::whole::parse_quoted(b, kind) {
+        return Some(read);
+    }
+    parse_quoted_by_field(b, kind)
+}
+
+/// `parse_quoted` field by field: for the shapes and processors the whole-tuple reader
+/// does not take.
+pub(super) fn parse_quoted_by_field(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
     let mut c = Cursor::<true> { b, i: 0 };
     let t = read(&mut c, kind)?;
     Some((t, c.i))
@@ -357,7 +368,7 @@ pub(super) fn octet_value(x: u32, n: u32) -> Option<u8> {
 /// The value of up to 8 decimal digits (0..=9 per byte) in the top bytes of `x`, first
 /// digit lowest, zeros below: combine pairs, then quads, then halves.
 #[inline(always)]
-fn swar_value(x: u64) -> u64 {
+pub(super) fn swar_value(x: u64) -> u64 {
     let x = (x & 0x0f0f_0f0f_0f0f_0f0f).wrapping_mul(2561) >> 8;
     let x = (x & 0x00ff_00ff_00ff_00ff).wrapping_mul(6_553_601) >> 16;
     (x & 0x0000_ffff_0000_ffff).wrapping_mul(42_949_672_960_001) >> 32

@@ -47,9 +47,9 @@ fn swar(w: &[u8; 16]) -> Option<([u8; 4], usize)> {
 /// For each combination of octet lengths (1 to 3 digits each), the shuffle that puts each
 /// octet's digits in a 4-byte lane of its own: hundreds, tens, ones, then zero, a missing
 /// digit zero too (0x80 makes a zero byte). Index `27 (l0 - 1) + 9 (l1 - 1) + 3 (l2 - 1)
-/// + (l3 - 1)`.
+/// + (l3 - 1)`. The whole-tuple reader (`whole.rs`) uses it for both addresses at once.
 #[cfg(target_arch = "x86_64")]
-const SHUFFLES: [[u8; 16]; 81] = shuffles();
+pub(super) const SHUFFLES: [[u8; 16]; 81] = shuffles();
 
 #[cfg(target_arch = "x86_64")]
 const fn shuffles() -> [[u8; 16]; 81] {

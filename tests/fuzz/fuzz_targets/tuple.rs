@@ -1,8 +1,10 @@
 //! Fuzzes the flow tuple parser for both log kinds: no panic, and an accepted tuple agrees
-//! with what the standard library reads from the same fields.
+//! with what the standard library reads from the same fields. The same text read in its
+//! JSON quotes, with room after it for the reader that takes the whole tuple at once,
+//! gives what reading it alone gives.
 #![no_main]
 
-use flowscope::load::parse_tuple;
+use flowscope::load::{parse_quoted, parse_tuple};
 use flowscope::model::LogKind;
 use libfuzzer_sys::fuzz_target;
 use std::net::IpAddr;
@@ -20,6 +22,13 @@ fuzz_target!(|data: &[u8]| {
     // Parsing is a pure function of its input.
     let first = parse_tuple(&text, kind);
     assert_eq!(first, parse_tuple(&text, kind));
+    let body = &text[..text.find('"').unwrap_or(text.len())];
+    let mut quoted = format!("{body}\"").into_bytes();
+    quoted.resize(quoted.len() + 160, b' ');
+    if let Some((t, len)) = parse_quoted(&quoted, kind) {
+        assert_eq!(len, body.len(), "{body:?}");
+        assert_eq!(Ok(t), parse_tuple(body, kind), "{body:?}");
+    }
     let Ok(t) = first else { return };
     let fields: Vec<&str> = text.split(',').collect();
     match kind {

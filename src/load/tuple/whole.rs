@@ -1,0 +1,585 @@
+//! The whole tuple at once, where the processor has AVX2. The field-by-field parser reads
+//! a field, learns where it ends, and only then starts the next, so every field waits for
+//! the one before it. Here vector compares over the tuple's first 128 bytes give masks of
+//! its commas and digits (and of the dots and zeros among the first 64). The commas place
+//! every field at once, each check is a comparison of masks, and each number is read from
+//! where the masks say it starts, independently of the others.
+//!
+//! It reads only the common shapes: 13 fields, IPv4 addresses, uppercase letters, numbers
+//! of at most 16 digits, NSG's `T`/`U` or VNet's numbered protocol, and the ten fields
+//! after the addresses in 63 bytes (a tuple's have 20 to 45). Anything else
+//! returns `None` and the field-by-field parser decides, so what is accepted is unchanged:
+//! the tests hold it to the checked parser.
+
+use super::fast::{digit_values, swar_value};
+use super::MAX_SECS;
+use crate::model::{proto, Counters, Decision, Direction, Encryption, FlowState, LogKind, Tuple};
+use std::net::{IpAddr, Ipv4Addr};
+
+/// Bytes that must be readable from a tuple's start: the time and the addresses end by
+/// byte `HEAD_END`, the ten fields after them are in the next 64 bytes, and a number
+/// starting at byte 112 at most is read 16 bytes at a time.
+pub const WINDOW: usize = 144;
+
+/// The furthest the comma after the destination address can be: a time of 16 digits and
+/// two addresses of 15 bytes.
+const HEAD_END: u32 = 48;
+
+/// The tuple whose JSON string begins at `b` (after its opening quote) and its length up
+/// to the closing quote; `None` when the field-by-field parser must decide (another
+/// shape, no AVX2, fewer than `WINDOW` bytes left).
+#[inline]
+pub fn parse_quoted(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
+    if !available() {
+        return None;
+    }
+    // SAFETY: the processor has every feature `read` enables (checked just above).
+    unsafe { read(b.first_chunk()?, kind) }
+}
+
+/// Whether the processor has what `read` uses; each answer is cached by std.
+#[inline(always)]
+pub fn available() -> bool {
+    std::is_x86_feature_detected!("avx2")
+        && std::is_x86_feature_detected!("bmi1")
+        && std::is_x86_feature_detected!("bmi2")
+        && std::is_x86_feature_detected!("popcnt")
+}
+
+/// The window's first 128 bytes, one bit a byte: bit k of `comma[0]` is byte k, of
+/// `comma[1]` byte 64 + k. Dots and zeros only matter in the addresses, so only the first
+/// 64 bytes have theirs.
+struct Masks {
+    comma: [u64; 2],
+    digit: [u64; 2],
+    dot: u64,
+    zero: u64,
+}
+
+#[target_feature(enable = "avx2")]
+fn masks(w: &[u8; WINDOW]) -> Masks {
+    use std::arch::x86_64::*;
+    // SAFETY: the four 32-byte loads are inside the window.
+    let v: [__m256i; 4] =
+        std::array::from_fn(|k| unsafe { _mm256_loadu_si256(w.as_ptr().add(32 * k).cast()) });
+    let bits = |a, b| {
+        _mm256_movemask_epi8(a) as u32 as u64 | (_mm256_movemask_epi8(b) as u32 as u64) << 32
+    };
+    let equal = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+    // A digit is a byte 0..=9 once '0' is taken away, unsigned.
+    let digit = |v| {
+        let d = _mm256_sub_epi8(v, _mm256_set1_epi8(b'0' as i8));
+        _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d)
+    };
+    Masks {
+        comma: [
+            bits(equal(v[0], b','), equal(v[1], b',')),
+            bits(equal(v[2], b','), equal(v[3], b',')),
+        ],
+        digit: [
+            bits(digit(v[0]), digit(v[1])),
+            bits(digit(v[2]), digit(v[3])),
+        ],
+        dot: bits(equal(v[0], b'.'), equal(v[1], b'.')),
+        zero: bits(equal(v[0], b'0'), equal(v[1], b'0')),
+    }
+}
+
+/// The 64 bits of a 128-byte mask from byte `at` (1 to 63) on.
+#[inline(always)]
+fn from(m: [u64; 2], at: u32) -> u64 {
+    m[0] >> at | m[1] << (64 - at)
+}
+
+/// Bits `from..to` (both at most 63).
+#[inline(always)]
+fn span(from: u32, to: u32) -> u64 {
+    ((1u64 << to) - 1) & !((1u64 << from) - 1)
+}
+
+/// The first `N` set bits' positions, lowest first; 64 for each one `m` lacks.
+#[inline(always)]
+fn positions<const N: usize>(mut m: u64) -> [u32; N] {
+    let mut p = [0; N];
+    for x in &mut p {
+        *x = m.trailing_zeros();
+        m &= m.wrapping_sub(1);
+    }
+    p
+}
+
+/// The byte at `at` (at most 127).
+#[inline(always)]
+fn byte(w: &[u8; WINDOW], at: u32) -> u8 {
+    w[at as usize & 127]
+}
+
+/// The digits' values in the 8 bytes at `at` (at most 127).
+#[inline(always)]
+fn word(w: &[u8; WINDOW], at: u32) -> u64 {
+    let at = at as usize & 127;
+    digit_values(&w[at..at + 8])
+}
+
+/// The number of `len` digits (0 to 16, none is 0) at `at` (at most 112); the masks said
+/// they are digits.
+#[inline(always)]
+fn number(w: &[u8; WINDOW], at: u32, len: u32) -> u64 {
+    if len > 8 {
+        let high = swar_value(word(w, at));
+        high * POWERS[(len - 8) as usize & 15] + swar_value(word(w, at + 8) << (8 * (16 - len)))
+    } else {
+        // Without a branch: an empty counter (every NSG begin) reads a word and keeps none
+        // of it.
+        let value = swar_value(word(w, at) << ((8 * (8 - len)) & 63));
+        value & 0u64.wrapping_sub(u64::from(len != 0))
+    }
+}
+
+const POWERS: [u64; 16] = {
+    let mut p = [1u64; 16];
+    let mut k = 1;
+    while k < 16 {
+        p[k] = p[k - 1] * 10;
+        k += 1;
+    }
+    p
+};
+
+/// The two addresses, fields 1 and 2, between the commas at `p0`, `p1` and `p2`: the
+/// bytes between them are digits and dots (checked by the caller).
+#[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
+fn addresses(w: &[u8; WINDOW], m: &Masks, [p0, p1, p2]: [u32; 3]) -> Option<[[u8; 4]; 2]> {
+    use super::ipv4::SHUFFLES;
+    use std::arch::x86_64::*;
+    let both = span(p0 + 1, p2);
+    let dots = m.dot & both;
+    // Empty octets (two separators side by side), octets of four digits or more, and
+    // leading zeros (an octet's first digit is 0 and a digit follows it).
+    let separators = dots | 1 << p0 | 1 << p1 | 1 << p2;
+    let digit = m.digit[0];
+    let four = digit & digit >> 1 & digit >> 2 & digit >> 3;
+    let leading_zero = separators << 1 & both & m.zero & digit >> 1;
+    let (src_dots, dst_dots) = (dots & span(p0 + 1, p1), dots & span(p1 + 1, p2));
+    if separators & separators >> 1 != 0
+        || four & both != 0
+        || leading_zero != 0
+        || src_dots.count_ones() != 3
+        || dst_dots.count_ones() != 3
+    {
+        return None;
+    }
+    // Each octet is now 1 to 3 digits: the shuffle for their lengths puts them in place.
+    let shuffle = |start: u32, dots: u64, end: u32| {
+        let [a, b, c] = positions::<3>(dots);
+        let id = 27 * (a - start) + 9 * (b - a - 1) + 3 * (c - b - 1) + (end - c - 1) - 40;
+        SHUFFLES[id as usize % 81]
+    };
+    let (src, dst) = (p0 as usize + 1, p1 as usize + 1);
+    let (src_order, dst_order) = (shuffle(p0 + 1, src_dots, p1), shuffle(p1 + 1, dst_dots, p2));
+    // SAFETY: both addresses start by byte `HEAD_END`, so their 16 bytes are in the window.
+    let (text, order) = unsafe {
+        (
+            _mm256_loadu2_m128i(
+                w.as_ptr().add(dst & 63).cast(),
+                w.as_ptr().add(src & 63).cast(),
+            ),
+            _mm256_loadu2_m128i(dst_order.as_ptr().cast(), src_order.as_ptr().cast()),
+        )
+    };
+    let values = _mm256_sub_epi8(text, _mm256_set1_epi8(b'0' as i8));
+    let lanes = _mm256_shuffle_epi8(values, order);
+    let weights = _mm256_setr_epi8(
+        100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0,
+        100, 10, 1, 0, 100, 10, 1, 0,
+    );
+    // Hundreds and tens, ones and zero: two 16-bit sums a lane, then one 32-bit value.
+    let octets = _mm256_madd_epi16(_mm256_maddubs_epi16(lanes, weights), _mm256_set1_epi16(1));
+    if _mm256_movemask_epi8(_mm256_cmpgt_epi32(octets, _mm256_set1_epi32(255))) != 0 {
+        return None;
+    }
+    let low_bytes = _mm256_setr_epi8(
+        0, 4, 8, 12, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 0, 4, 8, 12, -1, -1, -1, -1,
+        -1, -1, -1, -1, -1, -1, -1, -1,
+    );
+    let packed = _mm256_shuffle_epi8(octets, low_bytes);
+    let src = _mm256_extract_epi32::<0>(packed) as u32;
+    let dst = _mm256_extract_epi32::<4>(packed) as u32;
+    Some([src.to_le_bytes(), dst.to_le_bytes()])
+}
+
+/// What a letter field's byte stands for; `None` for any other byte.
+const fn letters<T: Copy>(pairs: &[(u8, T)]) -> [Option<T>; 256] {
+    let mut table = [None; 256];
+    let mut k = 0;
+    while k < pairs.len() {
+        table[pairs[k].0 as usize] = Some(pairs[k].1);
+        k += 1;
+    }
+    table
+}
+
+const NSG_PROTOCOL: [Option<u8>; 256] = letters(&[(b'T', proto::TCP), (b'U', proto::UDP)]);
+const DIRECTION: [Option<Direction>; 256] =
+    letters(&[(b'I', Direction::In), (b'O', Direction::Out)]);
+const DECISION: [Option<Decision>; 256] =
+    letters(&[(b'A', Decision::Allow), (b'D', Decision::Deny)]);
+const NSG_STATE: [Option<FlowState>; 256] = letters(&[
+    (b'B', FlowState::Begin),
+    (b'C', FlowState::Continue),
+    (b'E', FlowState::End),
+]);
+const VNET_STATE: [Option<FlowState>; 256] = letters(&[
+    (b'B', FlowState::Begin),
+    (b'C', FlowState::Continue),
+    (b'E', FlowState::End),
+    (b'D', FlowState::Deny),
+]);
+
+/// The head (time and addresses) from the first 64 bytes' masks, then the tail (the other
+/// ten fields) from the 64 bytes' after the destination address's comma. Letters are looked
+/// up rather than matched, and empty counters need no branch: random letters and states
+/// would otherwise mispredict a branch in most tuples.
+#[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
+fn read(w: &[u8; WINDOW], kind: LogKind) -> Option<(Tuple, usize)> {
+    let m = masks(w);
+    // Fewer than three commas puts a 64 here.
+    let [p0, p1, p2] = positions::<3>(m.comma[0]);
+    if p2 > HEAD_END || !(1..=16).contains(&p0) {
+        return None;
+    }
+    // Before the third comma: digits, two commas, and dots after the first comma.
+    if span(0, p2) & !m.digit[0] != 1 << p0 | 1 << p1 | (m.dot & span(p0 + 1, p2)) {
+        return None;
+    }
+    let [src, dst] = addresses(w, &m, [p0, p1, p2])?;
+
+    // The tail: nine commas after `base`, the last counter's digits, the closing quote.
+    let base = p2 + 1;
+    let (comma, digit) = (from(m.comma, base), from(m.digit, base));
+    let q = positions::<9>(comma);
+    if q[8] >= 63 {
+        return None;
+    }
+    let end = q[8] + 1 + (!(digit >> (q[8] + 1))).trailing_zeros();
+    if end > 63 || byte(w, base + end) != b'"' {
+        return None;
+    }
+    // Tail field k: sport, dport, protocol, direction, then NSG's decision and state or
+    // VNet's state and encryption, then four counters.
+    let mut starts = [base; 10];
+    let mut lens = [q[0]; 10];
+    for k in 1..9 {
+        starts[k] = base + q[k - 1] + 1;
+        lens[k] = q[k] - q[k - 1] - 1;
+    }
+    starts[9] = base + q[8] + 1;
+    lens[9] = end - q[8] - 1;
+    let letter = |k: usize| byte(w, starts[k]) as usize;
+    let (proto, letter_bits, shape) = match kind {
+        LogKind::Nsg => {
+            let proto = NSG_PROTOCOL[letter(2)];
+            (proto, 0b0101_0101 << (q[1] + 1), lens[2..6] == [1; 4])
+        }
+        LogKind::Vnet => {
+            let proto = u8::try_from(number(w, starts[2], lens[2].min(3))).ok();
+            let bits = 1 << (q[2] + 1) | 1 << (q[3] + 1) | span(q[4] + 1, q[5]);
+            let ok = (1..=3).contains(&lens[2])
+                && lens[3] == 1
+                && lens[4] == 1
+                && (1..=2).contains(&lens[5]);
+            (proto, bits, ok)
+        }
+    };
+    // Every byte is a digit, a comma, or a letter where a letter belongs: so a quote, a
+    // backslash, a space or a sign fails here.
+    let odd = span(0, end) & !comma & !digit;
+    if !shape
+        || odd != letter_bits
+        || !(1..=5).contains(&lens[0])
+        || !(1..=5).contains(&lens[1])
+        || lens[6..].iter().any(|&n| n > 16)
+    {
+        return None;
+    }
+    let time = number(w, 0, p0);
+    let (sport, dport) = (number(w, starts[0], lens[0]), number(w, starts[1], lens[1]));
+    let (time_ms, decision, state, encryption) = match kind {
+        LogKind::Nsg => (
+            (time <= MAX_SECS).then_some(time * 1000),
+            DECISION[letter(4)],
+            NSG_STATE[letter(5)],
+            None,
+        ),
+        LogKind::Vnet => {
+            let state = VNET_STATE[letter(4)];
+            let decision = match state {
+                Some(FlowState::Deny) => Decision::Deny,
+                _ => Decision::Allow,
+            };
+            let encryption = match (lens[5], letter(5) as u8, byte(w, starts[5] + 1)) {
+                (1, b'X', _) => Encryption::X,
+                (2, b'N', b'X') => Encryption::Nx,
+                _ => return None,
+            };
+            (
+                (time / 1000 <= MAX_SECS).then_some(time),
+                Some(decision),
+                state,
+                Some(encryption),
+            )
+        }
+    };
+    let (Some(proto), Some(dir), Some(time_ms), Some(decision), Some(state)) =
+        (proto, DIRECTION[letter(3)], time_ms, decision, state)
+    else {
+        return None;
+    };
+    let (Ok(sport), Ok(dport)) = (u16::try_from(sport), u16::try_from(dport)) else {
+        return None;
+    };
+    let counter = |k: usize| number(w, starts[k], lens[k]);
+    let tuple = Tuple {
+        time_ms: time_ms as i64,
+        src: IpAddr::V4(Ipv4Addr::from(src)),
+        dst: IpAddr::V4(Ipv4Addr::from(dst)),
+        sport,
+        dport,
+        proto,
+        dir,
+        decision,
+        state: Some(state),
+        encryption,
+        counters: Counters {
+            packets_out: counter(6),
+            bytes_out: counter(7),
+            packets_in: counter(8),
+            bytes_in: counter(9),
+        },
+    };
+    Some((tuple, (base + end) as usize))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::tuple::{fast, parse_checked};
+    use proptest::prelude::*;
+
+    /// Whether this processor reads tuples whole. Under CI it must, or the tests below
+    /// would check nothing.
+    fn reads_whole() -> bool {
+        if !available() {
+            assert!(
+                std::env::var("CI").is_err(),
+                "no AVX2 here: the whole-tuple reader would go untested"
+            );
+            eprintln!("no AVX2 here: the whole-tuple reader is not tested");
+        }
+        available()
+    }
+
+    /// `body` as a `flowTuples` string: its closing quote, then `after` and spaces to fill
+    /// the window.
+    fn quoted(body: &str, after: &str) -> Vec<u8> {
+        let mut text = format!("{body}\"{after}").into_bytes();
+        text.resize(text.len().max(WINDOW), b' ');
+        text
+    }
+
+    /// What the whole-tuple reader makes of `body`, held to the checked parser: what it
+    /// reads is what the checked parser reads, up to the closing quote.
+    fn read_checked(body: &str, after: &str, kind: LogKind) -> Option<Tuple> {
+        let text = quoted(body, after);
+        let (t, len) = parse_quoted(&text, kind)?;
+        assert_eq!(text[len], b'"', "{body:?}");
+        let read = std::str::from_utf8(&text[..len]).unwrap();
+        assert_eq!(Ok(t), parse_checked(read, kind), "{body:?}");
+        assert_eq!(
+            fast::parse_quoted_by_field(&text, kind),
+            Some((t, len)),
+            "{body:?}"
+        );
+        Some(t)
+    }
+
+    #[test]
+    fn numbers_of_every_length() {
+        let digits = "9876543210987654";
+        for len in 0..=16 {
+            let mut w = [b','; WINDOW];
+            w[3..3 + len].copy_from_slice(&digits.as_bytes()[..len]);
+            let expected = digits[..len].parse().unwrap_or(0);
+            assert_eq!(number(&w, 3, len as u32), expected, "{len} digits");
+        }
+    }
+
+    #[test]
+    fn spans_and_shifted_masks() {
+        assert_eq!(span(0, 0), 0);
+        assert_eq!(span(2, 5), 0b11100);
+        assert_eq!(span(0, 63), u64::MAX >> 1);
+        let m = [0x8000_0000_0000_0001, 0b101];
+        assert_eq!(from(m, 63), 0b1011);
+        assert_eq!(from(m, 1), 1 << 62 | 1 << 63);
+    }
+
+    /// Where the shapes the reader takes end, each side of the line. `Some(true)`: read
+    /// whole; `Some(false)`: left to the field-by-field parser, which reads it; `None`:
+    /// refused by every parser.
+    #[test]
+    fn limits_of_each_field() {
+        if !reads_whole() {
+            return;
+        }
+        use LogKind::{Nsg, Vnet};
+        let cases = [
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,", Some(true)),
+            (Nsg, "4294967295,255.255.255.255,0.0.0.0,65535,0,U,O,D,E,1,2,3,4", Some(true)),
+            (Nsg, "4294967296,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,", None),
+            (Nsg, "0000000000000001,1.1.1.1,2.2.2.2,00080,2,T,I,A,B,,,,", Some(true)),
+            (Nsg, "00000000000000001,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,", Some(false)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,000080,2,T,I,A,B,,,,", Some(false)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,65536,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,9999999999999999,1,1,1", Some(true)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,1,1,99999999999999999", Some(false)),
+            // The ten fields after the addresses in 63 bytes, and in 64.
+            (Nsg, "1,1.1.1.1,2.2.2.2,65535,65535,T,I,A,C,1234567,12345678901,1234567,123456789012345", Some(true)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,65535,65535,T,I,A,C,1234567,12345678901,1234567,1234567890123456", Some(false)),
+            (Nsg, "1,1.1.1.256,2.2.2.2,1,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.02,1,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2..2,1,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2.2,1,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2222.2.2.2,1,2,T,I,A,B,,,,", None),
+            (Nsg, "1,fd00::1,2.2.2.2,1,2,T,I,A,B,,,,", Some(false)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,t,i,a,b,,,,", Some(false)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,6,I,A,B,,,,", Some(false)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A", Some(false)),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,D,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,X,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,, ", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,-1,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,AA,B,,,,", None),
+            // A dot, a space or a sign where only digits belong.
+            (Nsg, "17.5,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,", None),
+            (Nsg, "17 ,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1.0,2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,+2,T,I,A,B,,,,", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,2.5,3,4", None),
+            (Nsg, "1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,2,3,4\\", None),
+            (Nsg, "1,1.1.1.1 ,2.2.2.2,1,2,T,I,A,B,,,,", None),
+            (Vnet, "4294967295999,10.0.0.1,10.0.0.2,1,443,6,O,D,NX,0,0,0,0", Some(true)),
+            (Vnet, "4294967296000,10.0.0.1,10.0.0.2,1,443,6,O,D,NX,0,0,0,0", None),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,255,I,B,X,1,2,3,4", Some(true)),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,256,I,B,X,1,2,3,4", None),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,0006,I,B,X,1,2,3,4", Some(false)),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,T,I,B,X,1,2,3,4", Some(false)),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,6,I,C,NX_LOCAL_DST,1,2,3,4", Some(false)),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,6,I,E,N,1,2,3,4", None),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,6,I,A,X,1,2,3,4", None),
+            (Vnet, "1,10.0.0.1,10.0.0.2,1,443,6,I,B,X,,2,3,4", Some(true)),
+        ];
+        for (kind, body, expected) in cases {
+            let whole = read_checked(body, ",\"", kind);
+            let checked = parse_checked(body, kind);
+            let seen = match (whole, checked) {
+                (Some(_), _) => Some(true),
+                (None, Ok(_)) => Some(false),
+                (None, Err(_)) => None,
+            };
+            assert_eq!(seen, expected, "{kind:?} {body}");
+        }
+    }
+
+    /// A well-formed tuple of either kind, with numbers of any length the reader takes,
+    /// leading zeros included.
+    fn well_formed() -> impl Strategy<Value = (LogKind, String)> {
+        let number = |max: u64, width: usize| {
+            (0..=max, 0..=width).prop_map(move |(n, w)| format!("{n:0w$}"))
+        };
+        let address = proptest::array::uniform4(0u8..).prop_map(|o| Ipv4Addr::from(o).to_string());
+        // Packets to 7 digits and bytes to 11, so that the ten fields after the addresses
+        // fit in their 63 bytes; `limits_of_each_field` has longer ones.
+        let (packets, bytes) = (number(9_999_999, 7), number(99_999_999_999, 11));
+        let counters =
+            (packets.clone(), bytes.clone(), packets, bytes).prop_map(|(a, b, c, d)| [a, b, c, d]);
+        (
+            any::<bool>(),
+            (0..=MAX_SECS, 0..1000u64),
+            (address.clone(), address),
+            (number(65535, 5), number(65535, 5), 0..=255u8),
+            (any::<bool>(), 0..4usize, any::<bool>()),
+            counters,
+        )
+            .prop_map(
+                |(vnet, (secs, ms), (src, dst), (sport, dport, proto), (inbound, state, nx), c)| {
+                    let dir = if inbound { 'I' } else { 'O' };
+                    let c = c.join(",");
+                    if vnet {
+                        let state = ['B', 'C', 'E', 'D'][state];
+                        let enc = if nx { "NX" } else { "X" };
+                        let time = secs * 1000 + ms;
+                        let t = format!(
+                            "{time},{src},{dst},{sport},{dport},{proto},{dir},{state},{enc},{c}"
+                        );
+                        (LogKind::Vnet, t)
+                    } else {
+                        let proto = if nx { 'T' } else { 'U' };
+                        let decision = if state < 2 { 'A' } else { 'D' };
+                        let tail = match state {
+                            0 => "B,,,,".to_string(),
+                            1 => format!("C,{c}"),
+                            _ => format!("E,{c}"),
+                        };
+                        let t = format!(
+                            "{secs},{src},{dst},{sport},{dport},{proto},{dir},{decision},{tail}"
+                        );
+                        (LogKind::Nsg, t)
+                    }
+                },
+            )
+    }
+
+    proptest! {
+        // Each case takes microseconds, and a damaged byte must land in each field often.
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        #[test]
+        fn every_well_formed_tuple_is_read_whole(
+            (kind, body) in well_formed(), after in "[\",\\]0-9a-f. ]{0,160}",
+        ) {
+            if !reads_whole() {
+                return Ok(());
+            }
+            prop_assert!(read_checked(&body, &after, kind).is_some(), "{:?} {}", kind, body);
+        }
+
+        /// One to three bytes changed, put in or taken out, anywhere: what is still read
+        /// whole is what the checked parser reads.
+        #[test]
+        fn damaged_tuples_are_read_as_the_checked_parser_reads_them(
+            (kind, body) in well_formed(),
+            edits in proptest::collection::vec((0..3u8, any::<proptest::sample::Index>(), "[0-9,.\"\\\\ :xTUIOADBCENX-]"), 1..=3),
+            after in "[\",\\]0-9 ]{0,20}",
+        ) {
+            if !reads_whole() {
+                return Ok(());
+            }
+            let mut b = body.into_bytes();
+            for (how, at, c) in edits {
+                let at = at.index(b.len() + 1);
+                match how {
+                    0 if at < b.len() => b[at] = c.as_bytes()[0],
+                    1 => b.insert(at, c.as_bytes()[0]),
+                    _ if at < b.len() => { b.remove(at); }
+                    _ => {}
+                }
+            }
+            let body = String::from_utf8(b).unwrap();
+            // `read_checked` holds what is read to the checked parser, to the first quote.
+            read_checked(&body, &after, kind);
+        }
+    }
+}
