@@ -8,12 +8,13 @@
 //! ```
 //! The field count decides the NSG shape: an 8-field tuple is v1 whatever the record says.
 
-use crate::model::{proto, Counters, Decision, Direction, Encryption, FlowState, LogKind, Tuple};
+use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 mod fast;
 mod ipv4;
+mod letters;
 /// x86-64 only: it needs AVX2, which it checks for at run time.
 #[cfg(target_arch = "x86_64")]
 mod whole;
@@ -133,18 +134,9 @@ fn parse_nsg(f: &[&[u8]]) -> Result<Tuple, TupleError> {
         .filter(|&s| s <= MAX_SECS)
         .ok_or(TupleError::Time)?;
     let mut t = common(f, secs as i64 * 1000)?;
-    t.decision = match f[7] {
-        [b'A' | b'a'] => Decision::Allow,
-        [b'D' | b'd'] => Decision::Deny,
-        _ => return Err(TupleError::Decision),
-    };
+    t.decision = letters::field(&letters::DECISION, f[7]).ok_or(TupleError::Decision)?;
     if f.len() == 13 {
-        t.state = match f[8] {
-            [b'B' | b'b'] => Some(FlowState::Begin),
-            [b'C' | b'c'] => Some(FlowState::Continue),
-            [b'E' | b'e'] => Some(FlowState::End),
-            _ => return Err(TupleError::State),
-        };
+        t.state = Some(letters::field(&letters::NSG_STATE, f[8]).ok_or(TupleError::State)?);
         t.counters = counters(&f[9..13])?;
     }
     Ok(t)
@@ -155,13 +147,7 @@ fn parse_vnet(f: &[&[u8]]) -> Result<Tuple, TupleError> {
         .filter(|&ms| ms / 1000 <= MAX_SECS)
         .ok_or(TupleError::Time)?;
     let mut t = common(f, ms as i64)?;
-    let state = match f[7] {
-        [b'B' | b'b'] => FlowState::Begin,
-        [b'C' | b'c'] => FlowState::Continue,
-        [b'E' | b'e'] => FlowState::End,
-        [b'D' | b'd'] => FlowState::Deny,
-        _ => return Err(TupleError::State),
-    };
+    let state = letters::field(&letters::VNET_STATE, f[7]).ok_or(TupleError::State)?;
     t.state = Some(state);
     if state == FlowState::Deny {
         t.decision = Decision::Deny;
@@ -181,11 +167,7 @@ fn common(f: &[&[u8]], time_ms: i64) -> Result<Tuple, TupleError> {
         sport: port(f[3]).ok_or(TupleError::SourcePort)?,
         dport: port(f[4]).ok_or(TupleError::DestinationPort)?,
         proto: protocol(f[5]).ok_or(TupleError::Protocol)?,
-        dir: match f[6] {
-            [b'I' | b'i'] => Direction::In,
-            [b'O' | b'o'] => Direction::Out,
-            _ => return Err(TupleError::Direction),
-        },
+        dir: letters::field(&letters::DIRECTION, f[6]).ok_or(TupleError::Direction)?,
         decision: Decision::Allow,
         state: None,
         encryption: None,
@@ -196,11 +178,7 @@ fn common(f: &[&[u8]], time_ms: i64) -> Result<Tuple, TupleError> {
 /// `T`, `U` (NSG), or an IANA number (VNet; some tools write numbers in NSG tuples too).
 #[inline]
 fn protocol(s: &[u8]) -> Option<u8> {
-    match s {
-        [b'T' | b't'] => Some(proto::TCP),
-        [b'U' | b'u'] => Some(proto::UDP),
-        _ => number(s).and_then(|n| u8::try_from(n).ok()),
-    }
+    letters::field(&letters::PROTOCOL, s).or_else(|| u8::try_from(number(s)?).ok())
 }
 
 #[inline]
@@ -354,6 +332,7 @@ fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Direction;
     use LogKind::{Nsg, Vnet};
 
     fn ip(s: &str) -> IpAddr {

@@ -6,8 +6,8 @@
 //! the closing `"` ends it, and the record reader needs no pass of its own to find it.
 //! No field accepts a quote or a backslash, so a tuple read to its quote is the whole string.
 
-use super::MAX_SECS;
-use crate::model::{proto, Counters, Decision, Direction, Encryption, FlowState, LogKind, Tuple};
+use super::{letters, MAX_SECS};
+use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
 struct Cursor<'s, const QUOTED: bool> {
@@ -120,15 +120,15 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
         self.number()
     }
 
-    /// A one-letter field, returned uppercase.
+    /// A one-letter field, in either case, as `table` reads it.
     #[inline(always)]
-    fn letter(&mut self) -> Option<u8> {
+    fn letter<T: Copy>(&mut self, table: &[Option<T>; 256]) -> Option<T> {
         let c = self.peek()?;
         if !Self::ends_field(self.b.get(self.i + 1).copied()) {
             return None;
         }
         self.i += 1;
-        Some(c.to_ascii_uppercase())
+        letters::any_case(table, c)
     }
 
     #[inline(always)]
@@ -194,11 +194,7 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
     fn protocol(&mut self) -> Option<u8> {
         match self.peek()? {
             b'0'..=b'9' => u8::try_from(self.number()?).ok(),
-            _ => match self.letter()? {
-                b'T' => Some(proto::TCP),
-                b'U' => Some(proto::UDP),
-                _ => None,
-            },
+            _ => self.letter(&letters::PROTOCOL),
         }
     }
 
@@ -259,11 +255,7 @@ fn read<const QUOTED: bool>(c: &mut Cursor<QUOTED>, kind: LogKind) -> Option<Tup
     c.comma()?;
     let proto = c.protocol()?;
     c.comma()?;
-    let dir = match c.letter()? {
-        b'I' => Direction::In,
-        b'O' => Direction::Out,
-        _ => return None,
-    };
+    let dir = c.letter(&letters::DIRECTION)?;
     c.comma()?;
     let mut t = Tuple {
         time_ms: 0,
@@ -289,21 +281,12 @@ fn read<const QUOTED: bool>(c: &mut Cursor<QUOTED>, kind: LogKind) -> Option<Tup
 fn nsg_tail<const Q: bool>(c: &mut Cursor<Q>, t: &mut Tuple, secs: u64) -> Option<()> {
     (secs <= MAX_SECS).then_some(())?;
     t.time_ms = secs as i64 * 1000;
-    t.decision = match c.letter()? {
-        b'A' => Decision::Allow,
-        b'D' => Decision::Deny,
-        _ => return None,
-    };
+    t.decision = c.letter(&letters::DECISION)?;
     if c.at_end() {
         return Some(());
     }
     c.comma()?;
-    t.state = Some(match c.letter()? {
-        b'B' => FlowState::Begin,
-        b'C' => FlowState::Continue,
-        b'E' => FlowState::End,
-        _ => return None,
-    });
+    t.state = Some(c.letter(&letters::NSG_STATE)?);
     t.counters = c.counters()?;
     Some(())
 }
@@ -312,13 +295,7 @@ fn nsg_tail<const Q: bool>(c: &mut Cursor<Q>, t: &mut Tuple, secs: u64) -> Optio
 fn vnet_tail<const Q: bool>(c: &mut Cursor<Q>, t: &mut Tuple, ms: u64) -> Option<()> {
     (ms / 1000 <= MAX_SECS).then_some(())?;
     t.time_ms = ms as i64;
-    let state = match c.letter()? {
-        b'B' => FlowState::Begin,
-        b'C' => FlowState::Continue,
-        b'E' => FlowState::End,
-        b'D' => FlowState::Deny,
-        _ => return None,
-    };
+    let state = c.letter(&letters::VNET_STATE)?;
     t.state = Some(state);
     if state == FlowState::Deny {
         t.decision = Decision::Deny;

@@ -47,9 +47,18 @@ fn swar(w: &[u8; 16]) -> Option<([u8; 4], usize)> {
 /// For each combination of octet lengths (1 to 3 digits each), the shuffle that puts each
 /// octet's digits in a 4-byte lane of its own: hundreds, tens, ones, then zero, a missing
 /// digit zero too (0x80 makes a zero byte). Index `27 (l0 - 1) + 9 (l1 - 1) + 3 (l2 - 1)
-/// + (l3 - 1)`. The whole-tuple reader (`whole.rs`) uses it for both addresses at once.
+/// + (l3 - 1)`.
 #[cfg(target_arch = "x86_64")]
-pub(super) const SHUFFLES: [[u8; 16]; 81] = shuffles();
+static SHUFFLES: [[u8; 16]; 81] = shuffles();
+
+/// The shuffle for octets of `lengths` digits (each 1 to 3); the whole-tuple reader
+/// (`whole.rs`) takes one for each of its two addresses.
+#[cfg(target_arch = "x86_64")]
+#[inline(always)]
+pub(super) fn shuffle(lengths: [u32; 4]) -> &'static [u8; 16] {
+    let [a, b, c, d] = lengths.map(|n| n as usize - 1);
+    &SHUFFLES[27 * a + 9 * b + 3 * c + d]
+}
 
 #[cfg(target_arch = "x86_64")]
 const fn shuffles() -> [[u8; 16]; 81] {
@@ -112,11 +121,7 @@ unsafe fn shuffled(w: &[u8; 16]) -> Option<([u8; 4], usize)> {
     if bad_length || ends[3] > 15 || separators & !dots != 0 || leading_zero != 0 {
         return None;
     }
-    let id = 27 * (lengths[0] - 1) + 9 * (lengths[1] - 1) + 3 * (lengths[2] - 1) + lengths[3] - 1;
-    let lanes = _mm_shuffle_epi8(
-        values,
-        _mm_loadu_si128(SHUFFLES[id as usize].as_ptr().cast()),
-    );
+    let lanes = _mm_shuffle_epi8(values, _mm_loadu_si128(shuffle(lengths).as_ptr().cast()));
     let weights = _mm_setr_epi8(100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0, 100, 10, 1, 0);
     // Hundreds and tens, ones and zero: two 16-bit sums a lane, then one 32-bit value.
     let octets = _mm_madd_epi16(_mm_maddubs_epi16(lanes, weights), _mm_set1_epi16(1));
