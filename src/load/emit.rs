@@ -5,7 +5,7 @@ use super::path_meta::last_segment;
 use super::record::{self, Parsed, RawRecord, Shape};
 use super::report::{FileProgress, ProblemKind};
 use super::tally::{Reason, Tally};
-use super::tuple::parse_tuple;
+use super::tuple::{parse_tuple, CounterValues};
 use crate::model::LogKind;
 use crate::store::{PathMeta, RecordMeta, StoreBuilder};
 use std::borrow::Cow;
@@ -47,6 +47,15 @@ impl<'p> Emitter<'p> {
             progress: None,
             reported_at: None,
             reported_tuples: 0,
+        }
+    }
+
+    /// Whether the tuples' counter values are needed: only if the builder keeps them.
+    pub fn counter_values(&self) -> CounterValues {
+        if self.builder.columns().counters {
+            CounterValues::Read
+        } else {
+            CounterValues::Skip
         }
     }
 

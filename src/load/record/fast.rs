@@ -11,7 +11,7 @@ use super::{
     NsgMacFlows, NsgProperties, NsgRule, Parsed, RawRecord, Text, Tuples, Version, VnetAcl,
     VnetFlowRecords, VnetGroup,
 };
-use crate::load::tuple::{parse_quoted, parse_tuple};
+use crate::load::tuple::{parse_quoted, parse_tuple, CounterValues};
 use crate::model::LogKind;
 use std::borrow::Cow;
 
@@ -19,17 +19,20 @@ use std::borrow::Cow;
 const MAX_DEPTH: u32 = 64;
 
 /// The record whose `{` is at `pos` and the position just after its `}`; its tuples are
-/// appended to `tuples`, which the record's ranges index. `None`: serde must read it.
+/// appended to `tuples`, which the record's ranges index (with their counters 0 if
+/// `counters` says to skip them). `None`: serde must read it.
 pub fn read_record<'a>(
     text: &'a str,
     pos: usize,
     tuples: &mut Vec<Parsed>,
+    counters: CounterValues,
 ) -> Option<(RawRecord<'a>, usize)> {
     let mut r = Reader {
         text,
         b: text.as_bytes(),
         i: pos,
         tuples,
+        counters,
     };
     let record = r.record()?;
     Some((record, r.i))
@@ -40,6 +43,7 @@ struct Reader<'a, 't> {
     b: &'a [u8],
     i: usize,
     tuples: &'t mut Vec<Parsed>,
+    counters: CounterValues,
 }
 
 /// Checks the fast reader against serde at every `{` of `text`: wherever the fast reader
@@ -50,7 +54,8 @@ pub fn check_against_serde(text: &str) -> usize {
     let mut read = 0;
     for (pos, _) in text.match_indices('{') {
         let mut fast_tuples = Vec::new();
-        let Some((fast, end)) = read_record(text, pos, &mut fast_tuples) else {
+        let Some((fast, end)) = read_record(text, pos, &mut fast_tuples, CounterValues::Read)
+        else {
             continue;
         };
         read += 1;
@@ -376,7 +381,7 @@ impl<'a> Reader<'a, '_> {
         let start = self.tuples.len();
         self.array(|s| {
             s.expect(b'"')?;
-            let parsed = match parse_quoted(&s.b[s.i..], kind) {
+            let parsed = match parse_quoted(&s.b[s.i..], kind, s.counters) {
                 Some((tuple, len)) => {
                     s.i += len + 1;
                     Ok(tuple)
@@ -437,12 +442,12 @@ mod tests {
     fn plain_records_are_read_as_serde_reads_them() {
         for text in [NSG, VNET, FLAT] {
             let mut tuples = Vec::new();
-            let (_, end) = read_record(text, 0, &mut tuples).expect(text);
+            let (_, end) = read_record(text, 0, &mut tuples, CounterValues::Read).expect(text);
             assert_eq!(end, text.len());
             assert!(check_against_serde(text) > 0);
         }
         let mut tuples = Vec::new();
-        let (raw, _) = read_record(NSG, 0, &mut tuples).unwrap();
+        let (raw, _) = read_record(NSG, 0, &mut tuples, CounterValues::Read).unwrap();
         assert_eq!(raw.properties.unwrap().version.0, Some(2));
         assert_eq!(tuples.len(), 3);
         assert!(tuples[0].is_ok() && tuples[1].is_ok() && tuples[2].is_err());
@@ -466,7 +471,10 @@ mod tests {
             FLAT.replace("\"flow.0\"", "\"flow.0\":\"x\",\"flow.0\""),
         ];
         for text in &cases {
-            assert!(read_record(text, 0, &mut Vec::new()).is_none(), "{text}");
+            assert!(
+                read_record(text, 0, &mut Vec::new(), CounterValues::Read).is_none(),
+                "{text}"
+            );
             check_against_serde(text);
         }
     }
@@ -486,7 +494,7 @@ mod tests {
                 let text = std::str::from_utf8(text).unwrap();
                 for (pos, _) in text.match_indices("{\"time\"") {
                     let mut tuples = Vec::new();
-                    read_record(text, pos, &mut tuples).expect("plain record");
+                    read_record(text, pos, &mut tuples, CounterValues::Read).expect("plain record");
                     read += tuples.len() as u64;
                 }
                 check_against_serde(text);
@@ -516,7 +524,7 @@ mod tests {
             keys.sort_unstable();
             keys.dedup();
             if keys.len() == n && parts.iter().all(|&p| PARTS[p].0) {
-                proptest::prop_assert!(read_record(&text, 0, &mut Vec::new()).is_some(), "{}", text);
+                proptest::prop_assert!(read_record(&text, 0, &mut Vec::new(), CounterValues::Read).is_some(), "{}", text);
             }
         }
     }

@@ -6,7 +6,7 @@
 //! the closing `"` ends it, and the record reader needs no pass of its own to find it.
 //! No field accepts a quote or a backslash, so a tuple read to its quote is the whole string.
 
-use super::{letters, MAX_SECS};
+use super::{letters, CounterValues, MAX_SECS};
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -223,13 +223,15 @@ pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
 
 /// The tuple whose JSON string begins at `b` (just after its opening quote) and its
 /// length up to the closing quote, read whole where it can be (`whole.rs`); `None` when
-/// the checked parser must decide.
+/// the checked parser must decide. With `CounterValues::Skip` the counters may be 0.
 #[inline]
-pub fn parse_quoted(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
+pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<(Tuple, usize)> {
     #[cfg(target_arch = "x86_64")]
-    if let Some(read) = super::whole::parse_quoted(b, kind) {
+    if let Some(read) = super::whole::parse_quoted(b, kind, counters) {
         return Some(read);
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = counters;
     parse_quoted_by_field(b, kind)
 }
 

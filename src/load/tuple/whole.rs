@@ -14,7 +14,7 @@
 
 use super::fast::{digit_values, swar_value};
 use super::letters::{DECISION, DIRECTION, NSG_STATE, PROTOCOL, VNET_STATE};
-use super::MAX_SECS;
+use super::{CounterValues, MAX_SECS};
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -29,14 +29,15 @@ const HEAD_END: u32 = 48;
 
 /// The tuple whose JSON string begins at `b` (after its opening quote) and its length up
 /// to the closing quote; `None` when the field-by-field parser must decide (another
-/// shape, no AVX2, fewer than `WINDOW` bytes left).
+/// shape, no AVX2, fewer than `WINDOW` bytes left). With `CounterValues::Skip` the
+/// counters are 0.
 #[inline]
-pub fn parse_quoted(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
+pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<(Tuple, usize)> {
     if !available() {
         return None;
     }
     // SAFETY: the processor has every feature `read` enables (checked just above).
-    unsafe { read(b.first_chunk()?, kind) }
+    unsafe { read(b.first_chunk()?, kind, counters) }
 }
 
 /// Whether the processor has what `read` uses; each answer is cached by std.
@@ -213,7 +214,7 @@ fn addresses(w: &[u8; WINDOW], m: &Masks, [p0, p1, p2]: [u32; 3]) -> Option<[[u8
 /// Letters are looked up rather than matched, and empty counters need no branch: random
 /// letters and states would otherwise mispredict a branch in most tuples.
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
-fn read(w: &[u8; WINDOW], kind: LogKind) -> Option<(Tuple, usize)> {
+fn read(w: &[u8; WINDOW], kind: LogKind, counters: CounterValues) -> Option<(Tuple, usize)> {
     let m = masks(w);
     // Fewer than three commas puts a 64 here.
     let [p0, p1, p2] = positions::<3>(m.comma[0]);
@@ -311,6 +312,16 @@ fn read(w: &[u8; WINDOW], kind: LogKind) -> Option<(Tuple, usize)> {
         return None;
     };
     let counter = |k: usize| number(w, starts[k], lens[k]);
+    let counters = match counters {
+        CounterValues::Read => Counters {
+            packets_out: counter(6),
+            bytes_out: counter(7),
+            packets_in: counter(8),
+            bytes_in: counter(9),
+        },
+        // Their digits are checked above: only the values are skipped.
+        CounterValues::Skip => Counters::default(),
+    };
     let tuple = Tuple {
         time_ms: time_ms as i64,
         src: IpAddr::V4(Ipv4Addr::from(src)),
@@ -322,12 +333,7 @@ fn read(w: &[u8; WINDOW], kind: LogKind) -> Option<(Tuple, usize)> {
         decision,
         state: Some(state),
         encryption,
-        counters: Counters {
-            packets_out: counter(6),
-            bytes_out: counter(7),
-            packets_in: counter(8),
-            bytes_in: counter(9),
-        },
+        counters,
     };
     Some((tuple, (base + end) as usize))
 }
@@ -360,10 +366,20 @@ mod tests {
     }
 
     /// What the whole-tuple reader makes of `body`, held to the checked parser: what it
-    /// reads is what the checked parser reads, up to the closing quote.
+    /// reads is what the checked parser reads, up to the closing quote. Skipping the
+    /// counters' values changes nothing else.
     fn read_checked(body: &str, after: &str, kind: LogKind) -> Option<Tuple> {
         let text = quoted(body, after);
-        let (t, len) = parse_quoted(&text, kind)?;
+        let skipped = parse_quoted(&text, kind, CounterValues::Skip);
+        let Some((t, len)) = parse_quoted(&text, kind, CounterValues::Read) else {
+            assert_eq!(skipped, None, "{body:?}");
+            return None;
+        };
+        let without_counters = Tuple {
+            counters: Counters::default(),
+            ..t
+        };
+        assert_eq!(skipped, Some((without_counters, len)), "{body:?}");
         assert_eq!(text[len], b'"', "{body:?}");
         let read = std::str::from_utf8(&text[..len]).unwrap();
         assert_eq!(Ok(t), parse_checked(read, kind), "{body:?}");
