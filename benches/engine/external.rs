@@ -39,9 +39,13 @@ struct Row {
     note: String,
 }
 
-/// Runs the three tools and prints the table; `engine` is the in-process count.
+/// Runs the three tools and prints the table; `engine` is the in-process count. Each tool
+/// runs three times and keeps its median, so that no tool's figure is its one unlucky
+/// (or lucky) run; the first run of each may also pay for a cold page cache.
 pub fn compare(dir: &Path, engine: Option<u64>) {
-    println!("\n== side by side: count of `{COUNT_FILTER}`, whole processes, same files");
+    println!(
+        "\n== side by side: count of `{COUNT_FILTER}`, whole processes, same files, median of 3"
+    );
     let mut rows = Vec::new();
     match flowscope_binary() {
         Some(bin) => {
@@ -52,21 +56,22 @@ pub fn compare(dir: &Path, engine: Option<u64>) {
                 COUNT_FILTER.into(),
                 "--count".into(),
             ];
-            // Median of three: the first may pay for a cold page cache.
-            let mut runs: Vec<Row> = (0..3)
-                .map(|_| run("flowscope", Command::new(&bin).args(&args)))
-                .collect();
-            runs.sort_by_key(|r| r.time);
-            rows.push(runs.swap_remove(1));
+            rows.push(median_of_3("flowscope", || {
+                let mut cmd = Command::new(&bin);
+                cmd.args(&args);
+                cmd
+            }));
         }
         None => rows.push(skipped(
             "flowscope",
             "binary not built (cargo build --release failed)",
         )),
     }
-    let mut duckdb = Command::new("python3");
-    duckdb.args(["-c", DUCKDB, &dir.display().to_string()]);
-    let row = run("duckdb", &mut duckdb);
+    let row = median_of_3("duckdb", || {
+        let mut cmd = Command::new("python3");
+        cmd.args(["-c", DUCKDB, &dir.display().to_string()]);
+        cmd
+    });
     rows.push(match row.note.as_str() {
         "NO_DUCKDB" => skipped(
             "duckdb",
@@ -75,13 +80,31 @@ pub fn compare(dir: &Path, engine: Option<u64>) {
         _ => row,
     });
     if Command::new("jq").arg("--version").output().is_ok() {
-        let mut jq = Command::new("jq");
-        jq.args(["-n", JQ]).args(json_files(dir));
-        rows.push(run("jq", &mut jq));
+        let files = json_files(dir);
+        rows.push(median_of_3("jq", || {
+            let mut cmd = Command::new("jq");
+            cmd.args(["-n", JQ]).args(&files);
+            cmd
+        }));
     } else {
         rows.push(skipped("jq", "jq not installed (apt-get install jq)"));
     }
     print_table(&rows, engine);
+}
+
+/// The median run of three (by time); a tool that cannot run is not tried again, and a
+/// failed run is shown rather than hidden.
+fn median_of_3(tool: &'static str, command: impl Fn() -> Command) -> Row {
+    let first = run(tool, &mut command());
+    if first.count.is_none() {
+        return first;
+    }
+    let mut runs = vec![first, run(tool, &mut command()), run(tool, &mut command())];
+    if let Some(failed) = runs.iter().position(|r| r.count.is_none()) {
+        return runs.swap_remove(failed);
+    }
+    runs.sort_by_key(|r| r.time);
+    runs.swap_remove(1)
 }
 
 fn print_table(rows: &[Row], engine: Option<u64>) {
