@@ -19,6 +19,8 @@ mod letters;
 #[cfg(target_arch = "x86_64")]
 mod whole;
 pub use fast::parse_quoted;
+#[cfg(test)]
+mod timing;
 
 /// Whether a reader needs a tuple's counter values. A load that keeps no counter column
 /// (a count whose filter does not read them) skips reading them: their digits are still
@@ -28,8 +30,6 @@ pub enum CounterValues {
     Read,
     Skip,
 }
-#[cfg(test)]
-mod timing;
 
 /// Largest time accepted, in seconds (the store keeps seconds as `u32`).
 const MAX_SECS: u64 = u32::MAX as u64;
