@@ -243,6 +243,11 @@ fn query_count_applies_filters() {
         count(Some("tcp and last 10m")),
         n(&|f| f.proto == 6 && f.time_ms >= whole)
     );
+    // The whole load keeps the columns its filter reads (addresses here).
+    assert_eq!(
+        count(Some("not src in 203.0.113.0/24 and last 10m")),
+        n(&|f| !f.src.starts_with("203.0.113.") && f.time_ms >= whole)
+    );
 }
 
 #[test]

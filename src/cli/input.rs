@@ -13,12 +13,8 @@ use std::time::{Duration, Instant};
 const QUIET_FOR: Duration = Duration::from_millis(300);
 const REDRAW_EVERY: Duration = Duration::from_millis(100);
 
-/// Loads `paths`, drawing a progress line on stderr if it is a terminal and loading is slow.
-pub fn load_paths(paths: &[String]) -> anyhow::Result<(Store, LoadReport)> {
-    load_columns(paths, Columns::ALL)
-}
-
-/// `load_paths`, the store keeping only `columns` of the optional columns.
+/// Loads `paths`, the store keeping only `columns` of the optional columns, drawing a
+/// progress line on stderr if it is a terminal and loading is slow.
 pub fn load_columns(paths: &[String], columns: Columns) -> anyhow::Result<(Store, LoadReport)> {
     with_progress(paths, |sources, progress| {
         load::load_columns(sources, &LoadOptions::default(), columns, progress)

@@ -1,7 +1,7 @@
 //! `flowscope query`: the selected tuples in time order, as a table, CSV or NDJSON.
 
 use super::args::{QueryArgs, QueryFormat};
-use super::input::{accept, load_paths, read_paths};
+use super::input::{accept, load_columns, read_paths};
 use super::output::{write_csv, write_table, JsonObject, Value};
 use super::row::RowView;
 use super::{bad_filter, select};
@@ -67,18 +67,20 @@ enum Reading {
     Loaded(Box<(Store, Selection, LoadReport)>),
 }
 
-fn reading(args: &QueryArgs) -> anyhow::Result<Reading> {
+/// `answer`: the optional columns the answer reads besides the filter's, which a whole
+/// load keeps (the file-by-file reading picks its own).
+fn reading(args: &QueryArgs, answer: Columns) -> anyhow::Result<Reading> {
     let text = args.filter.as_deref().unwrap_or("");
-    Ok(
-        match filter::compile_unanchored(text).map_err(|e| bad_filter(text, e))? {
-            Some(filter) => Reading::ByFile(filter),
-            None => {
-                let (store, report) = load_paths(&args.paths)?;
-                let sel = select(&store, Some(text))?;
-                Reading::Loaded(Box::new((store, sel, report)))
-            }
-        },
-    )
+    let bad = |e| bad_filter(text, e);
+    Ok(match filter::compile_unanchored(text).map_err(bad)? {
+        Some(filter) => Reading::ByFile(filter),
+        None => {
+            let columns = answer.union(filter::columns(text).map_err(bad)?);
+            let (store, report) = load_columns(&args.paths, columns)?;
+            let sel = select(&store, Some(text))?;
+            Reading::Loaded(Box::new((store, sel, report)))
+        }
+    })
 }
 
 /// A store holding the rows the query may print, and those rows. File by file, each
@@ -86,7 +88,7 @@ fn reading(args: &QueryArgs) -> anyhow::Result<Reading> {
 /// their own: what is kept grows with the answer, not with the data (`dport == 3389 and
 /// deny --limit 20` over 100M tuples keeps 20 rows a file, not a 3 GB store).
 fn selected(args: &QueryArgs, limit: usize) -> anyhow::Result<(Store, Selection, LoadReport)> {
-    let filter = match reading(args)? {
+    let filter = match reading(args, Columns::ALL)? {
         Reading::ByFile(filter) => filter,
         Reading::Loaded(loaded) => return Ok(*loaded),
     };
@@ -114,7 +116,7 @@ fn selected(args: &QueryArgs, limit: usize) -> anyhow::Result<(Store, Selection,
 /// the columns the filter reads and dropped after it (memory does not grow with the
 /// data, and no time goes into merging files).
 fn count(args: &QueryArgs) -> anyhow::Result<(u64, LoadReport)> {
-    Ok(match reading(args)? {
+    Ok(match reading(args, Columns::NONE)? {
         Reading::ByFile(filter) => {
             let mut count = 0;
             let report = read_paths(&args.paths, filter.columns(), &mut |file| {

@@ -4,9 +4,10 @@
 //! The records array of `{"records":[…]}` (or the arrays of such documents one after
 //! the other) is cut where a record seems to start (`{` and the key `"time"` right after
 //! a comma), and each part is read on a thread of its own. A cut is a guess: the part
-//! before it must walk, element by element, exactly onto it. If every cut is proved so, the parts are the file, as read whole; if any is not,
-//! or a part met anything but plain records, the parts are dropped and the file is read
-//! whole. Either way the result is the same, only the time differs.
+//! before it must walk, element by element, exactly onto it. If every cut is proved so,
+//! the parts are the file, as read whole; if any is not, or a part met anything but
+//! plain records, the parts are dropped and the file is read whole. Either way the result
+//! is the same, only the time differs.
 
 use super::emit::Emitter;
 use super::file::{element, parse_file, skip_ws, wrapper_array};
