@@ -36,13 +36,15 @@ pub(crate) fn with_row_slots<U: WithSlots>(store: &Store, field: Field, user: U)
     // A store may be built without the columns other fields read (`Columns`): those
     // are empty here, and the field's own are there.
     let columns = store.columns();
-    let (src, dst) = match columns.addresses {
-        true => (store.src_ids(), store.dst_ids()),
-        false => (&[][..], &[][..]),
+    let (src, dst) = if columns.addresses {
+        (store.src_ids(), store.dst_ids())
+    } else {
+        (&[][..], &[][..])
     };
-    let (sport, dport) = match columns.ports {
-        true => (store.sports(), store.dports()),
-        false => (&[][..], &[][..]),
+    let (sport, dport) = if columns.ports {
+        (store.sports(), store.dports())
+    } else {
+        (&[][..], &[][..])
     };
     let flags = store.flags();
     let pair = |a: Slot, b: Slot| [a, if a == b { NO_SLOT } else { b }];

@@ -172,17 +172,18 @@ mod tests {
         for bytes in [true, false] {
             let mut column = CounterColumn::default();
             for &v in &values {
-                let c = match bytes {
-                    true => Counters {
+                let c = if bytes {
+                    Counters {
                         bytes_out: v,
                         packets_out: 7,
                         ..Counters::default()
-                    },
-                    false => Counters {
+                    }
+                } else {
+                    Counters {
                         packets_out: v,
                         bytes_in: 9,
                         ..Counters::default()
-                    },
+                    }
                 };
                 column.push(&c);
             }
