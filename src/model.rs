@@ -272,6 +272,11 @@ impl fmt::Display for Thousands {
     }
 }
 
+/// The count with thousands separators and the noun, pluralised (`1 step`, `1,200 tuples`).
+pub fn plural(n: u64, noun: &str) -> String {
+    format!("{} {noun}{}", Thousands(n), if n == 1 { "" } else { "s" })
+}
+
 /// A byte count scaled to decimal units: the value and its unit (`B`, `kB`, `MB`, …).
 pub fn scale_bytes(n: u64) -> (f64, &'static str) {
     const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
@@ -297,11 +302,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn thousands_separators() {
+    fn thousands_separators_and_plurals() {
         assert_eq!(Thousands(0).to_string(), "0");
         assert_eq!(Thousands(999).to_string(), "999");
         assert_eq!(Thousands(1000).to_string(), "1,000");
         assert_eq!(Thousands(2_000_000).to_string(), "2,000,000");
+        assert_eq!(plural(1, "step"), "1 step");
+        assert_eq!(plural(0, "step"), "0 steps");
+        assert_eq!(plural(1200, "tuple"), "1,200 tuples");
     }
 
     #[test]

@@ -311,6 +311,17 @@ fn conversation_timeline() {
 }
 
 #[test]
+fn a_timeline_of_one_step_says_so_in_the_singular() {
+    let mut h = Harness::loaded(120, 40);
+    h.type_text("/");
+    h.type_text("sport == 40000");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(screen.contains(" · 1 step · "), "{screen}");
+}
+
+#[test]
 fn rule_histogram() {
     both_sizes("histogram", |h| {
         h.press(KeyCode::BackTab);

@@ -1,8 +1,9 @@
 //! `flowscope check`: what loaded, what was rejected or skipped, and why.
 
 use super::args::{CheckArgs, CheckFormat};
-use super::input::{enforce_strict, ensure_readable, plural, read_paths};
+use super::input::{enforce_strict, ensure_readable, read_paths};
 use crate::load::LoadReport;
+use crate::model::plural;
 use crate::model::{format_time_ms, human_bytes, Thousands};
 use crate::store::Columns;
 use crate::text::sanitize;

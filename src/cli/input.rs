@@ -3,7 +3,7 @@
 
 use super::DataError;
 use crate::load::{self, LoadOptions, LoadReport, Progress, Source};
-use crate::model::{human_bytes, Thousands};
+use crate::model::{human_bytes, plural, Thousands};
 use crate::store::{Columns, Store};
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
@@ -154,11 +154,6 @@ fn warn_rejections(report: &LoadReport) {
     }
 }
 
-/// The count with thousands separators and the noun, pluralised.
-pub fn plural(n: u64, noun: &str) -> String {
-    format!("{} {noun}{}", Thousands(n), if n == 1 { "" } else { "s" })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -189,7 +184,5 @@ mod tests {
             ..LoadReport::default()
         };
         assert!(ensure_readable(&one).is_ok());
-        assert_eq!(plural(1, "file"), "1 file");
-        assert_eq!(plural(1200, "tuple"), "1,200 tuples");
     }
 }

@@ -286,8 +286,8 @@ impl App {
         self.phase = Phase::Ready;
         if report.rejected > 0 && self.message.is_none() {
             self.message = Some(format!(
-                "{} tuples rejected while loading (see `flowscope check`)",
-                crate::model::Thousands(report.rejected)
+                "{} rejected while loading (see `flowscope check`)",
+                crate::model::plural(report.rejected, "tuple")
             ));
         }
         self.store = Some(store);

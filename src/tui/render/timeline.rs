@@ -13,7 +13,7 @@
 use super::format::{compact, duration, human_short, style_for_range, time, truncate, TimeStyle};
 use super::theme::Theme;
 use super::{pane_block, title};
-use crate::model::Thousands;
+use crate::model::plural;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
 use crate::tui::navigate::conversation_label;
@@ -50,9 +50,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
     let Some(store) = &app.store else { return };
     let heading = format!(
-        "Timeline: {} · {} steps · {} · {} · {} pkts",
+        "Timeline: {} · {} · {} · {} · {} pkts",
         conversation_label(store, &t.key),
-        t.steps.len(),
+        plural(t.steps.len() as u64, "step"),
         duration(t.duration_ms),
         human_short(t.totals.bytes()),
         compact(t.totals.packets())
@@ -174,9 +174,9 @@ fn hits(frame: &mut Frame, area: Rect, app: &App, what: &str, h: &Histogram, the
     let total: u64 = h.counts.iter().sum();
     let peak = h.counts.iter().copied().max().unwrap_or(0);
     let heading = format!(
-        "Hits over time: {} · {} tuples · peak {} per {}",
+        "Hits over time: {} · {} · peak {} per {}",
         sanitize(what),
-        Thousands(total),
+        plural(total, "tuple"),
         compact(peak),
         duration(h.bucket_ms)
     );
