@@ -226,6 +226,54 @@ fn cuts_at_record_boundaries_keep_whole_records() {
     }
 }
 
+/// A copy saved as UTF-16 (as Windows PowerShell 5 writes it) loads the same rows as the
+/// original, whichever byte order and with or without a byte order mark, and says so.
+#[test]
+fn utf16_copies_load_the_same_rows_as_the_original() {
+    for sample in corpus() {
+        let text = String::from_utf8_lossy(&sample.data);
+        let (original, original_report) = load_bytes(&sample.name, text.as_bytes());
+        let rows = |store: &Store| {
+            (0..store.len() as u32)
+                .map(|r| row(store, r))
+                .collect::<Vec<_>>()
+        };
+        let units: Vec<u16> = text.trim_start_matches('\u{feff}').encode_utf16().collect();
+        for (order, mark) in [("le", true), ("le", false), ("be", true)] {
+            let mut copy = Vec::new();
+            for u in mark
+                .then_some(0xFEFF)
+                .into_iter()
+                .chain(units.iter().copied())
+            {
+                copy.extend(if order == "le" {
+                    u.to_le_bytes()
+                } else {
+                    u.to_be_bytes()
+                });
+            }
+            let what = format!("{} as UTF-16{order}, mark {mark}", sample.name);
+            let (store, report) = load_bytes(&sample.name, &copy);
+            assert_eq!(rows(&store), rows(&original), "{what}");
+            assert_eq!(report.rejected, original_report.rejected, "{what}");
+            assert_eq!(
+                report.skipped_files, original_report.skipped_files,
+                "{what}"
+            );
+            if report.skipped_files == 0 {
+                assert!(
+                    report
+                        .problems
+                        .iter()
+                        .any(|p| p.detail.starts_with("UTF-16")),
+                    "{what}: {:?}",
+                    report.problems
+                );
+            }
+        }
+    }
+}
+
 /// A problem of `kind` in the report, or a panic naming what was reported instead.
 fn assert_problem(report: &LoadReport, kind: ProblemKind, what: &str) {
     assert!(

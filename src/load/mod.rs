@@ -2,7 +2,7 @@
 //! input allows, and account for every tuple seen (loaded + rejected = seen).
 //!
 //! ```text
-//! sources ─walk─> inputs ─parallel─> per file: read → file (fast path | salvage)
+//! sources ─walk─> inputs ─parallel─> per file: read → decode → file (fast path | salvage)
 //!                                      → record (by hand | serde) → emit
 //!                                      → StoreBuilder + Tally
 //!         <─ merged in file order, by the worker whose turn it is ─ Store + LoadReport
@@ -11,6 +11,7 @@
 
 mod bytes;
 mod emit;
+mod encoding;
 mod file;
 mod parallel;
 mod parts;

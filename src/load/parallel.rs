@@ -16,13 +16,13 @@
 //! follow) while its columns are still in its cache.
 
 use super::emit::Emitter;
+use super::encoding::{decode, Encoding};
 use super::parts::parse_file_in_parts;
 use super::path_meta::path_meta;
 use super::report::{FileProgress, Problem, ProblemKind, Progress};
-use super::tally::Tally;
+use super::tally::{Reason, Tally};
 use super::walk::Input;
 use crate::store::{Columns, FileInfo, StoreBuilder};
-use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::io::Read;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -259,12 +259,8 @@ impl Parse {
 /// shared with `load_bytes`.
 pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -> FileOutcome {
     let bytes = data.len() as u64;
-    // Checked UTF-8 is the fast path; invalid bytes are replaced (rare, and reported by
-    // whatever then fails to parse).
-    let text = match std::str::from_utf8(data) {
-        Ok(t) => Cow::Borrowed(t),
-        Err(_) => String::from_utf8_lossy(data),
-    };
+    let encoding = Encoding::of(data);
+    let text = decode(data, encoding);
     let body = text.trim_start_matches('\u{feff}').trim();
     if body.is_empty() {
         return skipped(
@@ -285,6 +281,13 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
     });
     let file_progress = FileProgress::new(progress);
     let mut em = Emitter::new(builder, file, meta).reporting_to(&file_progress);
+    if let Some(note) = encoding.note() {
+        em.tally.problem(
+            ProblemKind::Repaired,
+            Reason::Text(note.into()),
+            String::new,
+        );
+    }
     parse_file_in_parts(&mut em, &text, how.parts);
     file_progress.settle(bytes, em.tally.tuples);
     progress.files_done.fetch_add(1, Ordering::Relaxed);

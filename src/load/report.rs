@@ -13,7 +13,8 @@ pub enum ProblemKind {
     BadRecord,
     /// The file ends inside a record (a copy taken mid-hour, an interrupted download).
     Truncated,
-    /// Invalid JSON that was repaired or skipped (trailing commas, a leading comma, …).
+    /// Text that was repaired, skipped or decoded to be read (trailing commas, a leading
+    /// comma, UTF-16, …).
     Repaired,
     /// Valid JSON, but no flow log records in it.
     NotFlowLog,

@@ -1,0 +1,128 @@
+//! A file's bytes as text. Flow logs are UTF-8 (a BOM allowed), taken as they are. A copy
+//! saved by Windows PowerShell 5 (`Out-File`, `>`, `Set-Content -Encoding Unicode`) is
+//! UTF-16, which would otherwise read as no flow log at all: it is decoded, and said so.
+//! Invalid bytes in anything else are replaced (rare, and reported by whatever then
+//! fails to parse).
+
+use std::borrow::Cow;
+
+/// The encodings told apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    Utf8,
+    Utf16Le,
+    Utf16Be,
+}
+
+impl Encoding {
+    /// How `data` is encoded: UTF-16 by its byte order mark, or without one by a NUL
+    /// beside the first character (JSON text in UTF-8 never holds a NUL byte).
+    pub fn of(data: &[u8]) -> Encoding {
+        match data {
+            // A UTF-32 mark starts the same way; its next two bytes are NUL.
+            [0xFF, 0xFE, 0, 0, ..] => Encoding::Utf8,
+            [0xFF, 0xFE, ..] => Encoding::Utf16Le,
+            [0xFE, 0xFF, ..] => Encoding::Utf16Be,
+            [a, 0, ..] if a.is_ascii() && *a != 0 => Encoding::Utf16Le,
+            [0, b, ..] if b.is_ascii() && *b != 0 => Encoding::Utf16Be,
+            _ => Encoding::Utf8,
+        }
+    }
+
+    /// What the load report says of a file decoded from this encoding.
+    pub fn note(self) -> Option<&'static str> {
+        match self {
+            Encoding::Utf8 => None,
+            Encoding::Utf16Le => {
+                Some("UTF-16 (little-endian) text decoded; byte offsets count the text as UTF-8")
+            }
+            Encoding::Utf16Be => {
+                Some("UTF-16 (big-endian) text decoded; byte offsets count the text as UTF-8")
+            }
+        }
+    }
+}
+
+/// `data` as text in `encoding`: borrowed when it is valid UTF-8, otherwise decoded with
+/// each invalid sequence (or unpaired surrogate, or odd last byte) replaced by U+FFFD.
+pub fn decode(data: &[u8], encoding: Encoding) -> Cow<'_, str> {
+    let unit: fn([u8; 2]) -> u16 = match encoding {
+        Encoding::Utf8 => {
+            return match std::str::from_utf8(data) {
+                Ok(text) => Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(data),
+            }
+        }
+        Encoding::Utf16Le => u16::from_le_bytes,
+        Encoding::Utf16Be => u16::from_be_bytes,
+    };
+    let (pairs, odd) = data.as_chunks::<2>();
+    let mut text: String = char::decode_utf16(pairs.iter().map(|&p| unit(p)))
+        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .collect();
+    if !odd.is_empty() {
+        text.push(char::REPLACEMENT_CHARACTER);
+    }
+    Cow::Owned(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn utf16(text: &str, little: bool, mark: bool) -> Vec<u8> {
+        let units = mark.then_some('\u{feff}').into_iter().chain(text.chars());
+        let mut buf = [0u16; 2];
+        units
+            .flat_map(|c| c.encode_utf16(&mut buf).to_vec())
+            .flat_map(|u| {
+                if little {
+                    u.to_le_bytes()
+                } else {
+                    u.to_be_bytes()
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn utf16_either_way_with_or_without_a_mark_reads_as_the_same_text() {
+        let text = r#"{"records":[{"rule":"Règle_😀"}]}"#;
+        for little in [true, false] {
+            for mark in [true, false] {
+                let data = utf16(text, little, mark);
+                let enc = Encoding::of(&data);
+                let want = if little {
+                    Encoding::Utf16Le
+                } else {
+                    Encoding::Utf16Be
+                };
+                assert_eq!(enc, want, "little {little}, mark {mark}");
+                assert!(enc.note().is_some());
+                let decoded = decode(&data, enc);
+                assert_eq!(decoded.trim_start_matches('\u{feff}'), text);
+            }
+        }
+    }
+
+    #[test]
+    fn utf8_is_borrowed_and_never_taken_for_utf16() {
+        for text in ["{\"records\":[]}", "\u{feff}[]", "é{}", "", "x"] {
+            assert_eq!(Encoding::of(text.as_bytes()), Encoding::Utf8, "{text:?}");
+            let decoded = decode(text.as_bytes(), Encoding::Utf8);
+            assert!(matches!(decoded, Cow::Borrowed(t) if t == text));
+        }
+        // A UTF-32 mark is not UTF-16's; NUL bytes alone decide nothing.
+        for data in [&b"\xff\xfe\0\0{\0\0\0"[..], b"\0\0", b"\0"] {
+            assert_eq!(Encoding::of(data), Encoding::Utf8, "{data:?}");
+        }
+        assert_eq!(decode(b"a\xffb", Encoding::Utf8), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn broken_utf16_is_replaced_not_dropped() {
+        // An unpaired high surrogate, then `a`, then an odd last byte.
+        let data = [0x3D, 0xD8, b'a', 0, b'b'];
+        assert_eq!(decode(&data, Encoding::Utf16Le), "\u{fffd}a\u{fffd}");
+    }
+}
