@@ -669,6 +669,42 @@ fn bad_arguments_and_missing_data_fail_with_one_line() {
     }
 }
 
+/// When nothing loads, the one line says why in terms a person can act on: no files, or
+/// the one skipped file's own reason (a gzip file: decompress it), or where to look.
+#[test]
+fn nothing_readable_says_why() {
+    let fx = Fixture::new();
+    let empty = fx.path().join("empty-folder");
+    std::fs::create_dir(&empty).unwrap();
+    let gz = fx.path().join("PT1H.json.gz");
+    std::fs::write(&gz, [0x1F, 0x8B, 8, 0, 0, 0, 0, 0, 0, 3]).unwrap();
+    let not_a_log = fx.path().join("other.json");
+    std::fs::write(&not_a_log, r#"{"hello": "world"}"#).unwrap();
+    let cases: [(&[&Path], &str); 3] = [
+        (
+            &[&empty],
+            "nothing readable: no *.json or *.log files found",
+        ),
+        (&[&gz], "PT1H.json.gz: gzip-compressed: decompress it first"),
+        (
+            &[&gz, &not_a_log],
+            "no flow log records found (2 files skipped; `flowscope check` says why)",
+        ),
+    ];
+    for (paths, want) in cases {
+        let out = flowscope()
+            .arg("query")
+            .args(paths)
+            .arg("--count")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{paths:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(err.contains(want), "{paths:?}: {err}");
+        assert_eq!(err.lines().count(), 1, "{paths:?}: {err}");
+    }
+}
+
 #[test]
 fn help_has_examples_for_every_subcommand() {
     for sub in [None, Some("check"), Some("query"), Some("stats")] {

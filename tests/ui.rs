@@ -3,7 +3,7 @@
 //! with an accepted snapshot at 80×24 and 120×40.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use flowscope::load::LoadReport;
+use flowscope::load::{LoadReport, Problem, ProblemKind};
 use flowscope::model::{Counters, Decision, Direction, FlowState, LogKind, Tuple};
 use flowscope::store::{FileInfo, RecordMeta, Store, StoreBuilder};
 use flowscope::tui::app::{Action, App, Overlay, Pane};
@@ -319,6 +319,31 @@ fn a_timeline_of_one_step_says_so_in_the_singular() {
     h.press(KeyCode::Enter);
     let screen = h.screen();
     assert!(screen.contains(" · 1 step · "), "{screen}");
+}
+
+#[test]
+fn an_empty_load_says_why_in_the_status_line() {
+    let mut h = Harness::new(120, 40);
+    let report = LoadReport {
+        skipped_files: 1,
+        problems: vec![Problem {
+            file: "PT1H.json.gz".into(),
+            kind: ProblemKind::NotFlowLog,
+            detail: "gzip-compressed".into(),
+            count: 1,
+        }],
+        ..LoadReport::default()
+    };
+    h.app.handle(Event::Loaded(
+        Box::new(StoreBuilder::new().finish()),
+        report,
+    ));
+    h.settle();
+    let screen = h.screen();
+    assert!(
+        screen.contains("nothing readable: PT1H.json.gz: gzip-compressed"),
+        "{screen}"
+    );
 }
 
 #[test]

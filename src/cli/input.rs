@@ -123,14 +123,10 @@ pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
 
 /// Fails when no path held a flow log record.
 pub fn ensure_readable(report: &LoadReport) -> anyhow::Result<()> {
-    if report.files == 0 && report.tuples == 0 {
-        return Err(DataError(format!(
-            "nothing readable: no flow log records found ({} skipped)",
-            plural(report.skipped_files, "file")
-        ))
-        .into());
+    match report.nothing_readable() {
+        Some(why) => Err(DataError(format!("nothing readable: {why}")).into()),
+        None => Ok(()),
     }
-    Ok(())
 }
 
 /// The one-line stderr summary of what was rejected or skipped, if anything was.

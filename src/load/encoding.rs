@@ -2,7 +2,8 @@
 //! saved by Windows PowerShell 5 (`Out-File`, `>`, `Set-Content -Encoding Unicode`) is
 //! UTF-16, which would otherwise read as no flow log at all: it is decoded, and said so.
 //! Invalid bytes in anything else are replaced (rare, and reported by whatever then
-//! fails to parse).
+//! fails to parse). A compressed file is not text at all: it is named as what it is, so
+//! the message says what to do rather than that the JSON is broken.
 
 use std::borrow::Cow;
 
@@ -40,6 +41,21 @@ impl Encoding {
                 Some("UTF-16 (big-endian) text decoded; byte offsets count the text as UTF-8")
             }
         }
+    }
+}
+
+/// Why `data` cannot be read as text, when it is a compressed file or an archive (by
+/// its magic number).
+pub fn packed(data: &[u8]) -> Option<&'static str> {
+    match data {
+        [0x1F, 0x8B, ..] => Some(
+            "gzip-compressed: decompress it first (gunzip), or pipe it in: zcat FILE | flowscope -",
+        ),
+        [b'P', b'K', 3, 4, ..] => Some("a zip archive: extract it first"),
+        [0x28, 0xB5, 0x2F, 0xFD, ..] => Some("zstd-compressed: decompress it first (unzstd)"),
+        [b'B', b'Z', b'h', ..] => Some("bzip2-compressed: decompress it first (bunzip2)"),
+        [0xFD, b'7', b'z', b'X', b'Z', 0, ..] => Some("xz-compressed: decompress it first (unxz)"),
+        _ => None,
     }
 }
 
@@ -117,6 +133,16 @@ mod tests {
             assert_eq!(Encoding::of(data), Encoding::Utf8, "{data:?}");
         }
         assert_eq!(decode(b"a\xffb", Encoding::Utf8), "a\u{fffd}b");
+    }
+
+    #[test]
+    fn compressed_files_are_named_and_text_is_not() {
+        let gzip = [0x1F, 0x8B, 8, 0, 0, 0, 0, 0];
+        assert!(packed(&gzip).is_some_and(|why| why.starts_with("gzip")));
+        assert!(packed(b"PK\x03\x04rest").is_some_and(|why| why.contains("zip archive")));
+        for text in [&b"{\"records\":[]}"[..], b"", b"\x1f", b"PK", b"BZ"] {
+            assert_eq!(packed(text), None, "{text:?}");
+        }
     }
 
     #[test]

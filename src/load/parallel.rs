@@ -16,7 +16,7 @@
 //! follow) while its columns are still in its cache.
 
 use super::emit::Emitter;
-use super::encoding::{decode, Encoding};
+use super::encoding::{decode, packed, Encoding};
 use super::parts::parse_file_in_parts;
 use super::path_meta::path_meta;
 use super::report::{FileProgress, Problem, ProblemKind, Progress};
@@ -259,6 +259,9 @@ impl Parse {
 /// shared with `load_bytes`.
 pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -> FileOutcome {
     let bytes = data.len() as u64;
+    if let Some(why) = packed(data) {
+        return skipped(name, bytes, ProblemKind::NotFlowLog, why.into(), progress);
+    }
     let encoding = Encoding::of(data);
     let text = decode(data, encoding);
     let body = text.trim_start_matches('\u{feff}').trim();

@@ -1,5 +1,6 @@
 //! What a load found: counts, problems, and live progress for the explorer.
 
+use crate::model::plural;
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -34,6 +35,14 @@ impl ProblemKind {
             ProblemKind::Unreadable => "unreadable",
         }
     }
+
+    /// Whether a problem of this kind leaves its file (or folder) out whole.
+    pub fn skips_file(self) -> bool {
+        matches!(
+            self,
+            ProblemKind::NotFlowLog | ProblemKind::Empty | ProblemKind::Unreadable
+        )
+    }
 }
 
 /// One kind of problem in one file, counted; `detail` names the reason and the first place.
@@ -61,6 +70,29 @@ pub struct LoadReport {
     #[serde(skip)]
     pub bytes: u64,
     pub problems: Vec<Problem>,
+}
+
+impl LoadReport {
+    /// Why nothing was loaded, when nothing was, as plainly as the report allows: a single
+    /// skipped file's own reason says what to do about it.
+    pub fn nothing_readable(&self) -> Option<String> {
+        if self.files > 0 || self.tuples > 0 {
+            return None;
+        }
+        let skips: Vec<&Problem> = self
+            .problems
+            .iter()
+            .filter(|p| p.kind.skips_file())
+            .collect();
+        Some(match skips.as_slice() {
+            [] if self.skipped_files == 0 => "no *.json or *.log files found".to_string(),
+            [one] if self.skipped_files <= 1 => format!("{}: {}", one.file, one.detail),
+            _ => format!(
+                "no flow log records found ({} skipped; `flowscope check` says why)",
+                plural(self.skipped_files, "file")
+            ),
+        })
+    }
 }
 
 /// Live counters a loader updates and the explorer reads (relaxed atomics: a progress bar

@@ -284,7 +284,10 @@ impl App {
 
     fn loaded(&mut self, store: Arc<Store>, report: LoadReport) -> bool {
         self.phase = Phase::Ready;
-        if report.rejected > 0 && self.message.is_none() {
+        if let Some(why) = report.nothing_readable() {
+            // An empty explorer with no word of why would look like a bug.
+            self.message = Some(format!("nothing readable: {why}"));
+        } else if report.rejected > 0 && self.message.is_none() {
             self.message = Some(format!(
                 "{} rejected while loading (see `flowscope check`)",
                 crate::model::plural(report.rejected, "tuple")
