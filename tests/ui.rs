@@ -321,6 +321,50 @@ fn a_timeline_of_one_step_says_so_in_the_singular() {
     assert!(screen.contains(" · 1 step · "), "{screen}");
 }
 
+/// A rule hit over several days shows the date at both ends of its span.
+#[test]
+fn a_rule_span_over_days_dates_both_ends() {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(
+        file,
+        &RecordMeta {
+            ordinal: 0,
+            offset: 0,
+            kind: LogKind::Nsg,
+            version: 2,
+            time_ms: T0,
+            nsg: Some("nsg-web"),
+            flowlog: None,
+            target: None,
+        },
+    );
+    b.begin_group(Some("UserRule_RDP"), Some("000D3AF87856"), None);
+    for secs in [0, 3 * 86_400 + 3_600] {
+        let hop = ("203.0.113.9", 51234);
+        b.push(&tuple(
+            secs,
+            hop,
+            ("10.0.0.4", 3389),
+            Decision::Allow,
+            FlowState::Begin,
+            0,
+        ));
+    }
+    let store = b.finish();
+    let mut h = Harness::new(120, 40);
+    let report = LoadReport {
+        files: 1,
+        records: 1,
+        tuples: store.len() as u64,
+        ..LoadReport::default()
+    };
+    h.app.handle(Event::Loaded(Box::new(store), report));
+    h.settle();
+    let screen = h.screen();
+    assert!(screen.contains("11-18 08:00–11-21 09:00"), "{screen}");
+}
+
 #[test]
 fn an_empty_load_says_why_in_the_status_line() {
     let mut h = Harness::new(120, 40);

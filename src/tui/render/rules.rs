@@ -9,7 +9,7 @@
 //! └ A 1.2k D 6.9k 08:30–09:10 ┘
 //! ```
 
-use super::format::{compact, sparkline, time, truncate, TimeStyle};
+use super::format::{compact, sparkline, time, truncate};
 use super::theme::Theme;
 use super::{pane_block, title};
 use crate::text::sanitize;
@@ -98,7 +98,9 @@ fn summary(rule: &RuleHits, app: &App) -> Line<'static> {
         format!(
             "{}–{}",
             time(t.first_ms, zone, style),
-            time(t.last_ms, zone, TimeStyle::Clock)
+            // Both ends alike: over days, a clock time alone at the end would read as
+            // the first day's.
+            time(t.last_ms, zone, style)
         )
     };
     Line::from(format!(
