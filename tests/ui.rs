@@ -321,7 +321,8 @@ fn a_timeline_of_one_step_says_so_in_the_singular() {
     assert!(screen.contains(" · 1 step · "), "{screen}");
 }
 
-/// A rule hit over several days shows the date at both ends of its span.
+/// A rule hit over several days shows the date at both ends of its span, with clock
+/// times where they fit.
 #[test]
 fn a_rule_span_over_days_dates_both_ends() {
     let mut b = StoreBuilder::new();
@@ -352,17 +353,22 @@ fn a_rule_span_over_days_dates_both_ends() {
         ));
     }
     let store = b.finish();
-    let mut h = Harness::new(120, 40);
-    let report = LoadReport {
-        files: 1,
-        records: 1,
-        tuples: store.len() as u64,
-        ..LoadReport::default()
-    };
-    h.app.handle(Event::Loaded(Box::new(store), report));
-    h.settle();
-    let screen = h.screen();
-    assert!(screen.contains("11-18 08:00–11-21 09:00"), "{screen}");
+    for ((width, height), want) in [
+        ((120, 40), "11-18 08:00–11-21 09:00"),
+        ((80, 24), " 11-18–11-21 "),
+    ] {
+        let mut h = Harness::new(width, height);
+        let report = LoadReport {
+            files: 1,
+            records: 1,
+            tuples: store.len() as u64,
+            ..LoadReport::default()
+        };
+        h.app.handle(Event::Loaded(Box::new(store.clone()), report));
+        h.settle();
+        let screen = h.screen();
+        assert!(screen.contains(want), "{screen}");
+    }
 }
 
 #[test]

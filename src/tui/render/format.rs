@@ -27,6 +27,8 @@ pub enum TimeStyle {
     Clock,
     /// `11-18 08:30`
     Short,
+    /// `11-18`
+    Day,
     /// `2024-11-18 08:30:01.250`
     Full,
 }
@@ -38,6 +40,7 @@ pub fn time(ms: i64, zone: TimeZone, style: TimeStyle) -> String {
     let pattern = match style {
         TimeStyle::Clock => "%H:%M:%S",
         TimeStyle::Short => "%m-%d %H:%M",
+        TimeStyle::Day => "%m-%d",
         TimeStyle::Full if ms % 1000 == 0 => "%Y-%m-%d %H:%M:%S",
         TimeStyle::Full => "%Y-%m-%d %H:%M:%S%.3f",
     };

@@ -9,7 +9,7 @@
 //! └ A 1.2k D 6.9k 08:30–09:10 ┘
 //! ```
 
-use super::format::{compact, sparkline, time, truncate};
+use super::format::{compact, sparkline, time, truncate, TimeStyle};
 use super::theme::Theme;
 use super::{pane_block, title};
 use crate::text::sanitize;
@@ -36,7 +36,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let lines = app.rule_lines();
     let cursor = app.cursor(Pane::Rules);
     if let Some(RuleLine::Rule(i)) = lines.get(cursor.selected) {
-        block = block.title_bottom(summary(&view.rules[*i], app));
+        let room = (area.width as usize).saturating_sub(2);
+        block = block.title_bottom(summary(&view.rules[*i], app, room));
     }
     let inner = block.inner(area);
     let width = inner.width as usize;
@@ -87,27 +88,26 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(rows).block(block), area);
 }
 
-/// `A 1.2k D 6.9k 08:30–09:10` for the selected rule.
-fn summary(rule: &RuleHits, app: &App) -> Line<'static> {
+/// `A 1.2k D 6.9k 08:30–09:10` for the selected rule, in at most `room` columns where
+/// it can be: a span over days gives up its clock times (`11-18–12-05`) before it is cut.
+fn summary(rule: &RuleHits, app: &App, room: usize) -> Line<'static> {
     let t = &rule.tally;
     let zone = app.settings.time_zone;
-    let style = super::format::style_for_range(Some((t.first_ms, t.last_ms)));
-    let span = if t.tuples == 0 {
-        String::new()
-    } else {
-        format!(
-            "{}–{}",
-            time(t.first_ms, zone, style),
-            // Both ends alike: over days, a clock time alone at the end would read as
-            // the first day's.
-            time(t.last_ms, zone, style)
-        )
+    let counts = format!(" A {} D {} ", compact(t.allowed), compact(t.denied));
+    if t.tuples == 0 {
+        return Line::from(counts);
+    }
+    // Both ends alike: over days, a clock time alone at the end would read as the first
+    // day's.
+    let span = |style| {
+        let (first, last) = (time(t.first_ms, zone, style), time(t.last_ms, zone, style));
+        format!("{counts}{first}–{last} ")
     };
-    Line::from(format!(
-        " A {} D {} {span} ",
-        compact(t.allowed),
-        compact(t.denied)
-    ))
+    let text = match super::format::style_for_range(Some((t.first_ms, t.last_ms))) {
+        TimeStyle::Short if span(TimeStyle::Short).chars().count() > room => span(TimeStyle::Day),
+        style => span(style),
+    };
+    Line::from(text)
 }
 
 /// The hours every rule's sparkline spans, so bars line up across rules.
