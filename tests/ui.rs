@@ -53,6 +53,20 @@ fn tuple(
     }
 }
 
+/// An NSG v2 record of `nsg-web` at `T0`.
+fn meta(ordinal: u32, offset: u64) -> RecordMeta<'static> {
+    RecordMeta {
+        ordinal,
+        offset,
+        kind: LogKind::Nsg,
+        version: 2,
+        time_ms: T0,
+        nsg: Some("nsg-web"),
+        flowlog: None,
+        target: None,
+    }
+}
+
 /// A small scenario: RDP brute force denied, one RDP session allowed (B C C E), HTTPS
 /// traffic, and a rule name carrying a terminal escape.
 fn scenario() -> Store {
@@ -62,16 +76,6 @@ fn scenario() -> Store {
         size: 4096,
         ..FileInfo::default()
     });
-    let meta = |ordinal: u32, offset: u64| RecordMeta {
-        ordinal,
-        offset,
-        kind: LogKind::Nsg,
-        version: 2,
-        time_ms: T0,
-        nsg: Some("nsg-web"),
-        flowlog: None,
-        target: None,
-    };
     b.begin_record(file, &meta(0, 16));
     b.begin_group(
         Some("DefaultRule_DenyAllInBound"),
@@ -159,11 +163,15 @@ impl Harness {
     }
 
     fn loaded(width: u16, height: u16) -> Harness {
+        Harness::with_store(width, height, scenario())
+    }
+
+    /// The app after loading `store` from one file.
+    fn with_store(width: u16, height: u16, store: Store) -> Harness {
         let mut h = Harness::new(width, height);
-        let store = scenario();
         let report = LoadReport {
             files: 1,
-            records: 2,
+            records: store.records().len() as u64,
             tuples: store.len() as u64,
             ..LoadReport::default()
         };
@@ -327,19 +335,7 @@ fn a_timeline_of_one_step_says_so_in_the_singular() {
 fn a_rule_span_over_days_dates_both_ends() {
     let mut b = StoreBuilder::new();
     let file = b.add_file(FileInfo::default());
-    b.begin_record(
-        file,
-        &RecordMeta {
-            ordinal: 0,
-            offset: 0,
-            kind: LogKind::Nsg,
-            version: 2,
-            time_ms: T0,
-            nsg: Some("nsg-web"),
-            flowlog: None,
-            target: None,
-        },
-    );
+    b.begin_record(file, &meta(0, 0));
     b.begin_group(Some("UserRule_RDP"), Some("000D3AF87856"), None);
     for secs in [0, 3 * 86_400 + 3_600] {
         let hop = ("203.0.113.9", 51234);
@@ -357,15 +353,7 @@ fn a_rule_span_over_days_dates_both_ends() {
         ((120, 40), "11-18 08:00–11-21 09:00"),
         ((80, 24), " 11-18–11-21 "),
     ] {
-        let mut h = Harness::new(width, height);
-        let report = LoadReport {
-            files: 1,
-            records: 1,
-            tuples: store.len() as u64,
-            ..LoadReport::default()
-        };
-        h.app.handle(Event::Loaded(Box::new(store.clone()), report));
-        h.settle();
+        let h = Harness::with_store(width, height, store.clone());
         let screen = h.screen();
         assert!(screen.contains(want), "{screen}");
     }
