@@ -3,8 +3,7 @@
 use super::args::{CheckArgs, CheckFormat};
 use super::input::{enforce_strict, ensure_readable, read_paths};
 use crate::load::LoadReport;
-use crate::model::plural;
-use crate::model::{format_time_ms, human_bytes, Thousands};
+use crate::model::{format_time_ms, human_bytes, plural, Thousands};
 use crate::store::Columns;
 use crate::text::sanitize;
 use std::io::Write;

@@ -124,7 +124,7 @@ pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
 /// Fails when no path held a flow log record.
 pub fn ensure_readable(report: &LoadReport) -> anyhow::Result<()> {
     match report.nothing_readable() {
-        Some(why) => Err(DataError(format!("nothing readable: {why}")).into()),
+        Some(why) => Err(DataError(why).into()),
         None => Ok(()),
     }
 }

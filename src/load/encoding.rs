@@ -31,16 +31,15 @@ impl Encoding {
     }
 
     /// What the load report says of a file decoded from this encoding.
-    pub fn note(self) -> Option<&'static str> {
-        match self {
-            Encoding::Utf8 => None,
-            Encoding::Utf16Le => {
-                Some("UTF-16 (little-endian) text decoded; byte offsets count the text as UTF-8")
-            }
-            Encoding::Utf16Be => {
-                Some("UTF-16 (big-endian) text decoded; byte offsets count the text as UTF-8")
-            }
-        }
+    pub fn note(self) -> Option<String> {
+        let order = match self {
+            Encoding::Utf8 => return None,
+            Encoding::Utf16Le => "little-endian",
+            Encoding::Utf16Be => "big-endian",
+        };
+        Some(format!(
+            "UTF-16 ({order}) text decoded; byte offsets count the text as UTF-8"
+        ))
     }
 }
 

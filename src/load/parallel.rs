@@ -285,11 +285,8 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
     let file_progress = FileProgress::new(progress);
     let mut em = Emitter::new(builder, file, meta).reporting_to(&file_progress);
     if let Some(note) = encoding.note() {
-        em.tally.problem(
-            ProblemKind::Repaired,
-            Reason::Text(note.into()),
-            String::new,
-        );
+        em.tally
+            .problem(ProblemKind::Repaired, Reason::Text(note), String::new);
     }
     parse_file_in_parts(&mut em, &text, how.parts);
     file_progress.settle(bytes, em.tally.tuples);

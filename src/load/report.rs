@@ -73,8 +73,8 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
-    /// Why nothing was loaded, when nothing was, as plainly as the report allows: a single
-    /// skipped file's own reason says what to do about it.
+    /// `nothing readable: ` and why, when nothing was loaded, as plainly as the report
+    /// allows: a single skipped file's own reason says what to do about it.
     pub fn nothing_readable(&self) -> Option<String> {
         if self.files > 0 || self.tuples > 0 {
             return None;
@@ -84,14 +84,15 @@ impl LoadReport {
             .iter()
             .filter(|p| p.kind.skips_file())
             .collect();
-        Some(match skips.as_slice() {
+        let why = match skips.as_slice() {
             [] if self.skipped_files == 0 => "no *.json or *.log files found".to_string(),
             [one] if self.skipped_files <= 1 => format!("{}: {}", one.file, one.detail),
             _ => format!(
                 "no flow log records found ({} skipped; `flowscope check` says why)",
                 plural(self.skipped_files, "file")
             ),
-        })
+        };
+        Some(format!("nothing readable: {why}"))
     }
 }
 

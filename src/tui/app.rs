@@ -286,7 +286,7 @@ impl App {
         self.phase = Phase::Ready;
         if let Some(why) = report.nothing_readable() {
             // An empty explorer with no word of why would look like a bug.
-            self.message = Some(format!("nothing readable: {why}"));
+            self.message = Some(why);
         } else if report.rejected > 0 && self.message.is_none() {
             self.message = Some(format!(
                 "{} rejected while loading (see `flowscope check`)",

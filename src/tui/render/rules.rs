@@ -103,10 +103,11 @@ fn summary(rule: &RuleHits, app: &App, room: usize) -> Line<'static> {
         let (first, last) = (time(t.first_ms, zone, style), time(t.last_ms, zone, style));
         format!("{counts}{first}–{last} ")
     };
-    let text = match super::format::style_for_range(Some((t.first_ms, t.last_ms))) {
-        TimeStyle::Short if span(TimeStyle::Short).chars().count() > room => span(TimeStyle::Day),
-        style => span(style),
-    };
+    let style = super::format::style_for_range(Some((t.first_ms, t.last_ms)));
+    let text = span(style);
+    if style == TimeStyle::Short && text.chars().count() > room {
+        return Line::from(span(TimeStyle::Day));
+    }
     Line::from(text)
 }
 
