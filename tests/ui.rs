@@ -3,11 +3,11 @@
 //! with an accepted snapshot at 80×24 and 120×40.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
-use flowscope::load::{LoadReport, Problem, ProblemKind};
+use flowscope::load::{LoadReport, Problem, ProblemKind, ProgressSnapshot};
 use flowscope::model::{Counters, Decision, Direction, FlowState, LogKind, Tuple};
 use flowscope::store::{FileInfo, RecordMeta, Store, StoreBuilder};
 use flowscope::tui::app::{Action, App, Overlay, Pane};
-use flowscope::tui::event::{Event, LoadStatus};
+use flowscope::tui::event::Event;
 use flowscope::tui::keys::{Command, Context};
 use flowscope::tui::render;
 use flowscope::tui::settings::Settings;
@@ -250,12 +250,13 @@ fn both_sizes(name: &str, script: impl Fn(&mut Harness)) {
 fn loading_screen() {
     for (w, h) in [(80, 24), (120, 40)] {
         let mut harness = Harness::new(w, h);
-        let status = LoadStatus {
+        let status = ProgressSnapshot {
             files_total: 8,
             files_done: 3,
             bytes_total: 900_000_000,
             bytes_done: 412_000_000,
             tuples: 1_204_330,
+            found_all: true,
         };
         harness.app.handle(Event::LoadProgress {
             snapshot: status,
@@ -263,6 +264,36 @@ fn loading_screen() {
         });
         insta::assert_snapshot!(format!("loading_{w}x{h}"), harness.screen());
     }
+}
+
+/// Files are read while the folders are searched: until the search ends the totals are
+/// what it found so far, and the bar must not pass them off as the whole.
+#[test]
+fn the_loading_screen_says_while_files_are_still_being_found() {
+    let screen = |files_total, found_all| {
+        let mut harness = Harness::new(80, 24);
+        harness.app.handle(Event::LoadProgress {
+            snapshot: ProgressSnapshot {
+                files_total,
+                files_done: files_total / 2,
+                bytes_total: files_total * 400_000,
+                bytes_done: files_total * 200_000,
+                tuples: files_total * 6_000,
+                found_all,
+            },
+            elapsed: Duration::from_millis(800),
+        });
+        harness.screen()
+    };
+    assert!(screen(0, false).contains("finding files…"));
+    let finding = screen(3_621, false);
+    assert!(
+        finding.contains("1,810 of 3,621 files, finding more…"),
+        "{finding}"
+    );
+    let found = screen(3_621, true);
+    assert!(found.contains("1,810 of 3,621 files"), "{found}");
+    assert!(!found.contains("finding"), "{found}");
 }
 
 #[test]
@@ -682,12 +713,13 @@ fn panes_fill_while_loading_goes_on() {
         harness.app.handle(Event::Partial(Box::new(store)));
         harness.settle();
         harness.app.handle(Event::LoadProgress {
-            snapshot: LoadStatus {
+            snapshot: ProgressSnapshot {
                 files_total: 8,
                 files_done: 3,
                 bytes_total: 900_000_000,
                 bytes_done: 412_000_000,
                 tuples: rows as u64,
+                found_all: true,
             },
             elapsed: Duration::from_millis(800),
         });

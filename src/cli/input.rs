@@ -79,11 +79,13 @@ fn with_progress<T: Send>(
 
 fn draw_line(progress: &Progress) {
     let p = progress.snapshot();
+    // Still finding files: the totals are lower bounds.
+    let more = if p.found_all { "" } else { "+" };
     let mut err = std::io::stderr().lock();
     // Progress is best effort: a closed stderr must not stop the load.
     let _ = write!(
         err,
-        "\rloading {}/{} files · {} of {} · {} tuples\x1b[K",
+        "\rloading {}/{}{more} files · {} of {}{more} · {} tuples\x1b[K",
         p.files_done,
         p.files_total,
         human_bytes(p.bytes_done),

@@ -13,6 +13,7 @@ mod bytes;
 mod emit;
 mod encoding;
 mod file;
+mod found;
 mod parallel;
 mod parts;
 mod path_meta;
@@ -120,12 +121,14 @@ pub fn load_each(
     progress: &Progress,
     per_file: &mut (dyn FnMut(&Store) + Send),
 ) -> Result<LoadReport, LoadError> {
-    let (inputs, _, mut report) = start(sources, progress)?;
-    parallel::run(&inputs, threads(options), columns, progress, |outcome| {
+    let roots = walk::roots(sources)?;
+    let mut report = LoadReport::default();
+    let walked = parallel::run(roots, threads(options), columns, progress, |outcome| {
         if let Some(file) = account(&mut report, outcome) {
             per_file(&file.into_store());
         }
     });
+    add_walk_problems(&mut report, walked);
     Ok(report)
 }
 
@@ -137,45 +140,42 @@ fn load_inner(
     progress: &Progress,
     mut on_snapshot: Option<&mut (dyn FnMut(Store) + Send)>,
 ) -> Result<(Store, LoadReport), LoadError> {
-    let (inputs, total, mut report) = start(sources, progress)?;
-    let expected = (total / parallel::BYTES_PER_TUPLE) as usize;
+    let roots = walk::roots(sources)?;
+    let mut report = LoadReport::default();
     let mut builder = StoreBuilder::with_columns(columns);
-    builder.reserve(expected);
-    let last_snapshot = (expected / 4).min(LAST_SNAPSHOT_ROWS);
+    // Rows expected, known once the walk has found every file: the columns are then
+    // reserved whole, not grown by doubling (which would need twice their memory).
+    let mut expected = None;
     let mut next_snapshot = FIRST_SNAPSHOT_ROWS;
-    parallel::run(&inputs, threads(options), columns, progress, |outcome| {
+    let walked = parallel::run(roots, threads(options), columns, progress, |outcome| {
+        if expected.is_none() && progress.found_all.load(Ordering::Relaxed) {
+            let rows =
+                (progress.bytes_total.load(Ordering::Relaxed) / parallel::BYTES_PER_TUPLE) as usize;
+            builder.reserve(rows.saturating_sub(builder.len()));
+            expected = Some(rows);
+        }
         if let Some(file) = account(&mut report, outcome) {
             builder.append(file);
         }
         let Some(on_snapshot) = on_snapshot.as_mut() else {
             return;
         };
-        if builder.len() >= next_snapshot && builder.len() <= last_snapshot {
+        let last_snapshot = expected.map_or(LAST_SNAPSHOT_ROWS, |rows| rows / 4);
+        if builder.len() >= next_snapshot && builder.len() <= last_snapshot.min(LAST_SNAPSHOT_ROWS)
+        {
             next_snapshot = builder.len() * 2;
             on_snapshot(builder.snapshot());
         }
     });
+    add_walk_problems(&mut report, walked);
     Ok((builder.finish(), report))
 }
 
-/// Walks the sources into inputs (announced to `progress`), their bytes in all, and a
-/// report that counts what the walk skipped.
-fn start(
-    sources: &[Source],
-    progress: &Progress,
-) -> Result<(Vec<walk::Input>, u64, LoadReport), LoadError> {
-    let (inputs, walk_problems) = walk::expand(sources)?;
-    let total: u64 = inputs.iter().map(walk::Input::size).sum();
-    progress
-        .files_total
-        .fetch_add(inputs.len() as u64, Ordering::Relaxed);
-    progress.bytes_total.fetch_add(total, Ordering::Relaxed);
-    let report = LoadReport {
-        skipped_files: walk_problems.len() as u64,
-        problems: walk_problems,
-        ..LoadReport::default()
-    };
-    Ok((inputs, total, report))
+/// Puts the walk's problems (unreadable folders and files) in the report, first: they were
+/// met before any file was read.
+fn add_walk_problems(report: &mut LoadReport, problems: Vec<Problem>) {
+    report.skipped_files += problems.len() as u64;
+    report.problems.splice(0..0, problems);
 }
 
 fn threads(options: &LoadOptions) -> usize {

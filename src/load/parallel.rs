@@ -1,12 +1,12 @@
-//! Reading files on worker threads: each worker takes the next batch of files, parses each
-//! into its own builder, and merges what is next in file order itself.
+//! Reading files on worker threads: each worker takes the next batch of files (see
+//! `found`), parses each into its own builder, and merges what is next in file order
+//! itself.
 //!
 //! ```text
+//! calling thread: walk → found ─┐   (then a worker like the others)
 //! workers: next batch (atomic index) → read → parse → pending[i] ─┐
 //!          whoever holds the merger: append pending[merged], merged += 1, … ←┘
 //! ```
-//! A batch is one file, or consecutive small files up to `BATCH_BYTES`: a folder of 100,000
-//! small blobs then costs a few thousand hand-overs between threads, not 100,000.
 //! A worker waits before batch `i` while `i >= merged + 2 × threads`, so at most that many
 //! parsed batches are held at once whatever the order they finish in.
 //!
@@ -17,11 +17,12 @@
 
 use super::emit::Emitter;
 use super::encoding::{decode, packed, Encoding};
+use super::found::{Finish, Found};
 use super::parts::parse_file_in_parts;
 use super::path_meta::path_meta;
 use super::report::{FileProgress, Problem, ProblemKind, Progress};
 use super::tally::{Reason, Tally};
-use super::walk::Input;
+use super::walk::{self, Input, Roots};
 use crate::store::{Columns, FileInfo, StoreBuilder};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -38,12 +39,6 @@ pub const BYTES_PER_TUPLE: u64 = 60;
 /// a file shrinking under a live mapping.
 const MAP_FROM_BYTES: u64 = 16 << 20;
 
-/// Consecutive files are batched up to this many bytes (one larger file is a batch alone).
-/// Each file of a batch is held parsed until the batch is merged, so batches stay small.
-const BATCH_BYTES: u64 = 256 << 10;
-/// At most this many files a batch, whatever their size (empty files cost a hand-over too).
-const BATCH_FILES: usize = 256;
-
 /// What reading one input gave.
 #[derive(Debug)]
 pub struct FileOutcome {
@@ -58,10 +53,9 @@ pub struct FileOutcome {
 
 /// What the workers share.
 struct Shared<'a, M> {
-    batches: Vec<&'a [Input]>,
-    /// How each file is parsed: its columns, and the threads a large one is read on
-    /// (more than one when there are fewer batches than threads, which would wait).
-    how: Parse,
+    found: Found<'a>,
+    /// The columns each file's builder keeps.
+    columns: Columns,
     window: usize,
     progress: &'a Progress,
     /// The next batch to hand out.
@@ -75,25 +69,21 @@ struct Shared<'a, M> {
     wake: Condvar,
 }
 
-/// Reads every input with `threads` workers (the calling thread is one of them) into
-/// builders of `columns`, and hands the outcomes to `merge` in order, on whichever
-/// worker is merging.
+/// Finds the inputs of `roots` on the calling thread while `threads` workers read them (the
+/// calling thread joins them when the walk ends) into builders of `columns`, and hands the
+/// outcomes to `merge` in order, on whichever worker is merging. Returns the problems the
+/// walk met.
 pub fn run(
-    inputs: &[Input],
+    roots: Roots,
     threads: usize,
     columns: Columns,
     progress: &Progress,
     merge: impl FnMut(FileOutcome) + Send,
-) {
-    let batches = batches(inputs);
-    let how = Parse {
-        columns,
-        parts: parts_per_file(batches.len(), threads),
-    };
-    let threads = threads.clamp(1, batches.len().max(1));
+) -> Vec<Problem> {
+    let threads = threads.max(1);
     let shared = Shared {
-        batches,
-        how,
+        found: Found::new(threads, progress),
+        columns,
         window: 2 * threads,
         progress,
         next: AtomicUsize::new(0),
@@ -102,15 +92,22 @@ pub fn run(
         merged: Mutex::new(0),
         wake: Condvar::new(),
     };
-    std::thread::scope(|scope| {
+    let problems = std::thread::scope(|scope| {
         for _ in 1..threads {
             scope.spawn(|| work(&shared));
         }
+        let problems = {
+            let _finish = Finish(&shared.found);
+            let push = &mut |input| shared.found.push(input);
+            walk::find(roots, push, &|| progress.cancelled())
+        };
         work(&shared);
+        problems
     });
     // Every worker has stopped: whatever is still pending (none, when the hand-over
     // works as described) is merged here, in order, unless the load was cancelled.
     merge_in_order(&shared);
+    problems
 }
 
 /// One worker: parse the next batch, put it in `pending`, merge what is in order.
@@ -120,12 +117,20 @@ fn work<M: FnMut(FileOutcome)>(shared: &Shared<M>) {
     let mut buf = Vec::new();
     loop {
         let i = shared.next.fetch_add(1, Ordering::Relaxed);
-        if i >= shared.batches.len() || !wait_turn(i, shared) {
+        let Some(batch) = shared.found.take(i) else {
+            break;
+        };
+        if !wait_turn(i, shared) {
             break;
         }
-        let outcomes = shared.batches[i]
+        let how = Parse {
+            columns: shared.columns,
+            parts: batch.parts,
+        };
+        let outcomes = batch
+            .inputs
             .iter()
-            .map(|input| read_one(input, shared.how, shared.progress, &mut buf))
+            .map(|input| read_one(input, how, shared.progress, &mut buf))
             .collect();
         match shared.pending.lock() {
             Ok(mut pending) => pending.insert(i, outcomes),
@@ -178,33 +183,6 @@ fn merge_in_order<M: FnMut(FileOutcome)>(shared: &Shared<M>) -> bool {
             return true;
         }
     }
-}
-
-/// Threads a large file may be read on: the threads that `batches` leave idle, shared out.
-fn parts_per_file(batches: usize, threads: usize) -> usize {
-    match batches {
-        n if n < threads => threads.div_ceil(n.max(1)),
-        _ => 1,
-    }
-}
-
-/// Splits `inputs` into runs of consecutive inputs, each at most `BATCH_BYTES` (or one
-/// input) and `BATCH_FILES` long.
-fn batches(inputs: &[Input]) -> Vec<&[Input]> {
-    let mut out = Vec::new();
-    let (mut start, mut bytes) = (0, 0);
-    for (i, input) in inputs.iter().enumerate() {
-        let size = input.size();
-        if i > start && (bytes + size > BATCH_BYTES || i - start == BATCH_FILES) {
-            out.push(&inputs[start..i]);
-            (start, bytes) = (i, 0);
-        }
-        bytes += size;
-    }
-    if start < inputs.len() {
-        out.push(&inputs[start..]);
-    }
-    out
 }
 
 /// Blocks until batch `i` is inside the window; `false` when the load is cancelled.
@@ -376,75 +354,5 @@ fn skipped(
         bytes,
         builder: None,
         tally: Tally::default(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::path::PathBuf;
-
-    fn files(sizes: &[u64]) -> Vec<Input> {
-        sizes
-            .iter()
-            .enumerate()
-            .map(|(i, &size)| Input::File {
-                path: PathBuf::from(format!("{i}.json")),
-                size,
-            })
-            .collect()
-    }
-
-    #[test]
-    fn idle_threads_go_to_reading_files_in_parts() {
-        let cases = [
-            (1, 2, 2),
-            (1, 8, 8),
-            (3, 8, 3),
-            (2, 2, 1),
-            (5, 2, 1),
-            (0, 4, 4),
-            (1, 1, 1),
-        ];
-        for (batches, threads, parts) in cases {
-            assert_eq!(
-                parts_per_file(batches, threads),
-                parts,
-                "{batches} batches, {threads} threads"
-            );
-        }
-    }
-
-    #[test]
-    fn batches_cover_every_input_in_order_within_their_limits() {
-        let kb = 1 << 10;
-        let mut sizes = vec![80 * kb, 80 * kb, 80 * kb, 80 * kb, 5 << 20, 10, 0];
-        sizes.extend(std::iter::repeat_n(2 * kb, 600));
-        sizes.push(3 << 20);
-        let inputs = files(&sizes);
-        let runs = batches(&inputs);
-        let flat: Vec<&Input> = runs.iter().flat_map(|b| b.iter()).collect();
-        assert_eq!(
-            flat,
-            inputs.iter().collect::<Vec<_>>(),
-            "all, in order, once"
-        );
-        for b in &runs {
-            let bytes: u64 = b.iter().map(Input::size).sum();
-            assert!(!b.is_empty() && b.len() <= BATCH_FILES);
-            assert!(
-                b.len() == 1 || bytes <= BATCH_BYTES,
-                "{} files, {bytes} bytes",
-                b.len()
-            );
-        }
-        let lens: Vec<usize> = runs.iter().map(|b| b.len()).collect();
-        assert_eq!(
-            &lens[..3],
-            &[3, 1, 1],
-            "80 kB files fill 256 kB three at a time"
-        );
-        assert_eq!(lens[lens.len() - 1], 1, "a big file is a batch alone");
-        assert!(batches(&[]).is_empty());
     }
 }

@@ -105,6 +105,8 @@ pub struct Progress {
     pub bytes_total: AtomicU64,
     pub bytes_done: AtomicU64,
     pub tuples: AtomicU64,
+    /// Set when the walk has found every file: the totals above are final.
+    pub found_all: AtomicBool,
     /// Set by the reader to ask the loader to stop early.
     pub cancel: AtomicBool,
 }
@@ -120,6 +122,7 @@ impl Progress {
             bytes_total: self.bytes_total.load(Ordering::Relaxed),
             bytes_done: self.bytes_done.load(Ordering::Relaxed),
             tuples: self.tuples.load(Ordering::Relaxed),
+            found_all: self.found_all.load(Ordering::Relaxed),
         }
     }
 }
@@ -173,4 +176,6 @@ pub struct ProgressSnapshot {
     pub bytes_total: u64,
     pub bytes_done: u64,
     pub tuples: u64,
+    /// The totals are final (the walk has ended).
+    pub found_all: bool,
 }

@@ -1,5 +1,6 @@
-//! Expanding sources into the list of inputs to read: files as given, folders searched
-//! recursively for `*.json` and `*.log` in sorted order, standard input, embedded data.
+//! Expanding sources into the inputs to read: files as given, folders searched recursively
+//! for `*.json` and `*.log` in sorted order, standard input, embedded data. Each input is
+//! handed on as soon as it is found, so reading starts while the search goes on.
 
 use super::report::{Problem, ProblemKind};
 use super::{LoadError, Source};
@@ -40,33 +41,76 @@ impl Input {
     }
 }
 
-/// The inputs of `sources`, and problems met on the way (unreadable folders).
-pub fn expand(sources: &[Source]) -> Result<(Vec<Input>, Vec<Problem>), LoadError> {
+/// A source, checked: what `find` walks.
+#[derive(Debug)]
+pub struct Roots(Vec<Root>);
+
+#[derive(Debug)]
+enum Root {
+    Input(Input),
+    Folder { path: PathBuf, meta: fs::Metadata },
+}
+
+/// Checks that every source is there before anything is read: a mistyped path fails the
+/// load at once, not after the sources before it have been read.
+pub fn roots(sources: &[Source]) -> Result<Roots, LoadError> {
     if sources.is_empty() {
         return Err(LoadError::NoSources);
     }
-    let mut inputs = Vec::new();
-    let mut problems = Vec::new();
-    for source in sources {
-        match source {
-            Source::Stdin => inputs.push(Input::Stdin),
-            Source::Embedded { name, data } => inputs.push(Input::Embedded { name, data }),
-            Source::Path(path) => {
-                let meta = fs::metadata(path).map_err(|_| LoadError::NotFound {
-                    path: path.to_string_lossy().into_owned(),
-                })?;
-                if meta.is_dir() {
-                    let mut visited = HashSet::new();
-                    folder(path, &meta, &mut visited, &mut inputs, &mut problems);
-                } else {
-                    inputs.push(Input::File {
-                        path: path.clone(),
-                        size: meta.len(),
-                    });
-                }
+    let root = |source: &Source| match source {
+        Source::Stdin => Ok(Root::Input(Input::Stdin)),
+        Source::Embedded { name, data } => Ok(Root::Input(Input::Embedded { name, data })),
+        Source::Path(path) => {
+            let meta = fs::metadata(path).map_err(|_| LoadError::NotFound {
+                path: path.to_string_lossy().into_owned(),
+            })?;
+            Ok(match meta.is_dir() {
+                true => Root::Folder {
+                    path: path.clone(),
+                    meta,
+                },
+                false => Root::Input(Input::File {
+                    path: path.clone(),
+                    size: meta.len(),
+                }),
+            })
+        }
+    };
+    sources
+        .iter()
+        .map(root)
+        .collect::<Result<_, _>>()
+        .map(Roots)
+}
+
+/// Hands `found` every input of `roots` in order, as it is found (folders searched
+/// recursively in sorted order); returns the problems met on the way (unreadable folders).
+/// Stops early when `stop` says so.
+pub fn find(roots: Roots, found: &mut dyn FnMut(Input), stop: &dyn Fn() -> bool) -> Vec<Problem> {
+    let mut walk = Walk {
+        visited: HashSet::new(),
+        problems: Vec::new(),
+        found,
+        stop,
+    };
+    for root in roots.0 {
+        match root {
+            Root::Input(input) => (walk.found)(input),
+            Root::Folder { path, meta } => {
+                // Each folder given is read whole, as given, even if another holds it.
+                walk.visited.clear();
+                walk.folder(&path, &meta);
             }
         }
     }
+    walk.problems
+}
+
+/// The inputs of `sources` and the problems met, all at once.
+#[cfg(test)]
+pub fn expand(sources: &[Source]) -> Result<(Vec<Input>, Vec<Problem>), LoadError> {
+    let mut inputs = Vec::new();
+    let problems = find(roots(sources)?, &mut |i| inputs.push(i), &|| false);
     Ok((inputs, problems))
 }
 
@@ -89,43 +133,51 @@ fn folder_id(dir: &Path, _meta: &fs::Metadata) -> Option<FolderId> {
     fs::canonicalize(dir).ok()
 }
 
-fn folder(
-    dir: &Path,
-    meta: &fs::Metadata,
-    visited: &mut HashSet<FolderId>,
-    inputs: &mut Vec<Input>,
-    problems: &mut Vec<Problem>,
-) {
-    if let Some(id) = folder_id(dir, meta) {
-        if !visited.insert(id) {
+/// One walk's state: the folders seen (a symlink loop is followed once) and where the
+/// inputs and problems go.
+struct Walk<'f> {
+    visited: HashSet<FolderId>,
+    problems: Vec<Problem>,
+    found: &'f mut dyn FnMut(Input),
+    stop: &'f dyn Fn() -> bool,
+}
+
+impl Walk<'_> {
+    fn folder(&mut self, dir: &Path, meta: &fs::Metadata) {
+        if (self.stop)() {
             return;
         }
-    }
-    let entries = match fs::read_dir(dir) {
-        Ok(entries) => entries,
-        Err(e) => {
-            problems.push(unreadable(dir, &e));
-            return;
+        if let Some(id) = folder_id(dir, meta) {
+            if !self.visited.insert(id) {
+                return;
+            }
         }
-    };
-    // Names share the folder, so sorting them orders the paths.
-    let mut entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
-    entries.sort_by_key(fs::DirEntry::file_name);
-    for entry in entries {
-        let path = entry.path();
-        // A plain file that is not a log needs no metadata (the listing knows its type).
-        if entry.file_type().is_ok_and(|t| t.is_file()) && !is_log_file(&path) {
-            continue;
-        }
-        match entry_metadata(&entry, &path) {
-            Ok(m) if m.is_dir() => folder(&path, &m, visited, inputs, problems),
-            Ok(m) if is_log_file(&path) => inputs.push(Input::File {
-                path,
-                size: m.len(),
-            }),
-            Ok(_) => {}
-            Err(e) if is_log_file(&path) => problems.push(unreadable(&path, &e)),
-            Err(_) => {}
+        let entries = match fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) => {
+                self.problems.push(unreadable(dir, &e));
+                return;
+            }
+        };
+        // Names share the folder, so sorting them orders the paths.
+        let mut entries: Vec<fs::DirEntry> = entries.filter_map(Result::ok).collect();
+        entries.sort_by_key(fs::DirEntry::file_name);
+        for entry in entries {
+            let path = entry.path();
+            // A plain file that is not a log needs no metadata (the listing knows its type).
+            if entry.file_type().is_ok_and(|t| t.is_file()) && !is_log_file(&path) {
+                continue;
+            }
+            match entry_metadata(&entry, &path) {
+                Ok(m) if m.is_dir() => self.folder(&path, &m),
+                Ok(m) if is_log_file(&path) => (self.found)(Input::File {
+                    path,
+                    size: m.len(),
+                }),
+                Ok(_) => {}
+                Err(e) if is_log_file(&path) => self.problems.push(unreadable(&path, &e)),
+                Err(_) => {}
+            }
         }
     }
 }

@@ -2,7 +2,6 @@
 //! become actions here; queries the state needs are queued as requests for the worker.
 
 use super::event::Event;
-use super::event::LoadStatus;
 use super::filter_bar::FilterBar;
 use super::keys::{Command, Context, Key};
 use super::picker::Picker;
@@ -13,6 +12,7 @@ use super::worker::{
     TimelineSpec, TopMode, Vocabulary,
 };
 use crate::load::LoadReport;
+use crate::load::ProgressSnapshot;
 use crate::store::Store;
 use crate::views::SortBy;
 use crossterm::event::{KeyEvent, MouseEvent, MouseEventKind};
@@ -47,7 +47,7 @@ pub enum Overlay {
 #[derive(Debug, Clone)]
 pub enum Phase {
     Loading {
-        snapshot: LoadStatus,
+        snapshot: ProgressSnapshot,
         elapsed: Duration,
     },
     Ready,
@@ -95,7 +95,7 @@ pub enum Action {
     },
     Resize(u16, u16),
     Progress {
-        snapshot: LoadStatus,
+        snapshot: ProgressSnapshot,
         elapsed: Duration,
     },
     Partial(Arc<Store>),
@@ -148,7 +148,7 @@ impl App {
         App {
             settings,
             phase: Phase::Loading {
-                snapshot: LoadStatus::default(),
+                snapshot: ProgressSnapshot::default(),
                 elapsed: Duration::ZERO,
             },
             store: None,

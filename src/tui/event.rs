@@ -2,7 +2,7 @@
 //! threads at the edges that produce them (terminal input, load progress, the loader).
 
 use super::worker::QueryResult;
-use crate::load::{self, LoadOptions, LoadReport, Progress, Source};
+use crate::load::{self, LoadOptions, LoadReport, Progress, ProgressSnapshot, Source};
 use crate::store::Store;
 use crossterm::event::{KeyEvent, MouseEvent};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -13,36 +13,13 @@ use std::time::{Duration, Instant};
 /// How often the progress bar is refreshed while loading (about 5 times a second).
 const PROGRESS_PERIOD: Duration = Duration::from_millis(200);
 
-/// The loader's counters at one moment.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct LoadStatus {
-    pub files_total: u64,
-    pub files_done: u64,
-    pub bytes_total: u64,
-    pub bytes_done: u64,
-    pub tuples: u64,
-}
-
-impl LoadStatus {
-    pub fn read(p: &Progress) -> LoadStatus {
-        let get = |a: &std::sync::atomic::AtomicU64| a.load(Ordering::Relaxed);
-        LoadStatus {
-            files_total: get(&p.files_total),
-            files_done: get(&p.files_done),
-            bytes_total: get(&p.bytes_total),
-            bytes_done: get(&p.bytes_done),
-            tuples: get(&p.tuples),
-        }
-    }
-}
-
 #[derive(Debug)]
 pub enum Event {
     Key(KeyEvent),
     Mouse(MouseEvent),
     Resize(u16, u16),
     LoadProgress {
-        snapshot: LoadStatus,
+        snapshot: ProgressSnapshot,
         elapsed: Duration,
     },
     /// What is loaded so far, while loading goes on.
@@ -89,7 +66,7 @@ pub fn spawn_load(sources: Vec<Source>, progress: Arc<Progress>, tx: Sender<Even
                         return;
                     }
                     let ev = Event::LoadProgress {
-                        snapshot: LoadStatus::read(&progress),
+                        snapshot: progress.snapshot(),
                         elapsed: started.elapsed(),
                     };
                     if tx.send(ev).is_err() {

@@ -7,18 +7,26 @@
 //! │ 1,204,330 tuples · 412 MB of 900 MB · 580 MB/s │
 //! └──────────────────────────────────────────────┘
 //! ```
+//! Files are read while the folders are still searched; until the search ends, the totals
+//! are what it has found so far, and the bar says so.
 
 use super::layout::centered;
 use super::theme::Theme;
+use crate::load::ProgressSnapshot;
 use crate::model::{human_bytes, Thousands};
 use crate::text::sanitize;
-use crate::tui::event::LoadStatus;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::widgets::{Block, Clear, Gauge, Paragraph, Wrap};
 use ratatui::Frame;
 use std::time::Duration;
 
-pub fn render(frame: &mut Frame, area: Rect, p: &LoadStatus, elapsed: Duration, theme: &Theme) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    p: &ProgressSnapshot,
+    elapsed: Duration,
+    theme: &Theme,
+) {
     let popup = centered(area, 64, 4);
     let block = Block::bordered()
         .title(" Loading (q cancels) ")
@@ -33,7 +41,13 @@ pub fn render(frame: &mut Frame, area: Rect, p: &LoadStatus, elapsed: Duration, 
     } else {
         0.0
     };
-    let files = format!("{} of {} files", p.files_done, p.files_total);
+    let (done, total) = (Thousands(p.files_done), Thousands(p.files_total));
+    let files = match (p.found_all, p.files_total) {
+        (true, _) => format!("{done} of {total} files"),
+        // The walk goes on: the totals are what it has found so far.
+        (false, 0) => "finding files…".to_string(),
+        (false, _) => format!("{done} of {total} files, finding more…"),
+    };
     frame.render_widget(
         Gauge::default()
             .ratio(ratio)
