@@ -753,3 +753,36 @@ fn conversation_tables_tell_interfaces_apart() {
         assert!(keys.contains(&"sport"), "{keys:?}");
     }
 }
+
+/// FORMATS.md: a conversation's `E` can be logged before its `B` in the same instant.
+/// `query` lists them as they happened, whatever the file's order, and `--limit` keeps
+/// the first of them.
+#[test]
+fn tuples_of_one_instant_are_listed_begin_continue_end() {
+    let dir = TempDir::new().unwrap();
+    let tuples = ["E,5,500,4,400", "C,2,200,1,100", "B,,,,"]
+        .map(|tail| format!("\"1731916800,10.0.0.1,10.0.0.2,50000,3389,T,I,A,{tail}\""));
+    let log = format!(
+        r#"{{"records":[{{"time":"2024-11-18T08:00:00Z","macAddress":"00AA","resourceId":"/X/NSG-A","properties":{{"Version":2,"flows":[{{"rule":"R","flows":[{{"mac":"00AA","flowTuples":[{}]}}]}}]}}}}]}}"#,
+        tuples.join(",")
+    );
+    std::fs::write(dir.path().join("PT1H.json"), log).unwrap();
+    let states = |extra: &[&str]| -> Vec<String> {
+        let out = stdout(
+            &flowscope()
+                .args(["query", "--format", "ndjson"])
+                .args(extra)
+                .arg(dir.path())
+                .output()
+                .unwrap(),
+        );
+        out.lines()
+            .map(|l| {
+                let o: Value = serde_json::from_str(l).unwrap();
+                o["state"].as_str().unwrap().to_string()
+            })
+            .collect()
+    };
+    assert_eq!(states(&[]), ["begin", "continue", "end"]);
+    assert_eq!(states(&["--limit", "1"]), ["begin"]);
+}

@@ -138,7 +138,7 @@ const LONG: usize = 1 << 20;
 /// Rows read from the time index at a time.
 const WINDOW: usize = 1 << 16;
 
-/// The first `limit` rows by (time, row id).
+/// The first `limit` rows by (time, state, row id): `Store::time_order`.
 fn time_ordered(store: &Store, sel: Selection, limit: usize) -> Vec<u32> {
     time_ordered_from(store, sel, limit, LONG)
 }
@@ -156,7 +156,7 @@ fn time_ordered_from(store: &Store, sel: Selection, limit: usize, long: usize) -
             return rows;
         }
     }
-    let mut keyed: Vec<(i64, u32)> = sel.iter().map(|r| (store.time_ms(r), r)).collect();
+    let mut keyed: Vec<(i64, u32)> = sel.iter().map(|r| (store.time_order(r), r)).collect();
     if limit < keyed.len() {
         if limit == 0 {
             return Vec::new();
@@ -205,7 +205,7 @@ mod tests {
             (0..n).filter(|r| r % 3 == 1).collect(),
         ] {
             let mut want = rows.clone();
-            want.sort_by_key(|&r| store.time_ms(r));
+            want.sort_by_key(|&r| store.time_order(r));
             for limit in [0, 1, 77, want.len(), usize::MAX] {
                 let first = &want[..limit.min(want.len())];
                 for long in [0, usize::MAX] {

@@ -76,6 +76,11 @@ impl Flags {
             Decision::Allow
         }
     }
+    /// The state's place among tuples of one instant: none, then B < C < E < D.
+    #[inline]
+    pub fn state_rank(self) -> u8 {
+        ((self.0 & STATE_MASK) >> STATE_SHIFT) as u8
+    }
     #[inline]
     pub fn state(self) -> Option<FlowState> {
         match (self.0 & STATE_MASK) >> STATE_SHIFT {

@@ -222,7 +222,7 @@ mod tests {
             if column == Some(Column::Time) {
                 // Checked against a plain stable sort, not only against itself.
                 let mut want = crate::tui::worker::select(&store, filter).unwrap().to_vec();
-                want.sort_by_key(|&r| store.time_ms(r));
+                want.sort_by_key(|&r| store.time_order(r));
                 if descending {
                     want.reverse();
                 }

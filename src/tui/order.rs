@@ -185,7 +185,7 @@ fn compare_keys(store: &Store, column: Column, a: u32, b: u32) -> Ordering {
     let text = |id: u32| store.text(id).unwrap_or("");
     let (ai, bi) = (a as usize, b as usize);
     match column {
-        Column::Time => store.time_ms(a).cmp(&store.time_ms(b)),
+        Column::Time => store.time_order(a).cmp(&store.time_order(b)),
         Column::Src => (store.src(a), store.sports()[ai]).cmp(&(store.src(b), store.sports()[bi])),
         Column::Dst => (store.dst(a), store.dports()[ai]).cmp(&(store.dst(b), store.dports()[bi])),
         Column::Proto => store.flag(a).proto().cmp(&store.flag(b).proto()),
@@ -214,7 +214,7 @@ pub fn is_ordered(store: &Store, column: Column, mut rows: impl Iterator<Item = 
         // The default order: one key read per row instead of two.
         let mut last = (i64::MIN, None);
         return rows.all(|r| {
-            let key = (store.time_ms(r), Some(r));
+            let key = (store.time_order(r), Some(r));
             let ordered = key > last;
             last = key;
             ordered

@@ -6,9 +6,10 @@
 //! count   one pass over the selection: selected rows per cell of time, summed up to
 //!         the position of each cell's first row (4 MB at most; none for every row)
 //! window  positions → the cells holding them → the blocks of rows touching those
-//!         cells → their selected rows, sorted by (time, row) → the positions asked
+//!         cells → their selected rows, sorted by (time, state, row) → the positions asked
 //! ```
-//! The order is the one a stable sort by time gives: time, then row id.
+//! The order is the one a stable sort by `Store::time_order` gives: time, then state
+//! (B < C < E < D), then row id.
 
 use super::parts::{whole, Rows};
 use crate::selection::{Held, Selection};
@@ -119,9 +120,8 @@ impl Chronology {
         let mut found: Vec<(i64, u32)> = Vec::new();
         for range in ranges {
             whole.within(range).for_each(|row| {
-                let time = store.time_ms(row);
-                if cells.contains(&index.cell(time)) {
-                    found.push((time, row));
+                if cells.contains(&index.cell(store.time_ms(row))) {
+                    found.push((store.time_order(row), row));
                 }
             });
         }
@@ -177,10 +177,10 @@ mod tests {
     use super::*;
     use crate::views::testing::{jumbled, streams};
 
-    /// The order a stable sort by time gives.
+    /// The order a stable sort by time and state gives.
     fn sorted(store: &Store, sel: &Selection) -> Vec<u32> {
         let mut rows = sel.to_vec();
-        rows.sort_by_key(|&r| store.time_ms(r));
+        rows.sort_by_key(|&r| store.time_order(r));
         rows
     }
 

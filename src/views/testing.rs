@@ -1,6 +1,6 @@
 //! Small stores for view tests, built from plain tuples with `StoreBuilder`.
 
-use crate::model::{Counters, Decision, Direction, LogKind, Tuple};
+use crate::model::{Counters, Decision, Direction, FlowState, LogKind, Tuple};
 use crate::store::{FileInfo, RecordMeta, Store, StoreBuilder};
 
 /// A run of tuples under one rule, MAC and scope (NSG or flow log) in its own record.
@@ -90,6 +90,14 @@ pub fn streams(groups: usize) -> Store {
     })
 }
 
+const STATES: [Option<FlowState>; 5] = [
+    Some(FlowState::End),
+    Some(FlowState::Continue),
+    None,
+    Some(FlowState::Deny),
+    Some(FlowState::Begin),
+];
+
 fn with_times(groups: usize, time: fn(usize, u16) -> i64) -> Store {
     let specs: Vec<GroupSpec> = (0..groups)
         .map(|g| GroupSpec {
@@ -102,6 +110,8 @@ fn with_times(groups: usize, time: fn(usize, u16) -> i64) -> Store {
                     let t = time(g, i);
                     let src = format!("10.0.{}.{}", i % 3, (i as usize * 5 + g) % 7);
                     let mut tu = tuple(t, &src, 1000 + i % 4, "10.9.0.1", 80 + i % 3);
+                    // Every state at tied times, out of their order (B < C < E < D).
+                    tu.state = STATES[(i as usize * 3 + g) % STATES.len()];
                     tu.counters = crate::model::Counters {
                         packets_out: (i % 5) as u64,
                         bytes_out: (i as u64 * 13) % 17,
