@@ -377,11 +377,13 @@ fn query_limit_keeps_the_oldest_and_csv_quotes() {
 }
 
 #[test]
-fn control_characters_never_reach_table_output() {
+fn control_characters_never_reach_table_or_csv_output() {
     let fx = Fixture::new();
     for args in [
         &["query", "-f", "dport == 8080"][..],
+        &["query", "-f", "dport == 8080", "--format", "csv"][..],
         &["stats", "--by", "rule", "--top", "100"][..],
+        &["stats", "--by", "rule", "--top", "100", "--format", "csv"][..],
         &["check"][..],
     ] {
         let out = stdout(&fx.run(args));

@@ -33,10 +33,15 @@ impl Value<'_> {
         }
     }
 
-    /// As a CSV field, quoted when needed.
+    /// As a CSV field, quoted when needed. Control characters are replaced as in a table:
+    /// CSV is read in terminals too, and has no way to escape them (NDJSON keeps them,
+    /// escaped).
     pub fn csv(&self) -> Cow<'_, str> {
         match self {
-            Value::Text(s) => csv_quote(s),
+            Value::Text(s) => match sanitize(s) {
+                Cow::Borrowed(plain) => csv_quote(plain),
+                Cow::Owned(replaced) => Cow::Owned(csv_quote(&replaced).into_owned()),
+            },
             Value::Int(n) | Value::Count(n) => Cow::Owned(n.to_string()),
             Value::Time(ms) => Cow::Owned(format_time_ms(*ms)),
             Value::Null => Cow::Borrowed(""),
