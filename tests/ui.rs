@@ -733,3 +733,65 @@ fn panes_fill_while_loading_goes_on() {
         insta::assert_snapshot!(format!("loading_partial_{w}x{h}"), screen);
     }
 }
+
+/// Asserts the status line (the screen's last line) shows `text`, or not.
+fn status_shows(h: &Harness, text: &str, shown: bool) {
+    let screen = h.screen();
+    let status = screen.lines().last().unwrap_or_default();
+    assert_eq!(status.contains(text), shown, "{text:?} in {status:?}");
+}
+
+/// A one-off message answers one command: the next key or click clears it, so an old
+/// filter error never sits beside a new one or outlives the filter it was about.
+#[test]
+fn a_one_off_message_clears_on_the_next_command() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Char('/'));
+    h.type_text("time > yesterday");
+    h.press(KeyCode::Enter);
+    status_shows(&h, "fix the filter first", true);
+    // Typing clears it: the bar's own verdict is the one shown.
+    h.press(KeyCode::Backspace);
+    status_shows(&h, "fix the filter", false);
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("deny");
+    h.press(KeyCode::Enter);
+    status_shows(&h, "fix the filter", false);
+    h.press(KeyCode::Char('s'));
+    status_shows(&h, "saved filter `deny`", true);
+    h.press(KeyCode::Char('j'));
+    status_shows(&h, "saved filter", false);
+    // Esc from the bar clears one too.
+    h.press(KeyCode::Char('/'));
+    h.type_text(" and");
+    h.press(KeyCode::Enter);
+    status_shows(&h, "fix the filter first", true);
+    h.press(KeyCode::Esc);
+    status_shows(&h, "fix the filter", false);
+}
+
+/// What loading found stays on the status line whatever keys follow; a one-off message
+/// takes its place for one command only.
+#[test]
+fn a_load_notice_stays_after_keys() {
+    let mut h = Harness::new(120, 40);
+    let store = scenario();
+    let report = LoadReport {
+        files: 1,
+        tuples: store.len() as u64,
+        rejected: 3,
+        ..LoadReport::default()
+    };
+    h.app.handle(Event::Loaded(Box::new(store), report));
+    h.settle();
+    let notice = "3 tuples rejected while loading";
+    status_shows(&h, notice, true);
+    h.press(KeyCode::Char('j'));
+    h.press(KeyCode::Tab);
+    status_shows(&h, notice, true);
+    h.press(KeyCode::Char('s'));
+    status_shows(&h, "no filter to save", true);
+    status_shows(&h, notice, false);
+    h.press(KeyCode::Char('k'));
+    status_shows(&h, notice, true);
+}

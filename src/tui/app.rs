@@ -126,8 +126,12 @@ pub struct App {
     pub timeline_spec: Option<TimelineSpec>,
     pub timeline: Option<TimelineResult>,
     pub crumbs: Vec<Crumb>,
-    /// A one-off message for the status line (config problems, saved filters, errors).
+    /// A one-off message for the status line (saved filters, filter errors); the next key
+    /// or mouse command clears it.
     pub message: Option<String>,
+    /// What stays true until the next load: config problems, what loading found. Shown
+    /// when there is no message.
+    pub notice: Option<String>,
     pub vocabulary: Vocabulary,
     /// The terminal's size, for paging and mouse hit-testing.
     pub size: Rect,
@@ -144,7 +148,7 @@ pub struct App {
 
 impl App {
     pub fn new(settings: Settings, size: Rect) -> App {
-        let message = (!settings.problems.is_empty()).then(|| settings.problems.join("; "));
+        let notice = (!settings.problems.is_empty()).then(|| settings.problems.join("; "));
         App {
             settings,
             phase: Phase::Loading {
@@ -165,7 +169,8 @@ impl App {
             timeline_spec: None,
             timeline: None,
             crumbs: Vec::new(),
-            message,
+            message: None,
+            notice,
             vocabulary: Vocabulary::default(),
             size,
             help_scroll: 0,
@@ -243,6 +248,15 @@ impl App {
 
     /// The one place state changes. Returns whether anything visible changed.
     pub fn update(&mut self, action: Action) -> bool {
+        // A message answers one command: the next one the user gives replaces it.
+        let cleared = matches!(
+            action,
+            Action::Command(_) | Action::Input(_) | Action::Click { .. } | Action::Scroll { .. }
+        ) && self.message.take().is_some();
+        self.apply(action) || cleared
+    }
+
+    fn apply(&mut self, action: Action) -> bool {
         match action {
             Action::Command(c) => self.command(c),
             Action::Input(k) => self.input(k),
@@ -286,9 +300,9 @@ impl App {
         self.phase = Phase::Ready;
         if let Some(why) = report.nothing_readable() {
             // An empty explorer with no word of why would look like a bug.
-            self.message = Some(why);
-        } else if report.rejected > 0 && self.message.is_none() {
-            self.message = Some(format!(
+            self.notice = Some(why);
+        } else if report.rejected > 0 && self.notice.is_none() {
+            self.notice = Some(format!(
                 "{} rejected while loading (see `flowscope check`)",
                 crate::model::plural(report.rejected, "tuple")
             ));

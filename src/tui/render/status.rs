@@ -1,5 +1,5 @@
-//! The status line: row count and query time, the breadcrumb, a message, and the two keys
-//! everyone needs.
+//! The status line: row count and query time, the breadcrumb, a message (else the standing
+//! notice), and the two keys everyone needs.
 //!
 //! ```text
 //!  12,408 of 2,000,000 rows · 3 ms   all › rule UserRule_RDP        ? help  q quit
@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::raw("   "));
         spans.push(Span::styled(sanitize(&trail).into_owned(), theme.header));
     }
-    if let Some(m) = &app.message {
+    if let Some(m) = app.message.as_ref().or(app.notice.as_ref()) {
         spans.push(Span::raw("   "));
         spans.push(Span::styled(sanitize(m).into_owned(), theme.error));
     }
