@@ -795,3 +795,37 @@ fn a_load_notice_stays_after_keys() {
     h.press(KeyCode::Char('k'));
     status_shows(&h, notice, true);
 }
+
+/// Another filter is another list: its first rows are shown, not the old row number;
+/// another order of the same rows keeps the place.
+#[test]
+fn a_new_filter_starts_every_list_at_its_first_row() {
+    let mut h = Harness::loaded(120, 40);
+    for _ in 0..30 {
+        h.press(KeyCode::Char('j'));
+    }
+    h.press(KeyCode::Tab);
+    h.press(KeyCode::Char('j'));
+    h.press(KeyCode::Char('j'));
+    h.press(KeyCode::BackTab);
+    h.press(KeyCode::BackTab);
+    h.press(KeyCode::Char('j'));
+    let before = [Pane::Rules, Pane::Flows, Pane::Top].map(|p| h.app.cursor(p).selected);
+    assert_eq!(before, [2, 30, 2]);
+    // Re-sorting keeps the place.
+    h.press(KeyCode::Char('O'));
+    assert_eq!(h.app.cursor(Pane::Flows).selected, 30);
+    // Pasted (or typed faster than answered): only the whole text's answer comes back.
+    h.press(KeyCode::Char('/'));
+    "src == 192.0.2.10 or deny".chars().for_each(|c| h.send(c));
+    h.press(KeyCode::Enter);
+    assert!(
+        h.app.pane_len(Pane::Flows) > 30,
+        "the rows still reach row 30"
+    );
+    let flows = h.app.cursor(Pane::Flows);
+    assert_eq!((flows.selected, flows.offset), (0, 0));
+    // The Rules pane's first line is a scope heading: its first rule is line 1.
+    assert_eq!(h.app.cursor(Pane::Rules).selected, 1);
+    assert_eq!(h.app.cursor(Pane::Top).selected, 0);
+}

@@ -475,14 +475,25 @@ impl App {
         self.received[slot] = generation;
         match result {
             QueryResult::Summary(summary) => {
+                // Another filter's lists start at their top; another order keeps the place.
+                let other = self
+                    .summary
+                    .as_ref()
+                    .is_none_or(|s| s.filter != summary.filter);
                 self.summary = Some(summary);
                 for pane in [Pane::Rules, Pane::Top] {
+                    if other {
+                        self.cursors[pane.index()] = Cursor::default();
+                    }
                     self.move_cursor(pane, 0);
                 }
             }
             QueryResult::Rows(Ok(r)) => {
                 if self.filter.editing {
                     self.filter.error = None;
+                }
+                if self.view.as_ref().is_some_and(|v| v.filter != r.filter) {
+                    self.cursors[Pane::Flows.index()] = Cursor::default();
                 }
                 self.view = Some(r);
                 self.move_cursor(Pane::Flows, 0);

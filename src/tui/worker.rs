@@ -147,6 +147,8 @@ pub struct Rows {
 /// The Rules and Top/Conversations panes for one filter.
 #[derive(Debug, Clone)]
 pub struct Summary {
+    /// The filter the lists are for.
+    pub filter: String,
     pub rules: Vec<RuleHits>,
     pub top_mode: TopMode,
     pub top: TopList,
@@ -360,6 +362,7 @@ fn summarize(
         }
     };
     emit(QueryResult::Summary(Summary {
+        filter: spec.filter.clone(),
         rules,
         top_mode: spec.top,
         top,
