@@ -829,3 +829,25 @@ fn a_new_filter_starts_every_list_at_its_first_row() {
     assert_eq!(h.app.cursor(Pane::Rules).selected, 1);
     assert_eq!(h.app.cursor(Pane::Top).selected, 0);
 }
+
+/// The filter bar says what is wrong once: the nearest field name, not that and a list.
+#[test]
+fn a_filter_error_says_each_thing_once() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Char('/'));
+    h.type_text("dpor == 1");
+    let screen = h.screen();
+    let note = screen.lines().find(|l| l.contains('^')).unwrap_or_default();
+    assert_eq!(note.matches("did you mean").count(), 1, "{note}");
+    assert!(
+        note.contains("^ unknown field `dpor`; did you mean `dport`?"),
+        "{note}"
+    );
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    h.type_text("rule ~ \"[a\"");
+    let screen = h.screen();
+    assert!(
+        screen.contains("^ invalid regular expression: unclosed character class"),
+        "{screen}"
+    );
+}

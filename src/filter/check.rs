@@ -291,7 +291,9 @@ fn regex(value: &Value) -> Result<Regex, FilterError> {
         .build()
         .map_err(|e| {
             let detail = e.to_string();
-            let last = detail.lines().last().unwrap_or("").trim().to_string();
+            let last = detail.lines().last().unwrap_or("").trim();
+            // The regex crate's last line begins `error: `; ours says that already.
+            let last = last.strip_prefix("error: ").unwrap_or(last);
             FilterError::at(atom.pos, format!("invalid regular expression: {last}"))
         })
 }

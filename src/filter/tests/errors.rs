@@ -34,7 +34,7 @@ fn bad_filters_name_position_message_and_suggestions() {
         (
             "rule ~ \"(\"",
             7,
-            "invalid regular expression: error: unclosed group",
+            "invalid regular expression: unclosed group",
         ),
         (
             "src == 10.0.0.0/40",

@@ -60,10 +60,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let note = match (&bar.error, &bar.hint) {
         (Some(e), _) => {
             let at = e.position.saturating_sub(scroll) + PROMPT.len();
-            let mut text = format!("{}^ {}", " ".repeat(at), e.message);
-            if !e.suggestions.is_empty() {
-                text.push_str(&format!(" (did you mean {}?)", e.suggestions.join(", ")));
-            }
+            // The message names the nearest fields already: the suggestions are not added.
+            let text = format!("{}^ {}", " ".repeat(at), e.message);
             Some(Line::styled(text, theme.error))
         }
         (None, Some(hint)) => Some(Line::styled(
