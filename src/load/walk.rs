@@ -1,6 +1,7 @@
 //! Expanding sources into the inputs to read: files as given, folders searched recursively
-//! for `*.json` and `*.log` in sorted order, standard input, embedded data. Each input is
-//! handed on as soon as it is found, so reading starts while the search goes on.
+//! for regular files named `*.json` and `*.log` in sorted order, standard input, embedded
+//! data. Each input is handed on as soon as it is found, so reading starts while the search
+//! goes on.
 
 use super::report::{Problem, ProblemKind};
 use super::{LoadError, Source};
@@ -84,8 +85,8 @@ pub fn roots(sources: &[Source]) -> Result<Roots, LoadError> {
 }
 
 /// Hands `found` every input of `roots` in order, as it is found (folders searched
-/// recursively in sorted order); returns the problems met on the way (unreadable folders).
-/// Stops early when `stop` says so.
+/// recursively in sorted order); returns the problems met on the way (unreadable folders
+/// and files, log files that are not regular files). Stops early when `stop` says so.
 pub fn find(roots: Roots, found: &mut dyn FnMut(Input), stop: &dyn Fn() -> bool) -> Vec<Problem> {
     let mut walk = Walk {
         visited: HashSet::new(),
@@ -155,7 +156,7 @@ impl Walk<'_> {
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
-                self.problems.push(unreadable(dir, &e));
+                self.problems.push(skipped(dir, e.to_string()));
                 return;
             }
         };
@@ -164,19 +165,23 @@ impl Walk<'_> {
         entries.sort_by_key(fs::DirEntry::file_name);
         for entry in entries {
             let path = entry.path();
-            // A plain file that is not a log needs no metadata (the listing knows its type).
-            if entry.file_type().is_ok_and(|t| t.is_file()) && !is_log_file(&path) {
+            // Only folders, links and log files need metadata (the listing knows the type).
+            let plain = entry
+                .file_type()
+                .is_ok_and(|t| !t.is_dir() && !t.is_symlink());
+            if plain && !is_log_file(&path) {
                 continue;
             }
             match entry_metadata(&entry, &path) {
                 Ok(m) if m.is_dir() => self.folder(&path, &m),
-                Ok(m) if is_log_file(&path) => (self.found)(Input::File {
+                _ if !is_log_file(&path) => {}
+                Ok(m) if m.is_file() => (self.found)(Input::File {
                     path,
                     size: m.len(),
                 }),
-                Ok(_) => {}
-                Err(e) if is_log_file(&path) => self.problems.push(unreadable(&path, &e)),
-                Err(_) => {}
+                // Reading a FIFO would wait for a writer that may never come.
+                Ok(m) => self.problems.push(skipped(&path, not_regular(&m))),
+                Err(e) => self.problems.push(skipped(&path, e.to_string())),
             }
         }
     }
@@ -198,11 +203,41 @@ fn is_log_file(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("json") || e.eq_ignore_ascii_case("log"))
 }
 
-fn unreadable(path: &Path, err: &std::io::Error) -> Problem {
+/// Why a log file found in a folder is not read: neither a regular file nor a folder.
+fn not_regular(meta: &fs::Metadata) -> String {
+    #[cfg(unix)]
+    let what = {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            "a FIFO"
+        } else if t.is_socket() {
+            "a socket"
+        } else if t.is_char_device() {
+            "a character device"
+        } else if t.is_block_device() {
+            "a block device"
+        } else {
+            "of another kind"
+        }
+    };
+    #[cfg(not(unix))]
+    let what = {
+        let _ = meta;
+        "of another kind"
+    };
+    format!(
+        "not a regular file ({what}): folders are searched for regular files only; \
+         name it on the command line to read it"
+    )
+}
+
+/// A path the walk leaves out, and why.
+fn skipped(path: &Path, detail: String) -> Problem {
     Problem {
         file: path.to_string_lossy().into_owned(),
         kind: ProblemKind::Unreadable,
-        detail: err.to_string(),
+        detail,
         count: 1,
     }
 }
@@ -258,6 +293,37 @@ mod tests {
         std::os::unix::fs::symlink(root, root.join("d/loop")).unwrap();
         let (inputs, _) = expand(&[Source::Path(root.to_path_buf())]).unwrap();
         assert_eq!(names(&inputs, root), ["d/a.json"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn only_regular_files_are_read_from_a_folder() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::write(root.join("a.json"), "{}").unwrap();
+        let made = std::process::Command::new("mkfifo")
+            .arg(root.join("fifo.json"))
+            .status()
+            .unwrap();
+        assert!(made.success());
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("socket.log")).unwrap();
+        std::os::unix::fs::symlink("/dev/null", root.join("null.json")).unwrap();
+        let (inputs, problems) = expand(&[Source::Path(root.to_path_buf())]).unwrap();
+        assert_eq!(names(&inputs, root), ["a.json"]);
+        let expected = [
+            ("fifo.json", "(a FIFO)"),
+            ("null.json", "(a character device)"),
+            ("socket.log", "(a socket)"),
+        ];
+        assert_eq!(problems.len(), expected.len(), "{problems:?}");
+        for (p, (name, what)) in problems.iter().zip(expected) {
+            assert!(p.file.ends_with(name) && p.detail.contains(what), "{p:?}");
+        }
+        assert!(problems.iter().all(|p| p.kind == ProblemKind::Unreadable));
+        // Named on the command line, a pipe is read as given (`<(…)` is one).
+        let (inputs, problems) = expand(&[Source::Path(root.join("fifo.json"))]).unwrap();
+        assert_eq!(names(&inputs, root), ["fifo.json"]);
+        assert!(problems.is_empty());
     }
 
     #[test]

@@ -1,0 +1,117 @@
+//! The command line over awkward folder trees: files that are not regular files, link
+//! loops, the same files reached by more than one path.
+#![cfg(unix)]
+
+use assert_cmd::Command;
+use flowscope::gen::{self, GenSpec};
+use serde_json::Value;
+use std::path::Path;
+use std::time::Duration;
+
+/// Long enough for any load here; a walk that blocks fails instead of hanging the suite.
+const TIMEOUT: Duration = Duration::from_secs(20);
+
+fn flowscope() -> Command {
+    let mut cmd = Command::cargo_bin("flowscope").expect("binary built");
+    cmd.timeout(TIMEOUT);
+    cmd
+}
+
+/// A generated tree of `tuples` under `dir`.
+fn logs(dir: &Path, tuples: u64) {
+    let spec = GenSpec {
+        tuples,
+        macs: 2,
+        ..GenSpec::default()
+    };
+    gen::generate(&spec, dir).expect("generated");
+}
+
+fn mkfifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo runs");
+    assert!(made.success());
+}
+
+fn check_json(args: &[&Path]) -> Value {
+    let out = flowscope()
+        .arg("check")
+        .args(args)
+        .args(["--format", "json"])
+        .output()
+        .expect("check runs");
+    assert!(out.status.success(), "{out:?}");
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
+fn count(args: &[&Path]) -> u64 {
+    let out = flowscope()
+        .arg("query")
+        .args(args)
+        .arg("--count")
+        .output()
+        .expect("query runs");
+    assert!(out.status.success(), "{out:?}");
+    String::from_utf8_lossy(&out.stdout)
+        .trim()
+        .parse()
+        .expect("a count")
+}
+
+#[test]
+fn a_fifo_in_a_folder_is_skipped_not_waited_on() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    logs(&root.join("logs"), 500);
+    mkfifo(&root.join("fifo.json"));
+    let report = check_json(&[root]);
+    assert_eq!(report["tuples"], 500);
+    assert_eq!(report["skipped_files"], 1);
+    let problem = &report["problems"][0];
+    assert!(
+        problem["file"].as_str().unwrap().ends_with("fifo.json"),
+        "{problem}"
+    );
+    assert!(
+        problem["detail"].as_str().unwrap().contains("a FIFO"),
+        "{problem}"
+    );
+}
+
+#[test]
+fn a_pipe_named_on_the_command_line_is_read() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    logs(&root.join("logs"), 500);
+    let file = walkdir_first(&root.join("logs"));
+    let fifo = root.join("pipe");
+    mkfifo(&fifo);
+    let data = std::fs::read(&file).expect("log read");
+    let tuples = count(&[&file]);
+    let writer = {
+        let fifo = fifo.clone();
+        // Opening for writing waits for the reader: the command under test.
+        std::thread::spawn(move || std::fs::write(fifo, data))
+    };
+    assert_eq!(count(&[&fifo]), tuples);
+    writer.join().expect("writer").expect("written");
+}
+
+/// The first log file under `dir`, in path order.
+fn walkdir_first(dir: &Path) -> std::path::PathBuf {
+    let mut here = dir.to_path_buf();
+    loop {
+        let mut entries: Vec<_> = std::fs::read_dir(&here)
+            .expect("folder")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        entries.sort();
+        let first = entries.into_iter().next().expect("not empty");
+        if first.is_file() {
+            return first;
+        }
+        here = first;
+    }
+}
