@@ -851,3 +851,58 @@ fn a_filter_error_says_each_thing_once() {
         "{screen}"
     );
 }
+
+/// Steady hits draw a steady sparkline: every cell covers whole hours of the data, so a
+/// blank cell is an hour without hits, never the gap between two hourly points.
+#[test]
+fn steady_rule_hits_draw_a_sparkline_without_gaps() {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    b.begin_group(Some("Platform"), Some("000D3AF87856"), None);
+    // Every 10 minutes for three hours.
+    for i in 0..18 {
+        let hop = ("168.63.129.16", 40000 + i as u16);
+        let to = ("10.0.0.4", 443);
+        b.push(&tuple(
+            i * 600,
+            hop,
+            to,
+            Decision::Allow,
+            FlowState::Begin,
+            0,
+        ));
+    }
+    // Another rule, quiet in the middle hour.
+    b.begin_group(Some("UserRDP"), Some("000D3AF87856"), None);
+    for secs in [60, 2 * 3600 + 60] {
+        let hop = ("203.0.113.9", 51234);
+        let to = ("10.0.0.4", 3389);
+        b.push(&tuple(secs, hop, to, Decision::Allow, FlowState::Begin, 0));
+    }
+    let store = b.finish();
+    for (width, height) in [(80, 24), (120, 40), (200, 50)] {
+        let h = Harness::with_store(width, height, store.clone());
+        let screen = h.screen();
+        // What follows the rule's name and hit count in the Rules pane.
+        let bars = |rule: &str| {
+            let line = screen
+                .lines()
+                .find(|l| l.contains(rule))
+                .unwrap_or_default();
+            let pane = line.split(['│', '┃']).nth(1).unwrap_or_default();
+            let after_name = pane.split_once(rule).map(|(_, r)| r).unwrap_or_default();
+            let count = after_name.trim_start().trim_start_matches(char::is_numeric);
+            count
+                .strip_prefix(' ')
+                .unwrap_or_default()
+                .trim_end()
+                .to_string()
+        };
+        assert_eq!(bars("Platform"), "███", "{width}x{height}:\n{screen}");
+        // The quiet hour is blank, and nothing else is.
+        let rdp = bars("UserRDP");
+        assert_eq!(rdp.chars().count(), 3, "{width}x{height}:\n{screen}");
+        assert_eq!(rdp.chars().nth(1), Some(' '), "{rdp:?}");
+    }
+}

@@ -1,5 +1,5 @@
 //! Small text formats shared by the panes: compact counts, times in the chosen zone,
-//! sparklines and truncation.
+//! hourly sparklines and truncation.
 
 use crate::tui::settings::TimeZone;
 use chrono::{DateTime, Local, Utc};
@@ -70,28 +70,56 @@ pub fn duration(ms: i64) -> String {
 }
 
 const BARS: [char; 8] = ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+const HOUR_MS: i64 = 3_600_000;
 
-/// A `width`-character sparkline of `(time, count)` points over `start..end` ms
-/// (points are summed into equal slices; empty slices are blank).
-pub fn sparkline(points: &[(i64, u64)], start: i64, end: i64, width: usize) -> String {
-    if width == 0 {
-        return String::new();
+/// Sparkline cells over hourly counts: every cell the same whole number of hours, so a
+/// blank cell is a span without hits, never the room between two hourly points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HourCells {
+    /// Start of the first cell's first hour, ms.
+    start: i64,
+    hours_per_cell: i64,
+    pub cells: usize,
+}
+
+impl HourCells {
+    /// The hours from the one starting at `first` to the one starting at `last`, in at
+    /// most `width` cells.
+    pub fn new(first: i64, last: i64, width: usize) -> HourCells {
+        let hours = (last - first).div_euclid(HOUR_MS).max(0) + 1;
+        let hours_per_cell = match width {
+            0 => hours,
+            w => (hours + w as i64 - 1) / w as i64,
+        };
+        let cells = if width == 0 {
+            0
+        } else {
+            ((hours + hours_per_cell - 1) / hours_per_cell) as usize
+        };
+        HourCells {
+            start: first,
+            hours_per_cell,
+            cells,
+        }
     }
-    let span = (end - start).max(1) as i128;
-    let mut slots = vec![0u64; width];
-    for &(t, n) in points {
-        let i = ((t - start).max(0) as i128 * width as i128 / (span + 1)) as usize;
-        let slot = &mut slots[i.min(width - 1)];
-        *slot = slot.saturating_add(n);
+
+    /// `(start of hour, count)` points as bars scaled to their highest cell.
+    pub fn bars(&self, points: &[(i64, u64)]) -> String {
+        let mut sums = vec![0u64; self.cells];
+        for &(t, n) in points {
+            let i = (t - self.start).div_euclid(HOUR_MS * self.hours_per_cell);
+            if let Some(sum) = usize::try_from(i).ok().and_then(|i| sums.get_mut(i)) {
+                *sum = sum.saturating_add(n);
+            }
+        }
+        let max = sums.iter().copied().max().unwrap_or(0).max(1);
+        sums.iter()
+            .map(|&v| match v {
+                0 => ' ',
+                _ => BARS[((v as u128 * 7) / max as u128) as usize],
+            })
+            .collect()
     }
-    let max = slots.iter().copied().max().unwrap_or(0).max(1);
-    slots
-        .iter()
-        .map(|&v| match v {
-            0 => ' ',
-            _ => BARS[((v as u128 * 7) / max as u128) as usize],
-        })
-        .collect()
 }
 
 /// Cuts `s` to `width` characters, marking the cut with `…`.
@@ -128,11 +156,24 @@ mod tests {
     }
 
     #[test]
-    fn sparkline_puts_points_in_their_slice() {
-        let line = sparkline(&[(0, 1), (90, 8)], 0, 99, 10);
-        assert_eq!(line.chars().count(), 10);
-        assert_eq!(line.chars().next(), Some('▁'));
-        assert_eq!(line.chars().last(), Some('█'));
+    fn hour_cells_cover_whole_hours_without_gaps() {
+        let h = HOUR_MS;
+        let steady = [(7 * h, 18), (8 * h, 18), (9 * h, 18)];
+        // Fewer hours than room: one cell per hour, no blank between them.
+        let cells = HourCells::new(7 * h, 9 * h, 6);
+        assert_eq!(cells.cells, 3);
+        assert_eq!(cells.bars(&steady), "███");
+        assert_eq!(cells.bars(&[(7 * h, 8), (9 * h, 1)]), "█ ▁");
+        // More hours than room: two hours a cell, summed.
+        let day: Vec<(i64, u64)> = (0..24).map(|i| (i * h, 1)).collect();
+        let cells = HourCells::new(0, 23 * h, 12);
+        assert_eq!(cells.cells, 12);
+        assert_eq!(cells.bars(&day), "█".repeat(12));
+        let cells = HourCells::new(0, 12 * h, 12);
+        // The last cell is an hour of data and an hour after it.
+        assert_eq!(cells.cells, 7);
+        assert_eq!(cells.bars(&day[..13]), "██████▄");
+        assert_eq!(HourCells::new(0, 0, 0).bars(&steady), "");
     }
 
     #[test]

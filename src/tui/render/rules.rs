@@ -9,7 +9,7 @@
 //! └ A 1.2k D 6.9k 08:30–09:10 ┘
 //! ```
 
-use super::format::{compact, sparkline, time, truncate, TimeStyle};
+use super::format::{compact, time, truncate, HourCells, TimeStyle};
 use super::theme::Theme;
 use super::{pane_block, title};
 use crate::text::sanitize;
@@ -41,8 +41,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let inner = block.inner(area);
     let width = inner.width as usize;
-    let spark_width = (width / 5).clamp(3, 12);
-    let (start, end) = time_span(&view.rules);
+    let (first, last) = time_span(&view.rules);
+    let hours = HourCells::new(first, last, (width / 5).clamp(3, 12));
     let rows: Vec<Line> = lines
         .iter()
         .enumerate()
@@ -58,7 +58,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             RuleLine::Rule(r) => {
                 let rule = &view.rules[r];
-                let name_width = width.saturating_sub(HITS_WIDTH + spark_width + 3);
+                let name_width = width.saturating_sub(HITS_WIDTH + hours.cells + 3);
                 let name = truncate(&sanitize(&rule.rule), name_width);
                 let hits_style = if rule.tally.denied > rule.tally.allowed {
                     theme.deny
@@ -72,10 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                         hits_style,
                     ),
                     Span::raw(" "),
-                    Span::styled(
-                        sparkline(&rule.per_hour, start, end, spark_width),
-                        theme.accent,
-                    ),
+                    Span::styled(hours.bars(&rule.per_hour), theme.accent),
                 ]);
                 if i == cursor.selected {
                     line.style(theme.selected)
@@ -111,7 +108,7 @@ fn summary(rule: &RuleHits, app: &App, room: usize) -> Line<'static> {
     Line::from(text)
 }
 
-/// The hours every rule's sparkline spans, so bars line up across rules.
+/// The first and last hour of every rule's hits, so bars line up across rules.
 fn time_span(rules: &[RuleHits]) -> (i64, i64) {
     let hours = rules.iter().flat_map(|r| r.per_hour.iter().map(|p| p.0));
     let start = hours.clone().min().unwrap_or(0);
