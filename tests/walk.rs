@@ -115,3 +115,25 @@ fn walkdir_first(dir: &Path) -> std::path::PathBuf {
         here = first;
     }
 }
+
+#[test]
+fn a_link_loop_is_reported_like_a_dangling_link() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    logs(&root.join("logs"), 500);
+    std::os::unix::fs::symlink(".", root.join("self")).expect("link");
+    std::os::unix::fs::symlink("missing.json", root.join("dangling.json")).expect("link");
+    let report = check_json(&[root]);
+    assert_eq!(report["tuples"], 500, "the loop is followed once");
+    let problems = report["problems"].as_array().expect("problems");
+    let of = |name: &str| {
+        problems
+            .iter()
+            .find(|p| p["file"].as_str().is_some_and(|f| f.ends_with(name)))
+            .unwrap_or_else(|| panic!("{name} reported: {problems:?}"))
+    };
+    let (dangling, looped) = (of("dangling.json"), of("self"));
+    assert_eq!(looped["kind"], dangling["kind"]);
+    assert!(looped["detail"].as_str().unwrap().starts_with("link loop"));
+    assert_eq!(report["skipped_files"], 2);
+}

@@ -5,7 +5,7 @@
 
 use super::report::{Problem, ProblemKind};
 use super::{LoadError, Source};
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -89,7 +89,7 @@ pub fn roots(sources: &[Source]) -> Result<Roots, LoadError> {
 /// and files, log files that are not regular files). Stops early when `stop` says so.
 pub fn find(roots: Roots, found: &mut dyn FnMut(Input), stop: &dyn Fn() -> bool) -> Vec<Problem> {
     let mut walk = Walk {
-        visited: HashSet::new(),
+        searched: HashMap::new(),
         problems: Vec::new(),
         found,
         stop,
@@ -99,7 +99,7 @@ pub fn find(roots: Roots, found: &mut dyn FnMut(Input), stop: &dyn Fn() -> bool)
             Root::Input(input) => (walk.found)(input),
             Root::Folder { path, meta } => {
                 // Each folder given is read whole, as given, even if another holds it.
-                walk.visited.clear();
+                walk.searched.clear();
                 walk.folder(&path, &meta);
             }
         }
@@ -115,29 +115,38 @@ pub fn expand(sources: &[Source]) -> Result<(Vec<Input>, Vec<Problem>), LoadErro
     Ok((inputs, problems))
 }
 
-/// Identifies a folder whatever name reached it, so a symlink loop is followed once.
+/// Identifies a folder whatever name reached it, so a link loop is followed once.
 #[cfg(unix)]
-type FolderId = (u64, u64);
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct NodeId {
+    dev: u64,
+    ino: u64,
+}
 #[cfg(not(unix))]
-type FolderId = PathBuf;
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct NodeId(PathBuf);
 
 /// From the metadata already read: no extra system calls per folder (trees of flow logs
 /// hold a folder per hour, and resolving each path's links cost more than reading it).
 #[cfg(unix)]
-fn folder_id(_dir: &Path, meta: &fs::Metadata) -> Option<FolderId> {
+fn node_id(_path: &Path, meta: &fs::Metadata) -> Option<NodeId> {
     use std::os::unix::fs::MetadataExt;
-    Some((meta.dev(), meta.ino()))
+    Some(NodeId {
+        dev: meta.dev(),
+        ino: meta.ino(),
+    })
 }
 
 #[cfg(not(unix))]
-fn folder_id(dir: &Path, _meta: &fs::Metadata) -> Option<FolderId> {
-    fs::canonicalize(dir).ok()
+fn node_id(path: &Path, _meta: &fs::Metadata) -> Option<NodeId> {
+    fs::canonicalize(path).ok().map(NodeId)
 }
 
-/// One walk's state: the folders seen (a symlink loop is followed once) and where the
-/// inputs and problems go.
+/// One walk's state: the folders seen and where the inputs and problems go.
 struct Walk<'f> {
-    visited: HashSet<FolderId>,
+    /// Folders reached, `true` while their search is under way: reaching one of those
+    /// again is a link loop.
+    searched: HashMap<NodeId, bool>,
     problems: Vec<Problem>,
     found: &'f mut dyn FnMut(Input),
     stop: &'f dyn Fn() -> bool,
@@ -148,11 +157,24 @@ impl Walk<'_> {
         if (self.stop)() {
             return;
         }
-        if let Some(id) = folder_id(dir, meta) {
-            if !self.visited.insert(id) {
+        let id = node_id(dir, meta);
+        if let Some(id) = &id {
+            if let Some(&under_way) = self.searched.get(id) {
+                if under_way {
+                    self.problems.push(link_loop(dir));
+                }
                 return;
             }
+            self.searched.insert(id.clone(), true);
         }
+        self.search(dir);
+        if let Some(id) = id {
+            self.searched.insert(id, false);
+        }
+    }
+
+    /// Hands on the log files of `dir` and searches its folders, in name order.
+    fn search(&mut self, dir: &Path) {
         let entries = match fs::read_dir(dir) {
             Ok(entries) => entries,
             Err(e) => {
@@ -232,6 +254,17 @@ fn not_regular(meta: &fs::Metadata) -> String {
     )
 }
 
+/// A link to a folder that holds it: followed once, reported like a dangling link.
+fn link_loop(path: &Path) -> Problem {
+    let target = fs::canonicalize(path)
+        .map(|t| format!(" {}", t.to_string_lossy()))
+        .unwrap_or_default();
+    skipped(
+        path,
+        format!("link loop: leads back to{target}, a folder it is in; not searched again"),
+    )
+}
+
 /// A path the walk leaves out, and why.
 fn skipped(path: &Path, detail: String) -> Problem {
     Problem {
@@ -285,14 +318,20 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
-    fn symlink_loops_are_followed_once() {
+    fn symlink_loops_are_followed_once_and_reported() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         fs::create_dir(root.join("d")).unwrap();
         fs::write(root.join("d/a.json"), "{}").unwrap();
         std::os::unix::fs::symlink(root, root.join("d/loop")).unwrap();
-        let (inputs, _) = expand(&[Source::Path(root.to_path_buf())]).unwrap();
+        std::os::unix::fs::symlink(".", root.join("d/self")).unwrap();
+        let (inputs, problems) = expand(&[Source::Path(root.to_path_buf())]).unwrap();
         assert_eq!(names(&inputs, root), ["d/a.json"]);
+        let loops: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(loops.len(), 2, "{problems:?}");
+        assert!(loops[0].ends_with("loop") && loops[1].ends_with("self"));
+        assert!(problems.iter().all(|p| p.kind == ProblemKind::Unreadable
+            && p.detail.starts_with("link loop: leads back to")));
     }
 
     #[cfg(unix)]
