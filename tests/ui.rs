@@ -906,3 +906,50 @@ fn steady_rule_hits_draw_a_sparkline_without_gaps() {
         assert_eq!(rdp.chars().nth(1), Some(' '), "{rdp:?}");
     }
 }
+
+/// A title too long for its pane keeps whole parts: `· 618` cut from `· 618 pkts` would
+/// read as a count of something else, `08:05:00–08:1` as a time it is not.
+#[test]
+fn a_cut_title_ends_at_a_whole_part() {
+    let border_with = |screen: &str, text: &str| {
+        let line = screen.lines().find(|l| l.contains(text));
+        line.unwrap_or_default().to_string()
+    };
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::loaded(w, h);
+        harness.press(KeyCode::Char('/'));
+        harness.type_text("sport == 51234");
+        harness.press(KeyCode::Enter);
+        harness.press(KeyCode::Enter);
+        let screen = harness.screen();
+        let title = border_with(&screen, "Timeline: ");
+        let parts = [
+            "→ 10.0.0.4:3389 tcp",
+            "· 4 steps",
+            "· 14m 0s",
+            "· 306 kB",
+            "· 618 pkts",
+        ];
+        let kept = parts.iter().filter(|p| title.contains(*p)).count();
+        assert!(kept > 0, "{title}");
+        // Every part up to the last shown is whole, and the border follows it.
+        let last = parts[kept - 1];
+        let after = title.split_once(last).map(|(_, a)| a).unwrap_or_default();
+        assert!(after.starts_with(" ━"), "{w}x{h}: {title}");
+        // The selected rule's span keeps whole times.
+        let span = border_with(&screen, " A 4 D 0 ");
+        assert!(
+            span.contains(" 08:05:00–08:19:00 ") || span.contains(" 08:05–08:19 "),
+            "{w}x{h}: {span}"
+        );
+    }
+    // A kept filter wider than the bar ends with an ellipsis.
+    let mut harness = Harness::loaded(80, 24);
+    harness.press(KeyCode::Char('/'));
+    let long = "dport == 3389 and src != 198.51.100.1 and src != 198.51.100.2 and bytes < 1000";
+    harness.type_text(long);
+    harness.press(KeyCode::Enter);
+    let screen = harness.screen();
+    let bar = border_with(&screen, " / dport == 3389");
+    assert!(bar.trim_end_matches('"').ends_with('…'), "{bar}");
+}

@@ -6,6 +6,7 @@
 //!  / dport == 33x9▏                 ✗ expected a port number
 //! ```
 
+use super::format::truncate;
 use super::theme::Theme;
 use crate::text::sanitize;
 use crate::tui::app::App;
@@ -27,9 +28,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Span::styled("to filter, e.g. dport == 3389 and deny", theme.dim),
             ])
         } else {
+            let room = (area.width as usize).saturating_sub(PROMPT.len());
             Line::from(vec![
                 Span::styled(PROMPT, theme.accent),
-                Span::raw(sanitize(&bar.kept).into_owned()),
+                Span::raw(truncate(&sanitize(&bar.kept), room)),
             ])
         };
         frame.render_widget(Paragraph::new(line), area);
@@ -39,7 +41,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let value = sanitize(bar.input.value()).into_owned();
     let shown: String = value.chars().skip(scroll).take(text_width).collect();
     let verdict = match (&bar.error, app.busy()) {
-        (Some(e), _) => Span::styled(format!("✗ {}", e.message), theme.error),
+        (Some(e), _) => Span::styled(
+            truncate(&format!("✗ {}", e.message), verdict_width),
+            theme.error,
+        ),
         (None, true) => Span::styled("…", theme.dim),
         (None, false) => Span::styled("✓", theme.ok),
     };
@@ -62,12 +67,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let at = e.position.saturating_sub(scroll) + PROMPT.len();
             // The message names the nearest fields already: the suggestions are not added.
             let text = format!("{}^ {}", " ".repeat(at), e.message);
-            Some(Line::styled(text, theme.error))
+            Some(Line::styled(
+                truncate(&text, above.width as usize),
+                theme.error,
+            ))
         }
-        (None, Some(hint)) => Some(Line::styled(
-            format!("{}{}", " ".repeat(PROMPT.len()), sanitize(hint)),
-            theme.accent,
-        )),
+        (None, Some(hint)) => {
+            let text = format!("{}{}", " ".repeat(PROMPT.len()), sanitize(hint));
+            Some(Line::styled(
+                truncate(&text, above.width as usize),
+                theme.accent,
+            ))
+        }
         _ => None,
     };
     if let Some(note) = note {

@@ -10,7 +10,7 @@
 
 use super::format::{compact, human_short, style_for_range, time, truncate, TimeStyle};
 use super::theme::Theme;
-use super::{pane_block, title};
+use super::{fitted_title, pane_block, title};
 use crate::model::{proto, Decision, Thousands};
 use crate::store::Store;
 use crate::text::sanitize;
@@ -40,13 +40,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(block, area);
         return;
     };
-    let heading = format!(
-        "Flows ({} of {}){}",
+    let count = format!(
+        "Flows ({} of {})",
         Thousands(view.rows.count() as u64),
         Thousands(store.len() as u64),
-        order_label(app)
     );
-    let block = pane_block(title(heading), Pane::Flows, app, theme);
+    let heading = [count, order_label(app)];
+    let block = pane_block(
+        fitted_title(&heading, " ", area.width),
+        Pane::Flows,
+        app,
+        theme,
+    );
     let inner = block.inner(area);
     let cursor = app.cursor(Pane::Flows);
     let visible = view.rows.window(
@@ -118,10 +123,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn order_label(app: &App) -> String {
     match app.order.column {
-        None if app.order.descending => " in reverse load order".to_string(),
-        None => " in load order".to_string(),
+        None if app.order.descending => "in reverse load order".to_string(),
+        None => "in load order".to_string(),
         Some(c) => format!(
-            " by {} {}",
+            "by {} {}",
             header_text(c, false),
             if app.order.descending { "↓" } else { "↑" }
         ),

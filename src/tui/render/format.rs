@@ -25,6 +25,8 @@ pub fn compact(n: u64) -> String {
 pub enum TimeStyle {
     /// `08:30:01`
     Clock,
+    /// `08:30`
+    Minute,
     /// `11-18 08:30`
     Short,
     /// `11-18`
@@ -39,6 +41,7 @@ pub fn time(ms: i64, zone: TimeZone, style: TimeStyle) -> String {
     };
     let pattern = match style {
         TimeStyle::Clock => "%H:%M:%S",
+        TimeStyle::Minute => "%H:%M",
         TimeStyle::Short => "%m-%d %H:%M",
         TimeStyle::Day => "%m-%d",
         TimeStyle::Full if ms % 1000 == 0 => "%Y-%m-%d %H:%M:%S",
@@ -58,14 +61,15 @@ pub fn style_for_range(range: Option<(i64, i64)>) -> TimeStyle {
     }
 }
 
-/// `1m 30s`, `2h 5m`, `450 ms`
+/// `1m 30s`, `2h 5m`, `3d 4h`, `450 ms`: at most 7 columns below 100 days.
 pub fn duration(ms: i64) -> String {
     let s = ms / 1000;
     match s {
         _ if ms < 1000 => format!("{ms} ms"),
         0..=59 => format!("{s}s"),
         60..=3599 => format!("{}m {}s", s / 60, s % 60),
-        _ => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        3600..=86_399 => format!("{}h {}m", s / 3600, s % 3600 / 60),
+        _ => format!("{}d {}h", s / 86_400, s % 86_400 / 3600),
     }
 }
 
@@ -134,6 +138,27 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// `parts` joined by `sep`, as many whole parts as fit in `room` columns (the first, if
+/// too long alone, cut with `…`): a cut line ends at a whole part, never mid-number.
+pub fn fit_parts(parts: &[String], sep: &str, room: usize) -> String {
+    let mut out = String::new();
+    for part in parts {
+        let joined = if out.is_empty() {
+            part.clone()
+        } else {
+            format!("{out}{sep}{part}")
+        };
+        if joined.chars().count() > room {
+            break;
+        }
+        out = joined;
+    }
+    match parts.first() {
+        Some(first) if out.is_empty() => truncate(first, room),
+        _ => out,
+    }
+}
+
 /// Bytes in at most 7 columns: `512 B`, `1.5 kB`, `23 MB`.
 pub fn human_short(n: u64) -> String {
     match crate::model::scale_bytes(n) {
@@ -177,9 +202,24 @@ mod tests {
     }
 
     #[test]
+    fn parts_are_kept_whole_or_cut_with_an_ellipsis() {
+        let parts = ["Timeline: a → b tcp", "4 steps", "210 kB", "477 pkts"].map(String::from);
+        assert_eq!(fit_parts(&parts, " · ", 100), parts.join(" · "));
+        // "· 477 pkts" does not fit: it goes whole, not as "· 47".
+        assert_eq!(
+            fit_parts(&parts, " · ", 42),
+            "Timeline: a → b tcp · 4 steps · 210 kB"
+        );
+        assert_eq!(fit_parts(&parts, " · ", 20), "Timeline: a → b tcp");
+        assert_eq!(fit_parts(&parts, " · ", 10), "Timeline:…");
+        assert_eq!(fit_parts(&[], " · ", 10), "");
+    }
+
+    #[test]
     fn durations_and_truncation() {
         assert_eq!(duration(90_000), "1m 30s");
         assert_eq!(duration(450), "450 ms");
+        assert_eq!(duration(3 * 86_400_000 + 7_200_000), "3d 2h");
         assert_eq!(truncate("DefaultRule_DenyAllInBound", 8), "Default…");
     }
 }

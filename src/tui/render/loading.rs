@@ -10,6 +10,7 @@
 //! Files are read while the folders are still searched; until the search ends, the totals
 //! are what it has found so far, and the bar says so.
 
+use super::format::fit_parts;
 use super::layout::centered;
 use super::theme::Theme;
 use crate::load::ProgressSnapshot;
@@ -62,11 +63,18 @@ pub fn render(
     } else {
         "…".to_string()
     };
-    let line = format!(
-        "{} tuples · {} of {} · {rate}",
-        Thousands(p.tuples),
-        human_bytes(p.bytes_done),
-        human_bytes(p.bytes_total)
+    let line = fit_parts(
+        &[
+            format!("{} tuples", Thousands(p.tuples)),
+            format!(
+                "{} of {}",
+                human_bytes(p.bytes_done),
+                human_bytes(p.bytes_total)
+            ),
+            rate,
+        ],
+        " · ",
+        counts.width as usize,
     );
     frame.render_widget(Paragraph::new(line).style(theme.dim), counts);
 }

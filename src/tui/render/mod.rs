@@ -80,3 +80,13 @@ pub fn pane_block<'a>(title: Line<'a>, pane: Pane, app: &App, theme: &Theme) -> 
 pub fn title(text: impl Into<String>) -> Line<'static> {
     Line::from(Span::raw(format!(" {} ", text.into())))
 }
+
+/// The title of a block `width` wide: `parts` joined by `sep`, as many whole ones as fit
+/// between the corners (a border cuts a title wherever it falls, mid-number too).
+pub fn fitted_title(parts: &[String], sep: &str, width: u16) -> Line<'static> {
+    title(format::fit_parts(
+        parts,
+        sep,
+        (width as usize).saturating_sub(4),
+    ))
+}

@@ -9,9 +9,9 @@
 //! └ A 1.2k D 6.9k 08:30–09:10 ┘
 //! ```
 
-use super::format::{compact, time, truncate, HourCells, TimeStyle};
+use super::format::{compact, style_for_range, time, truncate, HourCells, TimeStyle};
 use super::theme::Theme;
-use super::{pane_block, title};
+use super::{fitted_title, pane_block};
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane, RuleLine};
 use crate::views::{RuleHits, SortBy};
@@ -28,7 +28,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         SortBy::Bytes => "bytes",
         SortBy::Packets => "packets",
     };
-    let mut block = pane_block(title(format!("Rules by {sort}")), Pane::Rules, app, theme);
+    let heading = fitted_title(&[format!("Rules by {sort}")], "", area.width);
+    let mut block = pane_block(heading, Pane::Rules, app, theme);
     let Some(view) = &app.summary else {
         frame.render_widget(block, area);
         return;
@@ -85,27 +86,34 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(rows).block(block), area);
 }
 
-/// `A 1.2k D 6.9k 08:30–09:10` for the selected rule, in at most `room` columns where
-/// it can be: a span over days gives up its clock times (`11-18–12-05`) before it is cut.
+/// `A 1.2k D 6.9k 08:30:01–09:10:12` for the selected rule, in at most `room` columns:
+/// a span too long gives up its seconds (`08:30–09:10`) or, over days, its clock times
+/// (`11-18–12-05`), then goes, rather than be cut mid-time.
 fn summary(rule: &RuleHits, app: &App, room: usize) -> Line<'static> {
     let t = &rule.tally;
     let zone = app.settings.time_zone;
-    let counts = format!(" A {} D {} ", compact(t.allowed), compact(t.denied));
+    let counts = format!("A {} D {}", compact(t.allowed), compact(t.denied));
+    let padded = |text: String| format!(" {text} ");
+    let room = room.saturating_sub(2);
     if t.tuples == 0 {
-        return Line::from(counts);
+        return Line::from(padded(truncate(&counts, room)));
     }
     // Both ends alike: over days, a clock time alone at the end would read as the first
     // day's.
     let span = |style| {
         let (first, last) = (time(t.first_ms, zone, style), time(t.last_ms, zone, style));
-        format!("{counts}{first}–{last} ")
+        format!("{counts} {first}–{last}")
     };
-    let style = super::format::style_for_range(Some((t.first_ms, t.last_ms)));
-    let text = span(style);
-    if style == TimeStyle::Short && text.chars().count() > room {
-        return Line::from(span(TimeStyle::Day));
-    }
-    Line::from(text)
+    let style = style_for_range(Some((t.first_ms, t.last_ms)));
+    let shorter = match style {
+        TimeStyle::Clock => TimeStyle::Minute,
+        _ => TimeStyle::Day,
+    };
+    let text = [span(style), span(shorter)]
+        .into_iter()
+        .find(|text| text.chars().count() <= room)
+        .unwrap_or_else(|| truncate(&counts, room));
+    Line::from(padded(text))
 }
 
 /// The first and last hour of every rule's hits, so bars line up across rules.

@@ -12,7 +12,7 @@
 
 use super::format::{compact, duration, human_short, style_for_range, time, truncate, TimeStyle};
 use super::theme::Theme;
-use super::{pane_block, title};
+use super::{fitted_title, pane_block, title};
 use crate::model::plural;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
@@ -49,15 +49,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
     let Some(store) = &app.store else { return };
-    let heading = format!(
-        "Timeline: {} · {} · {} · {} · {} pkts",
-        conversation_label(store, &t.key),
+    let heading = [
+        format!("Timeline: {}", conversation_label(store, &t.key)),
         plural(t.steps.len() as u64, "step"),
         duration(t.duration_ms),
         human_short(t.totals.bytes()),
-        compact(t.totals.packets())
-    );
-    let block = pane_block(title(heading), Pane::Timeline, app, theme);
+        format!("{} pkts", compact(t.totals.packets())),
+    ];
+    let heading = fitted_title(&heading, " · ", area.width);
+    let block = pane_block(heading, Pane::Timeline, app, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [axis, labels, table] = Layout::vertical([
@@ -100,6 +100,12 @@ fn steps_table(
     let zone = app.settings.time_zone;
     let cursor = app.cursor(Pane::Timeline);
     let header = Row::new(["time", "st", "+Δ", "bytes", "pkts", "rule"]).style(theme.header);
+    let time_width = if style == TimeStyle::Clock { 8 } else { 11 };
+    let widths = [time_width, 2, 7, 7, 5];
+    // What the other columns and their gaps leave the rule, cut with `…` to fit.
+    let rule_width = (table.width as usize)
+        .saturating_sub(widths.iter().map(|w| *w as usize + 1).sum())
+        .max(4);
     let rows = t
         .steps
         .iter()
@@ -117,7 +123,7 @@ fn steps_table(
                 Cell::from(duration(s.time_ms - first)),
                 Cell::from(human_short(s.counters.bytes())),
                 Cell::from(compact(s.counters.packets())),
-                Cell::from(sanitize(&s.rule).into_owned()),
+                Cell::from(truncate(&sanitize(&s.rule), rule_width)),
             ]);
             if i == cursor.selected {
                 row.style(theme.selected)
@@ -125,15 +131,10 @@ fn steps_table(
                 row
             }
         });
-    let time_width = if style == TimeStyle::Clock { 8 } else { 11 };
-    let widths = [
-        Constraint::Length(time_width),
-        Constraint::Length(2),
-        Constraint::Length(7),
-        Constraint::Length(7),
-        Constraint::Length(5),
-        Constraint::Min(4),
-    ];
+    let widths = widths
+        .into_iter()
+        .map(Constraint::Length)
+        .chain([Constraint::Min(4)]);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         table,
@@ -173,14 +174,17 @@ fn spread(left: &str, right: &str, width: usize) -> String {
 fn hits(frame: &mut Frame, area: Rect, app: &App, what: &str, h: &Histogram, theme: &Theme) {
     let total: u64 = h.counts.iter().sum();
     let peak = h.counts.iter().copied().max().unwrap_or(0);
-    let heading = format!(
-        "Hits over time: {} · {} · peak {} per {}",
-        sanitize(what),
+    let heading = [
+        format!("Hits over time: {}", sanitize(what)),
         plural(total, "tuple"),
-        compact(peak),
-        duration(h.bucket_ms)
+        format!("peak {} per {}", compact(peak), duration(h.bucket_ms)),
+    ];
+    let block = pane_block(
+        fitted_title(&heading, " · ", area.width),
+        Pane::Timeline,
+        app,
+        theme,
     );
-    let block = pane_block(title(heading), Pane::Timeline, app, theme);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [bars, labels] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);

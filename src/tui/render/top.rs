@@ -10,7 +10,7 @@
 
 use super::format::{compact, human_short, truncate};
 use super::theme::Theme;
-use super::{pane_block, title};
+use super::{fitted_title, pane_block};
 use crate::store::Store;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
@@ -25,8 +25,8 @@ const NUMBER_WIDTH: u16 = 6;
 const BYTES_WIDTH: u16 = 7;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let heading = format!("{} (t)", app.top_mode.title());
-    let block = pane_block(title(heading), Pane::Top, app, theme);
+    let heading = fitted_title(&[format!("{} (t)", app.top_mode.title())], "", area.width);
+    let block = pane_block(heading, Pane::Top, app, theme);
     let (Some(store), Some(view)) = (&app.store, &app.summary) else {
         frame.render_widget(block, area);
         return;
