@@ -788,3 +788,35 @@ fn tuples_of_one_instant_are_listed_begin_continue_end() {
     assert_eq!(states(&[]), ["begin", "continue", "end"]);
     assert_eq!(states(&["--limit", "1"]), ["begin"]);
 }
+
+/// A record beyond repair loses tuples nobody can count: the warning names it and
+/// `--strict` fails on it, as on a rejected tuple.
+#[test]
+fn an_unreadable_record_is_warned_of_and_fails_strict() {
+    let dir = TempDir::new().unwrap();
+    let record = |tuples: &str| {
+        format!(
+            r#"{{"time":"2024-11-18T08:00:00Z","macAddress":"00AA","properties":{{"Version":2,"flows":[{{"rule":"R","flows":[{{"mac":"00AA","flowTuples":[{tuples}]}}]}}]}}}}"#
+        )
+    };
+    let tuple = r#""1731916800,10.0.0.1,10.0.0.2,50000,3389,T,I,A,B,,,,""#;
+    // NDJSON: one good record, then one whose tuples lack the comma between them.
+    let text = format!("{}\n{}\n", record(tuple), record(&format!("{tuple} {tuple}")));
+    std::fs::write(dir.path().join("PT1H.json"), text).unwrap();
+    let run = |strict: bool| {
+        let mut cmd = flowscope();
+        cmd.args(["query", "--count"]).arg(dir.path());
+        if strict {
+            cmd.arg("--strict");
+        }
+        cmd.output().unwrap()
+    };
+    let lenient = run(false);
+    assert_eq!(stdout(&lenient).trim(), "1");
+    let warning = String::from_utf8_lossy(&lenient.stderr);
+    assert!(warning.contains("1 record unreadable"), "{warning}");
+    let strict = run(true);
+    assert!(!strict.status.success());
+    let error = String::from_utf8_lossy(&strict.stderr);
+    assert!(error.contains("1 record unreadable (--strict)"), "{error}");
+}

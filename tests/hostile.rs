@@ -365,13 +365,14 @@ fn a_giant_array_is_counted_tuple_by_tuple() {
         Some(n as u64),
         "one problem, counted"
     );
-    // Numbers where strings belong make the record bad; its elements are rejected.
+    // Numbers where strings belong: each is a rejected tuple, counted in one problem.
     let numbers = vec!["1"; n].join(",");
     let data = format!("{RECORD_HEAD}{numbers}{RECORD_TAIL}");
     let (store, report) = load_bytes("wide.json", data.as_bytes());
     assert_eq!(store.len(), 0);
-    assert_eq!(report.tuples + report.rejected, n as u64);
-    assert_problem(&report, ProblemKind::BadRecord, "numbers as tuples");
+    assert_eq!((report.tuples, report.rejected), (0, n as u64));
+    let bad = report.problems.iter().find(|p| p.kind == ProblemKind::BadTuple);
+    assert_eq!(bad.map(|p| p.count), Some(n as u64), "numbers as tuples");
 }
 
 /// Control characters are data: loading keeps them, and `sanitize` makes each text safe.
@@ -441,4 +442,49 @@ fn a_counter_filter_reads_a_last_tuple_without_counters() {
     let compiled = compiled.expect("valid filter");
     assert_eq!(compiled.select(&store).to_vec(), [0]);
     assert_eq!(compiled.count(&store), 1);
+}
+
+/// A record serde refuses keeps its good tuples: each repair that makes it readable is
+/// named, and every tuple it held is loaded or rejected.
+#[test]
+fn a_refused_record_keeps_its_good_tuples() {
+    let line_break = TUPLE.replacen(",10.0.0.2", ",\n10.0.0.2", 1);
+    let cases = [
+        // A raw line break inside a tuple string (JSON forbids it): that tuple is bad.
+        (format!("{RECORD_HEAD}{TUPLE},{line_break},{TUPLE}{RECORD_TAIL}"), 2, 1),
+        // Elements that are not strings are rejected one by one.
+        (format!("{RECORD_HEAD}{TUPLE},5,null,{{}},{TUPLE}{RECORD_TAIL}"), 2, 3),
+        // A key given twice keeps its last value.
+        (
+            format!("{RECORD_HEAD}{TUPLE},{TUPLE}{RECORD_TAIL}")
+                .replace(r#""rule":"R""#, r#""rule":"R1","rule":"R2""#),
+            2,
+            0,
+        ),
+        // Repairs combine: a trailing comma and a number.
+        (format!("{RECORD_HEAD}{TUPLE},7,{RECORD_TAIL}"), 1, 1),
+    ];
+    for (data, loaded, rejected) in cases {
+        let (store, report) = load_bytes("refused.json", data.as_bytes());
+        assert_eq!(
+            (report.tuples, report.rejected, store.len() as u64),
+            (loaded, rejected, loaded),
+            "{data}: {report:?}"
+        );
+        assert_problem(&report, ProblemKind::Repaired, &data);
+        assert_eq!(report.unreadable_records(), 0, "{data}");
+    }
+    // flowTuples holding one string instead of an array: counted as one rejected tuple.
+    let data = format!("{RECORD_HEAD}{TUPLE}{RECORD_TAIL}").replace(
+        &format!("[{TUPLE}]"),
+        TUPLE,
+    );
+    let (_, report) = load_bytes("refused.json", data.as_bytes());
+    assert_eq!((report.tuples, report.rejected), (0, 1), "{report:?}");
+    // Beyond repair: the record is reported, and counted where its tuples can be seen.
+    let data = format!("{RECORD_HEAD}{TUPLE} {TUPLE}{RECORD_TAIL}");
+    let (store, report) = load_bytes("refused.json", data.as_bytes());
+    assert_eq!(store.len(), 0);
+    assert_eq!(report.unreadable_records(), 1, "{report:?}");
+    assert_eq!((report.tuples, report.rejected), (0, 2), "{report:?}");
 }

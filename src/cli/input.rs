@@ -111,16 +111,34 @@ pub fn accept(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails under `--strict` when any tuple was rejected.
+/// Fails under `--strict` when any tuple was rejected or any record could not be read.
 pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
-    if strict && report.rejected > 0 {
+    let lost = losses(report);
+    if strict && !lost.is_empty() {
         return Err(DataError(format!(
-            "{} rejected (--strict); run `flowscope check` for the reasons",
-            plural(report.rejected, "tuple")
+            "{} (--strict); run `flowscope check` for the reasons",
+            lost.join(", ")
         ))
         .into());
     }
     Ok(())
+}
+
+/// What a load could not take: rejected tuples, unreadable records.
+fn losses(report: &LoadReport) -> Vec<String> {
+    let mut lost = Vec::new();
+    if report.rejected > 0 {
+        lost.push(format!(
+            "{} of {} rejected",
+            plural(report.rejected, "tuple"),
+            Thousands(report.tuples + report.rejected)
+        ));
+    }
+    let records = report.unreadable_records();
+    if records > 0 {
+        lost.push(format!("{} unreadable", plural(records, "record")));
+    }
+    lost
 }
 
 /// Fails when no path held a flow log record.
@@ -133,14 +151,7 @@ pub fn ensure_readable(report: &LoadReport) -> anyhow::Result<()> {
 
 /// The one-line stderr summary of what was rejected or skipped, if anything was.
 fn warn_rejections(report: &LoadReport) {
-    let mut parts = Vec::new();
-    if report.rejected > 0 {
-        parts.push(format!(
-            "{} of {} rejected",
-            plural(report.rejected, "tuple"),
-            Thousands(report.tuples + report.rejected)
-        ));
-    }
+    let mut parts = losses(report);
     if report.skipped_files > 0 {
         parts.push(format!("{} skipped", plural(report.skipped_files, "file")));
     }
@@ -157,7 +168,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strict_fails_only_on_rejected_tuples() {
+    fn strict_fails_on_rejected_tuples_and_unreadable_records() {
         let mut report = LoadReport {
             files: 1,
             tuples: 5,
@@ -167,7 +178,17 @@ mod tests {
         report.rejected = 2;
         assert!(enforce_strict(&report, false).is_ok());
         let err = enforce_strict(&report, true).unwrap_err().to_string();
-        assert!(err.starts_with("2 tuples rejected"), "{err}");
+        assert!(err.starts_with("2 tuples of 7 rejected"), "{err}");
+        report.rejected = 0;
+        report.problems.push(crate::load::Problem {
+            file: "a.json".into(),
+            kind: crate::load::ProblemKind::BadRecord,
+            detail: "invalid JSON in record".into(),
+            count: 3,
+        });
+        let err = enforce_strict(&report, true).unwrap_err().to_string();
+        assert!(err.starts_with("3 records unreadable (--strict)"), "{err}");
+        assert!(enforce_strict(&report, false).is_ok());
     }
 
     #[test]

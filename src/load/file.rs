@@ -5,6 +5,7 @@
 
 use super::emit::{self, Emitter};
 use super::record::{self, RawRecord};
+use super::repair;
 use super::report::ProblemKind;
 use super::salvage::{self, Found};
 use super::tally::Reason;
@@ -269,12 +270,21 @@ fn candidate(em: &mut Emitter, text: &str, offset: Option<u64>) {
         Ok(_) => return,
         Err(e) => e,
     };
-    if err.is_syntax() || err.is_eof() {
-        if let Some(fixed) = salvage::drop_trailing_commas(text) {
+    if !err.is_eof() {
+        if let Some(fixed) = repair::repair(text) {
             let place = em.place(offset);
-            if let Ok(true) = emit::record_text(em, &fixed, offset) {
-                let reason = Reason::Text("trailing commas removed".into());
-                em.tally.problem(ProblemKind::Repaired, reason, || place);
+            if let Ok(true) = emit::record_text(em, &fixed.text, offset) {
+                for note in fixed.notes {
+                    let reason = Reason::Text(note.into());
+                    em.tally
+                        .problem(ProblemKind::Repaired, reason, || place.clone());
+                }
+                if fixed.dropped > 0 {
+                    em.tally.rejected += fixed.dropped;
+                    let reason = Reason::Text("not a tuple string".into());
+                    em.tally
+                        .problems_of(ProblemKind::BadTuple, reason, fixed.dropped, || place);
+                }
                 return;
             }
         }
@@ -314,7 +324,9 @@ fn count_tuples(text: &str) -> u64 {
             _ => 0,
         }
     }
-    serde_json::from_str(text).map(|v| walk(&v)).unwrap_or(0)
+    serde_json::from_str(text)
+        .map(|v| walk(&v))
+        .unwrap_or_else(|_| salvage::count_tuple_strings(text))
 }
 
 /// serde's message without its line and column (they differ per record).

@@ -18,6 +18,7 @@ mod parallel;
 mod parts;
 mod path_meta;
 mod record;
+mod repair;
 mod report;
 mod salvage;
 mod tally;

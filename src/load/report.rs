@@ -73,6 +73,17 @@ pub struct LoadReport {
 }
 
 impl LoadReport {
+    /// Records that could not be read even after repair. Their tuples are rejected where
+    /// they can be counted; where the text is too broken to count them, this is the only
+    /// trace, so `--strict` and the warnings name it.
+    pub fn unreadable_records(&self) -> u64 {
+        self.problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::BadRecord)
+            .map(|p| p.count)
+            .sum()
+    }
+
     /// `nothing readable: ` and why, when nothing was loaded, as plainly as the report
     /// allows: a single skipped file's own reason says what to do about it.
     pub fn nothing_readable(&self) -> Option<String> {

@@ -119,7 +119,7 @@ fn on_string(
 }
 
 /// One past the closing quote of the string starting at `start`, or the text length.
-fn string_end(b: &[u8], start: usize) -> usize {
+pub(super) fn string_end(b: &[u8], start: usize) -> usize {
     let mut i = start + 1;
     while i < b.len() {
         match b[i] {
@@ -171,9 +171,56 @@ pub fn drop_trailing_commas(text: &str) -> Option<String> {
     removed.then(|| String::from_utf8(out).ok()).flatten()
 }
 
+/// The strings in each `flowTuples` array of text that is not valid JSON (a comma
+/// missing between two tuples, say): what a bad record held, to count as rejected.
+pub fn count_tuple_strings(text: &str) -> u64 {
+    let b = text.as_bytes();
+    let (mut count, mut i) = (0, 0);
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let end = string_end(b, i);
+        let key = &b[i + 1..end.saturating_sub(1).max(i + 1)];
+        i = end;
+        if key != b"flowTuples" {
+            continue;
+        }
+        let mut rest = b[i..].iter().enumerate().filter(|(_, c)| !c.is_ascii_whitespace());
+        let (Some((_, b':')), Some((at, b'['))) = (rest.next(), rest.next()) else {
+            continue;
+        };
+        i += at + 1;
+        // Strings directly in the array, up to its `]` (or the text's end).
+        let mut depth = 1;
+        while i < b.len() && depth > 0 {
+            match b[i] {
+                b'"' => {
+                    count += u64::from(depth == 1);
+                    i = string_end(b, i);
+                    continue;
+                }
+                b'[' | b'{' => depth += 1,
+                b']' | b'}' => depth -= 1,
+                _ => {}
+            }
+            i += 1;
+        }
+    }
+    count
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tuple_strings_are_counted_in_broken_text() {
+        let text = r#"{"flowTuples" : ["a" "b", ["c"], {"d": "e"}, 7, "f"], "x": "flowTuples", "flowTuples": ["g""#;
+        assert_eq!(count_tuple_strings(text), 4);
+        assert_eq!(count_tuple_strings(r#"{"flowTuples":"a"}"#), 0);
+    }
 
     fn found(text: &str) -> Vec<Found> {
         let mut v = Vec::new();

@@ -41,6 +41,17 @@ pub struct Tally {
 impl Tally {
     /// Counts one problem; `first` is only built for the first occurrence of a reason.
     pub fn problem(&mut self, kind: ProblemKind, reason: Reason, first: impl FnOnce() -> String) {
+        self.problems_of(kind, reason, 1, first);
+    }
+
+    /// `count` problems of one kind and reason at once, the first of them at `first`.
+    pub fn problems_of(
+        &mut self,
+        kind: ProblemKind,
+        reason: Reason,
+        count: u64,
+        first: impl FnOnce() -> String,
+    ) {
         let next = self.problems.len();
         let entry = self
             .problems
@@ -50,7 +61,7 @@ impl Tally {
                 count: 0,
                 first: first(),
             });
-        entry.count += 1;
+        entry.count += count;
     }
 
     /// Adds `later` (what the text after ours gave): counts add up, and a problem seen

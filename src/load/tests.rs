@@ -149,18 +149,32 @@ fn bad_tuples_are_rejected_with_their_place_and_the_rest_kept() {
 
 #[test]
 fn a_bad_record_rejects_its_tuples_and_spares_its_neighbours() {
-    let bad = NSG_REC.replace(
-        r#""flowTuples":["1731916800"#,
-        r#""flowTuples":[17, "1731916800"#,
-    );
+    // A comma missing between two tuples: the record cannot be read, its two tuples are
+    // counted.
+    let bad = NSG_REC.replace(r#",,,,","1731916801"#, r#",,,," "1731916801"#);
     let (_, r) = one(&format!("[{VNET_REC},{bad},{VNET_REC}]"));
-    assert_eq!((r.records, r.tuples, r.rejected), (2, 4, 3));
-    assert_eq!(kinds(&r), [ProblemKind::BadRecord]);
+    assert_eq!((r.records, r.tuples, r.rejected), (2, 4, 2));
+    // The file is no longer JSON: its records were found by scanning, and it says so.
+    assert_eq!(kinds(&r), [ProblemKind::BadRecord, ProblemKind::Repaired]);
     assert!(
         r.problems[0].detail.contains("record 2"),
         "{:?}",
         r.problems
     );
+    assert_eq!(r.unreadable_records(), 1);
+}
+
+#[test]
+fn a_number_among_tuples_is_rejected_and_its_record_kept() {
+    let odd = NSG_REC.replace(
+        r#""flowTuples":["1731916800"#,
+        r#""flowTuples":[17, "1731916800"#,
+    );
+    let (_, r) = one(&format!("[{VNET_REC},{odd},{VNET_REC}]"));
+    assert_eq!((r.records, r.tuples, r.rejected), (3, 6, 1));
+    assert_eq!(kinds(&r), [ProblemKind::Repaired, ProblemKind::BadTuple]);
+    assert!(r.problems[1].detail.contains("record 2"), "{:?}", r.problems);
+    assert_eq!(r.unreadable_records(), 0);
 }
 
 #[test]
@@ -190,13 +204,14 @@ fn skipped_files_are_counted_with_their_reason() {
 fn loaded_plus_rejected_is_every_tuple_seen() {
     // Tuples seen, counted by construction: 2 per NSG_REC and VNET_REC.
     let bad_tuple = NSG_REC.replace(",T,I,A,B,", ",X,I,A,B,");
-    let bad_record = VNET_REC.replacen(r#""flowTuples":["#, r#""flowTuples":[null,"#, 1);
-    let text = format!("[{NSG_REC},{bad_tuple},{bad_record},{VNET_REC}]");
-    let seen = 2 + 2 + 3 + 2;
+    let null_tuple = VNET_REC.replacen(r#""flowTuples":["#, r#""flowTuples":[null,"#, 1);
+    let bad_record = NSG_REC.replace(r#",,,,","1731916801"#, r#",,,," "1731916801"#);
+    let text = format!("[{NSG_REC},{bad_tuple},{null_tuple},{bad_record},{VNET_REC}]");
+    let seen = 2 + 2 + 3 + 2 + 2;
     let (s, r) = one(&text);
     assert_eq!(r.tuples + r.rejected, seen);
     assert_eq!(s.len() as u64, r.tuples);
-    assert_eq!((r.tuples, r.rejected), (5, 4));
+    assert_eq!((r.tuples, r.rejected), (7, 4));
 }
 
 #[test]

@@ -1,0 +1,178 @@
+//! Repairs of a record serde refused, so that its good tuples are kept and each bad part
+//! is counted: trailing commas and raw control characters (a line break inside a tuple
+//! string) in the text, and `flowTuples` elements that are not tuple strings in its shape.
+
+use super::salvage::{drop_trailing_commas, string_end};
+use serde_json::Value;
+
+/// A record's text after repair, what was repaired, and the `flowTuples` elements taken
+/// out because they are not strings (each a rejected tuple).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Repaired {
+    pub text: String,
+    pub notes: Vec<&'static str>,
+    pub dropped: u64,
+}
+
+/// The record's text with every repair that applies, or `None` when none does or the
+/// result is still not JSON.
+pub fn repair(text: &str) -> Option<Repaired> {
+    let mut notes = Vec::new();
+    let mut fixed = std::borrow::Cow::Borrowed(text);
+    if let Some(t) = drop_trailing_commas(&fixed) {
+        notes.push("trailing commas removed");
+        fixed = t.into();
+    }
+    if let Some(t) = escape_controls(&fixed) {
+        notes.push("control characters inside strings escaped");
+        fixed = t.into();
+    }
+    let mut value: Value = serde_json::from_str(&fixed).ok()?;
+    let dropped = keep_tuple_strings(&mut value, &mut notes);
+    if notes.is_empty() {
+        // Valid JSON of the right shape that serde still refused: a key given twice.
+        notes.push(DUPLICATE_KEYS);
+    }
+    // Written again from the value: a key given twice keeps its last value there, as in
+    // most JSON readers.
+    Some(Repaired {
+        text: value.to_string(),
+        notes,
+        dropped,
+    })
+}
+
+/// Raw control characters inside strings (JSON forbids them) written as `\u00XX`
+/// escapes; `None` when there were none.
+fn escape_controls(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut i, mut changed) = (0, 0, false);
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let end = string_end(b, i);
+        for (k, &c) in b[i..end].iter().enumerate() {
+            if c < 0x20 {
+                out.push_str(&text[copied..i + k]);
+                out.push_str(&format!("\\u{c:04x}"));
+                copied = i + k + 1;
+                changed = true;
+            }
+        }
+        i = end;
+    }
+    out.push_str(&text[copied..]);
+    changed.then_some(out)
+}
+
+/// Takes every element that is not a string out of the `flowTuples` arrays under
+/// `value`, and replaces a `flowTuples` that is not an array by an empty one; the count
+/// of what was taken out (a non-array counts as one).
+fn keep_tuple_strings(value: &mut Value, notes: &mut Vec<&'static str>) -> u64 {
+    match value {
+        Value::Object(map) => map
+            .iter_mut()
+            .map(|(key, v)| match (key.as_str(), v) {
+                ("flowTuples", Value::Array(items)) => {
+                    let before = items.len();
+                    items.retain(Value::is_string);
+                    let dropped = (before - items.len()) as u64;
+                    if dropped > 0 && !notes.contains(&NOT_STRINGS) {
+                        notes.push(NOT_STRINGS);
+                    }
+                    dropped
+                }
+                ("flowTuples", v) => {
+                    *v = Value::Array(Vec::new());
+                    if !notes.contains(&NOT_ARRAY) {
+                        notes.push(NOT_ARRAY);
+                    }
+                    1
+                }
+                (_, v) => keep_tuple_strings(v, notes),
+            })
+            .sum(),
+        Value::Array(items) => items.iter_mut().map(|v| keep_tuple_strings(v, notes)).sum(),
+        _ => 0,
+    }
+}
+
+pub const NOT_STRINGS: &str = "flowTuples elements that are not strings rejected";
+pub const NOT_ARRAY: &str = "a flowTuples that is not an array rejected";
+pub const DUPLICATE_KEYS: &str = "a key given twice: its last value kept";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const RECORD: &str = r#"{"properties":{"Version":2,"flows":[{"rule":"R","flows":[{"mac":"00AA","flowTuples":TUPLES}]}]}}"#;
+
+    fn record(tuples: &str) -> String {
+        RECORD.replace("TUPLES", tuples)
+    }
+
+    #[test]
+    fn a_key_given_twice_keeps_its_last_value() {
+        let text = record(r#"["a"]"#).replace("\"rule\":\"R\"", "\"rule\":\"R1\",\"rule\":\"R2\"");
+        let r = repair(&text).unwrap();
+        assert_eq!((r.notes, r.dropped), (vec![DUPLICATE_KEYS], 0));
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(v["properties"]["flows"][0]["rule"], "R2");
+    }
+
+    #[test]
+    fn elements_that_are_not_strings_are_taken_out_and_counted() {
+        let r = repair(&record(r#"["a", 5, null, {"x": 1}, "b"]"#)).unwrap();
+        assert_eq!(r.dropped, 3);
+        assert_eq!(r.notes, [NOT_STRINGS]);
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(
+            v["properties"]["flows"][0]["flows"][0]["flowTuples"],
+            serde_json::json!(["a", "b"])
+        );
+    }
+
+    #[test]
+    fn a_flow_tuples_string_counts_as_one_rejected_tuple() {
+        let r = repair(&record(r#""1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,""#)).unwrap();
+        assert_eq!((r.dropped, r.notes), (1, vec![NOT_ARRAY]));
+    }
+
+    #[test]
+    fn raw_control_characters_in_strings_are_escaped() {
+        let text = record("[\"1,1.1.1.1,\n2.2.2.2\",\t\"x\"]");
+        let r = repair(&text).unwrap();
+        assert_eq!(r.notes, ["control characters inside strings escaped"]);
+        assert_eq!(r.dropped, 0);
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(
+            v["properties"]["flows"][0]["flows"][0]["flowTuples"],
+            serde_json::json!(["1,1.1.1.1,\n2.2.2.2", "x"])
+        );
+        // A tab between elements is whitespace, not inside a string: left alone.
+        assert_eq!(
+            escape_controls("[\"a\",\t\"b\u{1}\"]").unwrap(),
+            "[\"a\",\t\"b\\u0001\"]"
+        );
+    }
+
+    #[test]
+    fn repairs_combine_and_a_duplicate_key_keeps_the_last() {
+        let text = RECORD
+            .replace("\"rule\":\"R\"", "\"rule\":\"R1\",\"rule\":\"R2\"")
+            .replace("TUPLES", "[\"a\",\n7,]");
+        let r = repair(&text).unwrap();
+        assert_eq!(r.notes, ["trailing commas removed", NOT_STRINGS]);
+        assert_eq!(r.dropped, 1);
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(v["properties"]["flows"][0]["rule"], "R2");
+    }
+
+    #[test]
+    fn text_that_stays_invalid_is_not_repaired() {
+        assert_eq!(repair(&record("[\"a\" \"b\"]")), None);
+    }
+}
