@@ -801,7 +801,11 @@ fn an_unreadable_record_is_warned_of_and_fails_strict() {
     };
     let tuple = r#""1731916800,10.0.0.1,10.0.0.2,50000,3389,T,I,A,B,,,,""#;
     // NDJSON: one good record, then one whose tuples lack the comma between them.
-    let text = format!("{}\n{}\n", record(tuple), record(&format!("{tuple} {tuple}")));
+    let text = format!(
+        "{}\n{}\n",
+        record(tuple),
+        record(&format!("{tuple} {tuple}"))
+    );
     std::fs::write(dir.path().join("PT1H.json"), text).unwrap();
     let run = |strict: bool| {
         let mut cmd = flowscope();
@@ -819,4 +823,35 @@ fn an_unreadable_record_is_warned_of_and_fails_strict() {
     assert!(!strict.status.success());
     let error = String::from_utf8_lossy(&strict.stderr);
     assert!(error.contains("1 record unreadable (--strict)"), "{error}");
+}
+
+/// The explorer says what is wrong before it takes over the screen: a path that is not
+/// there (and the subcommand it was probably meant to be), or no terminal to draw on.
+#[test]
+fn the_explorer_refuses_in_one_line_without_a_terminal_or_a_path() {
+    let fx = Fixture::new();
+    let cases = [
+        (
+            vec!["chekc".to_string()],
+            "chekc: no such file or folder; did you mean `flowscope check`?",
+        ),
+        (
+            vec!["no-such-folder".into()],
+            "no-such-folder: no such file or folder",
+        ),
+        (
+            vec![fx.path().display().to_string()],
+            "the explorer needs a terminal",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = flowscope().args(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            err.starts_with(&format!("flowscope: {message}")),
+            "{args:?}: {err}"
+        );
+        assert_eq!(err.lines().count(), 1, "{args:?}: {err}");
+    }
 }

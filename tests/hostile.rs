@@ -371,7 +371,10 @@ fn a_giant_array_is_counted_tuple_by_tuple() {
     let (store, report) = load_bytes("wide.json", data.as_bytes());
     assert_eq!(store.len(), 0);
     assert_eq!((report.tuples, report.rejected), (0, n as u64));
-    let bad = report.problems.iter().find(|p| p.kind == ProblemKind::BadTuple);
+    let bad = report
+        .problems
+        .iter()
+        .find(|p| p.kind == ProblemKind::BadTuple);
     assert_eq!(bad.map(|p| p.count), Some(n as u64), "numbers as tuples");
 }
 
@@ -451,9 +454,17 @@ fn a_refused_record_keeps_its_good_tuples() {
     let line_break = TUPLE.replacen(",10.0.0.2", ",\n10.0.0.2", 1);
     let cases = [
         // A raw line break inside a tuple string (JSON forbids it): that tuple is bad.
-        (format!("{RECORD_HEAD}{TUPLE},{line_break},{TUPLE}{RECORD_TAIL}"), 2, 1),
+        (
+            format!("{RECORD_HEAD}{TUPLE},{line_break},{TUPLE}{RECORD_TAIL}"),
+            2,
+            1,
+        ),
         // Elements that are not strings are rejected one by one.
-        (format!("{RECORD_HEAD}{TUPLE},5,null,{{}},{TUPLE}{RECORD_TAIL}"), 2, 3),
+        (
+            format!("{RECORD_HEAD}{TUPLE},5,null,{{}},{TUPLE}{RECORD_TAIL}"),
+            2,
+            3,
+        ),
         // A key given twice keeps its last value.
         (
             format!("{RECORD_HEAD}{TUPLE},{TUPLE}{RECORD_TAIL}")
@@ -475,10 +486,7 @@ fn a_refused_record_keeps_its_good_tuples() {
         assert_eq!(report.unreadable_records(), 0, "{data}");
     }
     // flowTuples holding one string instead of an array: counted as one rejected tuple.
-    let data = format!("{RECORD_HEAD}{TUPLE}{RECORD_TAIL}").replace(
-        &format!("[{TUPLE}]"),
-        TUPLE,
-    );
+    let data = format!("{RECORD_HEAD}{TUPLE}{RECORD_TAIL}").replace(&format!("[{TUPLE}]"), TUPLE);
     let (_, report) = load_bytes("refused.json", data.as_bytes());
     assert_eq!((report.tuples, report.rejected), (0, 1), "{report:?}");
     // Beyond repair: the record is reported, and counted where its tuples can be seen.

@@ -132,7 +132,41 @@ fn explore(cli: &Cli) -> anyhow::Result<()> {
     } else {
         cli.paths.iter().map(|p| Source::from_arg(p)).collect()
     };
+    // Said before the screen is taken over, where a script or a person reads it.
+    if let Err(e) = crate::load::check_sources(&sources) {
+        let hint = mistyped_command(&cli.paths)
+            .map(|c| format!("; did you mean `flowscope {c}`?"))
+            .unwrap_or_default();
+        return Err(DataError(format!("{e}{hint}")).into());
+    }
+    if !has_terminal() {
+        return Err(DataError(
+            "the explorer needs a terminal; in scripts use `flowscope check`, `query` or `stats`"
+                .into(),
+        )
+        .into());
+    }
     crate::tui::run(sources)
+}
+
+/// The subcommand a first path that is not there was probably meant to be (`chekc`).
+fn mistyped_command(paths: &[String]) -> Option<&'static str> {
+    let first = paths.first()?;
+    if std::path::Path::new(first).exists() {
+        return None;
+    }
+    let word = first.to_ascii_lowercase();
+    ["check", "query", "stats", "generate"]
+        .into_iter()
+        .find(|c| crate::filter::edit_distance(&word, c) <= 2)
+}
+
+/// The explorer draws on stdout and reads keys from stdin, or from the controlling
+/// terminal when stdin carries the logs (`zcat … | flowscope -`).
+fn has_terminal() -> bool {
+    use std::io::IsTerminal;
+    io::stdout().is_terminal()
+        && (io::stdin().is_terminal() || cfg!(unix) && std::fs::File::open("/dev/tty").is_ok())
 }
 
 /// The rows `filter` selects (every row without one).

@@ -187,7 +187,10 @@ pub fn count_tuple_strings(text: &str) -> u64 {
         if key != b"flowTuples" {
             continue;
         }
-        let mut rest = b[i..].iter().enumerate().filter(|(_, c)| !c.is_ascii_whitespace());
+        let mut rest = b[i..]
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| !c.is_ascii_whitespace());
         let (Some((_, b':')), Some((at, b'['))) = (rest.next(), rest.next()) else {
             continue;
         };

@@ -173,7 +173,11 @@ fn a_number_among_tuples_is_rejected_and_its_record_kept() {
     let (_, r) = one(&format!("[{VNET_REC},{odd},{VNET_REC}]"));
     assert_eq!((r.records, r.tuples, r.rejected), (3, 6, 1));
     assert_eq!(kinds(&r), [ProblemKind::Repaired, ProblemKind::BadTuple]);
-    assert!(r.problems[1].detail.contains("record 2"), "{:?}", r.problems);
+    assert!(
+        r.problems[1].detail.contains("record 2"),
+        "{:?}",
+        r.problems
+    );
     assert_eq!(r.unreadable_records(), 0);
 }
 
