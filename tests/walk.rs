@@ -137,3 +137,63 @@ fn a_link_loop_is_reported_like_a_dangling_link() {
     assert!(looped["detail"].as_str().unwrap().starts_with("link loop"));
     assert_eq!(report["skipped_files"], 2);
 }
+
+#[test]
+fn files_reached_twice_are_counted_once_and_reported() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    let root = tmp.path();
+    logs(&root.join("logs"), 2_000);
+    let file = walkdir_first(&root.join("logs"));
+    let sub = file.parent().expect("its folder").to_path_buf();
+    let in_file = count(&[&file]);
+    assert!(0 < in_file && in_file < 2_000);
+    let logs = root.join("logs");
+    let dotted = root.join("./logs/");
+    // The paths, the tuples in them, and the path reported as reached again.
+    let cases: [(&[&Path], u64, &Path); 5] = [
+        (&[&logs, &logs], 2_000, &logs),
+        (&[&logs, &dotted], 2_000, &dotted),
+        (&[&logs, &sub], 2_000, &sub),
+        (&[&file, &logs], 2_000, &file),
+        (&[&file, &file], in_file, &file),
+    ];
+    for (paths, tuples, again) in cases {
+        assert_eq!(count(paths), tuples, "{paths:?}");
+        let report = check_json(paths);
+        assert_eq!(report["tuples"], tuples, "{paths:?}");
+        assert_eq!(report["skipped_files"], 1, "{report}");
+        let problem = &report["problems"][0];
+        assert_eq!(problem["file"], again.to_string_lossy().as_ref());
+        let detail = problem["detail"].as_str().expect("detail");
+        assert!(detail.contains("given more than once"), "{detail}");
+    }
+}
+
+#[test]
+fn standard_input_is_read_each_time_it_is_named() {
+    let tmp = tempfile::tempdir().expect("temp dir");
+    logs(&tmp.path().join("logs"), 500);
+    let file = walkdir_first(&tmp.path().join("logs"));
+    let in_file = count(&[&file]);
+    let data = std::fs::read(&file).expect("log read");
+    let stdin_count = |args: &[&str]| -> u64 {
+        let out = flowscope()
+            .arg("query")
+            .args(args)
+            .arg("--count")
+            .write_stdin(data.clone())
+            .output()
+            .expect("query runs");
+        assert!(out.status.success(), "{out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a count")
+    };
+    assert_eq!(stdin_count(&["-"]), in_file);
+    // What comes on standard input is not known to be the file, so both are read.
+    assert_eq!(
+        stdin_count(&["-", file.to_str().expect("utf-8")]),
+        2 * in_file
+    );
+}

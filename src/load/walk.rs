@@ -5,7 +5,7 @@
 
 use super::report::{Problem, ProblemKind};
 use super::{LoadError, Source};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
@@ -48,8 +48,16 @@ pub struct Roots(Vec<Root>);
 
 #[derive(Debug)]
 enum Root {
+    /// Standard input or embedded data: never the same as another source.
     Input(Input),
-    Folder { path: PathBuf, meta: fs::Metadata },
+    File {
+        path: PathBuf,
+        meta: fs::Metadata,
+    },
+    Folder {
+        path: PathBuf,
+        meta: fs::Metadata,
+    },
 }
 
 /// Checks that every source is there before anything is read: a mistyped path fails the
@@ -65,15 +73,10 @@ pub fn roots(sources: &[Source]) -> Result<Roots, LoadError> {
             let meta = fs::metadata(path).map_err(|_| LoadError::NotFound {
                 path: path.to_string_lossy().into_owned(),
             })?;
+            let path = path.clone();
             Ok(match meta.is_dir() {
-                true => Root::Folder {
-                    path: path.clone(),
-                    meta,
-                },
-                false => Root::Input(Input::File {
-                    path: path.clone(),
-                    size: meta.len(),
-                }),
+                true => Root::Folder { path, meta },
+                false => Root::File { path, meta },
             })
         }
     };
@@ -85,11 +88,13 @@ pub fn roots(sources: &[Source]) -> Result<Roots, LoadError> {
 }
 
 /// Hands `found` every input of `roots` in order, as it is found (folders searched
-/// recursively in sorted order); returns the problems met on the way (unreadable folders
-/// and files, log files that are not regular files). Stops early when `stop` says so.
+/// recursively in sorted order), each file once, where it is first found; returns the
+/// problems met on the way (unreadable folders and files, log files that are not regular
+/// files, link loops, files and folders reached again). Stops early when `stop` says so.
 pub fn find(roots: Roots, found: &mut dyn FnMut(Input), stop: &dyn Fn() -> bool) -> Vec<Problem> {
     let mut walk = Walk {
         searched: HashMap::new(),
+        files: HashSet::new(),
         problems: Vec::new(),
         found,
         stop,
@@ -97,11 +102,8 @@ pub fn find(roots: Roots, found: &mut dyn FnMut(Input), stop: &dyn Fn() -> bool)
     for root in roots.0 {
         match root {
             Root::Input(input) => (walk.found)(input),
-            Root::Folder { path, meta } => {
-                // Each folder given is read whole, as given, even if another holds it.
-                walk.searched.clear();
-                walk.folder(&path, &meta);
-            }
+            Root::File { path, meta } => walk.file(path, &meta),
+            Root::Folder { path, meta } => walk.folder(&path, &meta),
         }
     }
     walk.problems
@@ -115,7 +117,8 @@ pub fn expand(sources: &[Source]) -> Result<(Vec<Input>, Vec<Problem>), LoadErro
     Ok((inputs, problems))
 }
 
-/// Identifies a folder whatever name reached it, so a link loop is followed once.
+/// Identifies a folder or file whatever name reached it: a link loop is followed once, a
+/// file given twice is read once.
 #[cfg(unix)]
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct NodeId {
@@ -126,8 +129,8 @@ struct NodeId {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct NodeId(PathBuf);
 
-/// From the metadata already read: no extra system calls per folder (trees of flow logs
-/// hold a folder per hour, and resolving each path's links cost more than reading it).
+/// From the metadata already read: no extra system calls per folder or file (trees of flow
+/// logs hold a folder per hour, and resolving each path's links cost more than reading it).
 #[cfg(unix)]
 fn node_id(_path: &Path, meta: &fs::Metadata) -> Option<NodeId> {
     use std::os::unix::fs::MetadataExt;
@@ -142,11 +145,13 @@ fn node_id(path: &Path, _meta: &fs::Metadata) -> Option<NodeId> {
     fs::canonicalize(path).ok().map(NodeId)
 }
 
-/// One walk's state: the folders seen and where the inputs and problems go.
+/// One walk's state: the folders and files seen and where the inputs and problems go.
 struct Walk<'f> {
     /// Folders reached, `true` while their search is under way: reaching one of those
     /// again is a link loop.
     searched: HashMap<NodeId, bool>,
+    /// Files handed on.
+    files: HashSet<NodeId>,
     problems: Vec<Problem>,
     found: &'f mut dyn FnMut(Input),
     stop: &'f dyn Fn() -> bool,
@@ -160,9 +165,10 @@ impl Walk<'_> {
         let id = node_id(dir, meta);
         if let Some(id) = &id {
             if let Some(&under_way) = self.searched.get(id) {
-                if under_way {
-                    self.problems.push(link_loop(dir));
-                }
+                self.problems.push(match under_way {
+                    true => link_loop(dir),
+                    false => skipped(dir, SEARCHED_BEFORE.into()),
+                });
                 return;
             }
             self.searched.insert(id.clone(), true);
@@ -170,6 +176,18 @@ impl Walk<'_> {
         self.search(dir);
         if let Some(id) = id {
             self.searched.insert(id, false);
+        }
+    }
+
+    /// Hands on a file unless it was found before.
+    fn file(&mut self, path: PathBuf, meta: &fs::Metadata) {
+        let first = node_id(&path, meta).is_none_or(|id| self.files.insert(id));
+        match first {
+            true => (self.found)(Input::File {
+                path,
+                size: meta.len(),
+            }),
+            false => self.problems.push(skipped(&path, FOUND_BEFORE.into())),
         }
     }
 
@@ -197,10 +215,7 @@ impl Walk<'_> {
             match entry_metadata(&entry, &path) {
                 Ok(m) if m.is_dir() => self.folder(&path, &m),
                 _ if !is_log_file(&path) => {}
-                Ok(m) if m.is_file() => (self.found)(Input::File {
-                    path,
-                    size: m.len(),
-                }),
+                Ok(m) if m.is_file() => self.file(path, &m),
                 // Reading a FIFO would wait for a writer that may never come.
                 Ok(m) => self.problems.push(skipped(&path, not_regular(&m))),
                 Err(e) => self.problems.push(skipped(&path, e.to_string())),
@@ -253,6 +268,12 @@ fn not_regular(meta: &fs::Metadata) -> String {
          name it on the command line to read it"
     )
 }
+
+/// Why a path reached again is left out: it is read once, where first found.
+const SEARCHED_BEFORE: &str = "the same folder was searched before (given more than once, or \
+     through a link): its files are read once";
+const FOUND_BEFORE: &str =
+    "the same file was found before (given more than once, or through a link): it is read once";
 
 /// A link to a folder that holds it: followed once, reported like a dangling link.
 fn link_loop(path: &Path) -> Problem {
@@ -363,6 +384,72 @@ mod tests {
         let (inputs, problems) = expand(&[Source::Path(root.join("fifo.json"))]).unwrap();
         assert_eq!(names(&inputs, root), ["fifo.json"]);
         assert!(problems.is_empty());
+    }
+
+    #[test]
+    fn a_file_reached_twice_is_found_once_where_first_reached() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("logs/sub")).unwrap();
+        for f in ["logs/a.json", "logs/sub/b.json"] {
+            fs::write(root.join(f), "{}").unwrap();
+        }
+        let path = |p: &str| Source::Path(root.join(p));
+        let cases: [(Vec<Source>, &[&str]); 6] = [
+            (
+                vec![path("logs"), path("logs")],
+                &["logs/a.json", "logs/sub/b.json"],
+            ),
+            (
+                vec![path("logs"), path("./logs/")],
+                &["logs/a.json", "logs/sub/b.json"],
+            ),
+            (
+                vec![path("logs"), path("logs/sub")],
+                &["logs/a.json", "logs/sub/b.json"],
+            ),
+            // The first place found is kept, and the order found.
+            (
+                vec![path("logs/sub"), path("logs")],
+                &["logs/sub/b.json", "logs/a.json"],
+            ),
+            (
+                vec![path("logs/a.json"), path("logs/a.json")],
+                &["logs/a.json"],
+            ),
+            (
+                vec![path("logs/sub/b.json"), path("logs")],
+                &["logs/sub/b.json", "logs/a.json"],
+            ),
+        ];
+        for (sources, want) in cases {
+            let (inputs, problems) = expand(&sources).unwrap();
+            assert_eq!(names(&inputs, root), want, "{sources:?}");
+            assert_eq!(problems.len(), 1, "{problems:?}");
+            assert!(problems[0].detail.contains("given more than once"));
+        }
+        // Standard input is read each time it is named.
+        let (inputs, problems) = expand(&[Source::Stdin, Source::Stdin]).unwrap();
+        assert_eq!(inputs, [Input::Stdin, Input::Stdin]);
+        assert!(problems.is_empty());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_file_or_folder_is_found_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        fs::create_dir_all(root.join("logs")).unwrap();
+        fs::write(root.join("logs/a.json"), "{}").unwrap();
+        fs::hard_link(root.join("logs/a.json"), root.join("logs/hard.json")).unwrap();
+        std::os::unix::fs::symlink("a.json", root.join("logs/soft.json")).unwrap();
+        std::os::unix::fs::symlink("logs", root.join("same")).unwrap();
+        let (inputs, problems) = expand(&[Source::Path(root.to_path_buf())]).unwrap();
+        assert_eq!(names(&inputs, root), ["logs/a.json"]);
+        let again: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
+        assert_eq!(again.len(), 3, "{problems:?}");
+        assert!(again[0].ends_with("hard.json") && again[1].ends_with("soft.json"));
+        assert!(again[2].ends_with("same"));
     }
 
     #[test]
