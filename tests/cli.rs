@@ -522,6 +522,7 @@ fn stats_by_conversation_sums_continue_and_end_counters() {
         assert!(o.get("key").is_none());
         assert_eq!(o["proto"], "tcp");
         let key = (
+            o["mac"].as_str().unwrap().to_string(),
             o["src"].as_str().unwrap().to_string(),
             o["sport"].as_u64().unwrap(),
             o["dst"].as_str().unwrap().to_string(),
@@ -529,10 +530,6 @@ fn stats_by_conversation_sums_continue_and_end_counters() {
         );
         got_map.insert(key, agg_of(o));
     }
-    let expected: BTreeMap<_, _> = expected
-        .into_iter()
-        .map(|((_, src, sport, dst, dport), a)| ((src, sport, dst, dport), a))
-        .collect();
     assert_eq!(got_map, expected);
 }
 
@@ -568,7 +565,7 @@ fn tables_and_csv_for_stats() {
     let lines: Vec<&str> = csv.lines().collect();
     assert_eq!(
         lines[0],
-        "src,sport,dst,dport,proto,tuples,bytes,packets,allowed,denied,first,last"
+        "src,sport,dst,dport,proto,tuples,bytes,packets,allowed,denied,first,last,mac"
     );
     assert_eq!(lines.len(), 4);
 }
@@ -744,16 +741,33 @@ fn conversation_tables_tell_interfaces_apart() {
         .output()
         .unwrap();
     let v: Value = serde_json::from_slice(&json.stdout).unwrap();
-    for conv in v.as_array().unwrap() {
-        let keys: Vec<&str> = conv
-            .as_object()
-            .unwrap()
-            .keys()
-            .map(|k| k.as_str())
-            .collect();
-        assert!(!keys.contains(&"mac"), "{keys:?}");
-        assert!(keys.contains(&"sport"), "{keys:?}");
-    }
+    let json_macs: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|conv| conv["mac"].as_str().unwrap())
+        .collect();
+    assert_eq!(json_macs, macs, "JSON names the same interfaces");
+
+    let csv = flowscope()
+        .args(args)
+        .arg(&demo)
+        .args(["--format", "csv"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    // After the contract's columns, so that readers by position are not thrown.
+    assert!(
+        lines[0].starts_with("src,sport,dst,dport,proto,tuples,"),
+        "{text}"
+    );
+    assert!(lines[0].ends_with(",last,mac"), "{text}");
+    let csv_macs: Vec<&str> = lines[1..]
+        .iter()
+        .map(|l| l.rsplit(',').next().unwrap())
+        .collect();
+    assert_eq!(csv_macs, macs, "CSV names the same interfaces");
 }
 
 /// FORMATS.md: a conversation's `E` can be logged before its `B` in the same instant.

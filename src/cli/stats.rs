@@ -21,40 +21,43 @@ pub fn run(args: &StatsArgs, strict: bool, out: &mut dyn Write) -> anyhow::Resul
     accept(&report, strict)?;
     let sel = select(&store, args.filter.as_deref())?;
     let sort = args.sort.into();
-    let (keys, rows): (Vec<&str>, Vec<Vec<Value>>) = match args.by {
+    let (header, rows): (Vec<&str>, Vec<Vec<Value>>) = match args.by {
         StatsBy::Field(field) => {
             let entries = views::top(&store, &sel, field, sort, args.top);
             let rows = entries
                 .into_iter()
                 .map(|e| with_tally(vec![Value::Text(Cow::Owned(e.key))], &e.tally))
                 .collect();
-            (vec!["key"], rows)
+            (with_tally_columns(&["key"]), rows)
         }
         StatsBy::Conversation => {
-            // A table is read by people: the interface (MAC) tells apart one five-tuple
-            // logged by two interfaces (an NSG log and a VNet log of the same flow). JSON
-            // and CSV keep the contract's key.
-            let with_mac = matches!(args.format, StatsFormat::Table);
+            // The interface (MAC) tells apart one five-tuple logged by two interfaces (an
+            // NSG log and a VNet log of the same flow): without it they are two equal
+            // rows. A table shows it beside the key; JSON and CSV add it last, after the
+            // contract's columns, so that readers by position are not thrown.
+            let mac_at = match args.format {
+                StatsFormat::Table => CONVERSATION_COLUMNS.len(),
+                StatsFormat::Csv | StatsFormat::Json => {
+                    CONVERSATION_COLUMNS.len() + TALLY_COLUMNS.len()
+                }
+            };
             let convs = views::conversations(&store, &sel, sort, args.top);
             let rows = convs
                 .iter()
                 .map(|c| {
-                    let mut key = conversation_key(&store, &c.key);
-                    if with_mac {
-                        let mac = store.text(c.key.mac).unwrap_or("-").to_string();
-                        key.push(Value::Text(Cow::Owned(mac)));
-                    }
-                    with_tally(key, &c.tally)
+                    let mut row = with_tally(conversation_key(&store, &c.key), &c.tally);
+                    let mac = store
+                        .text(c.key.mac)
+                        .map(|m| Value::Text(m.to_string().into()));
+                    row.insert(mac_at, mac.unwrap_or(Value::Null));
+                    row
                 })
                 .collect();
-            let mut columns = CONVERSATION_COLUMNS.to_vec();
-            if with_mac {
-                columns.push("mac");
-            }
-            (columns, rows)
+            let mut header = with_tally_columns(&CONVERSATION_COLUMNS);
+            header.insert(mac_at, "mac");
+            (header, rows)
         }
     };
-    let header: Vec<&str> = keys.iter().chain(TALLY_COLUMNS.iter()).copied().collect();
     match args.format {
         StatsFormat::Table => write_table(out, &header, rows.len(), |i| rows[i].clone())?,
         StatsFormat::Csv => write_csv(out, &header, rows.into_iter())?,
@@ -91,6 +94,10 @@ fn columns(args: &StatsArgs) -> anyhow::Result<Columns> {
         None => Columns::NONE,
     };
     Ok(Columns::COUNTERS.union(key).union(filter))
+}
+
+fn with_tally_columns<'a>(key: &[&'a str]) -> Vec<&'a str> {
+    key.iter().chain(TALLY_COLUMNS.iter()).copied().collect()
 }
 
 fn with_tally<'a>(mut cells: Vec<Value<'a>>, t: &Tally) -> Vec<Value<'a>> {
