@@ -4,13 +4,13 @@ use crate::gen::{self, GenKind, GenSpec};
 use crate::model::{human_bytes, Thousands};
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 /// Arguments of `flowscope generate`.
 #[derive(Debug, Clone, clap::Args)]
 pub struct GenerateArgs {
-    /// Folder to write the blob tree into (created if missing).
+    /// Folder to write the blob tree into: new or empty (created if missing).
     #[arg(value_name = "OUT")]
     pub out: PathBuf,
     /// Number of tuples, exactly (accepts 2M, 100k, 1_000).
@@ -55,6 +55,7 @@ impl Default for GenerateArgs {
 
 /// Generates the tree and prints what was written to stderr.
 pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+    ensure_empty(&args.out)?;
     let started = Instant::now();
     let summary = if args.demo {
         gen::scenario::write_demo(&args.out)
@@ -79,6 +80,21 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         args.out.display(),
         started.elapsed().as_secs_f64()
     );
+    Ok(())
+}
+
+/// Refuses a folder that holds anything: a new tree written over an older one (or beside
+/// other files) would be read together with it, and nothing is deleted to make room.
+fn ensure_empty(out: &Path) -> anyhow::Result<()> {
+    // A path that cannot be listed (missing, or a file) is left to the writing to report.
+    let held = std::fs::read_dir(out).is_ok_and(|mut entries| entries.next().is_some());
+    if held {
+        anyhow::bail!(
+            "{} already holds files: generate writes only into an empty or new folder; \
+             choose one (nothing was written)",
+            out.display()
+        );
+    }
     Ok(())
 }
 
@@ -189,5 +205,32 @@ mod tests {
         assert!(files
             .keys()
             .all(|p| p.starts_with("insights-logs-flowlogflowevent")));
+    }
+
+    #[test]
+    fn a_folder_that_holds_files_is_refused_and_left_as_it_was() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let args = |out: &Path, tuples| GenerateArgs {
+            out: out.to_path_buf(),
+            tuples,
+            ..GenerateArgs::default()
+        };
+        let out = dir.path().join("logs");
+        run(&args(&out, 20_000)).expect("generated");
+        let first = crate::gen::tests::read_tree(&out);
+        // Written over, what is left of the older tree would be read with the new one.
+        let err = run(&args(&out, 10)).expect_err("a generated tree is refused");
+        assert!(err.to_string().contains("empty or new folder"), "{err}");
+        assert_eq!(crate::gen::tests::read_tree(&out), first, "left as it was");
+        let mine = dir.path().join("mine");
+        std::fs::create_dir(&mine).expect("folder");
+        std::fs::write(mine.join("notes.txt"), "mine").expect("written");
+        assert!(
+            run(&args(&mine, 10)).is_err(),
+            "other files are refused too"
+        );
+        let empty = dir.path().join("empty");
+        std::fs::create_dir(&empty).expect("folder");
+        run(&args(&empty, 10)).expect("an empty folder is written into");
     }
 }
