@@ -50,7 +50,7 @@ fn write_text(
     writeln!(
         out,
         "\nproblems ({}):",
-        plural(r.problems.len() as u64, "kind")
+        plural(r.problems.len() as u64, "reason")
     )?;
     let kind_width = r
         .problems
@@ -113,6 +113,8 @@ mod tests {
         write_text(&mut out, &report, Some((1_000, 61_000))).unwrap();
         let s = String::from_utf8(out).unwrap();
         assert!(s.contains("tuples loaded  1,500"));
+        // Three reasons of two kinds: the heading counts what it lists.
+        assert!(s.contains("problems (3 reasons):"), "{s}");
         assert!(s.contains("time span      1970-01-01T00:00:01Z to 1970-01-01T00:01:01Z"));
         assert_eq!(s.matches("  a.json\n").count(), 1);
         assert!(s.find("truncated").unwrap() < s.find("b.json").unwrap());
