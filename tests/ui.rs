@@ -953,3 +953,40 @@ fn a_cut_title_ends_at_a_whole_part() {
     let bar = border_with(&screen, " / dport == 3389");
     assert!(bar.trim_end_matches('"').ends_with('…'), "{bar}");
 }
+
+/// At 80 columns the Flows pane keeps time, both endpoints, protocol, direction, action,
+/// state and bytes, in the log's own letters if need be: without state a begin and an
+/// end row look the same, and a `bytes > 1MB` filter shows no bytes.
+#[test]
+fn a_narrow_flows_pane_keeps_state_and_bytes() {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    b.begin_group(Some("UserRule_AllowRDP"), Some("000D3AF87856"), None);
+    // The demo's widest endpoints: 20 and 16 columns.
+    let (src, dst) = (("198.51.100.138", 52260), ("168.63.129.16", 53));
+    for (secs, state, bytes) in [(0, FlowState::Begin, 0), (60, FlowState::End, 1_000_000)] {
+        b.push(&tuple(secs, src, dst, Decision::Allow, state, bytes));
+    }
+    let store = b.finish();
+    for (width, height) in [(80, 24), (100, 30), (120, 40)] {
+        let mut h = Harness::with_store(width, height, store.clone());
+        h.press(KeyCode::Char('/'));
+        h.type_text("bytes > 1MB");
+        h.press(KeyCode::Enter);
+        let screen = h.screen();
+        let row = screen
+            .lines()
+            .find(|l| l.contains("08:01:00"))
+            .unwrap_or_default();
+        // Room is found in the middle of the wider address, never in a port.
+        let src = row.contains("198.51.100.138:52260");
+        assert!(src || row.contains("…0.138:52260"), "{width}: {row}");
+        assert_eq!(src, width >= 100, "{width}: {row}");
+        assert!(row.contains("168.63.129.16:53"), "{width}: {row}");
+        let whole = row.contains(" tcp   in  allow E  1.5 MB");
+        assert!(whole || row.contains(" TIAE 1.5MB"), "{width}: {row}");
+        // The words where they fit.
+        assert_eq!(whole, width >= 120, "{width}: {row}");
+    }
+}

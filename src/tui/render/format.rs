@@ -168,6 +168,11 @@ pub fn human_short(n: u64) -> String {
     }
 }
 
+/// Bytes in at most 5 columns, for narrow tables: `512B`, `1.5kB`, `23MB`.
+pub fn human_tight(n: u64) -> String {
+    human_short(n).replace(' ', "")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -13,6 +13,7 @@
 
 pub mod details;
 pub mod filter_bar;
+pub mod flow_columns;
 pub mod flows;
 pub mod format;
 pub mod help;

@@ -1,0 +1,242 @@
+//! Which Flows columns fit a width, and how wide: the words (`tcp in allow`) when every
+//! essential column fits, else the compact forms a narrow terminal needs.
+//!
+//! ```text
+//! words:   time     src:port          dst:port      proto dir act   st bytes   pkts
+//! compact: time     src:port          dst:port      pdas bytes pkts
+//!          08:30:01 203.0.113.9:51234 10.0.0.4:3389 TIAB 0B    0
+//! ```
+//! Compact: protocol, direction, action and state as the log writes them, side by side
+//! with no gap, and bytes without the space before the unit.
+
+use super::format::TimeStyle;
+use crate::tui::settings::Column;
+
+/// What sets the widths: what is on screen now.
+#[derive(Debug, Clone, Copy)]
+pub struct Measures {
+    /// Widest `address:port` per side.
+    pub endpoints: (u16, u16),
+    /// Widest protocol as the log writes it (`T`, `U` or the number).
+    pub proto_letters: u16,
+    pub time_style: TimeStyle,
+}
+
+/// A column placed in the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Placed {
+    pub column: Column,
+    /// Width of its text.
+    pub width: u16,
+    /// Blank columns between it and the next (0 between letters in compact form).
+    pub gap: u16,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fitted {
+    pub compact: bool,
+    pub columns: Vec<Placed>,
+}
+
+/// An IPv4 endpoint's width (`255.255.255.255:65535`): a long one (IPv6) gives up width
+/// down to this before a column after it is lost.
+pub const SHORT_ENDPOINT: u16 = 21;
+/// In compact form endpoints give up width down to this (cut in the address, never the
+/// port) before an essential column is lost.
+pub const COMPACT_ENDPOINT: u16 = 16;
+
+/// The configured columns that fit in `width`, in their order: in words if every
+/// essential one fits so, else in compact form; the last text column takes what is left.
+pub fn fit(configured: &[Column], m: Measures, width: u16) -> Fitted {
+    let words = place(configured, m, false, width);
+    let essential = |c: &&Column| !matches!(c, Column::Packets | Column::Rule | Column::Nsg);
+    let shown = |f: &Fitted| {
+        configured
+            .iter()
+            .filter(essential)
+            .all(|c| f.columns.iter().any(|p| p.column == *c))
+    };
+    if shown(&words) {
+        return words;
+    }
+    place(configured, m, true, width)
+}
+
+fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitted {
+    let m = Measures {
+        endpoints: narrowed(configured, m, compact, width),
+        ..m
+    };
+    let mut columns: Vec<Placed> = Vec::new();
+    let mut used = 0u16;
+    for &column in configured {
+        let width_of = natural_width(column, m, compact);
+        let gap = columns
+            .last()
+            .map_or(0, |p| gap(p.column, p.width, column, width_of, compact));
+        if used + gap + width_of > width {
+            let left = width.saturating_sub(used + gap);
+            if matches!(column, Column::Rule | Column::Nsg) && left >= 6 {
+                push(&mut columns, column, left, gap);
+            }
+            break;
+        }
+        used += gap + width_of;
+        push(&mut columns, column, width_of, gap);
+    }
+    Fitted { compact, columns }
+}
+
+/// Adds a column `gap` after the last one.
+fn push(columns: &mut Vec<Placed>, column: Column, width: u16, gap: u16) {
+    if let Some(last) = columns.last_mut() {
+        last.gap = gap;
+    }
+    columns.push(Placed {
+        column,
+        width,
+        gap: 0,
+    });
+}
+
+fn natural_width(c: Column, m: Measures, compact: bool) -> u16 {
+    match c {
+        Column::Time => match m.time_style {
+            TimeStyle::Clock => 8,
+            _ => 11,
+        },
+        Column::Src => m.endpoints.0,
+        Column::Dst => m.endpoints.1,
+        Column::Proto if compact => m.proto_letters.max(1),
+        Column::Dir | Column::Action | Column::State if compact => 1,
+        Column::Bytes if compact => 5,
+        Column::Proto => 5,
+        Column::Dir => 3,
+        Column::Action => 5,
+        Column::State => 2,
+        Column::Bytes => 7,
+        Column::Packets => 5,
+        Column::Rule => 24,
+        Column::Nsg => 16,
+    }
+}
+
+/// No gap between two one-letter columns in compact form (`TIAB`, as the log has them).
+fn gap(before: Column, before_width: u16, after: Column, after_width: u16, compact: bool) -> u16 {
+    let letter = |c: Column, w: u16| {
+        compact
+            && w == 1
+            && matches!(
+                c,
+                Column::Proto | Column::Dir | Column::Action | Column::State
+            )
+    };
+    u16::from(!(letter(before, before_width) && letter(after, after_width)))
+}
+
+/// The endpoint widths, narrowed (the wider side first, down to a floor) until the
+/// columns that must not be lost fit in `width`: one IPv6 row on screen must not push
+/// protocol, direction and action off every row.
+fn narrowed(configured: &[Column], m: Measures, compact: bool, width: u16) -> (u16, u16) {
+    // In words every column but the flexible text ones; in compact form the essentials.
+    let kept: Vec<Column> = configured
+        .iter()
+        .copied()
+        .filter(|c| match c {
+            Column::Rule | Column::Nsg => false,
+            Column::Packets => !compact,
+            _ => true,
+        })
+        .collect();
+    let floor = if compact {
+        COMPACT_ENDPOINT
+    } else {
+        SHORT_ENDPOINT
+    };
+    let need = |endpoints| {
+        let m = Measures { endpoints, ..m };
+        let widths: Vec<(Column, u16)> = kept
+            .iter()
+            .map(|&c| (c, natural_width(c, m, compact)))
+            .collect();
+        let gaps: u16 = widths
+            .windows(2)
+            .map(|w| gap(w[0].0, w[0].1, w[1].0, w[1].1, compact))
+            .sum();
+        widths.iter().map(|(_, w)| w).sum::<u16>() + gaps
+    };
+    let (mut src, mut dst) = m.endpoints;
+    while need((src, dst)) > width {
+        let wider = if src >= dst { &mut src } else { &mut dst };
+        if *wider <= floor {
+            break;
+        }
+        *wider -= 1;
+    }
+    (src, dst)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::settings::Settings;
+
+    fn measures(endpoints: (u16, u16)) -> Measures {
+        Measures {
+            endpoints,
+            proto_letters: 1,
+            time_style: TimeStyle::Clock,
+        }
+    }
+
+    fn names(f: &Fitted) -> Vec<Column> {
+        f.columns.iter().map(|p| p.column).collect()
+    }
+
+    fn total(f: &Fitted) -> u16 {
+        f.columns.iter().map(|p| p.width + p.gap).sum()
+    }
+
+    #[test]
+    fn a_long_endpoint_narrows_before_a_column_after_it_is_lost() {
+        let columns = Settings::default().columns;
+        let ipv6 = "[2510:1a5b:ce4e:2bf6:eb11:2640:a20:4fb0]:56683".len() as u16;
+        for width in [60, 80, 100, 118] {
+            let fitted = fit(&columns, measures((ipv6, 22)), width);
+            for c in [Column::Proto, Column::Dir, Column::Action, Column::State] {
+                assert!(
+                    names(&fitted).contains(&c),
+                    "{c:?} lost at {width}: {fitted:?}"
+                );
+            }
+            assert!(total(&fitted) <= width, "{fitted:?} overflows {width}");
+        }
+        // Room enough: nothing is narrowed.
+        let wide = fit(&columns, measures((ipv6, 22)), 250);
+        assert_eq!(wide.columns[1].width, ipv6);
+        assert!(!wide.compact);
+        // Never below a floor, however narrow the pane.
+        let narrow = fit(&columns, measures((ipv6, ipv6)), 40);
+        let src = narrow.columns.iter().find(|p| p.column == Column::Src);
+        assert_eq!(src.map(|p| p.width), Some(COMPACT_ENDPOINT));
+    }
+
+    /// The Flows pane of an 80-column terminal is 54 wide inside; the demo's widest
+    /// endpoints are 20 and 16.
+    #[test]
+    fn a_narrow_pane_keeps_every_essential_column_in_compact_form() {
+        let columns = Settings::default().columns;
+        let fitted = fit(&columns, measures((20, 16)), 54);
+        assert!(fitted.compact);
+        let shown = names(&fitted);
+        assert_eq!(&shown[..8], &Column::DEFAULT[..8], "{fitted:?}");
+        assert!(total(&fitted) <= 54, "{fitted:?}");
+        // The letters sit side by side, as the log writes them.
+        let gaps: Vec<u16> = fitted.columns[3..7].iter().map(|p| p.gap).collect();
+        assert_eq!(gaps, vec![0, 0, 0, 1]);
+        // Wide enough for the words: they stay.
+        let words = fit(&columns, measures((20, 16)), 82);
+        assert!(!words.compact);
+        assert!(names(&words).contains(&Column::Packets), "{words:?}");
+    }
+}
