@@ -990,3 +990,32 @@ fn a_narrow_flows_pane_keeps_state_and_bytes() {
         assert_eq!(whole, width >= 120, "{width}: {row}");
     }
 }
+
+/// Enter before the answer came keeps the text; if the answer then finds it wrong, the
+/// bar opens again on it with the error, and the filter in force stays the one before:
+/// the bar never shows a filter that is not the one the panes show.
+#[test]
+fn a_filter_found_wrong_after_enter_opens_the_bar_again() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Char('/'));
+    h.type_text("deny");
+    h.press(KeyCode::Enter);
+    let denied = h.app.view.as_ref().map(|v| v.rows.count());
+    h.press(KeyCode::Char('/'));
+    h.press_with(KeyCode::Char('u'), KeyModifiers::CONTROL);
+    // Typed faster than answered, and kept at once.
+    "time > yesterday".chars().for_each(|c| h.send(c));
+    h.press(KeyCode::Enter);
+    assert!(h.app.filter.editing, "the bar did not open again");
+    assert_eq!(h.app.filter.input.value(), "time > yesterday");
+    assert!(h.app.filter.error.is_some());
+    status_shows(&h, "fix the filter first", true);
+    // A key clears the message, and the bar still shows the error where it is.
+    h.press(KeyCode::End);
+    status_shows(&h, "fix the filter", false);
+    assert!(h.screen().contains("✗ expected a time"), "{}", h.screen());
+    h.press(KeyCode::Esc);
+    assert_eq!(h.app.filter.kept, "deny");
+    assert_eq!(h.app.view.as_ref().map(|v| v.rows.count()), denied);
+    assert!(h.screen().contains(" / deny "), "{}", h.screen());
+}

@@ -501,6 +501,10 @@ impl App {
             QueryResult::Rows(Err((text, e))) => {
                 if self.filter.editing {
                     self.filter.error = Some(e);
+                } else if text.trim() == self.filter.kept {
+                    // Kept before its answer came: the bar must not show it as in force.
+                    self.message = Some(format!("fix the filter first: {e} (Esc restores)"));
+                    self.filter.reopen(&text, e);
                 } else {
                     self.message = Some(format!("filter `{text}`: {e}"));
                 }

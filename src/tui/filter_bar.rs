@@ -14,6 +14,9 @@ pub struct FilterBar {
     pub editing: bool,
     /// The filter in force (the last one kept with Enter, or set by a drill-in).
     pub kept: String,
+    /// The filter in force before the last Enter, while its answer may still find the
+    /// kept text wrong.
+    before: String,
     /// What is wrong with the text being edited, if anything.
     pub error: Option<FilterError>,
     /// Position in the history while browsing it with Up/Down (`None` = not browsing).
@@ -61,7 +64,8 @@ impl FilterBar {
     /// Keeps the edited text; returns it.
     pub fn accept(&mut self) -> String {
         self.editing = false;
-        self.kept = self.input.value().trim().to_string();
+        let kept = self.input.value().trim().to_string();
+        self.before = std::mem::replace(&mut self.kept, kept);
         self.hint = None;
         self.kept.clone()
     }
@@ -73,12 +77,24 @@ impl FilterBar {
         self.hint = None;
     }
 
+    /// The kept `text` was found wrong after Enter: back to editing it, with the filter
+    /// in force the one before.
+    pub fn reopen(&mut self, text: &str, error: FilterError) {
+        self.kept = std::mem::take(&mut self.before);
+        self.editing = true;
+        self.input = Input::new(text.to_string());
+        self.error = Some(error);
+        self.history_pos = None;
+        self.completion = None;
+        self.hint = None;
+    }
+
     /// Sets the filter in force directly (drill-in, picker, going back).
     pub fn set(&mut self, text: String) {
         self.editing = false;
         self.error = None;
         self.hint = None;
-        self.kept = text;
+        self.before = std::mem::replace(&mut self.kept, text);
     }
 
     /// Steps through `history` (oldest first); true when the text changed.
