@@ -178,10 +178,11 @@ fn load_inner(
     Ok((builder.finish(), report))
 }
 
-/// Puts the walk's problems (unreadable folders and files) in the report, first: they were
-/// met before any file was read.
+/// Puts the walk's problems (unreadable folders and files, paths found before) in the
+/// report, first: they were met before any file was read. A path found before lost
+/// nothing, so it is not a skipped file.
 fn add_walk_problems(report: &mut LoadReport, problems: Vec<Problem>) {
-    report.skipped_files += problems.len() as u64;
+    report.skipped_files += problems.iter().filter(|p| p.kind.skips_file()).count() as u64;
     report.problems.splice(0..0, problems);
 }
 

@@ -21,6 +21,9 @@ pub enum ProblemKind {
     NotFlowLog,
     Empty,
     Unreadable,
+    /// A file or folder reached again (named twice, or through a link): read once, where
+    /// first found, so nothing is lost.
+    FoundBefore,
 }
 
 impl ProblemKind {
@@ -33,6 +36,7 @@ impl ProblemKind {
             ProblemKind::NotFlowLog => "not-flow-log",
             ProblemKind::Empty => "empty",
             ProblemKind::Unreadable => "unreadable",
+            ProblemKind::FoundBefore => "found-before",
         }
     }
 

@@ -167,7 +167,7 @@ impl Walk<'_> {
             if let Some(&under_way) = self.searched.get(id) {
                 self.problems.push(match under_way {
                     true => link_loop(dir),
-                    false => skipped(dir, SEARCHED_BEFORE.into()),
+                    false => found_before(dir, SEARCHED_BEFORE),
                 });
                 return;
             }
@@ -187,7 +187,7 @@ impl Walk<'_> {
                 path,
                 size: meta.len(),
             }),
-            false => self.problems.push(skipped(&path, FOUND_BEFORE.into())),
+            false => self.problems.push(found_before(&path, FOUND_BEFORE)),
         }
     }
 
@@ -284,6 +284,14 @@ fn link_loop(path: &Path) -> Problem {
         path,
         format!("link loop: leads back to{target}, a folder it is in; not searched again"),
     )
+}
+
+/// A path reached again: not a loss, so a kind of its own that no warning counts.
+fn found_before(path: &Path, detail: &str) -> Problem {
+    Problem {
+        kind: ProblemKind::FoundBefore,
+        ..skipped(path, detail.into())
+    }
 }
 
 /// A path the walk leaves out, and why.
