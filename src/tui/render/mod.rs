@@ -83,11 +83,12 @@ pub fn title(text: impl Into<String>) -> Line<'static> {
 }
 
 /// The title of a block `width` wide: `parts` joined by `sep`, as many whole ones as fit
-/// between the corners (a border cuts a title wherever it falls, mid-number too).
+/// between the corners (a border cuts a title wherever it falls, mid-number too). The
+/// space after the text may be the one given up.
 pub fn fitted_title(parts: &[String], sep: &str, width: u16) -> Line<'static> {
     title(format::fit_parts(
         parts,
         sep,
-        (width as usize).saturating_sub(4),
+        (width as usize).saturating_sub(3),
     ))
 }
