@@ -21,8 +21,13 @@ impl fmt::Display for BadFilter {
         let column = e.position.min(shown.chars().count());
         writeln!(f, "bad filter at column {}: {}", column + 1, e.message)?;
         writeln!(f, "  {shown}")?;
-        write!(f, "  {}^ {}", " ".repeat(column), e.message)?;
-        if !e.suggestions.is_empty() {
+        // The suggestion is said once, on the first line; the caret says what is wrong.
+        let (what, suggested) = match e.message.split_once("; did you mean") {
+            Some((what, _)) => (what, true),
+            None => (e.message.as_str(), false),
+        };
+        write!(f, "  {}^ {what}", " ".repeat(column))?;
+        if !e.suggestions.is_empty() && !suggested {
             let names: Vec<_> = e.suggestions.iter().map(|s| sanitize(s)).collect();
             write!(f, "\n  did you mean: {}?", names.join(", "))?;
         }
@@ -64,5 +69,20 @@ mod tests {
             },
         };
         assert!(bad.to_string().ends_with("\n  did you mean: dport, sport?"));
+    }
+
+    #[test]
+    fn a_suggestion_in_the_message_is_said_once() {
+        let bad = BadFilter {
+            text: "dprot == 1".into(),
+            error: FilterError {
+                position: 0,
+                message: "unknown field `dprot`; did you mean `dport`?".into(),
+                suggestions: vec!["dport".into(), "sport".into()],
+            },
+        };
+        let shown = bad.to_string();
+        assert_eq!(shown.matches("did you mean").count(), 1, "{shown}");
+        assert!(shown.ends_with("\n  ^ unknown field `dprot`"), "{shown}");
     }
 }
