@@ -4,7 +4,7 @@
 use super::complete::{complete, Completion};
 use super::worker::Vocabulary;
 use crate::filter::FilterError;
-use crossterm::event::{Event as TermEvent, KeyEvent};
+use crossterm::event::{Event as TermEvent, KeyCode, KeyEvent, KeyModifiers};
 use tui_input::backend::crossterm::EventHandler;
 use tui_input::Input;
 
@@ -19,6 +19,10 @@ pub struct FilterBar {
     before: String,
     /// What is wrong with the text being edited, if anything.
     pub error: Option<FilterError>,
+    /// The filter in force, just opened for editing, is selected: typing replaces it (a
+    /// new question), a key that moves the cursor edits it (a refinement), as in an
+    /// address bar.
+    pub selected: bool,
     /// Position in the history while browsing it with Up/Down (`None` = not browsing).
     history_pos: Option<usize>,
     /// The text typed before browsing the history, restored past the newest entry.
@@ -42,6 +46,7 @@ impl FilterBar {
     pub fn begin(&mut self) {
         self.editing = true;
         self.input = Input::new(self.kept.clone());
+        self.selected = !self.kept.is_empty();
         self.error = None;
         self.history_pos = None;
         self.completion = None;
@@ -51,6 +56,12 @@ impl FilterBar {
     /// Applies a key to the text; true when the text changed.
     pub fn edit(&mut self, key: KeyEvent) -> bool {
         let before = self.input.value().to_string();
+        if std::mem::take(&mut self.selected) && replaces_selection(&key) {
+            self.input = Input::default();
+            if matches!(key.code, KeyCode::Backspace | KeyCode::Delete) {
+                return !before.is_empty();
+            }
+        }
         self.input.handle_event(&TermEvent::Key(key));
         let changed = self.input.value() != before;
         if changed {
@@ -64,6 +75,7 @@ impl FilterBar {
     /// Keeps the edited text; returns it.
     pub fn accept(&mut self) -> String {
         self.editing = false;
+        self.selected = false;
         let kept = self.input.value().trim().to_string();
         self.before = std::mem::replace(&mut self.kept, kept);
         self.hint = None;
@@ -73,6 +85,7 @@ impl FilterBar {
     /// Drops the edit and goes back to the kept filter.
     pub fn cancel(&mut self) {
         self.editing = false;
+        self.selected = false;
         self.error = None;
         self.hint = None;
     }
@@ -82,6 +95,7 @@ impl FilterBar {
     pub fn reopen(&mut self, text: &str, error: FilterError) {
         self.kept = std::mem::take(&mut self.before);
         self.editing = true;
+        self.selected = false;
         self.input = Input::new(text.to_string());
         self.error = Some(error);
         self.history_pos = None;
@@ -102,6 +116,7 @@ impl FilterBar {
         if history.is_empty() {
             return false;
         }
+        self.selected = false;
         let pos = match (self.history_pos, older) {
             (None, true) => {
                 self.draft = self.input.value().to_string();
@@ -125,6 +140,7 @@ impl FilterBar {
     /// Completes the word at the cursor; a repeated Tab cycles candidates. True when the
     /// text changed.
     pub fn complete(&mut self, vocab: &Vocabulary) -> bool {
+        self.selected = false;
         let (completion, index) = match self.completion.take() {
             Some((c, i)) if !c.candidates.is_empty() => {
                 let next = (i + 1) % c.candidates.len();
@@ -158,6 +174,19 @@ fn hint_line(candidates: &[String], index: usize) -> String {
         line.push_str(c);
     }
     line
+}
+
+/// Whether a key typed on a selected filter replaces it: a character typed as text, or a
+/// deletion. Keys that move the cursor (arrows, Home, End, Ctrl-…) keep it to edit.
+fn replaces_selection(key: &KeyEvent) -> bool {
+    let typed = !key
+        .modifiers
+        .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
+    match key.code {
+        KeyCode::Char(_) => typed,
+        KeyCode::Backspace | KeyCode::Delete => true,
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -199,5 +228,47 @@ mod tests {
         let second = bar.input.value().to_string();
         assert!(first.starts_with('d') && second.starts_with('d'));
         assert_ne!(first, second);
+    }
+
+    fn key(code: KeyCode) -> KeyEvent {
+        KeyEvent::new(code, KeyModifiers::NONE)
+    }
+
+    fn opened_on(kept: &str) -> FilterBar {
+        let mut bar = FilterBar::default();
+        bar.set(kept.into());
+        bar.begin();
+        bar
+    }
+
+    #[test]
+    fn typing_on_the_opened_filter_replaces_it() {
+        let mut bar = opened_on("rule == R1");
+        assert!(bar.selected);
+        typed(&mut bar, "tcp");
+        assert_eq!(bar.input.value(), "tcp");
+        // Only the first key replaced: the rest is typed after it.
+        assert!(!bar.selected);
+        let mut bar = opened_on("rule == R1");
+        assert!(bar.edit(key(KeyCode::Backspace)));
+        assert_eq!(bar.input.value(), "");
+    }
+
+    #[test]
+    fn moving_the_cursor_first_edits_the_opened_filter() {
+        let mut bar = opened_on("tcp");
+        bar.edit(key(KeyCode::End));
+        typed(&mut bar, " and deny");
+        assert_eq!(bar.input.value(), "tcp and deny");
+        let mut bar = opened_on("tcp");
+        bar.edit(key(KeyCode::Left));
+        bar.edit(key(KeyCode::Backspace));
+        assert_eq!(bar.input.value(), "tp");
+        // Ctrl-U is an edit of its own, not typing over the selection.
+        let mut bar = opened_on("tcp");
+        bar.edit(KeyEvent::new(KeyCode::Char('u'), KeyModifiers::CONTROL));
+        assert!(!bar.selected);
+        // An empty filter has nothing to select.
+        assert!(!opened_on("").selected);
     }
 }

@@ -49,9 +49,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (None, false) => Span::styled("✓", theme.ok),
     };
     let pad = text_width.saturating_sub(shown.chars().count());
+    // A selected filter is shown as selected: typing replaces it.
+    let text_style = if bar.selected {
+        theme.selected
+    } else {
+        ratatui::style::Style::default()
+    };
     let line = Line::from(vec![
         Span::styled(PROMPT, theme.focus),
-        Span::raw(shown),
+        Span::styled(shown, text_style),
         Span::raw(" ".repeat(pad + 1)),
         verdict,
     ]);
