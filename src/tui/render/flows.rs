@@ -11,7 +11,7 @@
 
 use super::flow_columns::{self, Measures};
 use super::format::{
-    compact, human_short, human_tight, style_for_range, time, truncate, TimeStyle,
+    compact, human_short, human_tight, rule_name, style_for_range, time, truncate, TimeStyle,
 };
 use super::theme::Theme;
 use super::{fitted_title, pane_block, title};
@@ -92,6 +92,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let (text, style) = cell(&ctx, row, p.column);
             let text = match p.column {
                 Column::Src | Column::Dst => cut_endpoint(&text, p.width as usize),
+                Column::Rule => rule_name(&text, p.width as usize),
                 _ => truncate(&text, p.width as usize),
             };
             Cell::from(text).style(style)

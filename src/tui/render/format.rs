@@ -138,6 +138,22 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// Azure's prefixes of default and user rules: the part after them tells rules apart.
+const RULE_PREFIXES: [&str; 2] = ["DefaultRule_", "UserRule_"];
+
+/// A rule's name in `width` columns. Cut at its end, `UserRule_AllowRDP` and
+/// `UserRule_AllowHTTPS` both read `UserRule_A…`; so a name too long drops Azure's
+/// prefix first (`…AllowRDP`), then is cut.
+pub fn rule_name(name: &str, width: usize) -> String {
+    if name.chars().count() <= width {
+        return name.to_string();
+    }
+    match RULE_PREFIXES.iter().find_map(|p| name.strip_prefix(p)) {
+        Some(rest) if !rest.is_empty() => truncate(&format!("…{rest}"), width),
+        _ => truncate(name, width),
+    }
+}
+
 /// `parts` joined by `sep`, as many whole parts as fit in `room` columns (the first, if
 /// too long alone, cut with `…`): a cut line ends at a whole part, never mid-number.
 pub fn fit_parts(parts: &[String], sep: &str, room: usize) -> String {
@@ -226,5 +242,19 @@ mod tests {
         assert_eq!(duration(450), "450 ms");
         assert_eq!(duration(3 * 86_400_000 + 7_200_000), "3d 2h");
         assert_eq!(truncate("DefaultRule_DenyAllInBound", 8), "Default…");
+    }
+
+    #[test]
+    fn a_rule_name_too_long_drops_azures_prefix_before_its_end() {
+        assert_eq!(rule_name("UserRule_AllowRDP", 17), "UserRule_AllowRDP");
+        assert_eq!(rule_name("UserRule_AllowRDP", 11), "…AllowRDP");
+        assert_eq!(rule_name("UserRule_AllowHTTPS", 11), "…AllowHTTPS");
+        assert_eq!(rule_name("DefaultRule_AllowVnetInBound", 11), "…AllowVnet…");
+        assert_eq!(
+            rule_name("DefaultRule_AllowVnetInBound", 15),
+            "…AllowVnetInBo…"
+        );
+        assert_eq!(rule_name("my-own-rule-name", 8), "my-own-…");
+        assert_eq!(rule_name("UserRule_", 5), "User…");
     }
 }

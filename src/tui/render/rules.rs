@@ -9,7 +9,7 @@
 //! └ A 1.2k D 6.9k 08:30–09:10 ┘
 //! ```
 
-use super::format::{compact, style_for_range, time, truncate, HourCells, TimeStyle};
+use super::format::{compact, rule_name, style_for_range, time, truncate, HourCells, TimeStyle};
 use super::theme::Theme;
 use super::{fitted_title, pane_block};
 use crate::text::sanitize;
@@ -60,7 +60,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             RuleLine::Rule(r) => {
                 let rule = &view.rules[r];
                 let name_width = width.saturating_sub(HITS_WIDTH + hours.cells + 3);
-                let name = truncate(&sanitize(&rule.rule), name_width);
+                let name = rule_name(&sanitize(&rule.rule), name_width);
                 let hits_style = if rule.tally.denied > rule.tally.allowed {
                     theme.deny
                 } else {

@@ -10,7 +10,9 @@
 //! └───────────────────────────────────────────────────────────────────┘
 //! ```
 
-use super::format::{compact, duration, human_short, style_for_range, time, truncate, TimeStyle};
+use super::format::{
+    compact, duration, human_short, rule_name, style_for_range, time, truncate, TimeStyle,
+};
 use super::theme::Theme;
 use super::{fitted_title, pane_block, title};
 use crate::model::plural;
@@ -123,7 +125,7 @@ fn steps_table(
                 Cell::from(duration(s.time_ms - first)),
                 Cell::from(human_short(s.counters.bytes())),
                 Cell::from(compact(s.counters.packets())),
-                Cell::from(truncate(&sanitize(&s.rule), rule_width)),
+                Cell::from(rule_name(&sanitize(&s.rule), rule_width)),
             ]);
             if i == cursor.selected {
                 row.style(theme.selected)
