@@ -726,8 +726,8 @@ fn panes_fill_while_loading_goes_on() {
         let screen = harness.screen();
         assert!(harness.app.loading(), "still loading");
         assert!(
-            screen.contains(&format!("Flows ({rows} of {rows})")),
-            "the Flows pane shows the partial store:\n{screen}"
+            screen.contains(&format!("Flows ({rows} of {rows} so far)")),
+            "the Flows pane shows the partial store, and that more is coming:\n{screen}"
         );
         assert!(screen.contains("Loading (q cancels)"), "{screen}");
         insta::assert_snapshot!(format!("loading_partial_{w}x{h}"), screen);

@@ -43,8 +43,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(block, area);
         return;
     };
+    // While files are still read the total grows: a bare one would look final.
+    let so_far = if app.loading() { " so far" } else { "" };
     let count = format!(
-        "Flows ({} of {})",
+        "Flows ({} of {}{so_far})",
         Thousands(view.rows.count() as u64),
         Thousands(store.len() as u64),
     );
