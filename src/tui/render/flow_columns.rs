@@ -101,10 +101,7 @@ fn push(columns: &mut Vec<Placed>, column: Column, width: u16, gap: u16) {
 
 fn natural_width(c: Column, m: Measures, compact: bool) -> u16 {
     match c {
-        Column::Time => match m.time_style {
-            TimeStyle::Clock => 8,
-            _ => 11,
-        },
+        Column::Time => m.time_style.width(),
         Column::Src => m.endpoints.0,
         Column::Dst => m.endpoints.1,
         Column::Proto if compact => m.proto_letters.max(1),

@@ -2,7 +2,7 @@
 //! hourly sparklines and truncation.
 
 use crate::tui::settings::TimeZone;
-use chrono::{DateTime, Local, Utc};
+use chrono::{DateTime, Datelike, Local, Utc};
 
 /// `950`, `8.1k`, `2.0M`, `3.4G`: fits in 5 columns.
 pub fn compact(n: u64) -> String {
@@ -31,8 +31,35 @@ pub enum TimeStyle {
     Short,
     /// `11-18`
     Day,
+    /// `2024-11-18 08:30`: data over more than one year
+    Dated,
+    /// `2024-11-18`
+    Date,
     /// `2024-11-18 08:30:01.250`
     Full,
+}
+
+impl TimeStyle {
+    /// Columns a time takes in this style (`Full` without milliseconds).
+    pub fn width(self) -> u16 {
+        match self {
+            TimeStyle::Clock => 8,
+            TimeStyle::Minute | TimeStyle::Day => 5,
+            TimeStyle::Short => 11,
+            TimeStyle::Dated => 16,
+            TimeStyle::Date => 10,
+            TimeStyle::Full => 19,
+        }
+    }
+
+    /// The same times with less in them: no seconds, or no clock time.
+    pub fn shorter(self) -> TimeStyle {
+        match self {
+            TimeStyle::Clock => TimeStyle::Minute,
+            TimeStyle::Dated | TimeStyle::Date => TimeStyle::Date,
+            _ => TimeStyle::Day,
+        }
+    }
 }
 
 pub fn time(ms: i64, zone: TimeZone, style: TimeStyle) -> String {
@@ -44,6 +71,8 @@ pub fn time(ms: i64, zone: TimeZone, style: TimeStyle) -> String {
         TimeStyle::Minute => "%H:%M",
         TimeStyle::Short => "%m-%d %H:%M",
         TimeStyle::Day => "%m-%d",
+        TimeStyle::Dated => "%Y-%m-%d %H:%M",
+        TimeStyle::Date => "%Y-%m-%d",
         TimeStyle::Full if ms % 1000 == 0 => "%Y-%m-%d %H:%M:%S",
         TimeStyle::Full => "%Y-%m-%d %H:%M:%S%.3f",
     };
@@ -53,10 +82,14 @@ pub fn time(ms: i64, zone: TimeZone, style: TimeStyle) -> String {
     }
 }
 
-/// The style that fits a time range: clock times within one day, dates otherwise.
+/// The style that fits a time range: clock times within one day, dates within one year,
+/// dates with their year otherwise (samples from 2017 and 2024 side by side would read as
+/// one year's).
 pub fn style_for_range(range: Option<(i64, i64)>) -> TimeStyle {
+    let year = |ms| DateTime::<Utc>::from_timestamp_millis(ms).map(|t| t.year());
     match range {
         Some((a, b)) if a.div_euclid(86_400_000) == b.div_euclid(86_400_000) => TimeStyle::Clock,
+        Some((a, b)) if year(a) != year(b) => TimeStyle::Dated,
         _ => TimeStyle::Short,
     }
 }
@@ -234,6 +267,30 @@ mod tests {
         assert_eq!(fit_parts(&parts, " · ", 20), "Timeline: a → b tcp");
         assert_eq!(fit_parts(&parts, " · ", 10), "Timeline:…");
         assert_eq!(fit_parts(&[], " · ", 10), "");
+    }
+
+    #[test]
+    fn times_over_years_carry_their_year() {
+        let day = 86_400_000;
+        let nov_18_2024 = 1_731_916_800_000;
+        assert_eq!(
+            style_for_range(Some((nov_18_2024, nov_18_2024 + 60_000))),
+            TimeStyle::Clock
+        );
+        assert_eq!(
+            style_for_range(Some((nov_18_2024, nov_18_2024 + 30 * day))),
+            TimeStyle::Short
+        );
+        // From 2024-11-18 to 2025-01-17: the same months and days could be either year.
+        let style = style_for_range(Some((nov_18_2024, nov_18_2024 + 60 * day)));
+        assert_eq!(style, TimeStyle::Dated);
+        let shown = time(nov_18_2024 + 60 * day, TimeZone::Utc, style);
+        assert_eq!(shown, "2025-01-17 08:00");
+        assert_eq!(shown.chars().count(), style.width() as usize);
+        assert_eq!(
+            time(nov_18_2024, TimeZone::Utc, style.shorter()),
+            "2024-11-18"
+        );
     }
 
     #[test]

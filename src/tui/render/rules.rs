@@ -9,7 +9,7 @@
 //! └ A 1.2k D 6.9k 08:30–09:10 ┘
 //! ```
 
-use super::format::{compact, rule_name, style_for_range, time, truncate, HourCells, TimeStyle};
+use super::format::{compact, rule_name, style_for_range, time, truncate, HourCells};
 use super::theme::Theme;
 use super::{fitted_title, pane_block};
 use crate::text::sanitize;
@@ -105,10 +105,7 @@ fn summary(rule: &RuleHits, app: &App, room: usize) -> Line<'static> {
         format!("{counts} {first}–{last}")
     };
     let style = style_for_range(Some((t.first_ms, t.last_ms)));
-    let shorter = match style {
-        TimeStyle::Clock => TimeStyle::Minute,
-        _ => TimeStyle::Day,
-    };
+    let shorter = style.shorter();
     let text = [span(style), span(shorter)]
         .into_iter()
         .find(|text| text.chars().count() <= room)

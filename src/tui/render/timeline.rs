@@ -102,7 +102,7 @@ fn steps_table(
     let zone = app.settings.time_zone;
     let cursor = app.cursor(Pane::Timeline);
     let header = Row::new(["time", "st", "+Δ", "bytes", "pkts", "rule"]).style(theme.header);
-    let time_width = if style == TimeStyle::Clock { 8 } else { 11 };
+    let time_width = style.width();
     let widths = [time_width, 2, 7, 7, 5];
     // What the other columns and their gaps leave the rule, cut with `…` to fit.
     let rule_width = (table.width as usize)
