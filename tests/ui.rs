@@ -436,6 +436,17 @@ fn help_popup_scrolls_on_small_terminals() {
         h.press(KeyCode::Char('j'));
     }
     insta::assert_snapshot!("help_scrolled_80x24", h.screen());
+    // G, g and the page keys move it as they move a pane: to the same end, and back.
+    let end = h.screen();
+    h.press(KeyCode::Char('g'));
+    assert_ne!(h.screen(), end, "g goes back to the top");
+    h.press(KeyCode::Char('G'));
+    assert_eq!(h.screen(), end, "G reaches the end j did");
+    h.press(KeyCode::PageUp);
+    assert_ne!(h.screen(), end, "PgUp moves up");
+    h.press(KeyCode::PageDown);
+    assert_eq!(h.screen(), end, "PgDn comes back down");
+    assert!(h.screen().contains("help"), "still open");
 }
 
 #[test]

@@ -321,29 +321,24 @@ impl App {
             return true;
         }
         match self.context() {
-            Context::Popup => match c {
-                Command::Up => {
-                    self.help_scroll = self.help_scroll.saturating_sub(1);
-                    true
-                }
-                Command::Down => {
-                    let lines: usize = self
-                        .settings
-                        .keymap
-                        .help()
-                        .iter()
-                        .map(|h| h.1.len() + 1)
-                        .sum();
-                    let visible = self.areas().main.height.saturating_sub(2) as usize;
-                    let last = lines.saturating_sub(visible) as u16;
-                    self.help_scroll = (self.help_scroll + 1).min(last);
-                    true
-                }
-                _ => {
-                    self.overlay = Overlay::None;
-                    true
-                }
-            },
+            Context::Popup => {
+                // The help scrolls like a pane; any other key closes the popup.
+                let page = self.areas().main.height.saturating_sub(2) as isize;
+                let by = match c {
+                    Command::Up => -1,
+                    Command::Down => 1,
+                    Command::PageUp => -page,
+                    Command::PageDown => page,
+                    Command::First => isize::MIN / 2,
+                    Command::Last => isize::MAX / 2,
+                    _ => {
+                        self.overlay = Overlay::None;
+                        return true;
+                    }
+                };
+                self.scroll_help(by);
+                true
+            }
             Context::Picker => self.picker_command(c),
             Context::Filter => self.filter_command(c),
             Context::Panes => self.pane_command(c),
@@ -385,6 +380,23 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    /// Moves the help's first line by `by`, within its lines.
+    fn scroll_help(&mut self, by: isize) {
+        let lines: usize = self
+            .settings
+            .keymap
+            .help()
+            .iter()
+            .map(|h| h.1.len() + 1)
+            .sum();
+        let visible = self.areas().main.height.saturating_sub(2) as usize;
+        let last = lines.saturating_sub(visible);
+        let at = (self.help_scroll as usize)
+            .saturating_add_signed(by)
+            .min(last);
+        self.help_scroll = at as u16;
     }
 
     fn filter_command(&mut self, c: Command) -> bool {
