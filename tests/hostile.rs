@@ -496,3 +496,46 @@ fn a_refused_record_keeps_its_good_tuples() {
     assert_eq!(report.unreadable_records(), 1, "{report:?}");
     assert_eq!((report.tuples, report.rejected), (0, 2), "{report:?}");
 }
+
+/// A record cut short in the middle of the text (a line of NDJSON cut by an interrupted
+/// write, or files joined on standard input, the first cut short) does not swallow the
+/// records after it: reading goes on from the next one, and the cut is reported.
+#[test]
+fn records_after_a_cut_one_are_read() {
+    let record = |n: usize| {
+        let tuples = vec![TUPLE; n].join(",");
+        format!(
+            r#"{{"time":"2024-01-01T00:00:00Z","properties":{{"Version":2,"flows":[{{"rule":"R","flows":[{{"mac":"000D3A000001","flowTuples":[{tuples}]}}]}}]}}}}"#
+        )
+    };
+    let cut = |text: String, at: &str| text[..text.find(at).unwrap()].to_string();
+    // Cut inside a tuple string (the string then runs on into the next line), inside a
+    // key, and after the tuples.
+    for at in ["10.0.0.2,1234", "\"flowTuples", "]}]}]}}"] {
+        let lines = [
+            record(2),
+            cut(record(3), at),
+            record(1),
+            record(1),
+            record(1),
+        ];
+        let (store, report) = load_bytes("cut.json", lines.join("\n").as_bytes());
+        assert_eq!(
+            (report.tuples, store.len()),
+            (5, 5),
+            "cut at {at:?}: {report:?}"
+        );
+        assert_problem(&report, ProblemKind::Truncated, at);
+    }
+    // Documents joined with no line break, the first cut short.
+    let doc = |n| format!("{{\"records\":[{}]}}", record(n));
+    let joined = format!("{}{}", cut(doc(3), "10.0.0.2,1234"), doc(2));
+    let (store, report) = load_bytes("joined.json", joined.as_bytes());
+    assert_eq!(store.len(), 2, "{report:?}");
+    assert_problem(&report, ProblemKind::Truncated, "joined documents");
+    // Hostile text that opens an object on every line and closes none: a bounded scan.
+    let lines = "{\"properties\":\"\n".repeat(200_000);
+    let (store, report) = load_bytes("open.json", lines.as_bytes());
+    assert_eq!(store.len(), 0);
+    assert_eq!(report.tuples + report.rejected, 0);
+}

@@ -111,7 +111,8 @@ pub fn accept(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Fails under `--strict` when any tuple was rejected or any record could not be read.
+/// Fails under `--strict` when any tuple was rejected, any record could not be read or
+/// the text was cut short.
 pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
     let lost = losses(report);
     if strict && !lost.is_empty() {
@@ -124,9 +125,12 @@ pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// What a load could not take: rejected tuples, unreadable records.
+/// What a load could not take: text cut short, rejected tuples, unreadable records.
 fn losses(report: &LoadReport) -> Vec<String> {
     let mut lost = Vec::new();
+    if report.cuts() > 0 {
+        lost.push(format!("cut short in {}", plural(report.cuts(), "place")));
+    }
     if report.rejected > 0 {
         lost.push(format!(
             "{} of {} rejected",
@@ -168,7 +172,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn strict_fails_on_rejected_tuples_and_unreadable_records() {
+    fn strict_fails_on_rejected_tuples_unreadable_records_and_cuts() {
         let mut report = LoadReport {
             files: 1,
             tuples: 5,
@@ -189,6 +193,10 @@ mod tests {
         let err = enforce_strict(&report, true).unwrap_err().to_string();
         assert!(err.starts_with("3 records unreadable (--strict)"), "{err}");
         assert!(enforce_strict(&report, false).is_ok());
+        report.problems[0].kind = crate::load::ProblemKind::Truncated;
+        report.problems[0].count = 1;
+        let err = enforce_strict(&report, true).unwrap_err().to_string();
+        assert!(err.starts_with("cut short in 1 place (--strict)"), "{err}");
     }
 
     #[test]

@@ -229,6 +229,11 @@ fn salvage(em: &mut Emitter, text: &str, from: usize, base: Option<u64>, nesting
     salvage_region(em, text, from, text.len(), base, nesting);
 }
 
+/// Reading on after a record cut short scans the rest of the text again: at most this
+/// many times the text in all, so that hostile text (a line opening an object on every
+/// line, none closed) costs a bounded scan, while each cut line of NDJSON is read past.
+const RESCANS: usize = 8;
+
 fn salvage_region(
     em: &mut Emitter,
     text: &str,
@@ -237,31 +242,67 @@ fn salvage_region(
     base: Option<u64>,
     nesting: u8,
 ) {
+    let mut from = from;
+    let mut budget = (to - from).saturating_mul(RESCANS);
+    while let Some(next) = salvage_part(em, text, from, to, base, nesting) {
+        budget = budget.saturating_sub(to - from);
+        if budget < to - next {
+            return;
+        }
+        from = next;
+    }
+}
+
+/// Scans `from..to` for records; where it ends inside one that a later record follows (a
+/// line of NDJSON cut short, or a document cut short before the next one, as files
+/// joined on standard input are), the record is reported and the place to read on from.
+fn salvage_part(
+    em: &mut Emitter,
+    text: &str,
+    from: usize,
+    to: usize,
+    base: Option<u64>,
+    nesting: u8,
+) -> Option<usize> {
     let region = &text[from..to];
     let offset = |at: usize| base.map(|b| b + (from + at) as u64);
+    let mut read_to = 0;
+    let mut open = None;
     salvage::scan(region, |found| match found {
-        Found::Record { start, end } => candidate(em, &region[start..end], offset(start)),
-        Found::Embedded { start, end } => embedded(em, &region[start..end], nesting),
-        Found::OpenRecord { start } => {
-            let place = em.place(offset(start));
-            em.tally.problem(
-                ProblemKind::Truncated,
-                Reason::Text("file ends inside a record".into()),
-                || place,
-            );
+        Found::Record { start, end } => {
+            candidate(em, &region[start..end], offset(start));
+            read_to = end;
         }
-        Found::OpenOther { start } => {
-            let place = match base {
+        Found::Embedded { start, end } => {
+            embedded(em, &region[start..end], nesting);
+            read_to = end;
+        }
+        Found::OpenRecord { start } => open = Some((start, true)),
+        Found::OpenOther { start } => open = Some((start, false)),
+    });
+    let (start, in_record) = open?;
+    // What is left open may have swallowed records after it (a string cut short runs on
+    // into the next line): read on from where one may begin, past what was read.
+    let next = salvage::next_record_start(region, start.max(read_to) + 1);
+    let (reason, place) = match (in_record, next) {
+        (_, Some(_)) => (
+            "record cut short; read on from the next one",
+            em.place(offset(start)),
+        ),
+        (true, None) => ("file ends inside a record", em.place(offset(start))),
+        (false, None) => (
+            "file ends inside brackets",
+            match base {
                 Some(b) => format!("brackets opened at byte {}", b + (from + start) as u64),
                 None => "embedded text".to_string(),
-            };
-            em.tally.problem(
-                ProblemKind::Truncated,
-                Reason::Text("file ends inside brackets".into()),
-                || place,
-            );
-        }
-    });
+            },
+        ),
+    };
+    em.tally
+        .problem(ProblemKind::Truncated, Reason::Text(reason.into()), || {
+            place
+        });
+    next.map(|n| from + n)
 }
 
 /// One candidate record found by the scanner: parsed, repaired, or counted as bad.

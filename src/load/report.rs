@@ -81,9 +81,19 @@ impl LoadReport {
     /// they can be counted; where the text is too broken to count them, this is the only
     /// trace, so `--strict` and the warnings name it.
     pub fn unreadable_records(&self) -> u64 {
+        self.count(ProblemKind::BadRecord)
+    }
+
+    /// Places where the text was cut short (a file, or a line of it, ending inside a
+    /// record or its brackets): what followed is lost, however many tuples it held.
+    pub fn cuts(&self) -> u64 {
+        self.count(ProblemKind::Truncated)
+    }
+
+    fn count(&self, kind: ProblemKind) -> u64 {
         self.problems
             .iter()
-            .filter(|p| p.kind == ProblemKind::BadRecord)
+            .filter(|p| p.kind == kind)
             .map(|p| p.count)
             .sum()
     }

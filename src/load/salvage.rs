@@ -171,6 +171,30 @@ pub fn drop_trailing_commas(text: &str) -> Option<String> {
     removed.then(|| String::from_utf8(out).ok()).flatten()
 }
 
+/// Where a record may begin at or after `from`: a line that opens an object (NDJSON), or
+/// a `{"records"` document (files joined with no line break between them).
+pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
+    let b = text.as_bytes();
+    let mut i = from;
+    while i < b.len() {
+        match b[i] {
+            b'\n' => {
+                let line = i + 1;
+                let first = b[line..]
+                    .iter()
+                    .position(|c| !matches!(c, b' ' | b'\t' | b'\r'));
+                if let Some(k) = first.filter(|&k| b[line + k] == b'{') {
+                    return Some(line + k);
+                }
+            }
+            b'{' if b[i + 1..].starts_with(b"\"records\"") => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
 /// The strings in each `flowTuples` array of text that is not valid JSON (a comma
 /// missing between two tuples, say): what a bad record held, to count as rejected.
 pub fn count_tuple_strings(text: &str) -> u64 {
@@ -217,6 +241,18 @@ pub fn count_tuple_strings(text: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn records_start_on_a_line_of_their_own_or_as_a_document() {
+        let text = "{\"a\":\"x\n  {\"b\":1}\n[{\"records\":[]}";
+        assert_eq!(next_record_start(text, 0), Some(text.find("{\"b").unwrap()));
+        let after = text.find("{\"b").unwrap() + 1;
+        assert_eq!(
+            next_record_start(text, after),
+            Some(text.find("{\"records").unwrap())
+        );
+        assert_eq!(next_record_start("{\"a\":1}\n   ", 1), None);
+    }
 
     #[test]
     fn tuple_strings_are_counted_in_broken_text() {
