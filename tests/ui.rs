@@ -841,6 +841,34 @@ fn a_new_filter_starts_every_list_at_its_first_row() {
     assert_eq!(h.app.cursor(Pane::Top).selected, 0);
 }
 
+/// Going back returns to the row you were on: Backspace after a drill-in, and Esc after
+/// typing a filter live; a filter seen again later finds its place too.
+#[test]
+fn going_back_returns_to_the_row_you_were_on() {
+    let mut h = Harness::loaded(120, 40);
+    for _ in 0..25 {
+        h.press(KeyCode::Char('j'));
+    }
+    let place = h.app.cursor(Pane::Flows);
+    assert_eq!(place.selected, 25);
+    // Esc after live typing: the rows of the typed text came and went.
+    h.press(KeyCode::Char('/'));
+    h.type_text("deny");
+    assert_eq!(
+        h.app.cursor(Pane::Flows).selected,
+        0,
+        "a new filter starts at the top"
+    );
+    h.press(KeyCode::Esc);
+    assert_eq!(h.app.cursor(Pane::Flows), place);
+    // Backspace after drilling into a rule from the Rules pane.
+    h.press(KeyCode::BackTab);
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.cursor(Pane::Flows).selected, 0);
+    h.press(KeyCode::Backspace);
+    assert_eq!(h.app.cursor(Pane::Flows), place);
+}
+
 /// The filter bar says what is wrong once: the nearest field name, not that and a list.
 #[test]
 fn a_filter_error_says_each_thing_once() {

@@ -5,6 +5,7 @@ use super::event::Event;
 use super::filter_bar::FilterBar;
 use super::keys::{Command, Context, Key};
 use super::picker::Picker;
+use super::places::Places;
 use super::render::layout::{self, Areas};
 use super::settings::Settings;
 use super::worker::{
@@ -126,6 +127,8 @@ pub struct App {
     pub timeline_spec: Option<TimelineSpec>,
     pub timeline: Option<TimelineResult>,
     pub crumbs: Vec<Crumb>,
+    /// Where the cursors were under the filters seen lately.
+    places: Places,
     /// A one-off message for the status line (saved filters, filter errors); the next key
     /// or mouse command clears it.
     pub message: Option<String>,
@@ -169,6 +172,7 @@ impl App {
             timeline_spec: None,
             timeline: None,
             crumbs: Vec::new(),
+            places: Places::default(),
             message: None,
             notice,
             vocabulary: Vocabulary::default(),
@@ -382,6 +386,16 @@ impl App {
         true
     }
 
+    /// `pane`'s cursor as the filter shown changes from `old` to `new`: kept for `old`,
+    /// and set where it was under `new` when that was seen lately, else at the top.
+    fn change_place(&mut self, old: Option<&str>, new: &str, pane: Pane) {
+        let cursor = &mut self.cursors[pane.index()];
+        if let Some(old) = old {
+            self.places.leave(old, pane, *cursor);
+        }
+        *cursor = self.places.enter(new, pane);
+    }
+
     /// Moves the help's first line by `by`, within its lines.
     fn scroll_help(&mut self, by: isize) {
         let lines: usize = self
@@ -487,16 +501,20 @@ impl App {
         self.received[slot] = generation;
         match result {
             QueryResult::Summary(summary) => {
-                // Another filter's lists start at their top; another order keeps the place.
-                let other = self
-                    .summary
-                    .as_ref()
-                    .is_none_or(|s| s.filter != summary.filter);
+                // Another filter's lists start where they were under it, or at their top;
+                // another order keeps the place.
+                let left = match &self.summary {
+                    Some(s) if s.filter == summary.filter => None,
+                    Some(s) => Some(Some(s.filter.clone())),
+                    None => Some(None),
+                };
+                for pane in [Pane::Rules, Pane::Top] {
+                    if let Some(old) = &left {
+                        self.change_place(old.as_deref(), &summary.filter, pane);
+                    }
+                }
                 self.summary = Some(summary);
                 for pane in [Pane::Rules, Pane::Top] {
-                    if other {
-                        self.cursors[pane.index()] = Cursor::default();
-                    }
                     self.move_cursor(pane, 0);
                 }
             }
@@ -504,8 +522,10 @@ impl App {
                 if self.filter.editing {
                     self.filter.error = None;
                 }
-                if self.view.as_ref().is_some_and(|v| v.filter != r.filter) {
-                    self.cursors[Pane::Flows.index()] = Cursor::default();
+                if let Some(old) = self.view.as_ref().map(|v| v.filter.clone()) {
+                    if old != r.filter {
+                        self.change_place(Some(&old), &r.filter, Pane::Flows);
+                    }
                 }
                 self.view = Some(r);
                 self.move_cursor(Pane::Flows, 0);

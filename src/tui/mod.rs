@@ -16,6 +16,7 @@ pub mod memo;
 pub mod navigate;
 pub mod order;
 pub mod picker;
+mod places;
 mod ranked;
 pub mod render;
 pub mod scroll;

@@ -100,8 +100,9 @@ impl App {
         } else {
             format!("({kept}) and {clause}")
         };
+        // The cursors go to the top, or where they were under this filter, as its answer
+        // comes (`App::change_place`).
         self.filter.set(text.clone());
-        self.cursors = Default::default();
         self.focus = Pane::Flows;
         self.show_timeline(Some(TimelineSpec::Histogram {
             title: label.to_string(),
@@ -171,7 +172,6 @@ impl App {
                     Some(PickItem::Saved(f)) => {
                         self.push_crumb(format!("filter {f}"));
                         self.filter.set(f);
-                        self.cursors = Default::default();
                         self.refresh();
                     }
                     None => {}
