@@ -869,6 +869,38 @@ fn going_back_returns_to_the_row_you_were_on() {
     assert_eq!(h.app.cursor(Pane::Flows), place);
 }
 
+/// Pasted text is text: it goes into the filter bar (opening it) or the picker, its line
+/// breaks as spaces, and never runs as keys (a pasted `q` would quit, a `d` open details).
+#[test]
+fn pasted_text_is_typed_never_run_as_keys() {
+    let mut h = Harness::loaded(120, 40);
+    h.app
+        .handle(Event::Paste("dport == 3389\nand deny q".into()));
+    h.settle();
+    assert!(!h.app.quit);
+    assert!(matches!(h.app.overlay, Overlay::None));
+    assert!(h.app.filter.editing, "the paste opened the filter bar");
+    assert_eq!(h.app.filter.input.value(), "dport == 3389 and deny q");
+    h.press(KeyCode::Esc);
+    // Over a filter just opened, a paste replaces it, as typing does.
+    h.press(KeyCode::Char('/'));
+    h.type_text("tcp");
+    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('/'));
+    h.app.handle(Event::Paste("deny".into()));
+    h.settle();
+    assert_eq!(h.app.filter.input.value(), "deny");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.filter.kept, "deny");
+    // Into the picker's query.
+    h.press(KeyCode::Char(':'));
+    h.app.handle(Event::Paste("rdp".into()));
+    match &h.app.overlay {
+        Overlay::Picker(p) => assert_eq!(p.input.value(), "rdp"),
+        other => panic!("picker closed: {other:?}"),
+    }
+}
+
 /// The filter bar says what is wrong once: the nearest field name, not that and a list.
 #[test]
 fn a_filter_error_says_each_thing_once() {

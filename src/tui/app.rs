@@ -85,6 +85,8 @@ pub enum Action {
     Command(Command),
     /// A key typed into the filter bar or the picker.
     Input(KeyEvent),
+    /// Text pasted: into the filter bar or the picker, never run as keys.
+    Paste(String),
     Click {
         column: u16,
         row: u16,
@@ -222,6 +224,7 @@ impl App {
                 Some(a) => a,
                 None => return false,
             },
+            Event::Paste(text) => Action::Paste(text),
             Event::Mouse(m) => match mouse_action(&m) {
                 Some(a) => a,
                 None => return false,
@@ -255,7 +258,11 @@ impl App {
         // A message answers one command: the next one the user gives replaces it.
         let cleared = matches!(
             action,
-            Action::Command(_) | Action::Input(_) | Action::Click { .. } | Action::Scroll { .. }
+            Action::Command(_)
+                | Action::Input(_)
+                | Action::Paste(_)
+                | Action::Click { .. }
+                | Action::Scroll { .. }
         ) && self.message.take().is_some();
         self.apply(action) || cleared
     }
@@ -264,6 +271,7 @@ impl App {
         match action {
             Action::Command(c) => self.command(c),
             Action::Input(k) => self.input(k),
+            Action::Paste(text) => self.paste(&text),
             Action::Click { column, row } => self.click(column, row),
             Action::Scroll { column, row, down } => {
                 let Some(pane) = self.pane_at(column, row) else {
@@ -445,6 +453,27 @@ impl App {
             _ => return false,
         }
         true
+    }
+
+    /// Pasted text goes into the picker or the filter bar, which it opens if need be: a
+    /// filter copied from a note or a chat is the usual paste.
+    fn paste(&mut self, text: &str) -> bool {
+        match &mut self.overlay {
+            Overlay::Picker(p) => p.paste(text),
+            Overlay::None => {
+                if !self.filter.editing {
+                    if self.store.is_none() {
+                        return false;
+                    }
+                    self.filter.begin();
+                }
+                if self.filter.paste(text) {
+                    self.refresh();
+                }
+                true
+            }
+            _ => false,
+        }
     }
 
     fn input(&mut self, k: KeyEvent) -> bool {

@@ -16,6 +16,8 @@ const PROGRESS_PERIOD: Duration = Duration::from_millis(200);
 #[derive(Debug)]
 pub enum Event {
     Key(KeyEvent),
+    /// Text pasted into the terminal, whole (bracketed paste).
+    Paste(String),
     Mouse(MouseEvent),
     Resize(u16, u16),
     LoadProgress {
@@ -39,6 +41,7 @@ pub fn spawn_input(tx: Sender<Event>) {
         .spawn(move || loop {
             let ev = match crossterm::event::read() {
                 Ok(crossterm::event::Event::Key(k)) => Event::Key(k),
+                Ok(crossterm::event::Event::Paste(text)) => Event::Paste(text),
                 Ok(crossterm::event::Event::Mouse(m)) => Event::Mouse(m),
                 Ok(crossterm::event::Event::Resize(w, h)) => Event::Resize(w, h),
                 Ok(_) => continue,

@@ -72,6 +72,23 @@ impl FilterBar {
         changed
     }
 
+    /// Inserts pasted text at the cursor (over the selected filter, as typing does), its
+    /// line breaks and other control characters as spaces; true when the text changed.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let before = self.input.value().to_string();
+        if std::mem::take(&mut self.selected) {
+            self.input = Input::default();
+        }
+        insert(&mut self.input, text);
+        let changed = self.input.value() != before;
+        if changed {
+            self.completion = None;
+            self.hint = None;
+            self.history_pos = None;
+        }
+        changed
+    }
+
     /// Keeps the edited text; returns it.
     pub fn accept(&mut self) -> String {
         self.editing = false;
@@ -174,6 +191,15 @@ fn hint_line(candidates: &[String], index: usize) -> String {
         line.push_str(c);
     }
     line
+}
+
+/// Types `text` into `input` at its cursor, control characters as spaces (a filter is one
+/// line).
+pub fn insert(input: &mut Input, text: &str) {
+    for c in text.chars() {
+        let c = if c.is_control() { ' ' } else { c };
+        input.handle(tui_input::InputRequest::InsertChar(c));
+    }
 }
 
 /// Whether a key typed on a selected filter replaces it: a character typed as text, or a

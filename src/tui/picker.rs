@@ -81,6 +81,17 @@ impl Picker {
         changed
     }
 
+    /// Pasted text, typed in at the cursor; true when the query changed.
+    pub fn paste(&mut self, text: &str) -> bool {
+        let before = self.input.value().to_string();
+        super::filter_bar::insert(&mut self.input, text);
+        let changed = self.input.value() != before;
+        if changed {
+            self.refilter();
+        }
+        changed
+    }
+
     pub fn move_by(&mut self, delta: isize) {
         let last = self.matches.len().saturating_sub(1);
         self.cursor = self.cursor.saturating_add_signed(delta).min(last);

@@ -1,7 +1,9 @@
 //! Entering and leaving the terminal's explorer mode (raw mode, alternate screen, mouse),
 //! with a panic hook so a panic restores the terminal too, and never twice.
 
-use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+use crossterm::event::{
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture,
+};
 use crossterm::terminal::{
     disable_raw_mode, enable_raw_mode, EnterAlternateScreen, LeaveAlternateScreen,
 };
@@ -34,7 +36,13 @@ pub fn enter() -> io::Result<Tui> {
     });
     enable_raw_mode()?;
     ACTIVE.store(true, Ordering::SeqCst);
-    if let Err(e) = execute!(io::stdout(), EnterAlternateScreen, EnableMouseCapture) {
+    // Bracketed paste: pasted text arrives as text, not as keys (a pasted `q` would quit).
+    if let Err(e) = execute!(
+        io::stdout(),
+        EnterAlternateScreen,
+        EnableMouseCapture,
+        EnableBracketedPaste
+    ) {
         restore();
         return Err(e);
     }
@@ -53,6 +61,7 @@ pub fn restore() {
     // Best effort: on the way out there is nobody left to report an error to.
     let _ = execute!(
         io::stdout(),
+        DisableBracketedPaste,
         DisableMouseCapture,
         LeaveAlternateScreen,
         cursor::Show
