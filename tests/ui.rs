@@ -901,6 +901,36 @@ fn pasted_text_is_typed_never_run_as_keys() {
     }
 }
 
+/// Rules sorted by bytes show their bytes, by packets their packets: sorted by one
+/// measure and showing another, the list looked unordered.
+#[test]
+fn rules_show_the_measure_they_are_sorted_by() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::BackTab);
+    // The Rules pane's rule lines (indented under their NSG), without the other panes.
+    let rule_lines = |h: &Harness| -> Vec<String> {
+        h.screen()
+            .lines()
+            .map(|l| l.trim_matches('"').chars().take(36).collect::<String>())
+            .filter(|l| l.chars().nth(2).is_some_and(|c| c != ' ') && l.starts_with(['│', '┃']))
+            .filter(|l| l.chars().nth(1) == Some(' '))
+            .collect()
+    };
+    let by_tuples = rule_lines(&h);
+    h.press(KeyCode::Char('o'));
+    assert!(h.screen().contains("Rules by bytes"));
+    let by_bytes = rule_lines(&h);
+    assert!(!by_bytes.is_empty());
+    assert!(
+        by_bytes.iter().all(|l| l.contains("B ")),
+        "every rule shows its bytes: {by_bytes:#?}"
+    );
+    assert!(
+        by_tuples.iter().all(|l| !l.contains("kB ")),
+        "{by_tuples:#?}"
+    );
+}
+
 /// The filter bar says what is wrong once: the nearest field name, not that and a list.
 #[test]
 fn a_filter_error_says_each_thing_once() {

@@ -9,7 +9,7 @@
 //! └ A 1.2k D 6.9k 08:30–09:10 ┘
 //! ```
 
-use super::format::{compact, rule_name, style_for_range, time, truncate, HourCells};
+use super::format::{compact, human_tight, rule_name, style_for_range, time, truncate, HourCells};
 use super::theme::Theme;
 use super::{fitted_title, pane_block};
 use crate::text::sanitize;
@@ -69,7 +69,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 let line = Line::from(vec![
                     Span::raw(format!(" {name:<name_width$} ")),
                     Span::styled(
-                        format!("{:>HITS_WIDTH$}", compact(rule.tally.tuples)),
+                        format!("{:>HITS_WIDTH$}", measure(rule, app.rule_sort)),
                         hits_style,
                     ),
                     Span::raw(" "),
@@ -84,6 +84,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         })
         .collect();
     frame.render_widget(Paragraph::new(rows).block(block), area);
+}
+
+/// What the rules are sorted by, for one rule, in at most `HITS_WIDTH` columns: sorted by
+/// bytes, a list of tuple counts would look unordered.
+fn measure(rule: &RuleHits, sort: SortBy) -> String {
+    let t = &rule.tally;
+    match sort {
+        SortBy::Tuples => compact(t.tuples),
+        SortBy::Bytes => human_tight(t.bytes),
+        SortBy::Packets => compact(t.packets),
+    }
 }
 
 /// `A 1.2k D 6.9k 08:30:01–09:10:12` for the selected rule, in at most `room` columns:
