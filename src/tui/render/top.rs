@@ -23,6 +23,8 @@ use ratatui::Frame;
 
 const NUMBER_WIDTH: u16 = 6;
 const BYTES_WIDTH: u16 = 7;
+/// The least key width worth three columns: an IPv4 address.
+const NARROWEST_KEY: u16 = 15;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let heading = fitted_title(&[format!("{} (t)", app.top_mode.title())], "", area.width);
@@ -32,7 +34,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let inner = block.inner(area);
-    let key_width = inner.width.saturating_sub(NUMBER_WIDTH + BYTES_WIDTH + 2);
     let cursor = app.cursor(Pane::Top);
     let height = inner.height.saturating_sub(1) as usize;
     let lines = visible_lines(store, &view.top, cursor.offset, height);
@@ -40,34 +41,47 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         TopList::Entries(_) => "tuples",
         TopList::Conversations(_) => "states",
     };
-    let header = Row::new(vec![
-        Cell::from("key"),
-        Cell::from(second),
-        Cell::from("bytes"),
-    ])
-    .style(theme.header);
-    let rows = lines.into_iter().enumerate().map(|(i, [k, n, b])| {
-        let row = Row::new(vec![
-            Cell::from(truncate(&k, key_width as usize)),
-            Cell::from(truncate(&n, NUMBER_WIDTH as usize)),
-            Cell::from(b),
-        ]);
+    // Too narrow for three columns (80 columns leave the key 7, `203.0.…`): the key keeps
+    // room for an address and one figure stays, the count of a top list, the bytes of
+    // conversations.
+    let three = inner.width >= NUMBER_WIDTH + BYTES_WIDTH + 2 + NARROWEST_KEY;
+    let kept = match (three, &view.top) {
+        (true, _) => [0, 1, 2].as_slice(),
+        (false, TopList::Entries(_)) => &[0, 1],
+        (false, TopList::Conversations(_)) => &[0, 2],
+    };
+    let figures: u16 = kept[1..].iter().map(|&c| column_width(c, 0) + 1).sum();
+    let key_width = inner.width.saturating_sub(figures);
+    let names = ["key", second, "bytes"];
+    let header = Row::new(kept.iter().map(|&c| Cell::from(names[c]))).style(theme.header);
+    let widths = kept
+        .iter()
+        .map(|&c| Constraint::Length(column_width(c, key_width)));
+    let rows = lines.into_iter().enumerate().map(|(i, cells)| {
+        let row = Row::new(
+            kept.iter()
+                .map(|&c| Cell::from(truncate(&cells[c], column_width(c, key_width) as usize))),
+        );
         if cursor.offset + i == cursor.selected {
             row.style(theme.selected)
         } else {
             row
         }
     });
-    let widths = [
-        Constraint::Length(key_width),
-        Constraint::Length(NUMBER_WIDTH),
-        Constraint::Length(BYTES_WIDTH),
-    ];
     let table = Table::new(rows, widths)
         .header(header)
         .column_spacing(1)
         .block(block);
     frame.render_widget(table, area);
+}
+
+/// Width of column `c` (key, count or states, bytes), the key's given.
+fn column_width(c: usize, key_width: u16) -> u16 {
+    match c {
+        0 => key_width,
+        1 => NUMBER_WIDTH,
+        _ => BYTES_WIDTH,
+    }
 }
 
 /// Key, count (or states) and bytes of the entries on screen.
