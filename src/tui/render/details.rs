@@ -21,7 +21,7 @@ use crate::tui::app::App;
 use crate::tui::settings::TimeZone;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme) {
@@ -41,39 +41,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
         u64::MAX => "unknown offset".to_string(),
         o => format!("byte {}", Thousands(o)),
     };
-    lines.push(entry(
-        "record",
-        format!("#{} at {offset}", record.ordinal),
-        theme,
-    ));
-    lines.push(entry("row", Thousands(row as u64).to_string(), theme));
-    // Last: a blob path is long and wraps.
-    lines.push(entry(
-        "file",
-        field_value(store, row, Field::File, app.settings.time_zone),
-        theme,
-    ));
+    let text_width = WIDTH.min(area.width).saturating_sub(2);
+    // Where it came from, last: a blob path is long, and is cut into lines here so that
+    // the popup's height is known (wrapped as one word, its end fell off the popup).
+    let file = field_value(store, row, Field::File, app.settings.time_zone);
+    let mut origin = vec![
+        entry("record", format!("#{} at {offset}", record.ordinal), theme),
+        entry("row", Thousands(row as u64).to_string(), theme),
+    ];
+    origin.extend(long_entry("file", &file, text_width, theme));
     let block = Block::bordered()
         .title(" Flow details (Esc closes) ")
         .border_style(theme.focus);
-    let text_width = WIDTH.min(area.width).saturating_sub(2);
-    let tall = wrapped_height(&lines, text_width) + 2;
+    let tall = (lines.len() + origin.len()) as u16 + 2;
     if tall <= area.height {
         let popup = centered(area, WIDTH, tall);
+        lines.extend(origin);
         frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(lines)
-                .wrap(Wrap { trim: false })
-                .block(block),
-            popup,
-        );
+        frame.render_widget(Paragraph::new(lines).block(block), popup);
         return;
     }
     // Short terminal: the tuple's fields in two columns, where it came from below.
-    let origin = lines.split_off(lines.len() - 3);
     let half = lines.len().div_ceil(2);
     let right = lines.split_off(half);
-    let height = half as u16 + wrapped_height(&origin, text_width) + 2;
+    let height = (half + origin.len()) as u16 + 2;
     let popup = centered(area, WIDTH, height);
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
@@ -85,24 +76,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
         .areas(columns);
     frame.render_widget(Paragraph::new(lines), l);
     frame.render_widget(Paragraph::new(right), r);
-    frame.render_widget(Paragraph::new(origin).wrap(Wrap { trim: false }), bottom);
+    frame.render_widget(Paragraph::new(origin), bottom);
 }
 
 /// Popup width, borders included.
 const WIDTH: u16 = 76;
 
-/// Screen lines `lines` take once wrapped at `width`.
-fn wrapped_height(lines: &[Line], width: u16) -> u16 {
-    let width = width.max(1) as usize;
+/// Columns before a value: the field's name, padded.
+const NAME_WIDTH: usize = 12;
+
+/// An entry whose value may be longer than a line of `width`: cut into lines, those
+/// after the first under the value's first character.
+fn long_entry(name: &str, value: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+    let room = (width as usize).saturating_sub(NAME_WIDTH).max(1);
+    let chars: Vec<char> = sanitize(value).chars().collect();
+    let mut pieces = chars.chunks(room).map(|c| c.iter().collect::<String>());
+    let mut lines = vec![entry(name, pieces.next().unwrap_or_default(), theme)];
+    lines.extend(pieces.map(|p| Line::raw(format!("{:NAME_WIDTH$}{p}", ""))));
     lines
-        .iter()
-        .map(|l| l.width().div_ceil(width).max(1) as u16)
-        .sum()
 }
 
 fn entry(name: &str, value: String, theme: &Theme) -> Line<'static> {
     Line::from(vec![
-        Span::styled(format!("{name:<12}"), theme.accent),
+        Span::styled(format!("{name:<NAME_WIDTH$}"), theme.accent),
         Span::raw(sanitize(&value).into_owned()),
     ])
 }
@@ -140,5 +136,28 @@ pub fn field_value(s: &Store, row: u32, field: Field, zone: TimeZone) -> String 
         Field::PacketsIn => Thousands(c.packets_in).to_string(),
         Field::Version => s.record_of(row).version.to_string(),
         Field::File => s.file_of(row).path.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_path_is_cut_into_lines_and_kept_whole() {
+        let path = format!(
+            "insights-logs/{}/PT1H.json",
+            "y=2024/m=11/d=18/h=07".repeat(5)
+        );
+        let theme = Theme::plain();
+        let lines = long_entry("file", &path, 40, &theme);
+        assert!(lines.len() > 1);
+        let shown: String = lines
+            .iter()
+            .map(|l| l.to_string()[NAME_WIDTH..].to_string())
+            .collect();
+        assert_eq!(shown, path);
+        assert!(lines.iter().all(|l| l.width() <= 40));
+        assert_eq!(long_entry("row", "7", 40, &theme).len(), 1);
     }
 }

@@ -66,7 +66,7 @@ impl Theme {
     }
 
     /// No colours: emphasis only through bold and reverse video.
-    fn plain() -> Theme {
+    pub(crate) fn plain() -> Theme {
         let none = Style::new();
         let bold = Style::new().add_modifier(Modifier::BOLD);
         Theme {
