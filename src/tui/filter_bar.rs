@@ -137,7 +137,10 @@ impl FilterBar {
         let pos = match (self.history_pos, older) {
             (None, true) => {
                 self.draft = self.input.value().to_string();
-                Some(history.len() - 1)
+                // The newest entry is often the filter being edited: ↑ shows the one before.
+                let newest = history.len() - 1;
+                let same = history[newest] == self.draft.trim();
+                Some(newest.saturating_sub(usize::from(same)))
             }
             (None, false) => return false,
             (Some(0), true) => Some(0),
@@ -241,6 +244,16 @@ mod tests {
         bar.browse(&history, false);
         bar.browse(&history, false);
         assert_eq!(bar.input.value(), "dp");
+    }
+
+    #[test]
+    fn the_first_up_skips_the_filter_in_force() {
+        let history = vec!["deny".to_string(), "tcp".to_string()];
+        let mut bar = FilterBar::default();
+        bar.set("tcp".into());
+        bar.begin();
+        assert!(bar.browse(&history, true));
+        assert_eq!(bar.input.value(), "deny");
     }
 
     #[test]
