@@ -58,8 +58,22 @@ fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &
         human_short(t.totals.bytes()),
         format!("{} pkts", compact(t.totals.packets())),
     ];
-    let heading = fitted_title(&heading, " · ", area.width);
-    let block = pane_block(heading, Pane::Timeline, app, theme);
+    // The totals the label leaves no room for (80 columns) go to the bottom border rather
+    // than be lost.
+    let room = (area.width as usize).saturating_sub(3);
+    let fit = (1..=heading.len())
+        .rev()
+        .find(|&k| heading[..k].join(" · ").chars().count() <= room)
+        .unwrap_or(1);
+    let mut block = pane_block(
+        fitted_title(&heading[..fit], " · ", area.width),
+        Pane::Timeline,
+        app,
+        theme,
+    );
+    if fit < heading.len() {
+        block = block.title_bottom(fitted_title(&heading[fit..], " · ", area.width));
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [axis, labels, table] = Layout::vertical([
