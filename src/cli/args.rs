@@ -142,11 +142,26 @@ fn parse_by(s: &str) -> Result<StatsBy, String> {
         return Ok(StatsBy::Conversation);
     }
     Field::parse(s).map(StatsBy::Field).ok_or_else(|| {
-        let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
-        format!(
-            "unknown field; expected one of: {}, conversation",
-            names.join(", ")
-        )
+        // A near miss is a typo: name the field meant rather than list all of them.
+        let word = s.to_ascii_lowercase();
+        let nearest = Field::ALL
+            .iter()
+            .map(|f| f.name())
+            .chain(["conversation"])
+            .map(|name| (crate::filter::edit_distance(&word, name), name))
+            .min();
+        match nearest {
+            Some((distance, name)) if distance <= 2 => {
+                format!("unknown field; did you mean `{name}`?")
+            }
+            _ => {
+                let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
+                format!(
+                    "unknown field; expected one of: {}, conversation",
+                    names.join(", ")
+                )
+            }
+        }
     })
 }
 
@@ -201,6 +216,17 @@ mod tests {
     fn stats_by_accepts_fields_and_conversation() {
         assert_eq!(parse_by("DPORT"), Ok(StatsBy::Field(Field::Dport)));
         assert_eq!(parse_by("conversation"), Ok(StatsBy::Conversation));
+        assert_eq!(
+            parse_by("dprot"),
+            Err("unknown field; did you mean `dport`?".into())
+        );
+        assert_eq!(
+            parse_by("conversatoin").unwrap_err(),
+            "unknown field; did you mean `conversation`?"
+        );
+        assert!(parse_by("zzzzzz")
+            .unwrap_err()
+            .contains("expected one of: time, src"));
         assert!(parse_by("dprot").is_err());
     }
 }
