@@ -931,6 +931,37 @@ fn rules_show_the_measure_they_are_sorted_by() {
     );
 }
 
+/// `o` sorts the pane it is pressed in: in Top, by tuples then by bytes; `O` there, or in
+/// Rules, says what it would do instead of reversing Flows out of sight.
+#[test]
+fn o_sorts_the_focused_pane() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Tab);
+    assert_eq!(h.app.focus, Pane::Top);
+    let flows_title = |h: &Harness| h.screen().lines().next().unwrap_or_default().to_string();
+    let before = flows_title(&h);
+    h.press(KeyCode::Char('o'));
+    assert!(
+        h.screen().contains("Top sources by bytes (t)"),
+        "{}",
+        h.screen()
+    );
+    assert_eq!(flows_title(&h), before, "Flows kept its order");
+    // Ranked by bytes: the first source has the most bytes of the list.
+    let summary = h.app.summary.as_ref().expect("lists");
+    let flowscope::tui::worker::TopList::Entries(entries) = &summary.top else {
+        panic!("a top list");
+    };
+    assert!(entries
+        .windows(2)
+        .all(|w| w[0].tally.bytes >= w[1].tally.bytes));
+    h.press(KeyCode::Char('O'));
+    assert_eq!(flows_title(&h), before);
+    assert!(h.screen().contains("biggest first"));
+    h.press(KeyCode::Char('o'));
+    assert!(h.screen().contains("Top sources (t)"));
+}
+
 /// The filter bar says what is wrong once: the nearest field name, not that and a list.
 #[test]
 fn a_filter_error_says_each_thing_once() {

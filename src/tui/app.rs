@@ -126,6 +126,8 @@ pub struct App {
     pub order: FlowOrder,
     pub rule_sort: SortBy,
     pub top_mode: TopMode,
+    /// What `o` chose for the Top pane to rank by (its mode's own until then).
+    top_sort: Option<SortBy>,
     pub timeline_spec: Option<TimelineSpec>,
     pub timeline: Option<TimelineResult>,
     pub crumbs: Vec<Crumb>,
@@ -171,6 +173,7 @@ impl App {
             order: FlowOrder::default(),
             rule_sort: SortBy::Tuples,
             top_mode: TopMode::default(),
+            top_sort: None,
             timeline_spec: None,
             timeline: None,
             crumbs: Vec::new(),
@@ -386,6 +389,7 @@ impl App {
             Command::ReverseSort => self.reverse_sort(),
             Command::CycleTop => {
                 self.top_mode = self.top_mode.next();
+                self.top_sort = None;
                 self.cursors[Pane::Top.index()] = Cursor::default();
                 self.refresh();
             }
@@ -498,6 +502,7 @@ impl App {
             order: self.order,
             rule_sort: self.rule_sort,
             top: self.top_mode,
+            top_sort: self.top_sort(),
         };
         self.request(QueryKind::Refresh(spec));
     }
@@ -579,8 +584,21 @@ impl App {
         true
     }
 
+    /// What the Top pane ranks by.
+    pub fn top_sort(&self) -> SortBy {
+        self.top_sort.unwrap_or(self.top_mode.default_sort())
+    }
+
     fn cycle_sort(&mut self) {
         match self.focus {
+            // The Top pane shows counts and bytes: it ranks by one or the other.
+            Pane::Top => {
+                self.top_sort = Some(match self.top_sort() {
+                    SortBy::Tuples => SortBy::Bytes,
+                    _ => SortBy::Tuples,
+                });
+                self.cursors[Pane::Top.index()] = Cursor::default();
+            }
             Pane::Rules => {
                 self.rule_sort = match self.rule_sort {
                     SortBy::Tuples => SortBy::Bytes,
@@ -605,6 +623,12 @@ impl App {
     }
 
     fn reverse_sort(&mut self) {
+        if matches!(self.focus, Pane::Rules | Pane::Top) {
+            // Reversing Flows from here sorted a pane out of sight.
+            self.message =
+                Some("Rules and Top run biggest first; o changes what they rank by".into());
+            return;
+        }
         self.order.descending = !self.order.descending;
         self.refresh();
     }

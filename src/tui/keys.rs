@@ -259,8 +259,18 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
     ),
     bind(Key::ch('s'), Panes, C::SaveFilter, "save the filter"),
     bind(Key::ch('d'), Panes, C::Details, "details of a flow"),
-    bind(Key::ch('o'), Panes, C::CycleSort, "sort by next column"),
-    bind(Key::ch('O'), Panes, C::ReverseSort, "reverse the sort"),
+    bind(
+        Key::ch('o'),
+        Panes,
+        C::CycleSort,
+        "sort by the next column or measure",
+    ),
+    bind(
+        Key::ch('O'),
+        Panes,
+        C::ReverseSort,
+        "reverse the Flows sort",
+    ),
     bind(
         Key::ch('t'),
         Panes,

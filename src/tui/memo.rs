@@ -7,7 +7,7 @@ use super::settings::Column;
 use super::worker::{TopList, TopMode};
 use crate::selection::Selection;
 use crate::store::Store;
-use crate::views::RuleHits;
+use crate::views::{RuleHits, SortBy};
 use std::sync::{Arc, Weak};
 
 #[derive(Debug, Default)]
@@ -23,7 +23,7 @@ pub struct Memo {
     pub order: Option<(Column, RowList)>,
     /// Rule hits in the engine's order (each refresh sorts a copy its own way).
     pub rules: Option<Vec<RuleHits>>,
-    pub top: Option<(TopMode, TopList)>,
+    pub top: Option<((TopMode, SortBy), TopList)>,
 }
 
 impl Memo {
@@ -56,9 +56,9 @@ impl Memo {
         rows
     }
 
-    pub fn top_for(&self, mode: TopMode) -> Option<&TopList> {
+    pub fn top_for(&self, mode: TopMode, sort: SortBy) -> Option<&TopList> {
         match &self.top {
-            Some((m, t)) if *m == mode => Some(t),
+            Some((key, t)) if *key == (mode, sort) => Some(t),
             _ => None,
         }
     }
@@ -96,6 +96,7 @@ mod tests {
             order: FlowOrder::default(),
             rule_sort: SortBy::Tuples,
             top: TopMode::Sources,
+            top_sort: SortBy::Tuples,
         }
     }
 

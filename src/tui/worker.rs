@@ -47,6 +47,15 @@ impl TopMode {
             TopMode::Conversations => TopMode::Sources,
         }
     }
+    /// What the list ranks by until `o` changes it: counts for top lists, sizes for
+    /// conversations.
+    pub fn default_sort(self) -> SortBy {
+        match self {
+            TopMode::Conversations => SortBy::Bytes,
+            _ => SortBy::Tuples,
+        }
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             TopMode::Sources => "Top sources",
@@ -90,6 +99,8 @@ pub struct RefreshSpec {
     pub order: FlowOrder,
     pub rule_sort: SortBy,
     pub top: TopMode,
+    /// What the Top pane ranks by: tuples or bytes.
+    pub top_sort: SortBy,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -348,16 +359,15 @@ fn summarize(
     if stale() {
         return false;
     }
-    let top = match memo.top_for(spec.top) {
+    let top = match memo.top_for(spec.top, spec.top_sort) {
         Some(top) => top.clone(),
         None => {
+            let sort = spec.top_sort;
             let top = match spec.top.field() {
-                Some(f) => TopList::Entries(views::top(store, sel, f, SortBy::Tuples, TOP_N)),
-                None => {
-                    TopList::Conversations(views::conversations(store, sel, SortBy::Bytes, TOP_N))
-                }
+                Some(f) => TopList::Entries(views::top(store, sel, f, sort, TOP_N)),
+                None => TopList::Conversations(views::conversations(store, sel, sort, TOP_N)),
             };
-            memo.top = Some((spec.top, top.clone()));
+            memo.top = Some(((spec.top, sort), top.clone()));
             top
         }
     };

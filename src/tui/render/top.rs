@@ -16,7 +16,7 @@ use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
 use crate::tui::navigate::endpoint;
 use crate::tui::worker::TopList;
-use crate::views::Conversation;
+use crate::views::{Conversation, SortBy};
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Row, Table};
 use ratatui::Frame;
@@ -27,7 +27,18 @@ const BYTES_WIDTH: u16 = 7;
 const NARROWEST_KEY: u16 = 15;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let heading = fitted_title(&[format!("{} (t)", app.top_mode.title())], "", area.width);
+    // The measure is named once `o` has changed it from the mode's own.
+    let by = match app.top_sort() {
+        sort if sort == app.top_mode.default_sort() => String::new(),
+        SortBy::Tuples => " by tuples".into(),
+        SortBy::Bytes => " by bytes".into(),
+        SortBy::Packets => " by packets".into(),
+    };
+    let heading = fitted_title(
+        &[format!("{}{by} (t)", app.top_mode.title())],
+        "",
+        area.width,
+    );
     let block = pane_block(heading, Pane::Top, app, theme);
     let (Some(store), Some(view)) = (&app.store, &app.summary) else {
         frame.render_widget(block, area);
