@@ -537,14 +537,10 @@ impl App {
             QueryResult::Summary(summary) => {
                 // Another filter's lists start where they were under it, or at their top;
                 // another order keeps the place.
-                let left = match &self.summary {
-                    Some(s) if s.filter == summary.filter => None,
-                    Some(s) => Some(Some(s.filter.clone())),
-                    None => Some(None),
-                };
-                for pane in [Pane::Rules, Pane::Top] {
-                    if let Some(old) = &left {
-                        self.change_place(old.as_deref(), &summary.filter, pane);
+                let shown = self.summary.as_ref().map(|s| s.filter.clone());
+                if shown.as_deref() != Some(summary.filter.as_str()) {
+                    for pane in [Pane::Rules, Pane::Top] {
+                        self.change_place(shown.as_deref(), &summary.filter, pane);
                     }
                 }
                 self.summary = Some(summary);
