@@ -59,17 +59,11 @@ impl FilterBar {
         if std::mem::take(&mut self.selected) && replaces_selection(&key) {
             self.input = Input::default();
             if matches!(key.code, KeyCode::Backspace | KeyCode::Delete) {
-                return !before.is_empty();
+                return self.edited(&before);
             }
         }
         self.input.handle_event(&TermEvent::Key(key));
-        let changed = self.input.value() != before;
-        if changed {
-            self.completion = None;
-            self.hint = None;
-            self.history_pos = None;
-        }
-        changed
+        self.edited(&before)
     }
 
     /// Inserts pasted text at the cursor (over the selected filter, as typing does), its
@@ -80,6 +74,12 @@ impl FilterBar {
             self.input = Input::default();
         }
         insert(&mut self.input, text);
+        self.edited(&before)
+    }
+
+    /// Whether the text is no longer `before`; a change ends a completion, its hint and
+    /// history browsing.
+    fn edited(&mut self, before: &str) -> bool {
         let changed = self.input.value() != before;
         if changed {
             self.completion = None;
