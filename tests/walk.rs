@@ -53,6 +53,11 @@ fn count(args: &[&Path]) -> u64 {
         .arg("--count")
         .output()
         .expect("query runs");
+    counted(&out)
+}
+
+/// The count a successful `query --count` printed.
+fn counted(out: &std::process::Output) -> u64 {
     assert!(out.status.success(), "{out:?}");
     String::from_utf8_lossy(&out.stdout)
         .trim()
@@ -186,11 +191,7 @@ fn standard_input_is_read_each_time_it_is_named() {
             .write_stdin(data.clone())
             .output()
             .expect("query runs");
-        assert!(out.status.success(), "{out:?}");
-        String::from_utf8_lossy(&out.stdout)
-            .trim()
-            .parse()
-            .expect("a count")
+        counted(&out)
     };
     assert_eq!(stdin_count(&["-"]), in_file);
     // What comes on standard input is not known to be the file, so both are read.
