@@ -882,6 +882,9 @@ fn pasted_text_is_typed_never_run_as_keys() {
     assert!(h.app.filter.editing, "the paste opened the filter bar");
     assert_eq!(h.app.filter.input.value(), "dport == 3389 and deny q");
     h.press(KeyCode::Esc);
+    // An empty paste leaves everything as it was.
+    assert!(!h.app.handle(Event::Paste(String::new())));
+    assert!(!h.app.filter.editing);
     // Over a filter just opened, a paste replaces it, as typing does.
     h.press(KeyCode::Char('/'));
     h.type_text("tcp");
@@ -960,6 +963,30 @@ fn o_sorts_the_focused_pane() {
     assert!(h.screen().contains("biggest first"));
     h.press(KeyCode::Char('o'));
     assert!(h.screen().contains("Top sources (t)"));
+    // The Timeline runs in time order: o and O there leave Flows as it was.
+    h.press(KeyCode::Tab);
+    assert_eq!(h.app.focus, Pane::Timeline);
+    h.press(KeyCode::Char('o'));
+    h.press(KeyCode::Char('O'));
+    assert_eq!(flows_title(&h), before);
+    assert!(h.screen().contains("time order"));
+}
+
+/// At 80 columns the Top pane keeps one figure: the one it is ranked by.
+#[test]
+fn a_narrow_top_pane_shows_what_it_ranks_by() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Tab);
+    let header = |h: &Harness| {
+        h.screen()
+            .lines()
+            .find(|l| l.contains("key"))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(header(&h).contains("tuples"), "{}", header(&h));
+    h.press(KeyCode::Char('o'));
+    assert!(header(&h).contains("bytes") && !header(&h).contains("tuples"));
 }
 
 /// The filter bar says what is wrong once: the nearest field name, not that and a list.

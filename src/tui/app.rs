@@ -153,6 +153,9 @@ pub struct App {
     outbox: Vec<QueryRequest>,
 }
 
+/// Why `o` and `O` do not sort the Timeline pane: it is the steps of one thing in time.
+const TIMELINE_ORDER: &str = "the timeline runs in time order; Tab to Flows to sort";
+
 impl App {
     pub fn new(settings: Settings, size: Rect) -> App {
         let notice = (!settings.problems.is_empty()).then(|| settings.problems.join("; "));
@@ -462,6 +465,10 @@ impl App {
     /// Pasted text goes into the picker or the filter bar, which it opens if need be: a
     /// filter copied from a note or a chat is the usual paste.
     fn paste(&mut self, text: &str) -> bool {
+        if text.is_empty() {
+            // Nothing pasted: the filter in force is not opened, let alone replaced.
+            return false;
+        }
         match &mut self.overlay {
             Overlay::Picker(p) => p.paste(text),
             Overlay::None => {
@@ -587,6 +594,10 @@ impl App {
 
     fn cycle_sort(&mut self) {
         match self.focus {
+            Pane::Timeline => {
+                self.message = Some(TIMELINE_ORDER.into());
+                return;
+            }
             // The Top pane shows counts and bytes: it ranks by one or the other.
             Pane::Top => {
                 self.top_sort = Some(match self.top_sort() {
@@ -621,8 +632,11 @@ impl App {
     fn reverse_sort(&mut self) {
         if matches!(self.focus, Pane::Rules | Pane::Top) {
             // Reversing Flows from here sorted a pane out of sight.
-            self.message =
-                Some("Rules and Top run biggest first; o changes what they rank by".into());
+            self.message = Some("biggest first; o picks the measure".into());
+            return;
+        }
+        if self.focus == Pane::Timeline {
+            self.message = Some(TIMELINE_ORDER.into());
             return;
         }
         self.order.descending = !self.order.descending;

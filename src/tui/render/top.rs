@@ -53,13 +53,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         TopList::Conversations(_) => "states",
     };
     // Too narrow for three columns (80 columns leave the key 7, `203.0.…`): the key keeps
-    // room for an address and one figure stays, the count of a top list, the bytes of
-    // conversations.
+    // room for an address and one figure stays, the one the list is ranked by.
     let three = inner.width >= NUMBER_WIDTH + BYTES_WIDTH + 2 + NARROWEST_KEY;
-    let kept = match (three, &view.top) {
+    let kept = match (three, app.top_sort()) {
         (true, _) => [0, 1, 2].as_slice(),
-        (false, TopList::Entries(_)) => &[0, 1],
-        (false, TopList::Conversations(_)) => &[0, 2],
+        (false, SortBy::Tuples) => &[0, 1],
+        (false, _) => &[0, 2],
     };
     let figures: u16 = kept[1..].iter().map(|&c| column_width(c, 0) + 1).sum();
     let key_width = inner.width.saturating_sub(figures);
