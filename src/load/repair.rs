@@ -29,9 +29,12 @@ pub fn repair(text: &str) -> Option<Repaired> {
     }
     let mut value: Value = serde_json::from_str(&fixed).ok()?;
     let dropped = keep_tuple_strings(&mut value, &mut notes);
-    if notes.is_empty() {
-        // Valid JSON of the right shape that serde still refused: a key given twice.
+    if has_duplicate_keys(&fixed) {
         notes.push(DUPLICATE_KEYS);
+    }
+    if notes.is_empty() {
+        // Nothing here this module repairs (a value of the wrong type, say).
+        return None;
     }
     // Written again from the value: a key given twice keeps its last value there, as in
     // most JSON readers.
@@ -40,6 +43,45 @@ pub fn repair(text: &str) -> Option<Repaired> {
         notes,
         dropped,
     })
+}
+
+/// Whether an object in `text` (valid JSON) names a key twice.
+fn has_duplicate_keys(text: &str) -> bool {
+    // Per open bracket: the keys of an object so far (`None` for an array), and whether a
+    // string there would be a key.
+    let mut open: Vec<(Option<Vec<&[u8]>>, bool)> = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'"' => {
+                let end = string_end(b, i);
+                if let Some((Some(keys), expect_key)) = open.last_mut() {
+                    if *expect_key {
+                        let key = &b[i + 1..end - 1];
+                        if keys.contains(&key) {
+                            return true;
+                        }
+                        keys.push(key);
+                        *expect_key = false;
+                    }
+                }
+                i = end;
+                continue;
+            }
+            b'{' => open.push((Some(Vec::new()), true)),
+            b'[' => open.push((None, false)),
+            b'}' | b']' => drop(open.pop()),
+            b',' => {
+                if let Some((Some(_), expect_key)) = open.last_mut() {
+                    *expect_key = true;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    false
 }
 
 /// Raw control characters inside strings (JSON forbids them) written as `\u00XX`
@@ -165,10 +207,27 @@ mod tests {
             .replace("\"rule\":\"R\"", "\"rule\":\"R1\",\"rule\":\"R2\"")
             .replace("TUPLES", "[\"a\",\n7,]");
         let r = repair(&text).unwrap();
-        assert_eq!(r.notes, ["trailing commas removed", NOT_STRINGS]);
+        assert_eq!(
+            r.notes,
+            ["trailing commas removed", NOT_STRINGS, DUPLICATE_KEYS]
+        );
         assert_eq!(r.dropped, 1);
         let v: Value = serde_json::from_str(&r.text).unwrap();
         assert_eq!(v["properties"]["flows"][0]["rule"], "R2");
+    }
+
+    #[test]
+    fn keys_given_twice_are_found_in_any_object_only_as_keys() {
+        assert!(has_duplicate_keys(r#"{"a":1,"b":{"c":2,"c":3}}"#));
+        assert!(has_duplicate_keys(r#"[{"a":1},{"b":[{"x":1,"x":2}]}]"#));
+        assert!(!has_duplicate_keys(
+            r#"{"a":"a","b":{"a":1},"c":["a","a"]}"#
+        ));
+        assert!(!has_duplicate_keys(r#"{"a\"":1,"a":2}"#));
+        // The same key in sibling objects is no repeat.
+        assert!(!has_duplicate_keys(r#"[{"rule":"R1"},{"rule":"R2"}]"#));
+        // A record of the wrong type, with nothing to repair, is left alone.
+        assert_eq!(repair(r#"{"properties":{"Version":"two"}}"#), None);
     }
 
     #[test]
