@@ -143,18 +143,10 @@ fn parse_by(s: &str) -> Result<StatsBy, String> {
     }
     Field::parse(s).map(StatsBy::Field).ok_or_else(|| {
         // A near miss is a typo: name the field meant rather than list all of them.
-        let word = s.to_ascii_lowercase();
-        let nearest = Field::ALL
-            .iter()
-            .map(|f| f.name())
-            .chain(["conversation"])
-            .map(|name| (crate::filter::edit_distance(&word, name), name))
-            .min();
-        match nearest {
-            Some((distance, name)) if distance <= 2 => {
-                format!("unknown field; did you mean `{name}`?")
-            }
-            _ => {
+        let names = Field::ALL.iter().map(|f| f.name()).chain(["conversation"]);
+        match crate::filter::suggestions(s, names).first() {
+            Some(name) => format!("unknown field; did you mean `{name}`?"),
+            None => {
                 let names: Vec<&str> = Field::ALL.iter().map(|f| f.name()).collect();
                 format!(
                     "unknown field; expected one of: {}, conversation",

@@ -150,15 +150,15 @@ fn explore(cli: &Cli) -> anyhow::Result<()> {
 }
 
 /// The subcommand a first path that is not there was probably meant to be (`chekc`).
-fn mistyped_command(paths: &[String]) -> Option<&'static str> {
+fn mistyped_command(paths: &[String]) -> Option<String> {
     let first = paths.first()?;
     if std::path::Path::new(first).exists() {
         return None;
     }
-    let word = first.to_ascii_lowercase();
-    ["check", "query", "stats", "generate"]
+    let commands = ["check", "query", "stats", "generate"].into_iter();
+    crate::filter::suggestions(first, commands)
         .into_iter()
-        .find(|c| crate::filter::edit_distance(&word, c) <= 2)
+        .next()
 }
 
 /// The explorer draws on stdout and reads keys from stdin, or from the controlling
