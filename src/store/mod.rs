@@ -228,8 +228,12 @@ impl Store {
     /// breaks the remaining ties.
     #[inline]
     pub fn time_order(&self, row: u32) -> i64 {
+        let r = row as usize;
+        // One read of the high flags for both halves: whole selections are ordered by it.
+        let high = self.flags_high.get(r).copied().unwrap_or(0);
+        let state = Flags::join(self.flags[r], high).state_rank();
         // Times are whole u32 seconds in milliseconds: 42 bits, room for 3 of state.
-        self.time_ms(row) << 3 | i64::from(self.flag(row).state_rank())
+        flags::time_ms(self.secs[r], high) << 3 | i64::from(state)
     }
     #[inline]
     pub fn flag(&self, row: u32) -> Flags {
