@@ -401,14 +401,20 @@ impl App {
         true
     }
 
-    /// `pane`'s cursor as the filter shown changes from `old` to `new`: kept for `old`,
-    /// and set where it was under `new` when that was seen lately, else at the top.
-    fn change_place(&mut self, old: Option<&str>, new: &str, pane: Pane) {
-        let cursor = &mut self.cursors[pane.index()];
-        if let Some(old) = old {
-            self.places.leave(old, pane, *cursor);
+    /// The cursors of `panes` as answers for the filter `new` replace those for `shown`:
+    /// each kept for `shown`, and set where it was under `new` when that was seen lately,
+    /// else at the top. Another order of the same filter keeps the place.
+    fn follow_filter(&mut self, shown: Option<String>, new: &str, panes: &[Pane]) {
+        if shown.as_deref() == Some(new) {
+            return;
         }
-        *cursor = self.places.enter(new, pane);
+        for &pane in panes {
+            let cursor = &mut self.cursors[pane.index()];
+            if let Some(old) = &shown {
+                self.places.leave(old, pane, *cursor);
+            }
+            *cursor = self.places.enter(new, pane);
+        }
     }
 
     /// Moves the help's first line by `by`, within its lines.
@@ -542,14 +548,8 @@ impl App {
         self.received[slot] = generation;
         match result {
             QueryResult::Summary(summary) => {
-                // Another filter's lists start where they were under it, or at their top;
-                // another order keeps the place.
                 let shown = self.summary.as_ref().map(|s| s.filter.clone());
-                if shown.as_deref() != Some(summary.filter.as_str()) {
-                    for pane in [Pane::Rules, Pane::Top] {
-                        self.change_place(shown.as_deref(), &summary.filter, pane);
-                    }
-                }
+                self.follow_filter(shown, &summary.filter, &[Pane::Rules, Pane::Top]);
                 self.summary = Some(summary);
                 for pane in [Pane::Rules, Pane::Top] {
                     self.move_cursor(pane, 0);
@@ -559,11 +559,8 @@ impl App {
                 if self.filter.editing {
                     self.filter.error = None;
                 }
-                if let Some(old) = self.view.as_ref().map(|v| v.filter.clone()) {
-                    if old != r.filter {
-                        self.change_place(Some(&old), &r.filter, Pane::Flows);
-                    }
-                }
+                let shown = self.view.as_ref().map(|v| v.filter.clone());
+                self.follow_filter(shown, &r.filter, &[Pane::Flows]);
                 self.view = Some(r);
                 self.move_cursor(Pane::Flows, 0);
             }
@@ -630,17 +627,17 @@ impl App {
     }
 
     fn reverse_sort(&mut self) {
-        if matches!(self.focus, Pane::Rules | Pane::Top) {
+        match self.focus {
             // Reversing Flows from here sorted a pane out of sight.
-            self.message = Some("biggest first; o picks the measure".into());
-            return;
+            Pane::Rules | Pane::Top => {
+                self.message = Some("biggest first; o picks the measure".into());
+            }
+            Pane::Timeline => self.message = Some(TIMELINE_ORDER.into()),
+            Pane::Flows => {
+                self.order.descending = !self.order.descending;
+                self.refresh();
+            }
         }
-        if self.focus == Pane::Timeline {
-            self.message = Some(TIMELINE_ORDER.into());
-            return;
-        }
-        self.order.descending = !self.order.descending;
-        self.refresh();
     }
 
     fn save_filter(&mut self) {

@@ -101,7 +101,7 @@ impl App {
             format!("({kept}) and {clause}")
         };
         // The cursors go to the top, or where they were under this filter, as its answer
-        // comes (`App::change_place`).
+        // comes (`App::follow_filter`).
         self.filter.set(text.clone());
         self.focus = Pane::Flows;
         self.show_timeline(Some(TimelineSpec::Histogram {
