@@ -190,22 +190,24 @@ pub fn rule_name(name: &str, width: usize) -> String {
 /// `parts` joined by `sep`, as many whole parts as fit in `room` columns (the first, if
 /// too long alone, cut with `…`): a cut line ends at a whole part, never mid-number.
 pub fn fit_parts(parts: &[String], sep: &str, room: usize) -> String {
-    let mut out = String::new();
-    for part in parts {
-        let joined = if out.is_empty() {
-            part.clone()
-        } else {
-            format!("{out}{sep}{part}")
-        };
-        if joined.chars().count() > room {
-            break;
+    match parts_that_fit(parts, sep, room) {
+        0 => parts
+            .first()
+            .map_or_else(String::new, |first| truncate(first, room)),
+        k => parts[..k].join(sep),
+    }
+}
+
+/// How many of `parts`, from the first, fit in `room` columns joined by `sep`.
+pub fn parts_that_fit(parts: &[String], sep: &str, room: usize) -> usize {
+    let mut used = 0;
+    for (k, part) in parts.iter().enumerate() {
+        used += part.chars().count() + if k == 0 { 0 } else { sep.chars().count() };
+        if used > room {
+            return k;
         }
-        out = joined;
     }
-    match parts.first() {
-        Some(first) if out.is_empty() => truncate(first, room),
-        _ => out,
-    }
+    parts.len()
 }
 
 /// Bytes in at most 7 columns: `512 B`, `1.5 kB`, `23 MB`.

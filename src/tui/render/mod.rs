@@ -86,9 +86,22 @@ pub fn title(text: impl Into<String>) -> Line<'static> {
 /// between the corners (a border cuts a title wherever it falls, mid-number too). The
 /// space after the text may be the one given up.
 pub fn fitted_title(parts: &[String], sep: &str, width: u16) -> Line<'static> {
-    title(format::fit_parts(
-        parts,
-        sep,
-        (width as usize).saturating_sub(3),
-    ))
+    title(format::fit_parts(parts, sep, title_room(width)))
+}
+
+/// `fitted_title` for the top border, and the parts it has no room for, if any, as a
+/// title for the bottom border rather than lost.
+pub fn split_title(
+    parts: &[String],
+    sep: &str,
+    width: u16,
+) -> (Line<'static>, Option<Line<'static>>) {
+    let top = format::parts_that_fit(parts, sep, title_room(width)).max(1);
+    let bottom = (top < parts.len()).then(|| fitted_title(&parts[top..], sep, width));
+    (fitted_title(&parts[..top], sep, width), bottom)
+}
+
+/// Columns between the corners of a block `width` wide, less the space after the text.
+fn title_room(width: u16) -> usize {
+    (width as usize).saturating_sub(3)
 }

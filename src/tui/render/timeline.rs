@@ -14,7 +14,7 @@ use super::format::{
     compact, duration, human_short, rule_name, style_for_range, time, truncate, TimeStyle,
 };
 use super::theme::Theme;
-use super::{fitted_title, pane_block, title};
+use super::{fitted_title, pane_block, split_title, title};
 use crate::model::plural;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
@@ -58,21 +58,11 @@ fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &
         human_short(t.totals.bytes()),
         format!("{} pkts", compact(t.totals.packets())),
     ];
-    // The totals the label leaves no room for (80 columns) go to the bottom border rather
-    // than be lost.
-    let room = (area.width as usize).saturating_sub(3);
-    let fit = (1..=heading.len())
-        .rev()
-        .find(|&k| heading[..k].join(" · ").chars().count() <= room)
-        .unwrap_or(1);
-    let mut block = pane_block(
-        fitted_title(&heading[..fit], " · ", area.width),
-        Pane::Timeline,
-        app,
-        theme,
-    );
-    if fit < heading.len() {
-        block = block.title_bottom(fitted_title(&heading[fit..], " · ", area.width));
+    // The totals the label leaves no room for (80 columns) go to the bottom border.
+    let (top, bottom) = split_title(&heading, " · ", area.width);
+    let mut block = pane_block(top, Pane::Timeline, app, theme);
+    if let Some(bottom) = bottom {
+        block = block.title_bottom(bottom);
     }
     let inner = block.inner(area);
     frame.render_widget(block, area);
