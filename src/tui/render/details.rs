@@ -29,27 +29,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
     if row as usize >= store.len() {
         return;
     }
-    let mut lines: Vec<Line> = Field::tuple_fields()
-        .filter(|f| *f != Field::File)
-        .map(|f| {
-            let value = field_value(store, row, f, app.settings.time_zone);
-            entry(f.name(), value, theme)
-        })
-        .collect();
+    let zone = app.settings.time_zone;
+    // Each field's value cut into lines of `width` (an ACL id is a whole resource id):
+    // the popup's height is then known, as a wrapped paragraph's is not.
+    let fields = |width: u16| -> Vec<Line> {
+        Field::tuple_fields()
+            .filter(|f| *f != Field::File)
+            .flat_map(|f| long_entry(f.name(), &field_value(store, row, f, zone), width, theme))
+            .collect()
+    };
     let record = store.record_of(row);
     let offset = match record.offset {
         u64::MAX => "unknown offset".to_string(),
         o => format!("byte {}", Thousands(o)),
     };
     let text_width = WIDTH.min(area.width).saturating_sub(2);
-    // Where it came from, last: a blob path is long, and is cut into lines here so that
-    // the popup's height is known (wrapped as one word, its end fell off the popup).
-    let file = field_value(store, row, Field::File, app.settings.time_zone);
-    let mut origin = vec![
-        entry("record", format!("#{} at {offset}", record.ordinal), theme),
-        entry("row", Thousands(row as u64).to_string(), theme),
-    ];
-    origin.extend(long_entry("file", &file, text_width, theme));
+    // Where it came from, last: a blob path is long (wrapped as one word, its end fell
+    // off the popup).
+    let file = field_value(store, row, Field::File, zone);
+    let origin: Vec<Line> = [
+        ("record", format!("#{} at {offset}", record.ordinal)),
+        ("row", Thousands(row as u64).to_string()),
+        ("file", file),
+    ]
+    .iter()
+    .flat_map(|(name, value)| long_entry(name, value, text_width, theme))
+    .collect();
+    let mut lines = fields(text_width);
     let block = Block::bordered()
         .title(" Flow details (Esc closes) ")
         .border_style(theme.focus);
@@ -61,7 +67,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
         frame.render_widget(Paragraph::new(lines).block(block), popup);
         return;
     }
-    // Short terminal: the tuple's fields in two columns, where it came from below.
+    // Short terminal: the tuple's fields in two columns, a line each (cut at the column's
+    // edge), where it came from below.
+    let mut lines = fields(u16::MAX);
     let half = lines.len().div_ceil(2);
     let right = lines.split_off(half);
     let height = (half + origin.len()) as u16 + 2;
@@ -91,16 +99,13 @@ fn long_entry(name: &str, value: &str, width: u16, theme: &Theme) -> Vec<Line<'s
     let room = (width as usize).saturating_sub(NAME_WIDTH).max(1);
     let chars: Vec<char> = sanitize(value).chars().collect();
     let mut pieces = chars.chunks(room).map(|c| c.iter().collect::<String>());
-    let mut lines = vec![entry(name, pieces.next().unwrap_or_default(), theme)];
+    let first = Line::from(vec![
+        Span::styled(format!("{name:<NAME_WIDTH$}"), theme.accent),
+        Span::raw(pieces.next().unwrap_or_default()),
+    ]);
+    let mut lines = vec![first];
     lines.extend(pieces.map(|p| Line::raw(format!("{:NAME_WIDTH$}{p}", ""))));
     lines
-}
-
-fn entry(name: &str, value: String, theme: &Theme) -> Line<'static> {
-    Line::from(vec![
-        Span::styled(format!("{name:<NAME_WIDTH$}"), theme.accent),
-        Span::raw(sanitize(&value).into_owned()),
-    ])
 }
 
 /// One field of one tuple, as text.
