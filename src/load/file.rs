@@ -311,23 +311,22 @@ fn candidate(em: &mut Emitter, text: &str, offset: Option<u64>) {
         Ok(_) => return,
         Err(e) => e,
     };
-    if !err.is_eof() {
-        if let Some(fixed) = repair::repair(text) {
-            let place = em.place(offset);
-            if let Ok(true) = emit::record_text(em, &fixed.text, offset) {
-                for note in fixed.notes {
-                    let reason = Reason::Text(note.into());
-                    em.tally
-                        .problem(ProblemKind::Repaired, reason, || place.clone());
-                }
-                if fixed.dropped > 0 {
-                    em.tally.rejected += fixed.dropped;
-                    let reason = Reason::Text("not a tuple string".into());
-                    em.tally
-                        .problems_of(ProblemKind::BadTuple, reason, fixed.dropped, || place);
-                }
-                return;
+    // `repair` itself says when the text is beyond it (still not JSON, say).
+    if let Some(fixed) = repair::repair(text) {
+        let place = em.place(offset);
+        if let Ok(true) = emit::record_text(em, &fixed.text, offset) {
+            for note in fixed.notes {
+                let reason = Reason::Text(note.into());
+                em.tally
+                    .problem(ProblemKind::Repaired, reason, || place.clone());
             }
+            if fixed.dropped > 0 {
+                em.tally.rejected += fixed.dropped;
+                let reason = Reason::Text("not a tuple string".into());
+                em.tally
+                    .problems_of(ProblemKind::BadTuple, reason, fixed.dropped, || place);
+            }
+            return;
         }
     }
     let tuples = count_tuples(text);
