@@ -20,11 +20,11 @@ pub fn repair(text: &str) -> Option<Repaired> {
     let mut notes = Vec::new();
     let mut fixed = std::borrow::Cow::Borrowed(text);
     if let Some(t) = drop_trailing_commas(&fixed) {
-        notes.push("trailing commas removed");
+        notes.push(TRAILING_COMMAS);
         fixed = t.into();
     }
     if let Some(t) = escape_controls(&fixed) {
-        notes.push("control characters inside strings escaped");
+        notes.push(CONTROLS);
         fixed = t.into();
     }
     let mut value: Value = serde_json::from_str(&fixed).ok()?;
@@ -142,6 +142,9 @@ fn keep_tuple_strings(value: &mut Value, notes: &mut Vec<&'static str>) -> u64 {
     }
 }
 
+/// What `check` says of each repair.
+pub const TRAILING_COMMAS: &str = "trailing commas removed";
+pub const CONTROLS: &str = "control characters inside strings escaped";
 pub const NOT_STRINGS: &str = "flowTuples elements that are not strings rejected";
 pub const NOT_ARRAY: &str = "a flowTuples that is not an array rejected";
 pub const DUPLICATE_KEYS: &str = "a key given twice: its last value kept";
