@@ -18,7 +18,7 @@ mod letters;
 /// x86-64 only: it needs AVX2, which it checks for at run time.
 #[cfg(target_arch = "x86_64")]
 mod whole;
-pub use fast::parse_quoted;
+pub use fast::{parse_quoted, parse_quoted_by_field, read_run};
 #[cfg(test)]
 mod timing;
 

@@ -11,7 +11,7 @@ use super::{
     NsgMacFlows, NsgProperties, NsgRule, Parsed, RawRecord, Text, Tuples, Version, VnetAcl,
     VnetFlowRecords, VnetGroup,
 };
-use crate::load::tuple::{parse_quoted, parse_tuple, CounterValues};
+use crate::load::tuple::{parse_quoted_by_field, parse_tuple, read_run, CounterValues};
 use crate::model::LogKind;
 use std::borrow::Cow;
 
@@ -380,8 +380,14 @@ impl<'a> Reader<'a, '_> {
     fn tuples(&mut self, kind: LogKind) -> Option<std::ops::Range<usize>> {
         let start = self.tuples.len();
         self.array(|s| {
+            let run = read_run(&s.b[s.i..], kind, s.counters, s.tuples);
+            if run > 0 {
+                s.i += run;
+                return Some(());
+            }
+            // Not read whole (the run tried): field by field, or the checked parser.
             s.expect(b'"')?;
-            let parsed = match parse_quoted(&s.b[s.i..], kind, s.counters) {
+            let parsed = match parse_quoted_by_field(&s.b[s.i..], kind) {
                 Some((tuple, len)) => {
                     s.i += len + 1;
                     Ok(tuple)
@@ -451,6 +457,40 @@ mod tests {
         assert_eq!(raw.properties.unwrap().version.0, Some(2));
         assert_eq!(tuples.len(), 3);
         assert!(tuples[0].is_ok() && tuples[1].is_ok() && tuples[2].is_err());
+    }
+
+    /// Tuples read whole in runs, broken by one left to the field-by-field parser, by a
+    /// bad one and by a space: each tuple is read once, in order, as serde reads it.
+    #[test]
+    fn runs_of_whole_tuples_resume_after_one_read_another_way() {
+        let v4 = |n: u8| format!("\"1731916800,10.0.0.{n},10.0.0.2,1000,22,T,I,A,B,,,,\"");
+        let v6 = "\"1731916801,fd00::1,10.0.0.2,1000,22,T,I,A,E,1,2,3,4\"".to_string();
+        let list = [
+            v4(1),
+            v4(2),
+            v6,
+            v4(3),
+            format!(" {}", v4(4)),
+            "\"bad\"".into(),
+            v4(5),
+        ];
+        // The text after the tuples lets each be read whole (it needs 144 bytes).
+        let text = format!(
+            r#"{{"properties":{{"Version":2,"flows":[{{"rule":"R","flows":[{{"mac":"M","flowTuples":[{}]}}]}}]}},"pad":"{}"}}"#,
+            list.join(","),
+            "x".repeat(200)
+        );
+        let mut tuples = Vec::new();
+        read_record(&text, 0, &mut tuples, CounterValues::Read).expect("plain record");
+        let sources: Vec<String> = tuples
+            .iter()
+            .map(|t| t.as_ref().map_or("bad".into(), |t| t.src.to_string()))
+            .collect();
+        let expected = [
+            "10.0.0.1", "10.0.0.2", "fd00::1", "10.0.0.3", "10.0.0.4", "bad", "10.0.0.5",
+        ];
+        assert_eq!(sources, expected);
+        assert!(check_against_serde(&text) > 0);
     }
 
     #[test]

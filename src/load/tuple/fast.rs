@@ -235,9 +235,27 @@ pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<
     parse_quoted_by_field(b, kind)
 }
 
+/// A run of tuple strings read whole, from `b` at the first one's opening quote, pushed
+/// to `out`; the bytes read (0 where the first must be read another way).
+#[inline]
+pub fn read_run(
+    b: &[u8],
+    kind: LogKind,
+    counters: CounterValues,
+    out: &mut Vec<Result<Tuple, super::TupleError>>,
+) -> usize {
+    #[cfg(target_arch = "x86_64")]
+    return super::whole::read_run(b, kind, counters, out);
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = (b, kind, counters, out);
+        0
+    }
+}
+
 /// `parse_quoted` field by field: for the shapes and processors the whole-tuple reader
 /// does not take.
-pub(super) fn parse_quoted_by_field(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
+pub fn parse_quoted_by_field(b: &[u8], kind: LogKind) -> Option<(Tuple, usize)> {
     let mut c = Cursor::<true> { b, i: 0 };
     let t = read(&mut c, kind)?;
     Some((t, c.i))

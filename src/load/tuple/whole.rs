@@ -14,7 +14,7 @@
 
 use super::fast::{digit_values, swar_value};
 use super::letters::{DECISION, DIRECTION, NSG_STATE, PROTOCOL, VNET_STATE};
-use super::{CounterValues, MAX_SECS};
+use super::{CounterValues, TupleError, MAX_SECS};
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -36,8 +36,54 @@ pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<
     if !available() {
         return None;
     }
+    let mut out = Vec::with_capacity(1);
     // SAFETY: the processor has every feature `read` enables (checked just above).
-    unsafe { read(b.first_chunk()?, kind, counters) }
+    let len = unsafe { read(b.first_chunk()?, kind, counters, &mut out) }?;
+    Some((out.pop()?.ok()?, len))
+}
+
+/// A run of `flowTuples` strings read whole, from `b` at the first one's opening quote:
+/// each tuple is pushed to `out`, and the run goes on while a comma and the next opening
+/// quote follow at once (the compact form writers use). Returns the bytes read, up to the
+/// last closing quote; 0 when the first string is not read whole. One call for a run
+/// rather than one a tuple: the tuple is written where it is kept, not returned and
+/// copied (a copy the processor stalls on, its stores not yet done).
+pub fn read_run(
+    b: &[u8],
+    kind: LogKind,
+    counters: CounterValues,
+    out: &mut Vec<Result<Tuple, TupleError>>,
+) -> usize {
+    if !available() {
+        return 0;
+    }
+    // SAFETY: the processor has every feature `run` enables (checked just above).
+    unsafe { run(b, kind, counters, out) }
+}
+
+#[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
+fn run(
+    b: &[u8],
+    kind: LogKind,
+    counters: CounterValues,
+    out: &mut Vec<Result<Tuple, TupleError>>,
+) -> usize {
+    let mut read_to = 0;
+    let mut at = 0;
+    while b.get(at) == Some(&b'"') {
+        let Some(w) = b.get(at + 1..).and_then(<[u8]>::first_chunk) else {
+            break;
+        };
+        let Some(len) = read(w, kind, counters, out) else {
+            break;
+        };
+        read_to = at + len + 2;
+        if b.get(read_to..read_to + 2) != Some(b",\"") {
+            break;
+        }
+        at = read_to + 1;
+    }
+    read_to
 }
 
 /// Whether the processor has what `read` uses; each answer is cached by std.
@@ -214,7 +260,13 @@ fn addresses(w: &[u8; WINDOW], m: &Masks, [p0, p1, p2]: [u32; 3]) -> Option<[[u8
 /// Letters are looked up rather than matched, and empty counters need no branch: random
 /// letters and states would otherwise mispredict a branch in most tuples.
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
-fn read(w: &[u8; WINDOW], kind: LogKind, counters: CounterValues) -> Option<(Tuple, usize)> {
+#[inline]
+fn read(
+    w: &[u8; WINDOW],
+    kind: LogKind,
+    counters: CounterValues,
+    out: &mut Vec<Result<Tuple, TupleError>>,
+) -> Option<usize> {
     let m = masks(w);
     // Fewer than three commas puts a 64 here.
     let [p0, p1, p2] = positions::<3>(m.comma[0]);
@@ -322,7 +374,7 @@ fn read(w: &[u8; WINDOW], kind: LogKind, counters: CounterValues) -> Option<(Tup
         // Their digits are checked above: only the values are skipped.
         CounterValues::Skip => Counters::default(),
     };
-    let tuple = Tuple {
+    out.push(Ok(Tuple {
         time_ms: time_ms as i64,
         src: IpAddr::V4(Ipv4Addr::from(src)),
         dst: IpAddr::V4(Ipv4Addr::from(dst)),
@@ -334,8 +386,8 @@ fn read(w: &[u8; WINDOW], kind: LogKind, counters: CounterValues) -> Option<(Tup
         state: Some(state),
         encryption,
         counters,
-    };
-    Some((tuple, (base + end) as usize))
+    }));
+    Some((base + end) as usize)
 }
 
 #[cfg(test)]
@@ -528,6 +580,45 @@ mod tests {
                     }
                 },
             )
+    }
+
+    /// A run goes on over compact tuples and stops after the last it reads whole: before
+    /// one it cannot read, or a space; it reads nothing when the first is not whole.
+    #[test]
+    fn a_run_stops_after_the_last_tuple_it_reads_whole() {
+        if !reads_whole() {
+            return;
+        }
+        let a = "1731916800,10.0.0.1,10.0.0.2,1000,22,T,I,A,B,,,,";
+        let b = "1731916801,10.0.0.3,10.0.0.4,1001,443,U,O,D,E,1,20,3,40";
+        let v6 = "1731916801,fd00::1,10.0.0.2,1000,22,T,I,A,E,1,2,3,4";
+        let pad = " ".repeat(WINDOW);
+        let cases = [
+            (format!("\"{a}\",\"{b}\",\"{v6}\",\"{a}\"]{pad}"), 2),
+            (format!("\"{a}\",\"{b}\", \"{a}\"]{pad}"), 2),
+            (format!("\"{a}\",\"{b}\",\"{a}\"]{pad}"), 3),
+            (format!("\"{v6}\",\"{a}\"]{pad}"), 0),
+            // Fewer than `WINDOW` bytes after the third: left to the other readers.
+            (format!("\"{a}\",\"{b}\",\"{a}\"]"), 1),
+        ];
+        for (text, tuples) in cases {
+            let mut out = Vec::new();
+            let read = read_run(text.as_bytes(), LogKind::Nsg, CounterValues::Read, &mut out);
+            assert_eq!(out.len(), tuples, "{text}");
+            let bodies: Vec<&str> = text.split('"').skip(1).step_by(2).take(tuples).collect();
+            let expected: Vec<_> = bodies
+                .iter()
+                .map(|t| parse_checked(t, LogKind::Nsg))
+                .collect();
+            assert_eq!(out, expected, "{text}");
+            // Up to the last closing quote read.
+            let end = bodies
+                .iter()
+                .map(|t| t.len() + 3)
+                .sum::<usize>()
+                .saturating_sub(1);
+            assert_eq!(read, end, "{text}");
+        }
     }
 
     proptest! {
