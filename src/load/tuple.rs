@@ -268,9 +268,10 @@ fn ipv6(s: &[u8]) -> Option<Ipv6Addr> {
         let start = i;
         let mut v = 0u16;
         while i < s.len() && i - start < 4 {
-            let Some(d) = (s[i] as char).to_digit(16) else {
+            let d = HEX[s[i] as usize];
+            if d > 15 {
                 break;
-            };
+            }
             v = v << 4 | d as u16;
             i += 1;
         }
@@ -308,6 +309,23 @@ fn ipv6(s: &[u8]) -> Option<Ipv6Addr> {
     }
     Some(Ipv6Addr::from(groups))
 }
+
+/// Each byte's value as a hex digit, 0xff where it is none: a look-up rather than
+/// `char::to_digit`'s range tests, in the loop every IPv6 character passes through.
+const HEX: [u8; 256] = {
+    let mut table = [0xff; 256];
+    let mut c = 0;
+    while c < 256 {
+        table[c] = match c as u8 {
+            d @ b'0'..=b'9' => d - b'0',
+            d @ b'a'..=b'f' => d - b'a' + 10,
+            d @ b'A'..=b'F' => d - b'A' + 10,
+            _ => 0xff,
+        };
+        c += 1;
+    }
+    table
+};
 
 #[inline]
 fn ipv4(b: &[u8]) -> Option<Ipv4Addr> {
