@@ -265,24 +265,35 @@ impl<'p> Emitter<'p> {
         self.push_all(std::slice::from_ref(&parsed), meta.ordinal, rule);
     }
 
+    /// Loads a group's tuples: each run of good ones goes to the builder at once, and
+    /// each bad one is counted with its place.
     fn push_all(&mut self, tuples: &[Parsed], ordinal: u32, rule: Option<&str>) {
+        let mut run = 0;
         for (i, parsed) in tuples.iter().enumerate() {
-            match parsed {
-                Ok(t) => {
-                    self.builder.push(t);
-                    self.tally.tuples += 1;
-                }
-                Err(e) => {
-                    self.tally.rejected += 1;
-                    let place = || {
-                        let rule = rule.unwrap_or("(none)");
-                        format!("record {}, rule {rule}, tuple {}", ordinal + 1, i + 1)
-                    };
-                    self.tally
-                        .problem(ProblemKind::BadTuple, Reason::Tuple(*e), place);
-                }
-            }
+            let Err(e) = parsed else { continue };
+            self.load_run(&tuples[run..i]);
+            run = i + 1;
+            self.tally.rejected += 1;
+            let place = || {
+                let rule = rule.unwrap_or("(none)");
+                format!("record {}, rule {rule}, tuple {}", ordinal + 1, i + 1)
+            };
+            self.tally
+                .problem(ProblemKind::BadTuple, Reason::Tuple(*e), place);
         }
+        self.load_run(&tuples[run..]);
+    }
+
+    /// Loads tuples that were all read.
+    fn load_run(&mut self, run: &[Parsed]) {
+        if run.is_empty() {
+            return;
+        }
+        self.builder.extend(run.iter().map(|parsed| match parsed {
+            Ok(t) => t,
+            Err(_) => unreachable!("a run holds tuples read"),
+        }));
+        self.tally.tuples += run.len() as u64;
     }
 }
 

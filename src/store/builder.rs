@@ -132,29 +132,47 @@ impl StoreBuilder {
     /// Adds one tuple to the current group. The loader has checked the time's range
     /// (0 ..= u32::MAX seconds).
     pub fn push(&mut self, t: &Tuple) {
+        self.extend(std::slice::from_ref(t).iter());
+    }
+
+    /// Adds tuples to the current group, as `push` would one by one, with each column's
+    /// room made once for all of them (a group holds a dozen tuples or more).
+    pub fn extend<'t>(&mut self, tuples: impl ExactSizeIterator<Item = &'t Tuple> + Clone) {
         debug_assert!(!self.store.groups.is_empty(), "push before begin_group");
+        self.reserve(tuples.len());
         // The same columns for every row of a builder: these branches always go one way.
         let columns = self.store.columns;
         if columns.addresses {
-            let src = self.addr_id(t.src);
-            let dst = self.addr_id(t.dst);
-            self.store.src.push(src);
-            self.store.dst.push(dst);
+            for t in tuples.clone() {
+                let src = self.addr_id(t.src);
+                let dst = self.addr_id(t.dst);
+                self.store.src.push(src);
+                self.store.dst.push(dst);
+            }
         }
         let s = &mut self.store;
-        s.secs.push(t.time_ms.div_euclid(1000) as u32);
-        let f = Flags::pack(t);
-        let high = [f.high()];
-        extend_flags(s, &[f.low()], &high[..(high[0] != 0) as usize]);
-        if columns.ports {
-            s.sport.push(t.sport);
-            s.dport.push(t.dport);
+        let rows = s.flags.len();
+        let mut high = 0;
+        for t in tuples.clone() {
+            let f = Flags::pack(t);
+            s.secs.push(t.time_ms.div_euclid(1000) as u32);
+            s.flags.push(f.low());
+            high |= f.high();
+            if columns.ports {
+                s.sport.push(t.sport);
+                s.dport.push(t.dport);
+            }
+            if columns.counters {
+                s.counters.push(&t.counters);
+            }
+            self.min_time = self.min_time.min(t.time_ms);
+            self.max_time = self.max_time.max(t.time_ms);
         }
-        if columns.counters {
-            s.counters.push(&t.counters);
+        // The high half's column stays empty until a tuple needs it (VNet's).
+        if high != 0 || !s.flags_high.is_empty() {
+            s.flags_high.resize(rows, 0);
+            s.flags_high.extend(tuples.map(|t| Flags::pack(t).high()));
         }
-        self.min_time = self.min_time.min(t.time_ms);
-        self.max_time = self.max_time.max(t.time_ms);
     }
 
     #[inline]
@@ -425,6 +443,15 @@ mod tests {
             runs.iter().flat_map(|r| r.iter()).for_each(|t| b.push(t));
             b
         };
+        // The same runs, each given to `extend` at once.
+        let extended = |runs: &[&[Tuple]]| {
+            let mut b = StoreBuilder::new();
+            let f = b.add_file(FileInfo::default());
+            b.begin_record(f, &meta());
+            b.begin_group(Some("R"), None, None);
+            runs.iter().for_each(|r| b.extend(r.iter()));
+            b
+        };
         for order in [[0, 1, 2, 3], [2, 0, 3, 1], [3, 2, 1, 0], [0, 2, 1, 3]] {
             let tuples: Vec<Tuple> = order.iter().flat_map(|&i| runs[i].to_vec()).collect();
             let pushed = each(&order.map(|i| runs[i])).finish();
@@ -432,13 +459,17 @@ mod tests {
             order
                 .iter()
                 .for_each(|&i| appended.append(each(&[runs[i]])));
-            for s in [pushed, appended.finish()] {
+            let in_runs = extended(&order.map(|i| runs[i])).finish();
+            let at_once = extended(&[&tuples]).finish();
+            for s in [pushed, appended.finish(), in_runs, at_once] {
                 assert_eq!(s.len(), tuples.len());
                 assert!(s.flags_high().is_empty() || s.flags_high().len() == s.len());
                 for (r, t) in tuples.iter().enumerate() {
                     assert_eq!(s.flag(r as u32), Flags::pack(t), "{order:?} row {r}");
-                    assert_eq!(s.time_ms(r as u32), t.time_ms);
+                    assert_eq!(s.tuple(r as u32), *t, "{order:?} row {r}");
                 }
+                let times = tuples.iter().map(|t| t.time_ms);
+                assert_eq!(s.time_range(), times.clone().min().zip(times.max()));
             }
         }
         // NSG alone keeps no high half at all.
