@@ -470,6 +470,31 @@ fn details_popup() {
     both_sizes("details", |h| h.press(KeyCode::Char('d')));
 }
 
+/// Too short for the details in two columns: one column that scrolls to the last line,
+/// where the file is, and back, every value whole.
+#[test]
+fn details_popup_scrolls_on_short_terminals() {
+    let mut h = Harness::loaded(80, 14);
+    h.press(KeyCode::Char('d'));
+    let top = h.screen();
+    assert!(top.contains("Flow details (↑↓ scroll"), "{top}");
+    assert!(top.contains("│time ") && !top.contains("│file "), "{top}");
+    h.press(KeyCode::Char('G'));
+    let end = h.screen();
+    assert!(end.contains("│file ") && !end.contains("│time "), "{end}");
+    for _ in 0..100 {
+        h.press(KeyCode::Char('j'));
+    }
+    assert_eq!(h.screen(), end, "j stops at the end G reached");
+    h.press(KeyCode::Char('k'));
+    assert_ne!(h.screen(), end, "k moves up at once from the end");
+    h.press(KeyCode::Char('g'));
+    assert_eq!(h.screen(), top, "g goes back to the top");
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::Char('d'));
+    assert_eq!(h.screen(), top, "opened again, it starts at the top");
+}
+
 #[test]
 fn hostile_rule_names_never_reach_the_terminal() {
     let mut h = Harness::loaded(120, 40);

@@ -142,8 +142,8 @@ pub struct App {
     pub vocabulary: Vocabulary,
     /// The terminal's size, for paging and mouse hit-testing.
     pub size: Rect,
-    /// First line of the help popup shown (it scrolls on small terminals).
-    pub help_scroll: u16,
+    /// First line of the help or details popup shown (both scroll on small terminals).
+    pub popup_scroll: u16,
     pub quit: bool,
     generation: u64,
     /// Latest generation asked for, per request kind (refresh, timeline, vocabulary).
@@ -185,7 +185,7 @@ impl App {
             notice,
             vocabulary: Vocabulary::default(),
             size,
-            help_scroll: 0,
+            popup_scroll: 0,
             quit: false,
             generation: 0,
             pending: [0; 3],
@@ -340,7 +340,8 @@ impl App {
         }
         match self.context() {
             Context::Popup => {
-                // The help scrolls like a pane; any other key closes the popup.
+                // The help, and details too tall for the screen, scroll like a pane; any
+                // other key closes the popup.
                 let page = self.areas().main.height.saturating_sub(2) as isize;
                 let by = match c {
                     Command::Up => -1,
@@ -354,7 +355,7 @@ impl App {
                         return true;
                     }
                 };
-                self.scroll_help(by);
+                self.scroll_popup(by);
                 true
             }
             Context::Picker => self.picker_command(c),
@@ -366,7 +367,7 @@ impl App {
     fn pane_command(&mut self, c: Command) -> bool {
         if c == Command::Help {
             self.overlay = Overlay::Help;
-            self.help_scroll = 0;
+            self.popup_scroll = 0;
             return true;
         }
         if self.store.is_none() {
@@ -417,21 +418,27 @@ impl App {
         }
     }
 
-    /// Moves the help's first line by `by`, within its lines.
-    fn scroll_help(&mut self, by: isize) {
-        let lines: usize = self
-            .settings
-            .keymap
-            .help()
-            .iter()
-            .map(|h| h.1.len() + 1)
-            .sum();
-        let visible = self.areas().main.height.saturating_sub(2) as usize;
-        let last = lines.saturating_sub(visible);
-        let at = (self.help_scroll as usize)
+    /// Moves the popup's first line by `by`, within its lines.
+    fn scroll_popup(&mut self, by: isize) {
+        let main = self.areas().main;
+        let room = match self.overlay {
+            Overlay::Details(row) => crate::tui::render::details::scroll_room(self, row, main),
+            _ => {
+                let lines: usize = self
+                    .settings
+                    .keymap
+                    .help()
+                    .iter()
+                    .map(|h| h.1.len() + 1)
+                    .sum();
+                let visible = main.height.saturating_sub(2) as usize;
+                lines.saturating_sub(visible) as u16
+            }
+        };
+        let at = (self.popup_scroll as usize)
             .saturating_add_signed(by)
-            .min(last);
-        self.help_scroll = at as u16;
+            .min(room as usize);
+        self.popup_scroll = at as u16;
     }
 
     fn filter_command(&mut self, c: Command) -> bool {
@@ -656,6 +663,7 @@ impl App {
         match self.selected_row() {
             Some(row) => {
                 self.overlay = Overlay::Details(row);
+                self.popup_scroll = 0;
                 true
             }
             None => false,

@@ -29,51 +29,39 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
     if row as usize >= store.len() {
         return;
     }
-    let zone = app.settings.time_zone;
-    // Each field's value cut into lines of `width` (an ACL id is a whole resource id):
-    // the popup's height is then known, as a wrapped paragraph's is not.
-    let fields = |width: u16| -> Vec<Line> {
-        Field::tuple_fields()
-            .filter(|f| *f != Field::File)
-            .flat_map(|f| long_entry(f.name(), &field_value(store, row, f, zone), width, theme))
-            .collect()
-    };
-    let record = store.record_of(row);
-    let offset = match record.offset {
-        u64::MAX => "unknown offset".to_string(),
-        o => format!("byte {}", Thousands(o)),
-    };
     let text_width = WIDTH.min(area.width).saturating_sub(2);
-    // Where it came from, last: a blob path is long (wrapped as one word, its end fell
-    // off the popup).
-    let file = field_value(store, row, Field::File, zone);
-    let origin: Vec<Line> = [
-        ("record", format!("#{} at {offset}", record.ordinal)),
-        ("row", Thousands(row as u64).to_string()),
-        ("file", file),
-    ]
-    .iter()
-    .flat_map(|(name, value)| long_entry(name, value, text_width, theme))
-    .collect();
-    let mut lines = fields(text_width);
-    let block = Block::bordered()
-        .title(" Flow details (Esc closes) ")
-        .border_style(theme.focus);
+    let (mut lines, origin) = content(app, store, row, text_width, theme);
+    let block = Block::bordered().border_style(theme.focus);
     let tall = (lines.len() + origin.len()) as u16 + 2;
     if tall <= area.height {
         let popup = centered(area, WIDTH, tall);
         lines.extend(origin);
         frame.render_widget(Clear, popup);
+        let block = block.title(" Flow details (Esc closes) ");
         frame.render_widget(Paragraph::new(lines).block(block), popup);
         return;
     }
     // Short terminal: the tuple's fields in two columns, a line each (cut at the column's
-    // edge), where it came from below.
-    let mut lines = fields(u16::MAX);
-    let half = lines.len().div_ceil(2);
-    let right = lines.split_off(half);
+    // edge), where it came from below; shorter still, one column that scrolls, so that
+    // every value can be read whole.
+    let (mut fields, _) = content(app, store, row, u16::MAX, theme);
+    let half = fields.len().div_ceil(2);
     let height = (half + origin.len()) as u16 + 2;
+    if height > area.height {
+        let popup = centered(area, WIDTH, tall);
+        lines.extend(origin);
+        let scroll = app.popup_scroll.min(tall.saturating_sub(popup.height));
+        let block = block.title(" Flow details (↑↓ scroll, Esc closes) ");
+        frame.render_widget(Clear, popup);
+        frame.render_widget(
+            Paragraph::new(lines).scroll((scroll, 0)).block(block),
+            popup,
+        );
+        return;
+    }
+    let right = fields.split_off(half);
     let popup = centered(area, WIDTH, height);
+    let block = block.title(" Flow details (Esc closes) ");
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
     frame.render_widget(block, popup);
@@ -82,9 +70,60 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
     let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
         .spacing(1)
         .areas(columns);
-    frame.render_widget(Paragraph::new(lines), l);
+    frame.render_widget(Paragraph::new(fields), l);
     frame.render_widget(Paragraph::new(right), r);
     frame.render_widget(Paragraph::new(origin), bottom);
+}
+
+/// How many lines the details of `row` scroll by in `area` (0 when they fit): the
+/// popup's lines beyond its height, when it is one column that scrolls.
+pub fn scroll_room(app: &App, row: u32, area: Rect) -> u16 {
+    let Some(store) = &app.store else { return 0 };
+    if row as usize >= store.len() {
+        return 0;
+    }
+    let theme = Theme::from_settings(&app.settings);
+    let text_width = WIDTH.min(area.width).saturating_sub(2);
+    let (lines, origin) = content(app, store, row, text_width, &theme);
+    let tall = (lines.len() + origin.len()) as u16 + 2;
+    let half = lines.len().div_ceil(2);
+    let two_columns = (half + origin.len()) as u16 + 2;
+    match tall <= area.height || two_columns <= area.height {
+        true => 0,
+        false => tall.saturating_sub(area.height),
+    }
+}
+
+/// The tuple's fields, then where it came from, each value cut into lines of `width` (an
+/// ACL id is a whole resource id, a blob path longer still): the popup's height is then
+/// known, as a wrapped paragraph's is not.
+fn content(
+    app: &App,
+    store: &Store,
+    row: u32,
+    width: u16,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+    let zone = app.settings.time_zone;
+    let fields = Field::tuple_fields()
+        .filter(|f| *f != Field::File)
+        .flat_map(|f| long_entry(f.name(), &field_value(store, row, f, zone), width, theme))
+        .collect();
+    let record = store.record_of(row);
+    let offset = match record.offset {
+        u64::MAX => "unknown offset".to_string(),
+        o => format!("byte {}", Thousands(o)),
+    };
+    let file = field_value(store, row, Field::File, zone);
+    let origin = [
+        ("record", format!("#{} at {offset}", record.ordinal)),
+        ("row", Thousands(row as u64).to_string()),
+        ("file", file),
+    ]
+    .iter()
+    .flat_map(|(name, value)| long_entry(name, value, width, theme))
+    .collect();
+    (fields, origin)
 }
 
 /// Popup width, borders included.

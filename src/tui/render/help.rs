@@ -47,7 +47,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     frame.render_widget(
         Paragraph::new(lines)
             .wrap(Wrap { trim: false })
-            .scroll((app.help_scroll.min(max_scroll), 0))
+            .scroll((app.popup_scroll.min(max_scroll), 0))
             .block(block),
         popup,
     );
