@@ -112,7 +112,8 @@ fn escape_controls(text: &str) -> Option<String> {
 
 /// Takes every element that is not a string out of the `flowTuples` arrays under
 /// `value`, and replaces a `flowTuples` that is not an array by an empty one; the count
-/// of what was taken out (a non-array counts as one).
+/// of what was taken out (a non-array counts as one). A `null` is left as it is: every
+/// reader takes it for no tuples, as it takes an absent key.
 fn keep_tuple_strings(value: &mut Value, notes: &mut Vec<&'static str>) -> u64 {
     match value {
         Value::Object(map) => map
@@ -127,6 +128,7 @@ fn keep_tuple_strings(value: &mut Value, notes: &mut Vec<&'static str>) -> u64 {
                     }
                     dropped
                 }
+                ("flowTuples", Value::Null) => 0,
                 ("flowTuples", v) => {
                     *v = Value::Array(Vec::new());
                     if !notes.contains(&NOT_ARRAY) {
@@ -184,6 +186,14 @@ mod tests {
     fn a_flow_tuples_string_counts_as_one_rejected_tuple() {
         let r = repair(&record(r#""1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,""#)).unwrap();
         assert_eq!((r.dropped, r.notes), (1, vec![NOT_ARRAY]));
+    }
+
+    /// `null` is no tuples, as the plain reader and serde read it: a repair elsewhere in
+    /// the record (here a trailing comma) does not make it a rejected tuple.
+    #[test]
+    fn a_null_flow_tuples_is_no_tuples_not_a_rejected_one() {
+        let r = repair(&record("null").replace("null}", "null},")).unwrap();
+        assert_eq!((r.dropped, r.notes), (0, vec![TRAILING_COMMAS]));
     }
 
     #[test]
