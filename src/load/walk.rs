@@ -275,15 +275,14 @@ const SEARCHED_BEFORE: &str = "the same folder was searched before (given more t
 const FOUND_BEFORE: &str =
     "the same file was found before (given more than once, or through a link): it is read once";
 
-/// A link to a folder that holds it: followed once, reported like a dangling link.
+/// A link to a folder that holds it: followed once. Its files are all read where the
+/// folder was first reached, so it is a path reached again, not a loss.
 fn link_loop(path: &Path) -> Problem {
     let target = fs::canonicalize(path)
         .map(|t| format!(" {}", t.to_string_lossy()))
         .unwrap_or_default();
-    skipped(
-        path,
-        format!("link loop: leads back to{target}, a folder it is in; not searched again"),
-    )
+    let detail = format!("link loop: leads back to{target}, a folder it is in; not searched again");
+    found_before(path, &detail)
 }
 
 /// A path reached again: not a loss, so a kind of its own that no warning counts.
@@ -359,7 +358,7 @@ mod tests {
         let loops: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
         assert_eq!(loops.len(), 2, "{problems:?}");
         assert!(loops[0].ends_with("loop") && loops[1].ends_with("self"));
-        assert!(problems.iter().all(|p| p.kind == ProblemKind::Unreadable
+        assert!(problems.iter().all(|p| p.kind == ProblemKind::FoundBefore
             && p.detail.starts_with("link loop: leads back to")));
     }
 
