@@ -171,8 +171,9 @@ pub fn drop_trailing_commas(text: &str) -> Option<String> {
     removed.then(|| String::from_utf8(out).ok()).flatten()
 }
 
-/// Where a record may begin at or after `from`: a line that opens an object (NDJSON), or
-/// a `{"records"` document (files joined with no line break between them).
+/// Where a record may begin at or after `from`: a line that opens an object (NDJSON), a
+/// `{"records"` document, or an object whose first key only a record has at its top level
+/// (files joined with no line break between them, bare records too).
 pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = from;
@@ -187,12 +188,43 @@ pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
                     return Some(line + k);
                 }
             }
-            b'{' if b[i + 1..].starts_with(b"\"records\"") => return Some(i),
+            b'{' if opens_record(&b[i + 1..]) => return Some(i),
             _ => {}
         }
         i += 1;
     }
     None
+}
+
+/// Keys of a record's top level that no object inside a flow log record has.
+const TOP_LEVEL_KEYS: [&str; 11] = [
+    "records",
+    "time",
+    "systemId",
+    "macAddress",
+    "category",
+    "resourceId",
+    "operationName",
+    "flowLogVersion",
+    "flowLogGUID",
+    "flowLogResourceID",
+    "targetResourceID",
+];
+
+/// Whether the text after a `{` starts with one of `TOP_LEVEL_KEYS` and its colon.
+fn opens_record(after: &[u8]) -> bool {
+    fn skip_ws(b: &[u8]) -> &[u8] {
+        let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+        &b[n..]
+    }
+    let Some(rest) = skip_ws(after).strip_prefix(b"\"") else {
+        return false;
+    };
+    TOP_LEVEL_KEYS.iter().any(|key| {
+        rest.strip_prefix(key.as_bytes())
+            .and_then(|r| r.strip_prefix(b"\""))
+            .is_some_and(|r| skip_ws(r).first() == Some(&b':'))
+    })
 }
 
 /// The strings in each `flowTuples` array of text that is not valid JSON (a comma
@@ -252,6 +284,20 @@ mod tests {
             Some(text.find("{\"records").unwrap())
         );
         assert_eq!(next_record_start("{\"a\":1}\n   ", 1), None);
+    }
+
+    /// Bare records joined with no line break: the one after a cut record is found by
+    /// its first key, which only a record's top level has; other objects are not.
+    #[test]
+    fn a_bare_record_mid_line_is_found_by_its_first_key() {
+        let text = r#"{"time":"2022-09-14T09:00:52Z","flowLogGUID":"ab{"rule":"R","flows":[]}{ "time" : "x"}"#;
+        let next = text.rfind("{ \"time").unwrap();
+        assert_eq!(next_record_start(text, 1), Some(next));
+        for key in TOP_LEVEL_KEYS {
+            let text = format!(r#"[{{"mac":"M"}},{{"{key}":1}}"#);
+            assert_eq!(next_record_start(&text, 1), text.rfind('{'), "{key}");
+        }
+        assert_eq!(next_record_start(r#"x{"timeX":1}{"time"}"#, 0), None);
     }
 
     #[test]
