@@ -532,6 +532,38 @@ fn drilling_into_a_rule_and_back_restores_the_filter() {
     assert_eq!(h.app.view.as_ref().map(|v| v.rows.count()), all);
 }
 
+/// A filter typed while drilled in is a step of its own: the breadcrumb names it, the
+/// hits over time follow it, and Backspace goes back to the drill-in it was typed over.
+#[test]
+fn a_filter_typed_while_drilled_in_is_a_step_that_backspace_undoes() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::BackTab);
+    h.press(KeyCode::Enter);
+    let drilled = h.app.filter.kept.clone();
+    let rule_screen = h.screen();
+    assert!(
+        rule_screen.contains("Hits over time: rule"),
+        "{rule_screen}"
+    );
+    h.press(KeyCode::Char('/'));
+    h.type_text("udp");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.filter.kept, "udp");
+    assert_eq!(h.app.crumbs.len(), 2);
+    let screen = h.screen();
+    assert!(screen.contains("› filter udp"), "{screen}");
+    assert!(screen.contains("Hits over time: filter udp"), "{screen}");
+    h.press(KeyCode::Backspace);
+    assert_eq!(h.app.filter.kept, drilled);
+    assert_eq!(h.app.crumbs.len(), 1);
+    assert_eq!(h.screen(), rule_screen, "back where the filter was typed");
+    // Kept again unchanged, a filter is no new step.
+    h.press(KeyCode::Char('/'));
+    h.press(KeyCode::End);
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.crumbs.len(), 1);
+}
+
 #[test]
 fn enter_keeps_a_filter_and_esc_restores_it() {
     let mut h = Harness::loaded(80, 24);

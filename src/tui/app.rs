@@ -450,10 +450,12 @@ impl App {
                     self.message = Some(format!("fix the filter first: {e} (Esc restores)"));
                     return true;
                 }
+                let before = self.filter.kept.clone();
                 let kept = self.filter.accept();
                 if let Err(e) = self.settings.remember(&kept) {
                     self.message = Some(e);
                 }
+                self.typed_filter(before);
             }
             Command::Cancel => {
                 self.filter.cancel();
@@ -578,6 +580,7 @@ impl App {
                     // Kept before its answer came: the bar must not show it as in force.
                     self.message = Some(format!("fix the filter first: {e} (Esc restores)"));
                     self.filter.reopen(&text, e);
+                    self.untype_filter(&text);
                 } else {
                     self.message = Some(format!("filter `{text}`: {e}"));
                 }

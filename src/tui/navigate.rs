@@ -111,6 +111,45 @@ impl App {
         self.refresh();
     }
 
+    /// A filter typed and kept while drilled in is one more step along the breadcrumb,
+    /// as a saved filter picked is: Backspace goes back to what was shown before it, and
+    /// hits over time follow it. (Else the crumbs went on naming the drill-in while the
+    /// rows answered the typed filter, and Backspace dropped the typed filter.)
+    pub(super) fn typed_filter(&mut self, before: String) {
+        if self.crumbs.is_empty() || before == self.filter.kept {
+            return;
+        }
+        let label = typed_label(&self.filter.kept);
+        self.crumbs.push(Crumb {
+            label: label.clone(),
+            filter: before,
+            focus: self.focus,
+            timeline: self.timeline_spec.clone(),
+        });
+        if let Some(TimelineSpec::Histogram { .. }) = self.timeline_spec {
+            let kept = self.filter.kept.clone();
+            let spec = (!kept.is_empty()).then_some(TimelineSpec::Histogram {
+                title: label,
+                filter: kept,
+            });
+            self.show_timeline(spec);
+        }
+    }
+
+    /// The typed filter `text` was refused after it was kept: the step `typed_filter`
+    /// took for it is taken back.
+    pub(super) fn untype_filter(&mut self, text: &str) {
+        if self
+            .crumbs
+            .last()
+            .is_some_and(|c| c.label == typed_label(text.trim()))
+        {
+            if let Some(crumb) = self.crumbs.pop() {
+                self.show_timeline(crumb.timeline);
+            }
+        }
+    }
+
     fn push_crumb(&mut self, label: String) {
         self.crumbs.push(Crumb {
             label,
@@ -180,6 +219,14 @@ impl App {
             _ => return false,
         }
         true
+    }
+}
+
+/// The breadcrumb's label for a typed filter.
+fn typed_label(filter: &str) -> String {
+    match filter {
+        "" => "no filter".to_string(),
+        f => format!("filter {f}"),
     }
 }
 
