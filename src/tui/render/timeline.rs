@@ -207,8 +207,11 @@ fn hits(frame: &mut Frame, area: Rect, app: &App, what: &str, h: &Histogram, the
     frame.render_widget(Paragraph::new(line).style(theme.dim), labels);
 }
 
-/// Fits `counts` to `width` columns: sums neighbours when there are more buckets than
-/// columns, repeats each bucket over its columns when there are fewer.
+/// Fits `counts` to `width` columns: each column shows the busiest of its buckets when
+/// there are more buckets than columns, each bucket is repeated over its columns when
+/// there are fewer. Not their sum: columns then hold one or two buckets in turn, and
+/// steady traffic drew as a comb of tall and short bars, the title's peak not the
+/// tallest.
 fn resample(counts: &[u64], width: usize) -> Vec<u64> {
     if counts.is_empty() || width == 0 {
         return Vec::new();
@@ -221,7 +224,7 @@ fn resample(counts: &[u64], width: usize) -> Vec<u64> {
     let mut out = vec![0u64; width];
     for (i, &c) in counts.iter().enumerate() {
         let x = i * width / counts.len();
-        out[x] = out[x].saturating_add(c);
+        out[x] = out[x].max(c);
     }
     out
 }
@@ -231,9 +234,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn resampling_keeps_totals_when_merging_and_shape_when_spreading() {
+    fn resampling_keeps_the_busiest_bucket_when_merging_and_shape_when_spreading() {
         let merged = resample(&[1, 2, 3, 4, 5, 6], 3);
-        assert_eq!(merged, vec![3, 7, 11]);
+        assert_eq!(merged, vec![2, 4, 6]);
+        // Five steady buckets in three columns: level, though the columns hold two,
+        // one and two buckets.
+        assert_eq!(resample(&[14; 5], 3), vec![14; 3]);
+        // The peak stays the tallest bar.
+        let counts = [13, 14, 19, 15, 13, 14, 15];
+        assert_eq!(resample(&counts, 4).into_iter().max(), Some(19));
         assert_eq!(resample(&[1, 9], 4), vec![1, 1, 9, 9]);
         assert!(resample(&[], 4).is_empty());
     }
