@@ -170,21 +170,19 @@ impl App {
 
     pub(super) fn open_picker(&mut self) {
         let v = &self.vocabulary;
-        let items = v
-            .rules
+        // Saved filters and rules first, the many addresses after: an empty query lists
+        // the first of them, and ties keep this order.
+        let items = self
+            .settings
+            .saved
             .iter()
-            .map(|r| PickItem::Rule(r.clone()))
+            .map(|s| PickItem::Saved(s.clone()))
+            .chain(v.rules.iter().map(|r| PickItem::Rule(r.clone())))
             .chain(
                 v.addresses
                     .iter()
                     .take(MAX_ADDRESSES)
                     .map(|a| PickItem::Address(a.clone())),
-            )
-            .chain(
-                self.settings
-                    .saved
-                    .iter()
-                    .map(|s| PickItem::Saved(s.clone())),
             )
             .collect();
         self.overlay = Overlay::Picker(Box::new(Picker::new(items)));

@@ -38,8 +38,10 @@ impl PickItem {
 pub struct Picker {
     pub input: Input,
     items: Vec<PickItem>,
-    /// Indexes into `items`, best match first.
+    /// Indexes into `items`, best match first, at most `MAX_MATCHES` of them.
     pub matches: Vec<usize>,
+    /// How many items match, all of them (`matches` keeps the best).
+    pub matched: usize,
     pub cursor: usize,
     matcher: SkimMatcherV2,
 }
@@ -83,6 +85,9 @@ impl Picker {
 
     /// Pasted text, typed in at the cursor; true when the query changed.
     pub fn paste(&mut self, text: &str) -> bool {
+        // A copied address or rule name often ends in a line break, which would become
+        // a space no item has.
+        let text = text.trim();
         let before = self.input.value().to_string();
         super::filter_bar::insert(&mut self.input, text);
         let changed = self.input.value() != before;
@@ -101,6 +106,7 @@ impl Picker {
         let query = self.input.value();
         self.cursor = 0;
         if query.is_empty() {
+            self.matched = self.items.len();
             self.matches = (0..self.items.len().min(MAX_MATCHES)).collect();
             return;
         }
@@ -115,6 +121,7 @@ impl Picker {
             })
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        self.matched = scored.len();
         scored.truncate(MAX_MATCHES);
         self.matches = scored.into_iter().map(|(_, i)| i).collect();
     }
@@ -138,5 +145,20 @@ mod tests {
         }
         assert_eq!(p.selected(), Some(&PickItem::Rule("UserRule_RDP".into())));
         assert_eq!(p.matches.len(), 1);
+    }
+
+    /// More items match than are kept: the count says how many; and a pasted address
+    /// with its line break finds the address.
+    #[test]
+    fn every_match_is_counted_and_a_pasted_line_break_is_dropped() {
+        let items = (0..300)
+            .map(|i| PickItem::Address(format!("10.0.{}.{}", i / 100, i % 100)))
+            .collect();
+        let mut p = Picker::new(items);
+        assert_eq!((p.matched, p.matches.len()), (300, MAX_MATCHES));
+        assert!(p.paste("10.0.2.99\n"));
+        assert_eq!(p.input.value(), "10.0.2.99");
+        assert_eq!(p.selected(), Some(&PickItem::Address("10.0.2.99".into())));
+        assert!(p.matched < 300 && p.matched >= 1, "{}", p.matched);
     }
 }

@@ -20,8 +20,14 @@ use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect, picker: &Picker, theme: &Theme) {
     let popup = centered(area, 60, area.height.saturating_sub(2).min(20));
+    let shown = picker.matches.len();
+    let count = match picker.matched {
+        1 => "1 match".to_string(),
+        n if n > shown => format!("best {shown} of {n} matches"),
+        n => format!("{n} matches"),
+    };
     let block = Block::bordered()
-        .title(format!(" Jump to ({} matches) ", picker.matches.len()))
+        .title(format!(" Jump to ({count}) "))
         .border_style(theme.focus);
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
