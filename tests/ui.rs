@@ -564,6 +564,29 @@ fn a_filter_typed_while_drilled_in_is_a_step_that_backspace_undoes() {
     assert_eq!(h.app.crumbs.len(), 1);
 }
 
+/// Wide characters before an error: the caret is still under it.
+#[test]
+fn the_filter_caret_sits_under_the_error_after_wide_characters() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Char('/'));
+    h.type_text("rule == \"日本語\" and dprt == 1");
+    let screen = h.screen();
+    let lines: Vec<&str> = screen.lines().collect();
+    let text = lines
+        .iter()
+        .rposition(|l| l.contains("dprt"))
+        .expect("filter line");
+    // A wide character's second cell is left out of the screen's text: columns are
+    // display widths.
+    let column =
+        |line: &str, needle: &str| flowscope::text::width(&line[..line.find(needle).unwrap()]);
+    assert_eq!(
+        column(lines[text - 1], "^"),
+        column(lines[text], "dprt"),
+        "{screen}"
+    );
+}
+
 #[test]
 fn enter_keeps_a_filter_and_esc_restores_it() {
     let mut h = Harness::loaded(80, 24);

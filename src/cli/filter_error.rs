@@ -16,9 +16,11 @@ impl std::error::Error for BadFilter {}
 impl fmt::Display for BadFilter {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = &self.error;
-        // Sanitizing replaces characters one for one, so the caret stays in its column.
+        // Sanitizing replaces characters one for one, so the caret stays in its column;
+        // it is indented by the columns the text before it takes (a CJK character two).
         let shown = sanitize(&self.text);
         let column = e.position.min(shown.chars().count());
+        let indent = crate::text::width_of_first(&shown, column);
         writeln!(f, "bad filter at column {}: {}", column + 1, e.message)?;
         writeln!(f, "  {shown}")?;
         // The suggestion is said once, on the first line; the caret says what is wrong.
@@ -26,7 +28,7 @@ impl fmt::Display for BadFilter {
             Some((what, _)) => (what, true),
             None => (e.message.as_str(), false),
         };
-        write!(f, "  {}^ {what}", " ".repeat(column))?;
+        write!(f, "  {}^ {what}", " ".repeat(indent))?;
         if !e.suggestions.is_empty() && !suggested {
             let names: Vec<_> = e.suggestions.iter().map(|s| sanitize(s)).collect();
             write!(f, "\n  did you mean: {}?", names.join(", "))?;
@@ -56,6 +58,28 @@ mod tests {
         assert_eq!(lines[2], "             ^ expected a port number");
         let caret = lines[2].find('^').unwrap();
         assert_eq!(&lines[1][caret..caret + 1], "x");
+    }
+
+    /// Wide characters before the error: the caret is indented by their columns.
+    #[test]
+    fn the_caret_sits_under_the_error_after_wide_characters() {
+        let text = "rule == \"日本語\" and dprt == 1";
+        let bad = BadFilter {
+            text: text.into(),
+            error: FilterError {
+                position: text
+                    .find("dprt")
+                    .map(|b| text[..b].chars().count())
+                    .unwrap(),
+                message: "unknown field `dprt`".into(),
+                suggestions: vec![],
+            },
+        };
+        let shown = bad.to_string();
+        let lines: Vec<&str> = shown.lines().collect();
+        let caret = crate::text::width(&lines[2][..lines[2].find('^').unwrap()]);
+        let error = crate::text::width(&lines[1][..lines[1].find("dprt").unwrap()]);
+        assert_eq!(caret, error, "{shown}");
     }
 
     #[test]

@@ -109,11 +109,11 @@ pub fn write_table<'a>(
     count: usize,
     row: impl Fn(usize) -> Vec<Value<'a>>,
 ) -> io::Result<()> {
-    let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = header.iter().map(|h| crate::text::width(h)).collect();
     let mut numeric = vec![false; header.len()];
     for i in 0..count {
         for (c, v) in row(i).iter().enumerate().take(header.len()) {
-            widths[c] = widths[c].max(v.table().chars().count());
+            widths[c] = widths[c].max(crate::text::width(&v.table()));
             numeric[c] |= v.numeric();
         }
     }
@@ -134,7 +134,7 @@ fn write_line(
 ) -> io::Result<()> {
     let mut line = String::new();
     for (c, cell) in cells.iter().enumerate() {
-        let pad = widths[c].saturating_sub(cell.chars().count());
+        let pad = widths[c].saturating_sub(crate::text::width(cell));
         if c > 0 {
             line.push_str("  ");
         }
@@ -185,6 +185,24 @@ mod tests {
         assert_eq!(lines[0], "rule         tuples  port");
         assert_eq!(lines[1], "evil\u{FFFD}[2J  1,234,567  3389");
         assert_eq!(lines[2], "ok                5     -");
+    }
+
+    /// A CJK rule name or an emoji takes two columns a character: the columns after it
+    /// still line up with the header.
+    #[test]
+    fn wide_characters_keep_the_columns_aligned() {
+        let rows = [
+            vec![text("Règle_日本語_🔥"), Value::Count(7)],
+            vec![text("ascii"), Value::Count(12)],
+        ];
+        let mut out = Vec::new();
+        write_table(&mut out, &["rule", "tuples"], rows.len(), |i| {
+            rows[i].clone()
+        })
+        .unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let ends: Vec<usize> = s.lines().map(crate::text::width).collect();
+        assert_eq!(ends, [ends[0]; 3], "{s}");
     }
 
     #[test]

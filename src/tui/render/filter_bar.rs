@@ -39,7 +39,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let scroll = bar.input.visual_scroll(text_width);
     let value = sanitize(bar.input.value()).into_owned();
-    let shown: String = value.chars().skip(scroll).take(text_width).collect();
+    // The input scrolls by columns (a CJK character takes two), so the text shown is cut
+    // by columns too.
+    let shown = crate::text::columns(&value, scroll, text_width);
     let verdict = match (&bar.error, app.busy()) {
         (Some(e), _) => Span::styled(
             truncate(&format!("✗ {}", e.message), verdict_width),
@@ -48,7 +50,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (None, true) => Span::styled("…", theme.dim),
         (None, false) => Span::styled("✓", theme.ok),
     };
-    let pad = text_width.saturating_sub(shown.chars().count());
+    let pad = text_width.saturating_sub(crate::text::width(&shown));
     // A selected filter is shown as selected: typing replaces it.
     let text_style = if bar.selected {
         theme.selected
@@ -70,7 +72,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let above = Rect::new(area.x, area.y - 1, area.width, 1);
     let note = match (&bar.error, &bar.hint) {
         (Some(e), _) => {
-            let at = e.position.saturating_sub(scroll) + PROMPT.len();
+            let at = crate::text::width_of_first(&value, e.position).saturating_sub(scroll)
+                + PROMPT.len();
             // The message names the nearest fields already: the suggestions are not added.
             let text = format!("{}^ {}", " ".repeat(at), e.message);
             Some(Line::styled(
