@@ -171,8 +171,14 @@ pub struct NsgProperties<'a> {
 pub struct NsgRule<'a> {
     #[serde(borrow)]
     pub rule: Text<'a>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "null_as_empty")]
     pub flows: Vec<NsgMacFlows<'a>>,
+}
+
+/// A list given as `null` read as empty, as an absent one is: else the record's other
+/// rules, and their tuples, were lost with it.
+fn null_as_empty<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Vec<T>, D::Error> {
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -196,7 +202,7 @@ pub struct VnetFlowRecords<'a> {
 pub struct VnetAcl<'a> {
     #[serde(borrow, rename = "aclID")]
     pub acl: Text<'a>,
-    #[serde(borrow, rename = "flowGroups")]
+    #[serde(borrow, rename = "flowGroups", deserialize_with = "null_as_empty")]
     pub groups: Vec<VnetGroup<'a>>,
 }
 

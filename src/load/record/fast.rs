@@ -333,7 +333,11 @@ impl<'a> Reader<'a, '_> {
         self.fields::<NsgRule>(&["rule", "flows"], |s, rule, key| {
             match key {
                 0 => rule.rule = s.text()?,
-                _ => rule.flows = s.list(Self::nsg_mac_flows)?,
+                _ => {
+                    rule.flows = s
+                        .optional(|s| s.list(Self::nsg_mac_flows))?
+                        .unwrap_or_default()
+                }
             }
             Some(())
         })
@@ -360,7 +364,11 @@ impl<'a> Reader<'a, '_> {
         self.fields::<VnetAcl>(&["aclID", "flowGroups"], |s, acl, key| {
             match key {
                 0 => acl.acl = s.text()?,
-                _ => acl.groups = s.list(Self::vnet_group)?,
+                _ => {
+                    acl.groups = s
+                        .optional(|s| s.list(Self::vnet_group))?
+                        .unwrap_or_default()
+                }
             }
             Some(())
         })
@@ -493,6 +501,25 @@ mod tests {
         assert!(check_against_serde(&text) > 0);
     }
 
+    /// A rule's `flows` or an ACL's `flowGroups` given as `null` is an empty list, to
+    /// both readers: the record and its other tuples are kept.
+    #[test]
+    fn a_null_list_is_empty_and_the_record_keeps_its_other_tuples() {
+        let nsg = NSG.replace(r#""rule":"R2","flows":[]"#, r#""rule":"R2","flows":null"#);
+        let vnet = VNET.replace(
+            r#"{"aclID":"a","#,
+            r#"{"aclID":"z","flowGroups":null},{"aclID":"a","#,
+        );
+        for (text, count) in [(nsg, 3), (vnet, 2)] {
+            let mut tuples = Vec::new();
+            read_record(&text, 0, &mut tuples, CounterValues::Read).expect(&text);
+            assert_eq!(tuples.len(), count, "{text}");
+            let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<RawRecord>();
+            assert!(matches!(stream.next(), Some(Ok(_))), "serde reads {text}");
+            assert!(check_against_serde(&text) > 0);
+        }
+    }
+
     #[test]
     fn anything_but_the_plain_form_is_left_to_serde() {
         let cases = [
@@ -584,7 +611,11 @@ mod tests {
         (true, r#""properties":{"Version":"2","flows":null}"#),
         (true, r#""properties":null"#),
         (false, r#""properties":{"Version":-1}"#),
-        (false, r#""properties":{"flows":[{"flows":null}]}"#),
+        (true, r#""properties":{"flows":[{"flows":null}]}"#),
+        (
+            true,
+            r#""flowRecords":{"flows":[{"aclID":"A","flowGroups":null}]}"#,
+        ),
         (true, r#""flowLogVersion":4"#),
         (
             true,
