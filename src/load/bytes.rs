@@ -77,6 +77,33 @@ mod tests {
         assert_same_as_load("cut.json", &NSG[..NSG.len() - 40]);
     }
 
+    /// Bytes that are not UTF-8 in a rule name: the tuples load, and the replacement is
+    /// named as a repair (two different bad names would read the same).
+    #[test]
+    fn bytes_that_are_not_utf8_are_replaced_and_said_so() {
+        let mut bad = NSG.to_vec();
+        let at = bad.windows(3).position(|w| w == b"\"R\"").unwrap() + 2;
+        bad.splice(at..at, [0xff, 0xfe]);
+        let (good, clean) = load_bytes("good.json", NSG);
+        let (store, report) = load_bytes("bad.json", &bad);
+        assert_eq!(store.len(), good.len());
+        let repairs: Vec<&str> = report
+            .problems
+            .iter()
+            .filter(|p| p.kind == ProblemKind::Repaired)
+            .map(|p| p.detail.as_str())
+            .collect();
+        assert_eq!(repairs.len(), 1, "{:?}", report.problems);
+        assert!(
+            repairs[0].starts_with("bytes that are not UTF-8"),
+            "{repairs:?}"
+        );
+        assert!(clean
+            .problems
+            .iter()
+            .all(|p| p.kind != ProblemKind::Repaired));
+    }
+
     #[test]
     fn empty_and_foreign_files_are_skipped_as_load_skips_them() {
         for (name, data) in [

@@ -58,33 +58,65 @@ pub fn packed(data: &[u8]) -> Option<&'static str> {
     }
 }
 
+/// A file's text, and whether any of it had to be replaced.
+pub struct Decoded<'a> {
+    pub text: Cow<'a, str>,
+    /// An invalid sequence, an unpaired surrogate or an odd last byte became U+FFFD.
+    pub replaced: bool,
+}
+
+impl Decoded<'_> {
+    /// What the load report says of the replacements, if there were any.
+    pub fn note(&self, encoding: Encoding) -> Option<&'static str> {
+        match (self.replaced, encoding) {
+            (false, _) => None,
+            (true, Encoding::Utf8) => Some("bytes that are not UTF-8 replaced by U+FFFD"),
+            (true, _) => Some("UTF-16 units that are not text replaced by U+FFFD"),
+        }
+    }
+}
+
 /// `data` as text in `encoding`: borrowed when it is valid UTF-8, otherwise decoded with
 /// each invalid sequence (or unpaired surrogate, or odd last byte) replaced by U+FFFD.
-pub fn decode(data: &[u8], encoding: Encoding) -> Cow<'_, str> {
+pub fn decode(data: &[u8], encoding: Encoding) -> Decoded<'_> {
+    let borrowed = |text| Decoded {
+        text: Cow::Borrowed(text),
+        replaced: false,
+    };
     let unit: fn([u8; 2]) -> u16 = match encoding {
         Encoding::Utf8 if data.is_ascii() => {
             // Flow logs are ASCII, and the ASCII check runs a wide loop the UTF-8 check
             // does not: a few percent of a whole count.
             // SAFETY: ASCII is UTF-8.
-            return Cow::Borrowed(unsafe { std::str::from_utf8_unchecked(data) });
+            return borrowed(unsafe { std::str::from_utf8_unchecked(data) });
         }
         Encoding::Utf8 => {
             return match std::str::from_utf8(data) {
-                Ok(text) => Cow::Borrowed(text),
-                Err(_) => String::from_utf8_lossy(data),
+                Ok(text) => borrowed(text),
+                Err(_) => Decoded {
+                    text: String::from_utf8_lossy(data),
+                    replaced: true,
+                },
             }
         }
         Encoding::Utf16Le => u16::from_le_bytes,
         Encoding::Utf16Be => u16::from_be_bytes,
     };
     let (pairs, odd) = data.as_chunks::<2>();
+    let mut replaced = !odd.is_empty();
     let mut text: String = char::decode_utf16(pairs.iter().map(|&p| unit(p)))
-        .map(|c| c.unwrap_or(char::REPLACEMENT_CHARACTER))
+        .map(|c| {
+            replaced |= c.is_err();
+            c.unwrap_or(char::REPLACEMENT_CHARACTER)
+        })
         .collect();
     if !odd.is_empty() {
         text.push(char::REPLACEMENT_CHARACTER);
     }
-    Cow::Owned(text)
+    Decoded {
+        text: Cow::Owned(text),
+        replaced,
+    }
 }
 
 #[cfg(test)]
@@ -120,7 +152,7 @@ mod tests {
                 };
                 assert_eq!(enc, want, "little {little}, mark {mark}");
                 assert!(enc.note().is_some());
-                let decoded = decode(&data, enc);
+                let decoded = decode(&data, enc).text;
                 assert_eq!(decoded.trim_start_matches('\u{feff}'), text);
             }
         }
@@ -130,14 +162,16 @@ mod tests {
     fn utf8_is_borrowed_and_never_taken_for_utf16() {
         for text in ["{\"records\":[]}", "\u{feff}[]", "é{}", "", "x"] {
             assert_eq!(Encoding::of(text.as_bytes()), Encoding::Utf8, "{text:?}");
-            let decoded = decode(text.as_bytes(), Encoding::Utf8);
+            let decoded = decode(text.as_bytes(), Encoding::Utf8).text;
             assert!(matches!(decoded, Cow::Borrowed(t) if t == text));
         }
         // A UTF-32 mark is not UTF-16's; NUL bytes alone decide nothing.
         for data in [&b"\xff\xfe\0\0{\0\0\0"[..], b"\0\0", b"\0"] {
             assert_eq!(Encoding::of(data), Encoding::Utf8, "{data:?}");
         }
-        assert_eq!(decode(b"a\xffb", Encoding::Utf8), "a\u{fffd}b");
+        let bad = decode(b"a\xffb", Encoding::Utf8);
+        assert_eq!((bad.text.as_ref(), bad.replaced), ("a\u{fffd}b", true));
+        assert!(bad.note(Encoding::Utf8).is_some());
     }
 
     #[test]
@@ -154,6 +188,10 @@ mod tests {
     fn broken_utf16_is_replaced_not_dropped() {
         // An unpaired high surrogate, then `a`, then an odd last byte.
         let data = [0x3D, 0xD8, b'a', 0, b'b'];
-        assert_eq!(decode(&data, Encoding::Utf16Le), "\u{fffd}a\u{fffd}");
+        let broken = decode(&data, Encoding::Utf16Le);
+        assert_eq!(
+            (broken.text.as_ref(), broken.replaced),
+            ("\u{fffd}a\u{fffd}", true)
+        );
     }
 }

@@ -241,7 +241,8 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
         return skipped(name, bytes, ProblemKind::NotFlowLog, why.into(), progress);
     }
     let encoding = Encoding::of(data);
-    let text = decode(data, encoding);
+    let decoded = decode(data, encoding);
+    let text = &decoded.text;
     let body = text.trim_start_matches('\u{feff}').trim();
     if body.is_empty() {
         return skipped(
@@ -266,7 +267,14 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
         em.tally
             .problem(ProblemKind::Repaired, Reason::Text(note), String::new);
     }
-    parse_file_in_parts(&mut em, &text, how.parts);
+    if let Some(note) = decoded.note(encoding) {
+        em.tally.problem(
+            ProblemKind::Repaired,
+            Reason::Text(note.into()),
+            String::new,
+        );
+    }
+    parse_file_in_parts(&mut em, text, how.parts);
     file_progress.settle(bytes, em.tally.tuples);
     progress.files_done.fetch_add(1, Ordering::Relaxed);
     // A file without a single record (good or bad) is not a flow log: skipped whole.
