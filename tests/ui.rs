@@ -587,6 +587,14 @@ fn the_filter_caret_sits_under_the_error_after_wide_characters() {
     );
 }
 
+/// A narrow Timeline pane wraps its hint at words rather than cutting it.
+#[test]
+fn the_timeline_hint_wraps_at_words_in_a_narrow_pane() {
+    let screen = Harness::loaded(60, 20).screen();
+    assert!(screen.contains("shows its timeline;"), "{screen}");
+    assert!(screen.contains("time."), "{screen}");
+}
+
 #[test]
 fn enter_keeps_a_filter_and_esc_restores_it() {
     let mut h = Harness::loaded(80, 24);

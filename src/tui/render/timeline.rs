@@ -23,7 +23,7 @@ use crate::tui::worker::TimelineResult;
 use crate::views::{Histogram, Timeline};
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Sparkline, Table, Wrap};
 use ratatui::Frame;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -35,7 +35,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }) => hits(frame, area, app, t, histogram, theme),
         Some(TimelineResult::Failed(message)) => {
             let block = pane_block(title("Timeline"), Pane::Timeline, app, theme);
-            let text = Paragraph::new(Line::styled(sanitize(message).into_owned(), theme.error));
+            let text = Paragraph::new(Line::styled(sanitize(message).into_owned(), theme.error))
+                .wrap(Wrap { trim: true });
             frame.render_widget(text.block(block), area);
         }
         None => {
@@ -44,7 +45,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Some(_) => "computing…",
                 None => "Enter on a flow or conversation shows its timeline;\non a rule or address, its hits over time.",
             };
-            frame.render_widget(Paragraph::new(hint).style(theme.dim).block(block), area);
+            // Wrapped at words: a narrow pane cut it mid-word.
+            let text = Paragraph::new(hint)
+                .style(theme.dim)
+                .wrap(Wrap { trim: true });
+            frame.render_widget(text.block(block), area);
         }
     }
 }
