@@ -587,6 +587,17 @@ fn the_filter_caret_sits_under_the_error_after_wide_characters() {
     );
 }
 
+/// `d` away from a flow says where it works rather than doing nothing.
+#[test]
+fn details_away_from_a_flow_say_where_they_work() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::BackTab);
+    h.press(KeyCode::Char('d'));
+    let screen = h.screen();
+    assert!(screen.contains("d shows a flow's details"), "{screen}");
+    assert!(matches!(h.app.overlay, Overlay::None));
+}
+
 /// A narrow Timeline pane wraps its hint at words rather than cutting it.
 #[test]
 fn the_timeline_hint_wraps_at_words_in_a_narrow_pane() {

@@ -388,7 +388,7 @@ impl App {
             Command::EditFilter => self.filter.begin(),
             Command::Picker => self.open_picker(),
             Command::SaveFilter => self.save_filter(),
-            Command::Details => return self.open_details(),
+            Command::Details => self.open_details(),
             Command::CycleSort => self.cycle_sort(),
             Command::ReverseSort => self.reverse_sort(),
             Command::CycleTop => {
@@ -662,14 +662,21 @@ impl App {
         });
     }
 
-    fn open_details(&mut self) -> bool {
+    /// The details of the flow under the cursor; elsewhere, a word on where `d` works
+    /// (a key that does nothing looks broken).
+    fn open_details(&mut self) {
         match self.selected_row() {
             Some(row) => {
                 self.overlay = Overlay::Details(row);
                 self.popup_scroll = 0;
-                true
             }
-            None => false,
+            None if matches!(self.focus, Pane::Flows | Pane::Timeline) => {
+                self.message = Some("no flow here to show the details of".into());
+            }
+            None => {
+                self.message =
+                    Some("d shows a flow's details: select one in Flows or a timeline".into());
+            }
         }
     }
 
