@@ -390,6 +390,31 @@ fn a_rule_span_over_days_dates_both_ends() {
     }
 }
 
+/// Flows over several days keep their seconds where every column fits with them, so
+/// that flows of one minute can be told apart; at 80 columns they give them up first.
+#[test]
+fn flows_over_days_keep_seconds_where_they_fit() {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    b.begin_group(Some("UserRule_RDP"), Some("000D3AF87856"), None);
+    for secs in [1, 17, 2 * 86_400 + 42] {
+        let hop = ("203.0.113.9", 51234);
+        let to = ("10.0.0.4", 3389);
+        b.push(&tuple(secs, hop, to, Decision::Allow, FlowState::Begin, 0));
+    }
+    let store = b.finish();
+    let wide = Harness::with_store(120, 40, store.clone()).screen();
+    for row in ["11-18 08:00:01", "11-18 08:00:17", "11-20 08:00:42"] {
+        assert!(wide.contains(row), "{wide}");
+    }
+    let narrow = Harness::with_store(80, 24, store).screen();
+    assert!(
+        narrow.contains("11-18 08:00 ") && !narrow.contains("08:00:17"),
+        "{narrow}"
+    );
+}
+
 #[test]
 fn an_empty_load_says_why_in_the_status_line() {
     let mut h = Harness::new(120, 40);

@@ -29,10 +29,14 @@ pub enum TimeStyle {
     Minute,
     /// `11-18 08:30`
     Short,
+    /// `11-18 08:30:01`: `Short` with seconds, where there is room
+    ShortClock,
     /// `11-18`
     Day,
     /// `2024-11-18 08:30`: data over more than one year
     Dated,
+    /// `2024-11-18 08:30:01`: `Dated` with seconds, where there is room
+    DatedClock,
     /// `2024-11-18`
     Date,
     /// `2024-11-18 08:30:01.250`
@@ -46,7 +50,9 @@ impl TimeStyle {
             TimeStyle::Clock => 8,
             TimeStyle::Minute | TimeStyle::Day => 5,
             TimeStyle::Short => 11,
+            TimeStyle::ShortClock => 14,
             TimeStyle::Dated => 16,
+            TimeStyle::DatedClock => 19,
             TimeStyle::Date => 10,
             TimeStyle::Full => 19,
         }
@@ -56,8 +62,17 @@ impl TimeStyle {
     pub fn shorter(self) -> TimeStyle {
         match self {
             TimeStyle::Clock => TimeStyle::Minute,
-            TimeStyle::Dated | TimeStyle::Date => TimeStyle::Date,
+            TimeStyle::Dated | TimeStyle::DatedClock | TimeStyle::Date => TimeStyle::Date,
             _ => TimeStyle::Day,
+        }
+    }
+
+    /// The same times with seconds, where this style has none and times span days.
+    pub fn with_seconds(self) -> Option<TimeStyle> {
+        match self {
+            TimeStyle::Short => Some(TimeStyle::ShortClock),
+            TimeStyle::Dated => Some(TimeStyle::DatedClock),
+            _ => None,
         }
     }
 }
@@ -70,8 +85,10 @@ pub fn time(ms: i64, zone: TimeZone, style: TimeStyle) -> String {
         TimeStyle::Clock => "%H:%M:%S",
         TimeStyle::Minute => "%H:%M",
         TimeStyle::Short => "%m-%d %H:%M",
+        TimeStyle::ShortClock => "%m-%d %H:%M:%S",
         TimeStyle::Day => "%m-%d",
         TimeStyle::Dated => "%Y-%m-%d %H:%M",
+        TimeStyle::DatedClock => "%Y-%m-%d %H:%M:%S",
         TimeStyle::Date => "%Y-%m-%d",
         TimeStyle::Full if ms % 1000 == 0 => "%Y-%m-%d %H:%M:%S",
         TimeStyle::Full => "%Y-%m-%d %H:%M:%S%.3f",
