@@ -27,6 +27,10 @@ pub fn repair(text: &str) -> Option<Repaired> {
         notes.push(CONTROLS);
         fixed = t.into();
     }
+    if let Some(t) = replace_lone_surrogates(&fixed) {
+        notes.push(LONE_SURROGATES);
+        fixed = t.into();
+    }
     let mut value: Value = serde_json::from_str(&fixed).ok()?;
     let dropped = keep_tuple_strings(&mut value, &mut notes);
     if has_duplicate_keys(&fixed) {
@@ -82,6 +86,53 @@ fn has_duplicate_keys(text: &str) -> bool {
         i += 1;
     }
     false
+}
+
+/// `\uD800`–`\uDFFF` escapes that are not a high surrogate followed by a low one
+/// (serde refuses the record: a rule name cut inside a UTF-16 pair, say) written as
+/// `\uFFFD`; `None` when there were none.
+fn replace_lone_surrogates(text: &str) -> Option<String> {
+    let b = text.as_bytes();
+    let unit = |at: usize| -> Option<u16> {
+        let hex = b.get(at..at + 6)?.strip_prefix(b"\\u")?;
+        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+    };
+    let mut out = String::with_capacity(text.len());
+    let (mut copied, mut i, mut changed) = (0, 0, false);
+    while i < b.len() {
+        if b[i] != b'"' {
+            i += 1;
+            continue;
+        }
+        let end = string_end(b, i);
+        let mut k = i + 1;
+        while k < end {
+            if b[k] != b'\\' {
+                k += 1;
+                continue;
+            }
+            let Some(u) = unit(k) else {
+                k += 2; // any other escape: the backslash and the escaped character
+                continue;
+            };
+            let paired = (0xD800..0xDC00).contains(&u)
+                && unit(k + 6).is_some_and(|low| (0xDC00..0xE000).contains(&low));
+            if paired {
+                k += 12;
+            } else if (0xD800..0xE000).contains(&u) {
+                out.push_str(&text[copied..k]);
+                out.push_str("\\ufffd");
+                copied = k + 6;
+                changed = true;
+                k += 6;
+            } else {
+                k += 6;
+            }
+        }
+        i = end;
+    }
+    out.push_str(&text[copied..]);
+    changed.then_some(out)
 }
 
 /// Raw control characters inside strings (JSON forbids them) written as `\u00XX`
@@ -150,6 +201,7 @@ pub const CONTROLS: &str = "control characters inside strings escaped";
 pub const NOT_STRINGS: &str = "flowTuples elements that are not strings rejected";
 pub const NOT_ARRAY: &str = "a flowTuples that is not an array rejected";
 pub const DUPLICATE_KEYS: &str = "a key given twice: its last value kept";
+pub const LONE_SURROGATES: &str = "escapes of half a UTF-16 pair replaced by U+FFFD";
 
 #[cfg(test)]
 mod tests {
@@ -194,6 +246,24 @@ mod tests {
     fn a_null_flow_tuples_is_no_tuples_not_a_rejected_one() {
         let r = repair(&record("null").replace("null}", "null},")).unwrap();
         assert_eq!((r.dropped, r.notes), (0, vec![TRAILING_COMMAS]));
+    }
+
+    /// Half a UTF-16 pair, alone or before anything but its other half, becomes U+FFFD;
+    /// a whole pair and an escaped backslash before `u` are left as they are.
+    #[test]
+    fn escapes_of_half_a_pair_are_replaced() {
+        let text = record(r#"["a"]"#).replace("\"R\"", r#""A\ud800B\udc00\ud83d\ude00\\ud800""#);
+        let r = repair(&text).unwrap();
+        assert_eq!((r.notes, r.dropped), (vec![LONE_SURROGATES], 0));
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(
+            v["properties"]["flows"][0]["rule"],
+            "A\u{fffd}B\u{fffd}\u{1f600}\\ud800"
+        );
+        assert_eq!(
+            replace_lone_surrogates(r#"{"a":"\ud83d\ude00 \\udc00"}"#),
+            None
+        );
     }
 
     #[test]
