@@ -343,11 +343,20 @@ pub fn nsg_of_acl(acl: &str) -> Option<&str> {
     (acl.contains('/') && lower_has("/networksecuritygroups/")).then(|| last_segment(acl))
 }
 
-/// MACs are kept as text, uppercased (mixed case is seen in real files).
+/// MACs are kept as text, uppercased (mixed case is seen in real files) and without
+/// separators: `00-0d-3a-f8-78-56` is the interface `000D3AF87856` writes, as the
+/// filter's `mac ==` already took it, and one interface is one key in `--by mac` and in
+/// conversations.
 pub fn mac_text(mac: &str) -> Cow<'_, str> {
     let mac = mac.trim();
-    if mac.bytes().any(|b| b.is_ascii_lowercase()) {
-        Cow::Owned(mac.to_ascii_uppercase())
+    let separator = |b: u8| matches!(b, b'-' | b':' | b'.');
+    if mac.bytes().any(|b| b.is_ascii_lowercase() || separator(b)) {
+        Cow::Owned(
+            mac.chars()
+                .filter(|c| !matches!(c, '-' | ':' | '.'))
+                .map(|c| c.to_ascii_uppercase())
+                .collect(),
+        )
     } else {
         Cow::Borrowed(mac)
     }
@@ -375,6 +384,8 @@ mod tests {
     #[test]
     fn macs_and_times() {
         assert_eq!(mac_text("0022487bC205"), "0022487BC205");
+        assert_eq!(mac_text("00-0d-3A-f8-78-56"), "000D3AF87856");
+        assert_eq!(mac_text("00:0D:3A:F8:78:56"), "000D3AF87856");
         assert_eq!(mac_text("000D124564789"), "000D124564789");
         assert_eq!(
             parse_time("2018-11-13T12:00:35.3899262Z"),
