@@ -76,7 +76,8 @@ fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitte
             .map_or(0, |p| gap(p.column, p.width, column, width_of, compact));
         if used + gap + width_of > width {
             let left = width.saturating_sub(used + gap);
-            if matches!(column, Column::Rule | Column::Nsg) && left >= 6 {
+            if matches!(column, Column::Rule | Column::Nsg) && left >= MIN_TEXT {
+                used += gap + left;
                 push(&mut columns, column, left, gap);
             }
             break;
@@ -84,8 +85,19 @@ fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitte
         used += gap + width_of;
         push(&mut columns, column, width_of, gap);
     }
+    // Room left over widens the rule, the text most often cut, up to a whole rule name.
+    if let Some(rule) = columns.iter_mut().find(|p| p.column == Column::Rule) {
+        rule.width += width
+            .saturating_sub(used)
+            .min(RULE_MAX.saturating_sub(rule.width));
+    }
     Fitted { compact, columns }
 }
+
+/// A rule or NSG column is left out below this: a short name (`…RDP`) still shows.
+const MIN_TEXT: u16 = 6;
+/// The longest rule name Azure writes, `DefaultRule_AllowAzureLoadBalancerInBound`.
+const RULE_MAX: u16 = 41;
 
 /// Adds a column `gap` after the last one.
 fn push(columns: &mut Vec<Placed>, column: Column, width: u16, gap: u16) {
@@ -235,5 +247,28 @@ mod tests {
         let words = fit(&columns, measures((20, 16)), 82);
         assert!(!words.compact);
         assert!(names(&words).contains(&Column::Packets), "{words:?}");
+    }
+
+    /// A rule with too little room is left out; room to spare widens it, to a whole rule
+    /// name at most; the columns never overflow.
+    #[test]
+    fn the_rule_takes_the_room_left_or_none() {
+        let columns = Settings::default().columns;
+        let rule = |f: &Fitted| {
+            f.columns
+                .iter()
+                .find(|p| p.column == Column::Rule)
+                .map(|p| p.width)
+        };
+        for width in 60..260 {
+            let fitted = fit(&columns, measures((20, 16)), width);
+            assert!(total(&fitted) <= width, "{fitted:?} overflows {width}");
+            if let Some(w) = rule(&fitted) {
+                assert!((MIN_TEXT..=RULE_MAX).contains(&w), "{w} at {width}");
+            }
+        }
+        let wide = fit(&columns, measures((20, 16)), 200);
+        assert_eq!(rule(&wide), Some(RULE_MAX));
+        assert!(names(&wide).contains(&Column::Nsg));
     }
 }
