@@ -92,21 +92,15 @@ fn has_duplicate_keys(text: &str) -> bool {
 /// (serde refuses the record: a rule name cut inside a UTF-16 pair, say) written as
 /// `\uFFFD`; `None` when there were none.
 fn replace_lone_surrogates(text: &str) -> Option<String> {
-    let b = text.as_bytes();
-    let unit = |at: usize| -> Option<u16> {
-        let hex = b.get(at..at + 6)?.strip_prefix(b"\\u")?;
-        u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
-    };
-    let mut out = String::with_capacity(text.len());
-    let (mut copied, mut i, mut changed) = (0, 0, false);
-    while i < b.len() {
-        if b[i] != b'"' {
-            i += 1;
-            continue;
-        }
-        let end = string_end(b, i);
-        let mut k = i + 1;
-        while k < end {
+    rewrite_strings(text, |s| {
+        let b = s.as_bytes();
+        let unit = |at: usize| -> Option<u16> {
+            let hex = b.get(at..at + 6)?.strip_prefix(b"\\u")?;
+            u16::from_str_radix(std::str::from_utf8(hex).ok()?, 16).ok()
+        };
+        let mut out = String::new();
+        let (mut copied, mut k) = (0, 0);
+        while k < b.len() {
             if b[k] != b'\\' {
                 k += 1;
                 continue;
@@ -117,48 +111,52 @@ fn replace_lone_surrogates(text: &str) -> Option<String> {
             };
             let paired = (0xD800..0xDC00).contains(&u)
                 && unit(k + 6).is_some_and(|low| (0xDC00..0xE000).contains(&low));
-            if paired {
-                k += 12;
-            } else if (0xD800..0xE000).contains(&u) {
-                out.push_str(&text[copied..k]);
+            if !paired && (0xD800..0xE000).contains(&u) {
+                out.push_str(&s[copied..k]);
                 out.push_str("\\ufffd");
                 copied = k + 6;
-                changed = true;
-                k += 6;
-            } else {
-                k += 6;
             }
+            k += if paired { 12 } else { 6 };
         }
-        i = end;
-    }
-    out.push_str(&text[copied..]);
-    changed.then_some(out)
+        (copied > 0).then(|| out + &s[copied..])
+    })
 }
 
 /// Raw control characters inside strings (JSON forbids them) written as `\u00XX`
 /// escapes; `None` when there were none.
 fn escape_controls(text: &str) -> Option<String> {
+    rewrite_strings(text, |s| {
+        s.bytes().any(|c| c < 0x20).then(|| {
+            s.chars()
+                .map(|c| match c {
+                    '\0'..='\x1f' => format!("\\u{:04x}", c as u32),
+                    c => c.to_string(),
+                })
+                .collect()
+        })
+    })
+}
+
+/// `text` with each JSON string in it (quotes included) as `rewrite` gives it, where it
+/// gives one; `None` when it gave none.
+fn rewrite_strings(text: &str, mut rewrite: impl FnMut(&str) -> Option<String>) -> Option<String> {
     let b = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    let (mut copied, mut i, mut changed) = (0, 0, false);
+    let (mut copied, mut i) = (0, 0);
     while i < b.len() {
         if b[i] != b'"' {
             i += 1;
             continue;
         }
         let end = string_end(b, i);
-        for (k, &c) in b[i..end].iter().enumerate() {
-            if c < 0x20 {
-                out.push_str(&text[copied..i + k]);
-                out.push_str(&format!("\\u{c:04x}"));
-                copied = i + k + 1;
-                changed = true;
-            }
+        if let Some(new) = rewrite(&text[i..end]) {
+            out.push_str(&text[copied..i]);
+            out.push_str(&new);
+            copied = end;
         }
         i = end;
     }
-    out.push_str(&text[copied..]);
-    changed.then_some(out)
+    (copied > 0).then(|| out + &text[copied..])
 }
 
 /// Takes every element that is not a string out of the `flowTuples` arrays under
