@@ -36,10 +36,31 @@ pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<
     if !available() {
         return None;
     }
-    let mut out = Vec::with_capacity(1);
+    let mut tuple = None;
     // SAFETY: the processor has every feature `read` enables (checked just above).
-    let len = unsafe { read(b.first_chunk()?, kind, counters, &mut out) }?;
-    Some((out.pop()?.ok()?, len))
+    let len = unsafe { read(b.first_chunk()?, kind, counters, &mut tuple) }?;
+    Some((tuple?, len))
+}
+
+/// Where `read` puts the tuple it reads.
+trait Put {
+    fn put(&mut self, tuple: Tuple);
+}
+
+/// A record's list of tuples read.
+impl Put for Vec<Result<Tuple, TupleError>> {
+    #[inline(always)]
+    fn put(&mut self, tuple: Tuple) {
+        self.push(Ok(tuple));
+    }
+}
+
+/// One tuple, read alone.
+impl Put for Option<Tuple> {
+    #[inline(always)]
+    fn put(&mut self, tuple: Tuple) {
+        *self = Some(tuple);
+    }
 }
 
 /// A run of `flowTuples` strings read whole, from `b` at the first one's opening quote:
@@ -265,7 +286,7 @@ fn read(
     w: &[u8; WINDOW],
     kind: LogKind,
     counters: CounterValues,
-    out: &mut Vec<Result<Tuple, TupleError>>,
+    out: &mut impl Put,
 ) -> Option<usize> {
     let m = masks(w);
     // Fewer than three commas puts a 64 here.
@@ -374,7 +395,7 @@ fn read(
         // Their digits are checked above: only the values are skipped.
         CounterValues::Skip => Counters::default(),
     };
-    out.push(Ok(Tuple {
+    out.put(Tuple {
         time_ms: time_ms as i64,
         src: IpAddr::V4(Ipv4Addr::from(src)),
         dst: IpAddr::V4(Ipv4Addr::from(dst)),
@@ -386,7 +407,7 @@ fn read(
         state: Some(state),
         encryption,
         counters,
-    }));
+    });
     Some((base + end) as usize)
 }
 
