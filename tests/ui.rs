@@ -615,11 +615,14 @@ fn the_filter_caret_sits_under_the_error_after_wide_characters() {
 /// `d` away from a flow says where it works rather than doing nothing.
 #[test]
 fn details_away_from_a_flow_say_where_they_work() {
-    let mut h = Harness::loaded(120, 40);
+    let mut h = Harness::loaded(80, 24);
     h.press(KeyCode::BackTab);
     h.press(KeyCode::Char('d'));
     let screen = h.screen();
-    assert!(screen.contains("d shows a flow's details"), "{screen}");
+    assert!(
+        screen.contains("d needs a flow (Flows or a timeline)"),
+        "{screen}"
+    );
     assert!(matches!(h.app.overlay, Overlay::None));
 }
 

@@ -674,8 +674,8 @@ impl App {
                 self.message = Some("no flow here to show the details of".into());
             }
             None => {
-                self.message =
-                    Some("d shows a flow's details: select one in Flows or a timeline".into());
+                // Short: the status line at 80 columns leaves it about 40.
+                self.message = Some("d needs a flow (Flows or a timeline)".into());
             }
         }
     }

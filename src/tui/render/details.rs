@@ -10,7 +10,7 @@
 //! └────────────────────────────────────┘
 //! ```
 
-use super::format::{time, TimeStyle};
+use super::format::{time, truncate, TimeStyle};
 use super::layout::centered;
 use super::theme::Theme;
 use crate::field::Field;
@@ -31,48 +31,92 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
     }
     let text_width = WIDTH.min(area.width).saturating_sub(2);
     let (mut lines, origin) = content(app, store, row, text_width, theme);
+    let (fields, _) = content(app, store, row, u16::MAX, theme);
     let block = Block::bordered().border_style(theme.focus);
     let tall = (lines.len() + origin.len()) as u16 + 2;
-    if tall <= area.height {
-        let popup = centered(area, WIDTH, tall);
-        lines.extend(origin);
-        frame.render_widget(Clear, popup);
-        let block = block.title(" Flow details (Esc closes) ");
-        frame.render_widget(Paragraph::new(lines).block(block), popup);
-        return;
+    match fit(&lines, &fields, &origin, area.height) {
+        Fit::OneColumn => {
+            let popup = centered(area, WIDTH, tall);
+            lines.extend(origin);
+            frame.render_widget(Clear, popup);
+            let block = block.title(" Flow details (Esc closes) ");
+            frame.render_widget(Paragraph::new(lines).block(block), popup);
+        }
+        Fit::Scrolled => {
+            let popup = centered(area, WIDTH, tall);
+            lines.extend(origin);
+            let scroll = app.popup_scroll.min(tall.saturating_sub(popup.height));
+            let block = block.title(" Flow details (↑↓ scroll, Esc closes) ");
+            frame.render_widget(Clear, popup);
+            frame.render_widget(
+                Paragraph::new(lines).scroll((scroll, 0)).block(block),
+                popup,
+            );
+        }
+        Fit::TwoColumns => {
+            let mut left = fields;
+            let half = left.len().div_ceil(2);
+            let right = left.split_off(half);
+            let popup = centered(area, WIDTH, (half + origin.len()) as u16 + 2);
+            let block = block.title(" Flow details (Esc closes) ");
+            let inner = block.inner(popup);
+            frame.render_widget(Clear, popup);
+            frame.render_widget(block, popup);
+            let [columns, bottom] =
+                Layout::vertical([Constraint::Length(half as u16), Constraint::Min(0)])
+                    .areas(inner);
+            let [l, r] =
+                Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
+                    .spacing(1)
+                    .areas(columns);
+            for (lines, column) in [(left, l), (right, r)] {
+                let lines: Vec<Line> = lines
+                    .into_iter()
+                    .map(|line| cut_line(line, column.width as usize))
+                    .collect();
+                frame.render_widget(Paragraph::new(lines), column);
+            }
+            frame.render_widget(Paragraph::new(origin), bottom);
+        }
     }
-    // Short terminal: the tuple's fields in two columns, a line each (cut at the column's
-    // edge), where it came from below; shorter still, one column that scrolls, so that
-    // every value can be read whole.
-    let (mut fields, _) = content(app, store, row, u16::MAX, theme);
+}
+
+/// How the details fit a terminal's height.
+#[derive(Debug, PartialEq, Eq)]
+enum Fit {
+    /// Every value, cut into lines of the popup's width.
+    OneColumn,
+    /// Shorter: the fields in two columns, a line each (a value too long for its column
+    /// ends in `…`); where the tuple came from below, whole.
+    TwoColumns,
+    /// Shorter still: one column that scrolls, so that every value can be read whole.
+    Scrolled,
+}
+
+/// A field's line (name, value) cut to `width`, its value ending in `…` where it is cut:
+/// a rule name cut at a column's edge read as another rule's.
+fn cut_line(mut line: Line<'static>, width: usize) -> Line<'static> {
+    if line.width() <= width {
+        return line;
+    }
+    if let [name, value] = &mut line.spans[..] {
+        let room = width.saturating_sub(name.width());
+        value.content = truncate(&value.content, room).into();
+    }
+    line
+}
+
+fn fit(lines: &[Line], fields: &[Line], origin: &[Line], height: u16) -> Fit {
+    let tall = (lines.len() + origin.len()) as u16 + 2;
     let half = fields.len().div_ceil(2);
-    let height = (half + origin.len()) as u16 + 2;
-    if height > area.height {
-        let popup = centered(area, WIDTH, tall);
-        lines.extend(origin);
-        let scroll = app.popup_scroll.min(tall.saturating_sub(popup.height));
-        let block = block.title(" Flow details (↑↓ scroll, Esc closes) ");
-        frame.render_widget(Clear, popup);
-        frame.render_widget(
-            Paragraph::new(lines).scroll((scroll, 0)).block(block),
-            popup,
-        );
-        return;
+    let two_columns = (half + origin.len()) as u16 + 2;
+    if tall <= height {
+        Fit::OneColumn
+    } else if two_columns <= height {
+        Fit::TwoColumns
+    } else {
+        Fit::Scrolled
     }
-    let right = fields.split_off(half);
-    let popup = centered(area, WIDTH, height);
-    let block = block.title(" Flow details (Esc closes) ");
-    let inner = block.inner(popup);
-    frame.render_widget(Clear, popup);
-    frame.render_widget(block, popup);
-    let [columns, bottom] =
-        Layout::vertical([Constraint::Length(half as u16), Constraint::Min(0)]).areas(inner);
-    let [l, r] = Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
-        .spacing(1)
-        .areas(columns);
-    frame.render_widget(Paragraph::new(fields), l);
-    frame.render_widget(Paragraph::new(right), r);
-    frame.render_widget(Paragraph::new(origin), bottom);
 }
 
 /// How many lines the details of `row` scroll by in `area` (0 when they fit): the
@@ -85,12 +129,10 @@ pub fn scroll_room(app: &App, row: u32, area: Rect) -> u16 {
     let theme = Theme::from_settings(&app.settings);
     let text_width = WIDTH.min(area.width).saturating_sub(2);
     let (lines, origin) = content(app, store, row, text_width, &theme);
-    let tall = (lines.len() + origin.len()) as u16 + 2;
-    let half = lines.len().div_ceil(2);
-    let two_columns = (half + origin.len()) as u16 + 2;
-    match tall <= area.height || two_columns <= area.height {
-        true => 0,
-        false => tall.saturating_sub(area.height),
+    let (fields, _) = content(app, store, row, u16::MAX, &theme);
+    match fit(&lines, &fields, &origin, area.height) {
+        Fit::Scrolled => ((lines.len() + origin.len()) as u16 + 2).saturating_sub(area.height),
+        _ => 0,
     }
 }
 

@@ -14,7 +14,7 @@ use super::format::{
     compact, duration, human_short, rule_name, style_for_range, time, truncate, TimeStyle,
 };
 use super::theme::Theme;
-use super::{fitted_title, pane_block, split_title, title};
+use super::{pane_block, split_title, title};
 use crate::model::plural;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
@@ -190,12 +190,13 @@ fn hits(frame: &mut Frame, area: Rect, app: &App, what: &str, h: &Histogram, the
         plural(total, "tuple"),
         format!("peak {} per {}", compact(peak), duration(h.bucket_ms)),
     ];
-    let block = pane_block(
-        fitted_title(&heading, " · ", area.width),
-        Pane::Timeline,
-        app,
-        theme,
-    );
+    // What the label leaves no room for (the peak, which gives the bars their scale) goes
+    // to the bottom border, as the conversation timeline's totals do.
+    let (top, bottom) = split_title(&heading, " · ", area.width);
+    let mut block = pane_block(top, Pane::Timeline, app, theme);
+    if let Some(bottom) = bottom {
+        block = block.title_bottom(bottom);
+    }
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let [bars, labels] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(inner);
