@@ -110,20 +110,26 @@ impl Picker {
             self.matches = (0..self.items.len().min(MAX_MATCHES)).collect();
             return;
         }
-        let mut scored: Vec<(i64, usize)> = self
+        // Items holding the query as it is typed come first, then the fuzzy score: `100`
+        // finds the filter `bytes > 100MB` before addresses that spell 1, 0, 0 across
+        // their dots.
+        let lower = query.to_lowercase();
+        let mut scored: Vec<(bool, i64, usize)> = self
             .items
             .iter()
             .enumerate()
             .filter_map(|(i, item)| {
+                let text = item.text();
+                let exact = text.to_lowercase().contains(&lower);
                 self.matcher
-                    .fuzzy_match(item.text(), query)
-                    .map(|score| (score, i))
+                    .fuzzy_match(text, query)
+                    .map(|score| (exact, score, i))
             })
             .collect();
-        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
         self.matched = scored.len();
         scored.truncate(MAX_MATCHES);
-        self.matches = scored.into_iter().map(|(_, i)| i).collect();
+        self.matches = scored.into_iter().map(|(_, _, i)| i).collect();
     }
 }
 
@@ -145,6 +151,19 @@ mod tests {
         }
         assert_eq!(p.selected(), Some(&PickItem::Rule("UserRule_RDP".into())));
         assert_eq!(p.matches.len(), 1);
+    }
+
+    /// An item holding the query as typed ranks above fuzzy matches that spell it out.
+    #[test]
+    fn the_query_as_typed_ranks_first() {
+        let mut p = Picker::new(vec![
+            PickItem::Address("10.0.1.4".into()),
+            PickItem::Address("10.0.2.5".into()),
+            PickItem::Saved("bytes > 100MB".into()),
+        ]);
+        assert!(p.paste("100"));
+        assert_eq!(p.selected(), Some(&PickItem::Saved("bytes > 100MB".into())));
+        assert_eq!(p.matched, 3);
     }
 
     /// More items match than are kept: the count says how many; and a pasted address
