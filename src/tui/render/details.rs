@@ -190,11 +190,13 @@ fn long_entry(name: &str, value: &str, width: u16, theme: &Theme) -> Vec<Line<'s
 }
 
 /// One field of one tuple, as text.
-pub fn field_value(s: &Store, row: u32, field: Field, zone: TimeZone) -> String {
+fn field_value(s: &Store, row: u32, field: Field, zone: TimeZone) -> String {
     let f = s.flag(row);
     let c = s.counters(row);
     let r = row as usize;
-    let text = |id: u32| s.text(id).unwrap_or("").to_string();
+    // Absent text shows as `-`, as an absent state or encryption does: a blank read as
+    // a value cut off.
+    let text = |id: u32| s.text(id).unwrap_or("-").to_string();
     match field {
         Field::Time => time(s.time_ms(row), zone, TimeStyle::Full),
         Field::Src => s.src(row).to_string(),
