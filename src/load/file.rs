@@ -7,7 +7,7 @@ use super::emit::{self, Emitter};
 use super::record::{self, RawRecord};
 use super::repair;
 use super::report::ProblemKind;
-use super::salvage::{self, Found};
+use super::salvage::{self, skip_ws, Found};
 use super::tally::Reason;
 use serde::de::IgnoredAny;
 use std::hash::{Hash, Hasher};
@@ -195,16 +195,8 @@ pub(super) fn element(
 
 /// `Some(position after "[")` when the object at `pos` starts `{"records":[`.
 pub(super) fn wrapper_array(text: &str, pos: usize) -> Option<usize> {
-    let b = text.as_bytes();
-    let mut p = skip_ws(text, pos + 1);
-    let key = b"\"records\"";
-    if !b.get(p..)?.starts_with(key) {
-        return None;
-    }
-    p = skip_ws(text, p + key.len());
-    (b.get(p) == Some(&b':')).then_some(())?;
-    p = skip_ws(text, p + 1);
-    (b.get(p) == Some(&b'[')).then_some(p + 1)
+    let p = skip_ws(text, salvage::first_key(text, pos, "records")?);
+    (text.as_bytes().get(p) == Some(&b'[')).then_some(p + 1)
 }
 
 /// The end of the JSON value at `pos`, if it is valid.
@@ -214,14 +206,6 @@ fn skip_value(text: &str, pos: usize) -> Option<usize> {
         Some(Ok(_)) => Some(pos + stream.byte_offset()),
         _ => None,
     }
-}
-
-pub(super) fn skip_ws(text: &str, mut pos: usize) -> usize {
-    let b = text.as_bytes();
-    while pos < b.len() && matches!(b[pos], b' ' | b'\n' | b'\r' | b'\t') {
-        pos += 1;
-    }
-    pos
 }
 
 /// Scans `text[from..]` to its end.

@@ -10,7 +10,8 @@
 //! is the same, only the time differs.
 
 use super::emit::Emitter;
-use super::file::{element, parse_file, skip_ws, wrapper_array};
+use super::file::{element, parse_file, wrapper_array};
+use super::salvage::skip_ws;
 
 /// Files smaller than this are read whole: a thread and a merge cost more than they save.
 pub const MIN_BYTES: usize = 32 << 20;

@@ -188,7 +188,7 @@ pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
                     return Some(line + k);
                 }
             }
-            b'{' if opens_record(&b[i + 1..]) => return Some(i),
+            b'{' if opens_record(text, i) => return Some(i),
             _ => {}
         }
         i += 1;
@@ -211,20 +211,33 @@ const TOP_LEVEL_KEYS: [&str; 11] = [
     "targetResourceID",
 ];
 
-/// Whether the text after a `{` starts with one of `TOP_LEVEL_KEYS` and its colon.
-fn opens_record(after: &[u8]) -> bool {
-    fn skip_ws(b: &[u8]) -> &[u8] {
-        let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
-        &b[n..]
+/// Whether the object whose `{` is at `brace` starts with one of `TOP_LEVEL_KEYS`.
+fn opens_record(text: &str, brace: usize) -> bool {
+    TOP_LEVEL_KEYS
+        .iter()
+        .any(|key| first_key(text, brace, key).is_some())
+}
+
+/// The position after the colon when the object whose `{` is at `brace` starts with
+/// `key` (whitespace allowed around it).
+pub(super) fn first_key(text: &str, brace: usize, key: &str) -> Option<usize> {
+    let b = text.as_bytes();
+    let at = skip_ws(text, brace + 1);
+    let after = at + key.len() + 2;
+    let quoted = b.get(at..after)?;
+    let named = quoted[0] == b'"' && quoted[after - at - 1] == b'"';
+    let colon = skip_ws(text, after);
+    (named && &quoted[1..after - at - 1] == key.as_bytes() && b.get(colon) == Some(&b':'))
+        .then_some(colon + 1)
+}
+
+/// The first position at or after `pos` that is not JSON whitespace.
+pub(super) fn skip_ws(text: &str, mut pos: usize) -> usize {
+    let b = text.as_bytes();
+    while pos < b.len() && matches!(b[pos], b' ' | b'\n' | b'\r' | b'\t') {
+        pos += 1;
     }
-    let Some(rest) = skip_ws(after).strip_prefix(b"\"") else {
-        return false;
-    };
-    TOP_LEVEL_KEYS.iter().any(|key| {
-        rest.strip_prefix(key.as_bytes())
-            .and_then(|r| r.strip_prefix(b"\""))
-            .is_some_and(|r| skip_ws(r).first() == Some(&b':'))
-    })
+    pos
 }
 
 /// The strings in each `flowTuples` array of text that is not valid JSON (a comma
