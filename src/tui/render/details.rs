@@ -29,35 +29,38 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
     if row as usize >= store.len() {
         return;
     }
+    let (fields, origin) = entries(app, store, row);
     let text_width = WIDTH.min(area.width).saturating_sub(2);
-    let (mut lines, origin) = content(app, store, row, text_width, theme);
-    let (fields, _) = content(app, store, row, u16::MAX, theme);
+    let shape = Shape::of(&fields, &origin, text_width);
+    let lines = |entries: &[Entry], width| -> Vec<Line<'static>> {
+        entries
+            .iter()
+            .flat_map(|(name, value)| long_entry(name, value, width, theme))
+            .collect()
+    };
     let block = Block::bordered().border_style(theme.focus);
-    let tall = (lines.len() + origin.len()) as u16 + 2;
-    match fit(&lines, &fields, &origin, area.height) {
-        Fit::OneColumn => {
+    match shape.fit(area.height) {
+        Fit::OneColumn | Fit::Scrolled => {
+            let tall = shape.tall();
             let popup = centered(area, WIDTH, tall);
-            lines.extend(origin);
-            frame.render_widget(Clear, popup);
-            let block = block.title(" Flow details (Esc closes) ");
-            frame.render_widget(Paragraph::new(lines).block(block), popup);
-        }
-        Fit::Scrolled => {
-            let popup = centered(area, WIDTH, tall);
-            lines.extend(origin);
+            let mut all = lines(&fields, text_width);
+            all.extend(lines(&origin, text_width));
             let scroll = app.popup_scroll.min(tall.saturating_sub(popup.height));
-            let block = block.title(" Flow details (↑↓ scroll, Esc closes) ");
+            let title = match tall > popup.height {
+                true => " Flow details (↑↓ scroll, Esc closes) ",
+                false => " Flow details (Esc closes) ",
+            };
             frame.render_widget(Clear, popup);
             frame.render_widget(
-                Paragraph::new(lines).scroll((scroll, 0)).block(block),
+                Paragraph::new(all)
+                    .scroll((scroll, 0))
+                    .block(block.title(title)),
                 popup,
             );
         }
         Fit::TwoColumns => {
-            let mut left = fields;
-            let half = left.len().div_ceil(2);
-            let right = left.split_off(half);
-            let popup = centered(area, WIDTH, (half + origin.len()) as u16 + 2);
+            let half = fields.len().div_ceil(2);
+            let popup = centered(area, WIDTH, shape.two_columns());
             let block = block.title(" Flow details (Esc closes) ");
             let inner = block.inner(popup);
             frame.render_widget(Clear, popup);
@@ -69,17 +72,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, row: u32, theme: &Theme)
                 Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)])
                     .spacing(1)
                     .areas(columns);
-            for (lines, column) in [(left, l), (right, r)] {
-                let lines: Vec<Line> = lines
+            for (part, column) in [(&fields[..half], l), (&fields[half..], r)] {
+                let one_line_each: Vec<Line> = lines(part, u16::MAX)
                     .into_iter()
                     .map(|line| cut_line(line, column.width as usize))
                     .collect();
-                frame.render_widget(Paragraph::new(lines), column);
+                frame.render_widget(Paragraph::new(one_line_each), column);
             }
-            frame.render_widget(Paragraph::new(origin), bottom);
+            frame.render_widget(Paragraph::new(lines(&origin, text_width)), bottom);
         }
     }
 }
+
+/// A field's name and its value, as text.
+type Entry = (&'static str, String);
 
 /// How the details fit a terminal's height.
 #[derive(Debug, PartialEq, Eq)]
@@ -91,6 +97,49 @@ enum Fit {
     TwoColumns,
     /// Shorter still: one column that scrolls, so that every value can be read whole.
     Scrolled,
+}
+
+/// The popup's line counts, from its entries: what `Fit` is chosen by, known without
+/// building a line.
+struct Shape {
+    /// Fields, and their lines at the popup's width.
+    fields: usize,
+    field_lines: usize,
+    /// Lines of where the tuple came from, at the popup's width.
+    origin_lines: usize,
+}
+
+impl Shape {
+    fn of(fields: &[Entry], origin: &[Entry], width: u16) -> Shape {
+        let count = |entries: &[Entry]| -> usize {
+            entries.iter().map(|(_, v)| entry_lines(v, width)).sum()
+        };
+        Shape {
+            fields: fields.len(),
+            field_lines: count(fields),
+            origin_lines: count(origin),
+        }
+    }
+
+    /// Height in one column, borders included.
+    fn tall(&self) -> u16 {
+        (self.field_lines + self.origin_lines) as u16 + 2
+    }
+
+    /// Height in two columns, borders included.
+    fn two_columns(&self) -> u16 {
+        (self.fields.div_ceil(2) + self.origin_lines) as u16 + 2
+    }
+
+    fn fit(&self, height: u16) -> Fit {
+        if self.tall() <= height {
+            Fit::OneColumn
+        } else if self.two_columns() <= height {
+            Fit::TwoColumns
+        } else {
+            Fit::Scrolled
+        }
+    }
 }
 
 /// A field's line (name, value) cut to `width`, its value ending in `…` where it is cut:
@@ -106,19 +155,6 @@ fn cut_line(mut line: Line<'static>, width: usize) -> Line<'static> {
     line
 }
 
-fn fit(lines: &[Line], fields: &[Line], origin: &[Line], height: u16) -> Fit {
-    let tall = (lines.len() + origin.len()) as u16 + 2;
-    let half = fields.len().div_ceil(2);
-    let two_columns = (half + origin.len()) as u16 + 2;
-    if tall <= height {
-        Fit::OneColumn
-    } else if two_columns <= height {
-        Fit::TwoColumns
-    } else {
-        Fit::Scrolled
-    }
-}
-
 /// How many lines the details of `row` scroll by in `area` (0 when they fit): the
 /// popup's lines beyond its height, when it is one column that scrolls.
 pub fn scroll_room(app: &App, row: u32, area: Rect) -> u16 {
@@ -126,45 +162,32 @@ pub fn scroll_room(app: &App, row: u32, area: Rect) -> u16 {
     if row as usize >= store.len() {
         return 0;
     }
-    let theme = Theme::from_settings(&app.settings);
-    let text_width = WIDTH.min(area.width).saturating_sub(2);
-    let (lines, origin) = content(app, store, row, text_width, &theme);
-    let (fields, _) = content(app, store, row, u16::MAX, &theme);
-    match fit(&lines, &fields, &origin, area.height) {
-        Fit::Scrolled => ((lines.len() + origin.len()) as u16 + 2).saturating_sub(area.height),
+    let (fields, origin) = entries(app, store, row);
+    let shape = Shape::of(&fields, &origin, WIDTH.min(area.width).saturating_sub(2));
+    match shape.fit(area.height) {
+        Fit::Scrolled => shape.tall().saturating_sub(area.height),
         _ => 0,
     }
 }
 
-/// The tuple's fields, then where it came from, each value cut into lines of `width` (an
-/// ACL id is a whole resource id, a blob path longer still): the popup's height is then
-/// known, as a wrapped paragraph's is not.
-fn content(
-    app: &App,
-    store: &Store,
-    row: u32,
-    width: u16,
-    theme: &Theme,
-) -> (Vec<Line<'static>>, Vec<Line<'static>>) {
+/// The tuple's fields, then where it came from, each named: every value is worked out
+/// once, however the popup then lays them out.
+fn entries(app: &App, store: &Store, row: u32) -> (Vec<Entry>, Vec<Entry>) {
     let zone = app.settings.time_zone;
     let fields = Field::tuple_fields()
         .filter(|f| *f != Field::File)
-        .flat_map(|f| long_entry(f.name(), &field_value(store, row, f, zone), width, theme))
+        .map(|f| (f.name(), field_value(store, row, f, zone)))
         .collect();
     let record = store.record_of(row);
     let offset = match record.offset {
         u64::MAX => "unknown offset".to_string(),
         o => format!("byte {}", Thousands(o)),
     };
-    let file = field_value(store, row, Field::File, zone);
-    let origin = [
+    let origin = vec![
         ("record", format!("#{} at {offset}", record.ordinal)),
         ("row", Thousands(row as u64).to_string()),
-        ("file", file),
-    ]
-    .iter()
-    .flat_map(|(name, value)| long_entry(name, value, width, theme))
-    .collect();
+        ("file", field_value(store, row, Field::File, zone)),
+    ];
     (fields, origin)
 }
 
@@ -174,10 +197,26 @@ const WIDTH: u16 = 76;
 /// Columns before a value: the field's name, padded.
 const NAME_WIDTH: usize = 12;
 
+/// Columns for a value in a line of `width`.
+fn value_room(width: u16) -> usize {
+    (width as usize).saturating_sub(NAME_WIDTH).max(1)
+}
+
+/// The lines `long_entry` cuts `value` into.
+fn entry_lines(value: &str, width: u16) -> usize {
+    sanitize(value)
+        .chars()
+        .count()
+        .div_ceil(value_room(width))
+        .max(1)
+}
+
 /// An entry whose value may be longer than a line of `width`: cut into lines, those
-/// after the first under the value's first character.
+/// after the first under the value's first character (`entry_lines` of them). The value
+/// is cut into lines of the popup's width, so that the popup's height is known, as a
+/// wrapped paragraph's is not (an ACL id is a whole resource id, a blob path longer).
 fn long_entry(name: &str, value: &str, width: u16, theme: &Theme) -> Vec<Line<'static>> {
-    let room = (width as usize).saturating_sub(NAME_WIDTH).max(1);
+    let room = value_room(width);
     let chars: Vec<char> = sanitize(value).chars().collect();
     let mut pieces = chars.chunks(room).map(|c| c.iter().collect::<String>());
     let first = Line::from(vec![
@@ -247,5 +286,18 @@ mod tests {
         assert_eq!(shown, path);
         assert!(lines.iter().all(|l| l.width() <= 40));
         assert_eq!(long_entry("row", "7", 40, &theme).len(), 1);
+    }
+
+    /// The heights the layout is chosen by are the lines the popup then draws.
+    #[test]
+    fn lines_are_counted_as_they_are_cut() {
+        let theme = Theme::plain();
+        for len in [0, 1, 27, 28, 29, 64, 200] {
+            let value = "x".repeat(len);
+            for width in [20, 40, 74, u16::MAX] {
+                let cut = long_entry("acl", &value, width, &theme).len();
+                assert_eq!(entry_lines(&value, width), cut, "{len} at {width}");
+            }
+        }
     }
 }
