@@ -38,6 +38,8 @@ impl PickItem {
 pub struct Picker {
     pub input: Input,
     items: Vec<PickItem>,
+    /// Each item's text in lower case, made once rather than at every key.
+    lowered: Vec<String>,
     /// Indexes into `items`, best match first, at most `MAX_MATCHES` of them.
     pub matches: Vec<usize>,
     /// How many items match, all of them (`matches` keeps the best).
@@ -58,6 +60,7 @@ impl std::fmt::Debug for Picker {
 impl Picker {
     pub fn new(items: Vec<PickItem>) -> Picker {
         let mut p = Picker {
+            lowered: items.iter().map(|i| i.text().to_lowercase()).collect(),
             items,
             ..Picker::default()
         };
@@ -119,11 +122,8 @@ impl Picker {
             .iter()
             .enumerate()
             .filter_map(|(i, item)| {
-                let text = item.text();
-                let exact = text.to_lowercase().contains(&lower);
-                self.matcher
-                    .fuzzy_match(text, query)
-                    .map(|score| (exact, score, i))
+                let score = self.matcher.fuzzy_match(item.text(), query)?;
+                Some((self.lowered[i].contains(&lower), score, i))
             })
             .collect();
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(b.1.cmp(&a.1)).then(a.2.cmp(&b.2)));
