@@ -36,6 +36,8 @@ pub struct Placed {
 pub struct Fitted {
     pub compact: bool,
     pub columns: Vec<Placed>,
+    /// How times are written: the measured style, or the same with seconds.
+    pub time_style: TimeStyle,
 }
 
 /// An IPv4 endpoint's width (`255.255.255.255:65535`): a long one (IPv6) gives up width
@@ -47,7 +49,34 @@ pub const COMPACT_ENDPOINT: u16 = 16;
 
 /// The configured columns that fit in `width`, in their order: in words if every
 /// essential one fits so, else in compact form; the last text column takes what is left.
+/// Times over days have no seconds, to fit 80 columns; where the same columns fit as
+/// wide with seconds too, they keep them (else flows of one minute look the same).
 pub fn fit(configured: &[Column], m: Measures, width: u16) -> Fitted {
+    let fitted = fit_columns(configured, m, width);
+    let Some(time_style) = m.time_style.with_seconds() else {
+        return fitted;
+    };
+    let seconds = fit_columns(configured, Measures { time_style, ..m }, width);
+    // Columns as wide, but for the time and the last (which takes what is left).
+    let kept = |f: &Fitted| -> Vec<(Column, u16)> {
+        let n = f.columns.len().saturating_sub(1);
+        f.columns[..n]
+            .iter()
+            .filter(|p| p.column != Column::Time)
+            .map(|p| (p.column, p.width))
+            .collect()
+    };
+    let same = seconds.compact == fitted.compact
+        && seconds.columns.len() == fitted.columns.len()
+        && kept(&seconds) == kept(&fitted);
+    match same {
+        true => seconds,
+        false => fitted,
+    }
+}
+
+/// `fit` with the measured time style.
+fn fit_columns(configured: &[Column], m: Measures, width: u16) -> Fitted {
     let words = place(configured, m, false, width);
     let essential = |c: &&Column| !matches!(c, Column::Packets | Column::Rule | Column::Nsg);
     let shown = |f: &Fitted| {
@@ -91,7 +120,11 @@ fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitte
             .saturating_sub(used)
             .min(RULE_MAX.saturating_sub(rule.width));
     }
-    Fitted { compact, columns }
+    Fitted {
+        compact,
+        columns,
+        time_style: m.time_style,
+    }
 }
 
 /// A rule or NSG column is left out below this: a short name (`…RDP`) still shows.
@@ -247,6 +280,36 @@ mod tests {
         let words = fit(&columns, measures((20, 16)), 82);
         assert!(!words.compact);
         assert!(names(&words).contains(&Column::Packets), "{words:?}");
+    }
+
+    /// Times over days keep their seconds where nothing else gives up width for them.
+    #[test]
+    fn times_over_days_keep_seconds_where_they_cost_nothing() {
+        let columns = Settings::default().columns;
+        let over_days = Measures {
+            time_style: TimeStyle::Short,
+            ..measures((20, 16))
+        };
+        assert_eq!(
+            fit(&columns, over_days, 160).time_style,
+            TimeStyle::ShortClock
+        );
+        // Within a day there are seconds already.
+        assert_eq!(
+            fit(&columns, measures((20, 16)), 54).time_style,
+            TimeStyle::Clock
+        );
+        let mut without_seconds = 0;
+        for width in 40..200 {
+            let fitted = fit(&columns, over_days, width);
+            let plain = fit_columns(&columns, over_days, width);
+            assert_eq!(names(&fitted), names(&plain), "{width}");
+            assert_eq!(fitted.compact, plain.compact, "{width}");
+            assert!(total(&fitted) <= width, "{fitted:?} overflows {width}");
+            without_seconds += usize::from(fitted.time_style == TimeStyle::Short);
+        }
+        // Somewhere seconds would cost a column or width, and are given up.
+        assert!(without_seconds > 0);
     }
 
     /// A rule with too little room is left out; room to spare widens it, to a whole rule

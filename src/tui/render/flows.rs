@@ -74,40 +74,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         time_style: style_for_range(store.time_range()),
     };
     let fitted = flow_columns::fit(&app.settings.columns, measures, inner.width);
-    // Times over days have no seconds, to fit 80 columns; where the same columns fit
-    // in the same form with seconds too, they keep them (else flows of one minute look
-    // the same).
-    let (fitted, time_style) = match measures.time_style.with_seconds() {
-        Some(time_style) => {
-            let with = Measures {
-                time_style,
-                ..measures
-            };
-            let seconds = flow_columns::fit(&app.settings.columns, with, inner.width);
-            // Columns as wide, but for the time and the last (which takes what is left).
-            let kept = |f: &flow_columns::Fitted| -> Vec<(Column, u16)> {
-                let n = f.columns.len().saturating_sub(1);
-                f.columns[..n]
-                    .iter()
-                    .filter(|p| p.column != Column::Time)
-                    .map(|p| (p.column, p.width))
-                    .collect()
-            };
-            let same = seconds.compact == fitted.compact
-                && seconds.columns.len() == fitted.columns.len()
-                && kept(&seconds) == kept(&fitted);
-            match same {
-                true => (seconds, time_style),
-                false => (fitted, measures.time_style),
-            }
-        }
-        None => (fitted, measures.time_style),
-    };
     let ctx = CellContext {
         store,
         compact: fitted.compact,
         zone: app.settings.time_zone,
-        time_style,
+        time_style: fitted.time_style,
         theme,
     };
     let columns = &fitted.columns;
