@@ -30,7 +30,12 @@ pub const HIGH_SHIFT: u32 = 16;
 
 impl Flags {
     pub fn pack(t: &Tuple) -> Flags {
-        let ms = t.time_ms.rem_euclid(1000) as u32;
+        Flags::pack_with_ms(t, t.time_ms.rem_euclid(1000) as u32)
+    }
+
+    /// `pack` with the time's milliseconds within the second (0..999) worked out.
+    #[inline]
+    pub fn pack_with_ms(t: &Tuple, ms: u32) -> Flags {
         let mut v = t.proto as u32;
         if t.dir == Direction::Out {
             v |= DIR_BIT;
