@@ -185,11 +185,21 @@ impl<'p> Emitter<'p> {
         meta.nsg = nsg.or(pm.nsg.as_deref());
         self.builder.begin_record(self.file, &meta);
         let record_mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
+        // Every rule of a record names the same MAC as a rule: it is made text once.
+        let mut group_mac: Option<(&str, Cow<str>)> = None;
         for rule in props.flows.iter().flatten() {
             let rule_name = rule.rule.get();
             for flows in &rule.flows {
-                let mac = flows.mac.get().map(mac_text).or_else(|| record_mac.clone());
-                self.builder.begin_group(rule_name, mac.as_deref(), None);
+                let mac = match flows.mac.get() {
+                    Some(written) => {
+                        if group_mac.as_ref().is_none_or(|(w, _)| *w != written) {
+                            group_mac = Some((written, mac_text(written)));
+                        }
+                        group_mac.as_ref().map(|(_, text)| text.as_ref())
+                    }
+                    None => record_mac.as_deref(),
+                };
+                self.builder.begin_group(rule_name, mac, None);
                 let range = flows.tuples.as_ref().map_or(0..0, |t| t.0.clone());
                 let tuples = scratch.get(range).unwrap_or_default();
                 self.push_all(tuples, meta.ordinal, rule_name);
