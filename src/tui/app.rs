@@ -461,8 +461,9 @@ impl App {
                 self.filter.cancel();
                 self.refresh();
             }
-            Command::Complete => {
-                if self.filter.complete(&self.vocabulary) {
+            Command::Complete | Command::CompleteBack => {
+                let back = c == Command::CompleteBack;
+                if self.filter.complete(&self.vocabulary, back) {
                     self.refresh();
                 }
             }

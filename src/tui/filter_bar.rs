@@ -157,16 +157,25 @@ impl FilterBar {
         changed
     }
 
-    /// Completes the word at the cursor; a repeated Tab cycles candidates. True when the
-    /// text changed.
-    pub fn complete(&mut self, vocab: &Vocabulary) -> bool {
+    /// Completes the word at the cursor; a repeated Tab cycles candidates, Shift-Tab
+    /// (`back`) cycles them the other way, and starts from the last. True when the text
+    /// changed.
+    pub fn complete(&mut self, vocab: &Vocabulary, back: bool) -> bool {
         self.selected = false;
+        let step = |i: usize, n: usize| if back { (i + n - 1) % n } else { (i + 1) % n };
         let (completion, index) = match self.completion.take() {
             Some((c, i)) if !c.candidates.is_empty() => {
-                let next = (i + 1) % c.candidates.len();
+                let next = step(i, c.candidates.len());
                 (c, next)
             }
-            _ => (complete(self.input.value(), self.input.cursor(), vocab), 0),
+            _ => {
+                let c = complete(self.input.value(), self.input.cursor(), vocab);
+                let first = match back {
+                    true => c.candidates.len().saturating_sub(1),
+                    false => 0,
+                };
+                (c, first)
+            }
         };
         let Some(choice) = completion.candidates.get(index).cloned() else {
             self.hint = Some("no completion".into());
@@ -261,12 +270,40 @@ mod tests {
         let mut bar = FilterBar::default();
         bar.begin();
         typed(&mut bar, "d");
-        bar.complete(&Vocabulary::default());
+        bar.complete(&Vocabulary::default(), false);
         let first = bar.input.value().to_string();
-        bar.complete(&Vocabulary::default());
+        bar.complete(&Vocabulary::default(), false);
         let second = bar.input.value().to_string();
         assert!(first.starts_with('d') && second.starts_with('d'));
         assert_ne!(first, second);
+        // Shift-Tab steps back to the candidate before.
+        bar.complete(&Vocabulary::default(), true);
+        assert_eq!(bar.input.value(), first);
+    }
+
+    #[test]
+    fn shift_tab_starts_from_the_last_candidate_and_wraps() {
+        let vocab = Vocabulary::default();
+        let mut forward = FilterBar::default();
+        forward.begin();
+        typed(&mut forward, "d");
+        let mut seen = Vec::new();
+        loop {
+            forward.complete(&vocab, false);
+            let text = forward.input.value().to_string();
+            if seen.first() == Some(&text) {
+                break;
+            }
+            seen.push(text);
+        }
+        assert!(seen.len() > 1, "{seen:?}");
+        let mut back = FilterBar::default();
+        back.begin();
+        typed(&mut back, "d");
+        for expected in seen.iter().rev().chain(seen.last()) {
+            back.complete(&vocab, true);
+            assert_eq!(&back.input.value(), expected);
+        }
     }
 
     fn key(code: KeyCode) -> KeyEvent {

@@ -53,6 +53,7 @@ pub enum Command {
     Accept,
     Cancel,
     Complete,
+    CompleteBack,
     HistoryPrev,
     HistoryNext,
     Close,
@@ -84,6 +85,7 @@ impl Command {
             Command::Accept => "accept",
             Command::Cancel => "cancel",
             Command::Complete => "complete",
+            Command::CompleteBack => "complete_back",
             Command::HistoryPrev => "history_prev",
             Command::HistoryNext => "history_next",
             Command::Close => "close",
@@ -294,6 +296,12 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Filter,
         C::Complete,
         "complete a field or value",
+    ),
+    bind(
+        Key::plain(KeyCode::BackTab),
+        Filter,
+        C::CompleteBack,
+        "previous completion",
     ),
     bind(
         Key::plain(KeyCode::Up),
