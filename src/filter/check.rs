@@ -177,11 +177,18 @@ pub fn check(expr: &Expr, newest: Option<i64>) -> Result<Cond, FilterError> {
 
 /// A word on its own: a shorthand, an address or CIDR (either side), or a mistake.
 fn bare(atom: &Atom) -> Result<Cond, FilterError> {
-    if let Some((field, value)) = vocab::shorthand(&atom.text) {
-        let value = single(Atom {
-            text: value.into(),
-            ..atom.clone()
-        });
+    if let Some((field, values)) = vocab::shorthand(&atom.text) {
+        let item = |v: &&str| {
+            Item::One(Atom {
+                text: (*v).into(),
+                ..atom.clone()
+            })
+        };
+        let value = Value {
+            pos: atom.pos,
+            items: values.iter().map(item).collect(),
+            is_set: values.len() > 1,
+        };
         return compare(field, Op::Eq, atom.pos, &value);
     }
     if atom.text.eq_ignore_ascii_case("in") || atom.text.eq_ignore_ascii_case("out") {
@@ -208,14 +215,6 @@ fn bare(atom: &Atom) -> Result<Cond, FilterError> {
     let suggestions = vocab::suggestions(&atom.text, names);
     let message = vocab::unknown_message("field or shorthand", &atom.text, &suggestions);
     Err(FilterError::at(atom.pos, message).with_suggestions(suggestions))
-}
-
-fn single(atom: Atom) -> Value {
-    Value {
-        pos: atom.pos,
-        items: vec![Item::One(atom)],
-        is_set: false,
-    }
 }
 
 fn compare(field: Field, op: Op, op_pos: usize, value: &Value) -> Result<Cond, FilterError> {

@@ -27,31 +27,54 @@ pub fn resolve_field(word: &str) -> Option<Field> {
     })
 }
 
-/// Words that stand alone for `field == value`. Service names match either port, so
-/// both directions of a conversation show.
-pub const SHORTHANDS: [(&str, Field, &str); 18] = [
-    ("deny", Field::Action, "deny"),
-    ("denied", Field::Action, "deny"),
-    ("allow", Field::Action, "allow"),
-    ("allowed", Field::Action, "allow"),
-    ("inbound", Field::Dir, "in"),
-    ("outbound", Field::Dir, "out"),
-    ("tcp", Field::Proto, "tcp"),
-    ("udp", Field::Proto, "udp"),
-    ("icmp", Field::Proto, "icmp"),
-    ("icmpv6", Field::Proto, "icmpv6"),
-    ("encrypted", Field::Encryption, "X"),
-    ("unencrypted", Field::Encryption, "NX"),
-    ("ssh", Field::Port, "22"),
-    ("rdp", Field::Port, "3389"),
-    ("http", Field::Port, "80"),
-    ("https", Field::Port, "443"),
-    ("dns", Field::Port, "53"),
-    ("smb", Field::Port, "445"),
+/// Words that stand alone for `field == value` (or `field in {values}`). Service names
+/// match either port, so both directions of a conversation show. Every `NX` status is
+/// unencrypted, not only the plain `NX`.
+pub const SHORTHANDS: [(&str, Field, &[&str]); 18] = [
+    ("deny", Field::Action, &["deny"]),
+    ("denied", Field::Action, &["deny"]),
+    ("allow", Field::Action, &["allow"]),
+    ("allowed", Field::Action, &["allow"]),
+    ("inbound", Field::Dir, &["in"]),
+    ("outbound", Field::Dir, &["out"]),
+    ("tcp", Field::Proto, &["tcp"]),
+    ("udp", Field::Proto, &["udp"]),
+    ("icmp", Field::Proto, &["icmp"]),
+    ("icmpv6", Field::Proto, &["icmpv6"]),
+    ("encrypted", Field::Encryption, &["X"]),
+    ("unencrypted", Field::Encryption, &UNENCRYPTED),
+    ("ssh", Field::Port, &["22"]),
+    ("rdp", Field::Port, &["3389"]),
+    ("http", Field::Port, &["80"]),
+    ("https", Field::Port, &["443"]),
+    ("dns", Field::Port, &["53"]),
+    ("smb", Field::Port, &["445"]),
 ];
 
-/// The shorthand's meaning, as a field and a value.
-pub fn shorthand(word: &str) -> Option<(Field, &'static str)> {
+/// Encryption statuses: `X`, then the unencrypted ones (FORMATS.md).
+const ENCRYPTION: [&str; 8] = [
+    "X",
+    "NX",
+    "NX_HW_NOT_SUPPORTED",
+    "NX_SW_NOT_READY",
+    "NX_NOT_ACCEPTED",
+    "NX_NOT_SUPPORTED",
+    "NX_LOCAL_DST",
+    "NX_FALLBACK",
+];
+
+const UNENCRYPTED: [&str; 7] = {
+    let mut nx = [""; 7];
+    let mut k = 0;
+    while k < 7 {
+        nx[k] = ENCRYPTION[k + 1];
+        k += 1;
+    }
+    nx
+};
+
+/// The shorthand's meaning, as a field and the values it stands for.
+pub fn shorthand(word: &str) -> Option<(Field, &'static [&'static str])> {
     SHORTHANDS
         .iter()
         .find(|(w, _, _)| w.eq_ignore_ascii_case(word))
@@ -65,16 +88,7 @@ pub fn value_keywords(field: Field) -> &'static [&'static str] {
         Field::Action => &["allow", "deny"],
         Field::State => &["begin", "continue", "end", "deny"],
         Field::Proto => &["tcp", "udp", "icmp", "icmpv6"],
-        Field::Encryption => &[
-            "X",
-            "NX",
-            "NX_HW_NOT_SUPPORTED",
-            "NX_SW_NOT_READY",
-            "NX_NOT_ACCEPTED",
-            "NX_NOT_SUPPORTED",
-            "NX_LOCAL_DST",
-            "NX_FALLBACK",
-        ],
+        Field::Encryption => &ENCRYPTION,
         _ => &[],
     }
 }

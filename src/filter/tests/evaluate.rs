@@ -75,6 +75,10 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
             r.t.encryption.is_some_and(|e| e.name().starts_with("NX_"))
         }),
         ("encrypted", |r| r.t.encryption == Some(Encryption::X)),
+        // Every NX status is unencrypted, not only the plain NX.
+        ("unencrypted", |r| {
+            r.t.encryption.is_some_and(|e| e.name().starts_with("NX"))
+        }),
         ("rule == userrule_rdp", |r| r.rule == "UserRule_RDP"),
         ("not rule ~ \"^DefaultRule_\"", |r| {
             !r.rule.starts_with("DefaultRule_")
