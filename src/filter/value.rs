@@ -209,12 +209,13 @@ fn clock(text: &str) -> Option<(NaiveTime, i64)> {
     };
     let (ms, span) = match frac {
         None => (0, span),
-        Some(f) if parts.len() == 3 && (1..=3).contains(&f.len()) => {
-            let digits: u32 = f.parse().ok()?;
-            (
-                digits * 10u32.pow(3 - f.len() as u32),
-                10i64.pow(3 - f.len() as u32),
-            )
+        // Up to nanoseconds, as a record's `time` is written (7 digits): times are kept
+        // in milliseconds, so finer digits name the millisecond they fall in.
+        Some(f) if parts.len() == 3 && (1..=9).contains(&f.len()) => {
+            f.bytes().all(|c| c.is_ascii_digit()).then_some(())?;
+            let kept = f.len().min(3) as u32;
+            let digits: u32 = f[..kept as usize].parse().ok()?;
+            (digits * 10u32.pow(3 - kept), 10i64.pow(3 - kept))
         }
         Some(_) => return None,
     };
@@ -353,6 +354,11 @@ mod tests {
             time(&atom("2024-11-18T08:30:00.5")).unwrap(),
             (t + 500, t + 599)
         );
+        // A record's own time, pasted: its 7 digits name one millisecond.
+        assert_eq!(
+            time(&atom("2024-11-18T08:30:00.1234567Z")).unwrap(),
+            (t + 123, t + 123)
+        );
         let day = ms("2024-11-18T00:00:00Z");
         assert_eq!(
             time(&atom("2024-11-18")).unwrap(),
@@ -364,7 +370,9 @@ mod tests {
             "2024-13-01",
             "2024-11-18T8:30",
             "yesterday",
-            "2024-11-18T08:30:00.1234",
+            "2024-11-18T08:30:00.1234567890",
+            "2024-11-18T08:30:00.12a",
+            "2024-11-18T08:30:00.",
         ] {
             assert!(time(&atom(bad)).is_err(), "{bad}");
         }
