@@ -270,7 +270,7 @@ fn salvage_part(
     let next = salvage::next_record_start(region, start.max(read_to) + 1);
     let (reason, place) = match (in_record, next) {
         (_, Some(_)) => (
-            "record cut short; read on from the next one",
+            "record not closed (cut short, or a quote or bracket missing); read on from the next one",
             em.place(offset(start)),
         ),
         (true, None) => ("file ends inside a record", em.place(offset(start))),
