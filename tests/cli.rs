@@ -270,6 +270,14 @@ fn a_bad_filter_is_reported_before_anything_is_read() {
 }
 
 #[test]
+fn nothing_to_do_is_a_usage_error() {
+    let out = flowscope().output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("no path given"), "{err}");
+}
+
+#[test]
 fn query_ndjson_has_every_field_in_time_order() {
     let fx = Fixture::new();
     let out = stdout(&fx.run(&[

@@ -36,6 +36,18 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
+/// Arguments that parse but say nothing to do (no path, no `--demo`): exit 2.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UsageError {}
+
 const EXIT_DATA: u8 = 1;
 const EXIT_USAGE: u8 = 2;
 
@@ -52,7 +64,7 @@ pub fn main() -> ExitCode {
             let message = format!("{e:#}");
             let lines: Vec<_> = message.lines().map(crate::text::sanitize).collect();
             eprintln!("flowscope: {}", lines.join("\n"));
-            let code = if e.is::<BadFilter>() {
+            let code = if e.is::<BadFilter>() || e.is::<UsageError>() {
                 EXIT_USAGE
             } else {
                 EXIT_DATA
@@ -126,9 +138,11 @@ fn explore(cli: &Cli) -> anyhow::Result<()> {
     let sources = if cli.demo {
         crate::gen::demo::sources()
     } else if cli.paths.is_empty() {
-        anyhow::bail!(
+        return Err(UsageError(
             "no path given: try `flowscope PATH...`, `flowscope --demo` or `flowscope --help`"
-        );
+                .into(),
+        )
+        .into());
     } else {
         cli.paths.iter().map(|p| Source::from_arg(p)).collect()
     };
