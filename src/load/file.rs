@@ -193,6 +193,23 @@ pub(super) fn element(
     }
 }
 
+/// Why `text` (a whole file, trimmed) holds no records although it is a blob's wrapper:
+/// `{"records":[]}`, or only its start, `{"records":[`, as a blob just begun is. `None`
+/// for anything else.
+pub(super) fn no_records(text: &str) -> Option<&'static str> {
+    let inner = wrapper_array(text, 0)?;
+    let rest = text[inner..].trim_start();
+    match rest.strip_prefix(']') {
+        Some(close) if matches!(close.trim(), "}" | "") => {
+            Some("no records: an empty `records` array")
+        }
+        None if rest.is_empty() => {
+            Some("no records yet: the blob holds only its opening `{\"records\":[`")
+        }
+        _ => None,
+    }
+}
+
 /// `Some(position after "[")` when the object at `pos` starts `{"records":[`.
 pub(super) fn wrapper_array(text: &str, pos: usize) -> Option<usize> {
     let p = skip_ws(text, salvage::first_key(text, pos, "records")?);

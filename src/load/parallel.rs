@@ -17,6 +17,7 @@
 
 use super::emit::Emitter;
 use super::encoding::{decode, packed, Encoding};
+use super::file::no_records;
 use super::found::{Finish, Found};
 use super::parts::parse_file_in_parts;
 use super::path_meta::path_meta;
@@ -252,6 +253,9 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
             "empty file".into(),
             progress,
         );
+    }
+    if let Some(why) = no_records(body) {
+        return skipped(name, bytes, ProblemKind::Empty, why.into(), progress);
     }
     let mut builder = StoreBuilder::with_columns(how.columns);
     builder.reserve((bytes / BYTES_PER_TUPLE) as usize);

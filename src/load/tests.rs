@@ -204,6 +204,23 @@ fn skipped_files_are_counted_with_their_reason() {
     assert_eq!(kinds(&r), [ProblemKind::NotFlowLog, ProblemKind::Empty]);
 }
 
+/// A blob with an empty `records` array, or only its opening (a blob just begun), is an
+/// empty flow log, not something else, and nothing is reported cut short.
+#[test]
+fn empty_blobs_are_empty_not_foreign() {
+    let texts = [
+        ("a.json", r#"{"records":[]}"#),
+        ("b.json", "\u{feff}{ \"records\" : [ ] }\r\n"),
+        ("c.json", r#"{"records":["#),
+        ("d.json", r#"{"records":[],"more":1}"#),
+        ("e.json", r#"{"records":[{"a":1}]}"#),
+    ];
+    let (_, r) = load_texts(&texts, 2);
+    assert_eq!((r.files, r.skipped_files), (0, 5));
+    use ProblemKind::{Empty, NotFlowLog};
+    assert_eq!(kinds(&r), [Empty, Empty, Empty, NotFlowLog, NotFlowLog]);
+}
+
 #[test]
 fn loaded_plus_rejected_is_every_tuple_seen() {
     // Tuples seen, counted by construction: 2 per NSG_REC and VNET_REC.
