@@ -70,6 +70,11 @@ fn meta(ordinal: u32, offset: u64) -> RecordMeta<'static> {
 /// A small scenario: RDP brute force denied, one RDP session allowed (B C C E), HTTPS
 /// traffic, and a rule name carrying a terminal escape.
 fn scenario() -> Store {
+    scenario_growing().1
+}
+
+/// The scenario's first record as a load would hand it out, and the whole scenario.
+fn scenario_growing() -> (Store, Store) {
     let mut b = StoreBuilder::new();
     let file = b.add_file(FileInfo {
         path: "nsg-web/PT1H.json".into(),
@@ -110,6 +115,7 @@ fn scenario() -> Store {
             bytes,
         ));
     }
+    let first = b.snapshot();
     b.begin_record(file, &meta(1, 2048));
     b.begin_group(Some("UserRule_HTTPS"), Some("000D3AF87856"), None);
     for i in 0..12u16 {
@@ -132,7 +138,7 @@ fn scenario() -> Store {
         FlowState::Begin,
         0,
     ));
-    b.finish()
+    (first, b.finish())
 }
 
 /// Every part of a query's answer, computed synchronously.
@@ -864,12 +870,37 @@ fn panes_fill_while_loading_goes_on() {
         let screen = harness.screen();
         assert!(harness.app.loading(), "still loading");
         assert!(
-            screen.contains(&format!("Flows ({rows} of {rows} so far)")),
+            screen.contains(&format!("Flows ({rows} of the first {rows} read)")),
             "the Flows pane shows the partial store, and that more is coming:\n{screen}"
         );
         assert!(screen.contains("Loading (q cancels)"), "{screen}");
         insta::assert_snapshot!(format!("loading_partial_{w}x{h}"), screen);
     }
+}
+
+/// A bigger store arriving while the rows of the last are still shown: the title counts
+/// the rows against the store they were chosen from, not the new one, until the new
+/// answer comes.
+#[test]
+fn flows_count_against_the_store_their_rows_come_from() {
+    let (first, whole) = scenario_growing();
+    let (a, b) = (first.len(), whole.len());
+    assert!(a < b);
+    let mut harness = Harness::new(120, 40);
+    harness.app.handle(Event::Partial(Box::new(first)));
+    harness.settle();
+    harness.app.handle(Event::Partial(Box::new(whole)));
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!("Flows ({a} of the first {a} read)")),
+        "{screen}"
+    );
+    harness.settle();
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!("Flows ({b} of the first {b} read)")),
+        "{screen}"
+    );
 }
 
 /// Asserts the status line (the screen's last line) shows `text`, or not.

@@ -151,6 +151,9 @@ pub struct Rows {
     /// The order the rows are in.
     pub order: FlowOrder,
     pub rows: RowList,
+    /// Rows of the store the filter ran over: while loading, an earlier (shorter) store
+    /// than the one shown may hold.
+    pub of: usize,
     /// Time the filter and ordering took (shown in the status line).
     pub elapsed: Duration,
 }
@@ -248,6 +251,7 @@ fn refresh(
             filter: spec.filter.clone(),
             order: spec.order,
             rows,
+            of: store.len(),
             elapsed: started.elapsed(),
         }))
     };

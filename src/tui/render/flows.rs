@@ -43,13 +43,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_widget(block, area);
         return;
     };
-    // While files are still read the total grows: a bare one would look final.
-    let so_far = if app.loading() { " so far" } else { "" };
-    let count = format!(
-        "Flows ({} of {}{so_far})",
+    // While files are still read, the panes show the first tuples read (the loading box
+    // counts them all): a bare total would look final.
+    let (count, of) = (
         Thousands(view.rows.count() as u64),
-        Thousands(store.len() as u64),
+        Thousands(view.of as u64),
     );
+    let count = match app.loading() {
+        true => format!("Flows ({count} of the first {of} read)"),
+        false => format!("Flows ({count} of {of})"),
+    };
     let heading = [count, order_label(app)];
     let block = pane_block(
         fitted_title(&heading, " ", area.width),
