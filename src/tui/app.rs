@@ -3,7 +3,7 @@
 
 use super::event::Event;
 use super::filter_bar::FilterBar;
-use super::keys::{Command, Context, Key};
+use super::keys::{Command, Context, Key, QUIT_ALWAYS};
 use super::picker::Picker;
 use super::places::Places;
 use super::render::layout::{self, Areas};
@@ -248,7 +248,7 @@ impl App {
     fn key_action(&self, k: &KeyEvent) -> Option<Action> {
         let key = Key::from_event(k)?;
         // Ctrl-C quits from anywhere (filter bar, picker, popups), whatever the config says.
-        if key == Key::ctrl('c') {
+        if key == QUIT_ALWAYS {
             return Some(Action::Command(Command::Quit));
         }
         let context = self.context();

@@ -216,10 +216,13 @@ const fn bind(key: Key, context: Context, command: Command, help: &'static str) 
 use Command as C;
 use Context::{Filter, Panes, Picker, Popup};
 
+/// The key that quits from anywhere: the app takes it before the key table.
+pub const QUIT_ALWAYS: Key = Key::ctrl('c');
+
 /// The default key table.
 pub const DEFAULT_BINDINGS: &[Binding] = &[
     bind(Key::ch('q'), Panes, C::Quit, "quit (also cancels a load)"),
-    bind(Key::ctrl('c'), Panes, C::Quit, "quit (also cancels a load)"),
+    bind(QUIT_ALWAYS, Panes, C::Quit, "quit (also cancels a load)"),
     bind(Key::ch('?'), Panes, C::Help, "this help"),
     bind(Key::plain(KeyCode::Tab), Panes, C::NextPane, "next pane"),
     bind(
@@ -373,11 +376,36 @@ impl Keymap {
                 continue;
             };
             let (command, help) = (b.command, b.help);
-            map.bindings
-                .retain(|x| !(x.context == Panes && (x.command == command || x.key == key)));
+            // Ctrl-C quits from anywhere, whatever the config says (a way out must remain).
+            if key == QUIT_ALWAYS && command != C::Quit {
+                problems.push(format!(
+                    "{} always quits: not bound to `{name}`",
+                    key.label()
+                ));
+                continue;
+            }
+            map.bindings.retain(|x| {
+                x.key == QUIT_ALWAYS
+                    || !(x.context == Panes && (x.command == command || x.key == key))
+            });
             map.bindings.push(bind(key, Panes, command, help));
         }
         (map, problems)
+    }
+
+    /// The key to name for `command` in hints (the status line, the loading box): its
+    /// first key in the panes other than Ctrl-C, which every command would otherwise share
+    /// with quit.
+    pub fn hint_key(&self, command: Command) -> String {
+        let keys = || {
+            self.bindings
+                .iter()
+                .filter(move |b| b.context == Panes && b.command == command)
+        };
+        keys()
+            .find(|b| b.key != QUIT_ALWAYS)
+            .or_else(|| keys().next())
+            .map_or_else(String::new, |b| b.key.label())
     }
 
     pub fn resolve(&self, key: Key, context: Context) -> Option<Command> {
@@ -435,6 +463,28 @@ mod tests {
         assert_eq!(map.resolve(Key::ch('x'), Panes), Some(C::Quit));
         assert_eq!(map.resolve(Key::ch('q'), Panes), None);
         assert_eq!(problems.len(), 2, "{problems:?}");
+        // Hints name the new key; Ctrl-C still quits, so the help still lists it.
+        assert_eq!(map.hint_key(C::Quit), "x");
+        assert_eq!(map.resolve(QUIT_ALWAYS, Panes), Some(C::Quit));
+        let help = map.help();
+        assert!(
+            help[0]
+                .1
+                .iter()
+                .any(|(k, h)| k.contains("Ctrl") && k.contains('x') && h.starts_with("quit")),
+            "{help:?}"
+        );
+    }
+
+    #[test]
+    fn ctrl_c_cannot_be_taken_from_quit() {
+        let mut o = BTreeMap::new();
+        o.insert("help".to_string(), "ctrl-c".to_string());
+        let (map, problems) = Keymap::with_overrides(&o);
+        assert_eq!(map.resolve(QUIT_ALWAYS, Panes), Some(C::Quit));
+        assert_eq!(map.hint_key(C::Help), "?");
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(Keymap::default().hint_key(C::Quit), "q");
     }
 
     #[test]

@@ -26,11 +26,12 @@ pub fn render(
     area: Rect,
     p: &ProgressSnapshot,
     elapsed: Duration,
+    quit: &str,
     theme: &Theme,
 ) {
     let popup = centered(area, 64, 4);
     let block = Block::bordered()
-        .title(" Loading (q cancels) ")
+        .title(format!(" Loading ({quit} cancels) "))
         .border_style(theme.focus);
     let inner = block.inner(popup);
     frame.render_widget(Clear, popup);
@@ -79,10 +80,10 @@ pub fn render(
     frame.render_widget(Paragraph::new(line).style(theme.dim), counts);
 }
 
-pub fn render_failed(frame: &mut Frame, area: Rect, message: &str, theme: &Theme) {
+pub fn render_failed(frame: &mut Frame, area: Rect, message: &str, quit: &str, theme: &Theme) {
     let popup = centered(area, 64, 5);
     let block = Block::bordered()
-        .title(" Nothing loaded (q quits) ")
+        .title(format!(" Nothing loaded ({quit} quits) "))
         .border_style(theme.error);
     frame.render_widget(Clear, popup);
     frame.render_widget(

@@ -42,6 +42,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
         flows::render(frame, areas.flows, app, &theme);
         timeline::render(frame, areas.timeline, app, &theme);
     };
+    let quit = app
+        .settings
+        .keymap
+        .hint_key(crate::tui::keys::Command::Quit);
     match &app.phase {
         Phase::Ready => panes(frame),
         Phase::Loading { snapshot, elapsed } => {
@@ -49,9 +53,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             if app.store.is_some() {
                 panes(frame);
             }
-            loading::render(frame, areas.main, snapshot, *elapsed, &theme)
+            loading::render(frame, areas.main, snapshot, *elapsed, &quit, &theme)
         }
-        Phase::Failed(message) => loading::render_failed(frame, areas.main, message, &theme),
+        Phase::Failed(message) => loading::render_failed(frame, areas.main, message, &quit, &theme),
     }
     filter_bar::render(frame, areas.filter, app, &theme);
     status::render(frame, areas.status, app, &theme);

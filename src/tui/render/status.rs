@@ -10,12 +10,11 @@ use super::theme::Theme;
 use crate::model::Thousands;
 use crate::text::sanitize;
 use crate::tui::app::{App, Phase};
+use crate::tui::keys::Command;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
-
-const KEYS: &str = "? help  q quit ";
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
@@ -55,8 +54,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         spans.push(Span::raw("   "));
         spans.push(Span::styled(sanitize(m).into_owned(), theme.error));
     }
+    // The keys as the config binds them.
+    let keymap = &app.settings.keymap;
+    let keys = format!(
+        "{} help  {} quit ",
+        keymap.hint_key(Command::Help),
+        keymap.hint_key(Command::Quit)
+    );
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
-    let room = (area.width as usize).saturating_sub(KEYS.len());
+    let room = (area.width as usize).saturating_sub(keys.chars().count());
     if used > room {
         let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
         // Leave a gap before the keys.
@@ -64,6 +70,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
     spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
-    spans.push(Span::styled(KEYS, theme.dim));
+    spans.push(Span::styled(keys, theme.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
