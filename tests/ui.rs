@@ -953,7 +953,7 @@ fn a_load_notice_stays_after_keys() {
     };
     h.app.handle(Event::Loaded(Box::new(store), report));
     h.settle();
-    let notice = "3 tuples rejected while loading";
+    let notice = "loading: 3 tuples of 60 rejected";
     status_shows(&h, notice, true);
     h.press(KeyCode::Char('j'));
     h.press(KeyCode::Tab);
@@ -963,6 +963,30 @@ fn a_load_notice_stays_after_keys() {
     status_shows(&h, notice, false);
     h.press(KeyCode::Char('k'));
     status_shows(&h, notice, true);
+}
+
+/// Files skipped and text cut short are data the panes do not show: the status line
+/// says so after loading, as it does for rejected tuples.
+#[test]
+fn skipped_and_cut_files_are_named_after_loading() {
+    let mut h = Harness::new(120, 40);
+    let store = scenario();
+    let cut = Problem {
+        file: "cut.json".into(),
+        kind: ProblemKind::Truncated,
+        detail: "file ends inside a record".into(),
+        count: 1,
+    };
+    let report = LoadReport {
+        files: 1,
+        tuples: store.len() as u64,
+        skipped_files: 4,
+        problems: vec![cut],
+        ..LoadReport::default()
+    };
+    h.app.handle(Event::Loaded(Box::new(store), report));
+    h.settle();
+    status_shows(&h, "loading: cut short in 1 place, 4 files skipped", true);
 }
 
 /// Another filter is another list: its first rows are shown, not the old row number;

@@ -3,7 +3,7 @@
 
 use super::DataError;
 use crate::load::{self, LoadOptions, LoadReport, Progress, Source};
-use crate::model::{human_bytes, plural, Thousands};
+use crate::model::{human_bytes, Thousands};
 use crate::store::{Columns, Store};
 use std::io::{IsTerminal, Write};
 use std::sync::mpsc;
@@ -114,7 +114,7 @@ pub fn accept(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
 /// Fails under `--strict` when any tuple was rejected, any record could not be read or
 /// the text was cut short.
 pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
-    let lost = losses(report);
+    let lost = report.losses();
     if strict && !lost.is_empty() {
         return Err(DataError(format!(
             "{} (--strict); run `flowscope check` for the reasons",
@@ -123,26 +123,6 @@ pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
         .into());
     }
     Ok(())
-}
-
-/// What a load could not take: text cut short, rejected tuples, unreadable records.
-fn losses(report: &LoadReport) -> Vec<String> {
-    let mut lost = Vec::new();
-    if report.cuts() > 0 {
-        lost.push(format!("cut short in {}", plural(report.cuts(), "place")));
-    }
-    if report.rejected > 0 {
-        lost.push(format!(
-            "{} of {} rejected",
-            plural(report.rejected, "tuple"),
-            Thousands(report.tuples + report.rejected)
-        ));
-    }
-    let records = report.unreadable_records();
-    if records > 0 {
-        lost.push(format!("{} unreadable", plural(records, "record")));
-    }
-    lost
 }
 
 /// Fails when no path held a flow log record.
@@ -155,10 +135,7 @@ pub fn ensure_readable(report: &LoadReport) -> anyhow::Result<()> {
 
 /// The one-line stderr summary of what was rejected or skipped, if anything was.
 fn warn_rejections(report: &LoadReport) {
-    let mut parts = losses(report);
-    if report.skipped_files > 0 {
-        parts.push(format!("{} skipped", plural(report.skipped_files, "file")));
-    }
+    let parts = report.shortfalls();
     if !parts.is_empty() {
         eprintln!(
             "flowscope: warning: {} (run `flowscope check` for details)",

@@ -1,6 +1,6 @@
 //! What a load found: counts, problems, and live progress for the explorer.
 
-use crate::model::plural;
+use crate::model::{plural, Thousands};
 use serde::Serialize;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
@@ -88,6 +88,36 @@ impl LoadReport {
     /// record or its brackets): what followed is lost, however many tuples it held.
     pub fn cuts(&self) -> u64 {
         self.count(ProblemKind::Truncated)
+    }
+
+    /// What the load could not take: text cut short, rejected tuples, unreadable records
+    /// (what `--strict` refuses).
+    pub fn losses(&self) -> Vec<String> {
+        let mut lost = Vec::new();
+        if self.cuts() > 0 {
+            lost.push(format!("cut short in {}", plural(self.cuts(), "place")));
+        }
+        if self.rejected > 0 {
+            lost.push(format!(
+                "{} of {} rejected",
+                plural(self.rejected, "tuple"),
+                Thousands(self.tuples + self.rejected)
+            ));
+        }
+        let records = self.unreadable_records();
+        if records > 0 {
+            lost.push(format!("{} unreadable", plural(records, "record")));
+        }
+        lost
+    }
+
+    /// `losses`, and the files skipped whole: the one-line warning after a load.
+    pub fn shortfalls(&self) -> Vec<String> {
+        let mut parts = self.losses();
+        if self.skipped_files > 0 {
+            parts.push(format!("{} skipped", plural(self.skipped_files, "file")));
+        }
+        parts
     }
 
     fn count(&self, kind: ProblemKind) -> u64 {

@@ -319,11 +319,16 @@ impl App {
         if let Some(why) = report.nothing_readable() {
             // An empty explorer with no word of why would look like a bug.
             self.notice = Some(why);
-        } else if report.rejected > 0 && self.notice.is_none() {
-            self.notice = Some(format!(
-                "{} rejected while loading (see `flowscope check`)",
-                crate::model::plural(report.rejected, "tuple")
-            ));
+        } else if self.notice.is_none() {
+            // Cut files and skipped ones too, not only rejected tuples: each is data the
+            // panes do not show.
+            let shortfalls = report.shortfalls();
+            if !shortfalls.is_empty() {
+                self.notice = Some(format!(
+                    "loading: {} (see `flowscope check`)",
+                    shortfalls.join(", ")
+                ));
+            }
         }
         self.store = Some(store);
         self.report = Some(report);
