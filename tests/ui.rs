@@ -903,6 +903,62 @@ fn flows_count_against_the_store_their_rows_come_from() {
     );
 }
 
+/// The Flows columns fit every row the filter chose, not the page on screen: paging
+/// keeps the header (it changed form and width from page to page).
+#[test]
+fn paging_through_flows_keeps_the_columns() {
+    // Wide endpoints first in time, narrow ones after: pages of one and of the other.
+    let store = || {
+        let mut b = StoreBuilder::new();
+        let file = b.add_file(FileInfo {
+            path: "nsg/PT1H.json".into(),
+            ..FileInfo::default()
+        });
+        b.begin_record(file, &meta(0, 16));
+        b.begin_group(Some("UserRule_Wide"), Some("000D3AF87856"), None);
+        for i in 0..60u16 {
+            let (src, dst) = match i < 30 {
+                true => (("198.51.100.200", 40000 + i), ("203.0.113.250", 3389)),
+                false => (("10.0.0.1", i), ("10.0.0.2", 22)),
+            };
+            b.push(&tuple(
+                i as i64 * 60,
+                src,
+                dst,
+                Decision::Allow,
+                FlowState::Begin,
+                0,
+            ));
+        }
+        b.finish()
+    };
+    for (w, h) in [(80, 24), (120, 40)] {
+        let mut harness = Harness::new(w, h);
+        let store = store();
+        let report = LoadReport {
+            files: 1,
+            tuples: store.len() as u64,
+            ..LoadReport::default()
+        };
+        harness.app.handle(Event::Loaded(Box::new(store), report));
+        harness.settle();
+        let header = |h: &Harness| {
+            h.screen()
+                .lines()
+                .find(|l| l.contains("time") && l.contains("src:port"))
+                .map(|l| l.split('┃').nth(1).unwrap_or(l).to_string())
+                .expect("the Flows header")
+        };
+        let first = header(&harness);
+        for _ in 0..4 {
+            harness.press(KeyCode::PageDown);
+            assert_eq!(header(&harness), first, "{w}x{h}");
+        }
+        harness.press(KeyCode::Char('G'));
+        assert_eq!(header(&harness), first, "{w}x{h}, last row");
+    }
+}
+
 /// Asserts the status line (the screen's last line) shows `text`, or not.
 fn status_shows(h: &Harness, text: &str, shown: bool) {
     let screen = h.screen();

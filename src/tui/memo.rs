@@ -4,6 +4,7 @@
 
 use super::order::{RowList, SortPlan};
 use super::settings::Column;
+use super::widths::{self, FlowWidths};
 use super::worker::{TopList, TopMode};
 use crate::selection::Selection;
 use crate::store::Store;
@@ -24,20 +25,40 @@ pub struct Memo {
     /// Rule hits in the engine's order (each refresh sorts a copy its own way).
     pub rules: Option<Vec<RuleHits>>,
     pub top: Option<((TopMode, SortBy), TopList)>,
+    /// The Flows table's widths for this filter's rows.
+    pub widths: Option<FlowWidths>,
+    /// Each address's text width (`widths::address_widths`): kept across filters, as
+    /// long as the store is the same.
+    address_widths: Option<Arc<Vec<u8>>>,
 }
 
 impl Memo {
     /// Forgets everything unless it was computed for `store` and `filter`.
     pub fn keep_for(&mut self, store: &Arc<Store>, filter: &str) {
-        let same = std::ptr::eq(self.store.as_ptr(), Arc::as_ptr(store)) && self.filter == filter;
-        if !same {
+        let same_store = std::ptr::eq(self.store.as_ptr(), Arc::as_ptr(store));
+        if !same_store || self.filter != filter {
+            let address_widths = self.address_widths.take().filter(|_| same_store);
             *self = Memo {
                 plan: self.plan,
                 store: Arc::downgrade(store),
                 filter: filter.to_string(),
+                address_widths,
                 ..Memo::default()
             };
         }
+    }
+
+    /// The Flows table's widths for `sel`, this filter's rows of `store`.
+    pub fn widths(&mut self, store: &Store, sel: &Selection) -> FlowWidths {
+        if let Some(w) = self.widths {
+            return w;
+        }
+        let address = self
+            .address_widths
+            .get_or_insert_with(|| Arc::new(widths::address_widths(store)));
+        let w = widths::of_selection(store, sel, address);
+        self.widths = Some(w);
+        w
     }
 
     /// The ascending order by `column`, when known.

@@ -22,6 +22,7 @@ pub mod render;
 pub mod scroll;
 pub mod settings;
 pub mod terminal;
+pub mod widths;
 pub mod worker;
 
 use crate::load::{Progress, Source};

@@ -7,6 +7,7 @@ use super::memo::Memo;
 use super::order;
 pub use super::order::RowList;
 use super::settings::Column;
+use super::widths::FlowWidths;
 use crate::field::Field;
 use crate::filter::{self, FilterError};
 use crate::model::ConversationKey;
@@ -154,6 +155,8 @@ pub struct Rows {
     /// Rows of the store the filter ran over: while loading, an earlier (shorter) store
     /// than the one shown may hold.
     pub of: usize,
+    /// The widths of every row chosen, which the table's columns fit (not the page's).
+    pub widths: FlowWidths,
     /// Time the filter and ordering took (shown in the status line).
     pub elapsed: Duration,
 }
@@ -246,12 +249,14 @@ fn refresh(
     if stale() {
         return;
     }
+    let widths = memo.widths(store, &sel);
     let rows_of = |rows: RowList| {
         QueryResult::Rows(Ok(Rows {
             filter: spec.filter.clone(),
             order: spec.order,
             rows,
             of: store.len(),
+            widths,
             elapsed: started.elapsed(),
         }))
     };

@@ -21,6 +21,7 @@ use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
 use crate::tui::navigate::endpoint;
 use crate::tui::settings::{Column, TimeZone};
+use crate::tui::widths::proto_letters;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::style::Style;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, Wrap};
@@ -67,13 +68,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         cursor.offset,
         inner.height.saturating_sub(1) as usize,
     );
+    // Fitted to every row chosen, so paging keeps the columns.
     let measures = Measures {
-        endpoints: endpoint_widths(store, &visible),
-        proto_letters: visible
-            .iter()
-            .map(|&r| proto_letters(store.flag(r).proto()).len() as u16)
-            .max()
-            .unwrap_or(1),
+        endpoints: view.widths.endpoints,
+        proto_letters: view.widths.proto_letters,
         time_style: style_for_range(store.time_range()),
     };
     let fitted = flow_columns::fit(&app.settings.columns, measures, inner.width);
@@ -187,25 +185,6 @@ fn cut_endpoint(text: &str, width: usize) -> String {
 }
 
 /// The protocol as the log writes it: `T`, `U`, or the number (VNet, other protocols).
-fn proto_letters(p: u8) -> String {
-    match p {
-        proto::TCP => "T".into(),
-        proto::UDP => "U".into(),
-        n => n.to_string(),
-    }
-}
-
-fn endpoint_widths(store: &Store, rows: &[u32]) -> (u16, u16) {
-    let width = |a: std::net::IpAddr, p: u16| endpoint(&a, p).chars().count() as u16;
-    rows.iter().fold((8, 8), |(s, d), &r| {
-        let i = r as usize;
-        (
-            s.max(width(store.src(r), store.sports()[i])),
-            d.max(width(store.dst(r), store.dports()[i])),
-        )
-    })
-}
-
 fn cell(ctx: &CellContext, row: u32, c: Column) -> (String, Style) {
     let s = ctx.store;
     let f = s.flag(row);

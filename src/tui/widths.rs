@@ -1,0 +1,158 @@
+//! The widths the Flows table fits its columns to, taken over every row a filter chose
+//! rather than the page on screen: measured by page, the columns changed form (words or
+//! letters, a rule column or none, seconds or none) from one page to the next. Worked out
+//! on the query worker, once a filter.
+
+use crate::model::proto;
+use crate::selection::Selection;
+use crate::store::Store;
+use std::net::IpAddr;
+
+/// The widest texts of a selection's rows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FlowWidths {
+    /// Widest `address:port` (`[v6]:port`) per side; at least `MIN_ENDPOINT`.
+    pub endpoints: (u16, u16),
+    /// Widest protocol as the log writes it (`T`, `U` or the number).
+    pub proto_letters: u16,
+}
+
+/// An endpoint column is never narrower than its header needs.
+const MIN_ENDPOINT: u16 = 8;
+
+impl Default for FlowWidths {
+    fn default() -> Self {
+        FlowWidths {
+            endpoints: (MIN_ENDPOINT, MIN_ENDPOINT),
+            proto_letters: 1,
+        }
+    }
+}
+
+/// Each address's text width, by address id (a v6 address with its brackets): worked out
+/// once a store, so measuring a selection is a look-up a row.
+pub fn address_widths(store: &Store) -> Vec<u8> {
+    store
+        .addrs()
+        .iter()
+        .map(|a| match a {
+            IpAddr::V4(a) => a.to_string().len() as u8,
+            IpAddr::V6(a) => a.to_string().len() as u8 + 2,
+        })
+        .collect()
+}
+
+/// The widths of `sel`'s rows; `address` from `address_widths` of the same store.
+pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidths {
+    let (src, dst) = (store.src_ids(), store.dst_ids());
+    let (sport, dport) = (store.sports(), store.dports());
+    let endpoint = |addr: u32, port: u16| u16::from(address[addr as usize]) + 1 + digits(port);
+    let mut w = FlowWidths::default();
+    let mut protocols = [false; 256];
+    for row in sel.iter() {
+        let i = row as usize;
+        w.endpoints.0 = w.endpoints.0.max(endpoint(src[i], sport[i]));
+        w.endpoints.1 = w.endpoints.1.max(endpoint(dst[i], dport[i]));
+        protocols[store.flag(row).proto() as usize] = true;
+    }
+    w.proto_letters = (0..=255u8)
+        .filter(|&p| protocols[p as usize])
+        .map(letters_width)
+        .max()
+        .unwrap_or(1);
+    w
+}
+
+/// The protocol as the log writes it: `T`, `U` or its number.
+pub fn proto_letters(p: u8) -> String {
+    match p {
+        proto::TCP => "T".into(),
+        proto::UDP => "U".into(),
+        n => n.to_string(),
+    }
+}
+
+fn letters_width(p: u8) -> u16 {
+    proto_letters(p).len() as u16
+}
+
+fn digits(port: u16) -> u16 {
+    port.checked_ilog10().map_or(1, |d| d as u16 + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::navigate::endpoint;
+    use crate::views::testing::{build, tuple};
+
+    /// Addresses of both families and every width, ports of one to five digits, and
+    /// protocols written as letters or numbers of one to three digits.
+    fn mixed() -> Store {
+        let addrs = [
+            "10.0.0.1",
+            "203.0.113.250",
+            "fd00::1",
+            "2001:db8:85a3::8a2e:370:7334",
+        ];
+        let ports = [0, 7, 80, 443, 3389, 65535];
+        let protos = [6, 17, 1, 47, 132];
+        let tuples = (0..120)
+            .map(|i| {
+                let mut t = tuple(
+                    i as i64 * 1000,
+                    addrs[i % 4],
+                    ports[i % 6],
+                    addrs[(i / 4) % 4],
+                    ports[(i / 3) % 6],
+                );
+                t.proto = protos[(i / 5) % 5];
+                t
+            })
+            .collect();
+        build(&[("R".into(), tuples)])
+    }
+
+    /// What the widths say is what the widest texts of the rows are, measured by
+    /// formatting each row as the table does.
+    #[test]
+    fn widths_are_the_widest_texts_of_the_rows() {
+        let store = mixed();
+        let address = address_widths(&store);
+        let n = store.len() as u32;
+        for rows in [
+            (0..n).collect::<Vec<u32>>(),
+            (0..n).filter(|r| r % 7 == 3).collect(),
+            (0..n).filter(|r| r % 4 == 0 && r % 5 != 0).collect(),
+            vec![],
+        ] {
+            let sel = Selection::from_sorted(rows.clone());
+            let got = of_selection(&store, &sel, &address);
+            let text = |a, p| endpoint(&a, p).chars().count() as u16;
+            let src = rows
+                .iter()
+                .map(|&r| text(store.src(r), store.sports()[r as usize]).max(MIN_ENDPOINT));
+            let dst = rows
+                .iter()
+                .map(|&r| text(store.dst(r), store.dports()[r as usize]).max(MIN_ENDPOINT));
+            let proto = rows
+                .iter()
+                .map(|&r| proto_letters(store.flag(r).proto()).len() as u16);
+            let want = FlowWidths {
+                endpoints: (
+                    src.max().unwrap_or(MIN_ENDPOINT),
+                    dst.max().unwrap_or(MIN_ENDPOINT),
+                ),
+                proto_letters: proto.max().unwrap_or(1),
+            };
+            assert_eq!(got, want, "{} rows", rows.len());
+        }
+    }
+
+    #[test]
+    fn ports_count_their_digits() {
+        for (port, n) in [(0, 1), (9, 1), (10, 2), (443, 3), (65535, 5)] {
+            assert_eq!(digits(port), n, "{port}");
+        }
+    }
+}
