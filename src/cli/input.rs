@@ -1,7 +1,7 @@
 //! Loading the paths a command names: a progress line on a slow load, the rejected-tuple
 //! summary, `--strict`, and "nothing readable".
 
-use super::DataError;
+use super::Failure;
 use crate::load::{self, LoadOptions, LoadReport, Progress, Source};
 use crate::model::{human_bytes, Thousands};
 use crate::store::{Columns, Store};
@@ -74,7 +74,7 @@ fn with_progress<T: Send>(
             }
         }
     });
-    result.map_err(|e| DataError(e.to_string()).into())
+    result.map_err(|e| Failure::data(e.to_string()).into())
 }
 
 fn draw_line(progress: &Progress) {
@@ -116,7 +116,7 @@ pub fn accept(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
 pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
     let lost = report.losses();
     if strict && !lost.is_empty() {
-        return Err(DataError(format!(
+        return Err(Failure::data(format!(
             "{} (--strict); run `flowscope check` for the reasons",
             lost.join(", ")
         ))
@@ -128,7 +128,7 @@ pub fn enforce_strict(report: &LoadReport, strict: bool) -> anyhow::Result<()> {
 /// Fails when no path held a flow log record.
 pub fn ensure_readable(report: &LoadReport) -> anyhow::Result<()> {
     match report.nothing_readable() {
-        Some(why) => Err(DataError(why).into()),
+        Some(why) => Err(Failure::data(why).into()),
         None => Ok(()),
     }
 }

@@ -24,29 +24,37 @@ use crate::load::Source;
 use crate::selection::Selection;
 use crate::store::Store;
 
-/// A problem with the data (nothing readable, a missing path, `--strict`): exit 1.
+/// A failure said in one line, with its exit code: the data's (nothing readable, a
+/// missing path, `--strict`: 1) or the arguments' (nothing to do: 2).
 #[derive(Debug)]
-pub struct DataError(pub String);
+pub struct Failure {
+    code: u8,
+    message: String,
+}
 
-impl fmt::Display for DataError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+impl Failure {
+    pub fn data(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_DATA,
+            message: message.into(),
+        }
+    }
+
+    pub fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
     }
 }
 
-impl std::error::Error for DataError {}
-
-/// Arguments that parse but say nothing to do (no path, no `--demo`): exit 2.
-#[derive(Debug)]
-pub struct UsageError(pub String);
-
-impl fmt::Display for UsageError {
+impl fmt::Display for Failure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(&self.message)
     }
 }
 
-impl std::error::Error for UsageError {}
+impl std::error::Error for Failure {}
 
 const EXIT_DATA: u8 = 1;
 const EXIT_USAGE: u8 = 2;
@@ -64,10 +72,10 @@ pub fn main() -> ExitCode {
             let message = format!("{e:#}");
             let lines: Vec<_> = message.lines().map(crate::text::sanitize).collect();
             eprintln!("flowscope: {}", lines.join("\n"));
-            let code = if e.is::<BadFilter>() || e.is::<UsageError>() {
-                EXIT_USAGE
-            } else {
-                EXIT_DATA
+            let code = match e.downcast_ref::<Failure>() {
+                Some(failure) => failure.code,
+                None if e.is::<BadFilter>() => EXIT_USAGE,
+                None => EXIT_DATA,
             };
             ExitCode::from(code)
         }
@@ -138,9 +146,8 @@ fn explore(cli: &Cli) -> anyhow::Result<()> {
     let sources = if cli.demo {
         crate::gen::demo::sources()
     } else if cli.paths.is_empty() {
-        return Err(UsageError(
-            "no path given: try `flowscope PATH...`, `flowscope --demo` or `flowscope --help`"
-                .into(),
+        return Err(Failure::usage(
+            "no path given: try `flowscope PATH...`, `flowscope --demo` or `flowscope --help`",
         )
         .into());
     } else {
@@ -151,12 +158,11 @@ fn explore(cli: &Cli) -> anyhow::Result<()> {
         let hint = mistyped_command(&cli.paths)
             .map(|c| format!("; did you mean `flowscope {c}`?"))
             .unwrap_or_default();
-        return Err(DataError(format!("{e}{hint}")).into());
+        return Err(Failure::data(format!("{e}{hint}")).into());
     }
     if !has_terminal() {
-        return Err(DataError(
-            "the explorer needs a terminal; in scripts use `flowscope check`, `query` or `stats`"
-                .into(),
+        return Err(Failure::data(
+            "the explorer needs a terminal; in scripts use `flowscope check`, `query` or `stats`",
         )
         .into());
     }
