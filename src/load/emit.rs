@@ -185,7 +185,8 @@ impl<'p> Emitter<'p> {
         meta.nsg = nsg.or(pm.nsg.as_deref());
         self.builder.begin_record(self.file, &meta);
         let record_mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
-        // Every rule of a record names the same MAC as a rule: it is made text once.
+        // The rules of a record name the same MAC, as a rule: its text is made once while
+        // the written MAC repeats.
         let mut group_mac: Option<(&str, Cow<str>)> = None;
         for rule in props.flows.iter().flatten() {
             let rule_name = rule.rule.get();
