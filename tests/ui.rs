@@ -345,6 +345,46 @@ fn top_conversations_pane() {
     });
 }
 
+/// Conversations ranked by tuples show their tuple counts; a mode switched to but not
+/// yet counted shows no list of the mode before.
+#[test]
+fn the_top_pane_shows_what_it_is_ranked_by_and_no_list_of_another_mode() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Tab);
+    for _ in 0..3 {
+        h.press(KeyCode::Char('t'));
+    }
+    let top_header = |h: &Harness| {
+        let screen = h.screen();
+        let line = screen
+            .lines()
+            .find(|l| l.contains("key") && l.contains("bytes"))
+            .map(str::to_string);
+        (screen, line)
+    };
+    let (screen, line) = top_header(&h);
+    assert!(line.is_some_and(|l| l.contains("states")), "{screen}");
+    // `o` ranks the conversations by tuples, then by bytes again.
+    h.press(KeyCode::Char('o'));
+    let (screen, line) = top_header(&h);
+    assert!(screen.contains("Conversations by tuples"), "{screen}");
+    assert!(
+        line.is_some_and(|l| l.contains("tuples") && !l.contains("states")),
+        "{screen}"
+    );
+    h.press(KeyCode::Char('o'));
+    let (screen, line) = top_header(&h);
+    assert!(line.is_some_and(|l| l.contains("states")), "{screen}");
+    // Back to the first mode, its answer not yet in.
+    h.send('t');
+    let screen = h.screen();
+    assert!(screen.contains("counting…"), "{screen}");
+    assert!(
+        !screen.contains("→"),
+        "a conversation under another title:\n{screen}"
+    );
+}
+
 #[test]
 fn conversation_timeline() {
     both_sizes("timeline", |h| {

@@ -18,7 +18,7 @@ use crate::tui::navigate::endpoint;
 use crate::tui::worker::TopList;
 use crate::views::{Conversation, SortBy};
 use ratatui::layout::{Constraint, Rect};
-use ratatui::widgets::{Cell, Row, Table};
+use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
 
 const NUMBER_WIDTH: u16 = 6;
@@ -45,12 +45,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let inner = block.inner(area);
+    if view.top_mode != app.top_mode {
+        // The list of the mode before would sit under the new mode's title.
+        let working = Paragraph::new("counting…").style(theme.dim).block(block);
+        frame.render_widget(working, area);
+        return;
+    }
     let cursor = app.cursor(Pane::Top);
     let height = inner.height.saturating_sub(1) as usize;
-    let lines = visible_lines(store, &view.top, cursor.offset, height);
-    let second = match view.top {
-        TopList::Entries(_) => "tuples",
-        TopList::Conversations(_) => "states",
+    let sort = app.top_sort();
+    let lines = visible_lines(store, &view.top, sort, cursor.offset, height);
+    // Conversations ranked by tuples show their counts where their states would be.
+    let second = match (&view.top, sort) {
+        (TopList::Conversations(_), SortBy::Bytes | SortBy::Packets) => "states",
+        _ => "tuples",
     };
     // Too narrow for three columns (80 columns leave the key 7, `203.0.…`): the key keeps
     // room for an address and one figure stays, the one the list is ranked by.
@@ -94,8 +102,15 @@ fn column_width(c: usize, key_width: u16) -> u16 {
     }
 }
 
-/// Key, count (or states) and bytes of the entries on screen.
-fn visible_lines(store: &Store, top: &TopList, offset: usize, height: usize) -> Vec<[String; 3]> {
+/// Key, count (a conversation's states, unless ranked by tuples) and bytes of the entries
+/// on screen.
+fn visible_lines(
+    store: &Store,
+    top: &TopList,
+    sort: SortBy,
+    offset: usize,
+    height: usize,
+) -> Vec<[String; 3]> {
     match top {
         TopList::Entries(entries) => entries
             .iter()
@@ -114,9 +129,13 @@ fn visible_lines(store: &Store, top: &TopList, offset: usize, height: usize) -> 
             .skip(offset)
             .take(height)
             .map(|c| {
+                let second = match sort {
+                    SortBy::Tuples => compact(c.tally.tuples),
+                    _ => c.states.clone(),
+                };
                 [
                     conversation_text(store, c),
-                    c.states.clone(),
+                    second,
                     human_short(c.totals.bytes()),
                 ]
             })
