@@ -374,7 +374,11 @@ fn summarize(
             let sort = spec.top_sort;
             let top = match spec.top.field() {
                 Some(f) => TopList::Entries(views::top(store, sel, f, sort, TOP_N)),
-                None => TopList::Conversations(views::conversations(store, sel, sort, TOP_N)),
+                // Seconds at tens of millions of tuples: a newer filter must not wait.
+                None => match views::conversations_unless(store, sel, sort, TOP_N, stale) {
+                    Some(convs) => TopList::Conversations(convs),
+                    None => return false,
+                },
             };
             memo.top = Some(((spec.top, sort), top.clone()));
             top

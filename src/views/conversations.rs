@@ -69,7 +69,23 @@ struct Detail {
 /// The `n` biggest conversations of the selection (ties by key), with totals summed over
 /// their `C` and `E` tuples and their states in time order.
 pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<Conversation> {
-    let wanted = biggest(store, sel, sort, n);
+    conversations_unless(store, sel, sort, n, &|| false).unwrap_or_default()
+}
+
+/// `conversations`, or `None` once `stop` says the answer is no longer wanted: it is asked
+/// between the passes over the rows, so a ranking of 20M tuples (seconds) gives way to a
+/// newer question within a part's pass.
+pub fn conversations_unless(
+    store: &Store,
+    sel: &Selection,
+    sort: SortBy,
+    n: usize,
+    stop: &dyn Fn() -> bool,
+) -> Option<Vec<Conversation>> {
+    let wanted = biggest(store, sel, sort, n, stop)?;
+    if stop() {
+        return None;
+    }
     let mut details = details(store, sel, wanted.iter().copied().collect());
     wanted
         .into_iter()
@@ -82,7 +98,8 @@ pub fn conversations(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> 
                 states: states(store, d.steps),
             }
         })
-        .collect()
+        .collect::<Vec<_>>()
+        .into()
 }
 
 /// Memory the conversation maps of one ranking may take at once: a byte per loaded tuple,
@@ -101,9 +118,18 @@ const ENTRY_BYTES: usize = 40;
 /// estimate of how many conversations there are: at 100M tuples (30M conversations), 26
 /// parts took 11.1 s against 10.2 s for two, and no more memory than the load against
 /// 4.5 GB of maps.
-fn biggest(store: &Store, sel: &Selection, sort: SortBy, n: usize) -> Vec<ConversationKey> {
+fn biggest(
+    store: &Store,
+    sel: &Selection,
+    sort: SortBy,
+    n: usize,
+    stop: &dyn Fn() -> bool,
+) -> Option<Vec<ConversationKey>> {
     let plan = plan(store, sel, MIN_ROOM.max(store.len()));
-    biggest_in_parts(store, sel, sort, n, plan)
+    if stop() {
+        return None;
+    }
+    biggest_in_parts(store, sel, sort, n, plan, stop)
 }
 
 /// A split whose maps take about `room` bytes at a time.
@@ -149,19 +175,23 @@ fn biggest_in_parts(
     sort: SortBy,
     n: usize,
     plan: Plan,
-) -> Vec<ConversationKey> {
+    stop: &dyn Fn() -> bool,
+) -> Option<Vec<ConversationKey>> {
     if n == 0 {
-        return Vec::new();
+        return Some(Vec::new());
     }
     let best_of = |part: u64| best(sizes(store, sel, sort, part, plan), sort, n);
     let mut ranked: Vec<Ranked> = Vec::new();
     let parts: Vec<u64> = (0..plan.parts).collect();
     for batch in parts.chunks(plan.threads.max(1) as usize) {
+        if stop() {
+            return None;
+        }
         ranked.extend(map_each(batch, best_of).into_iter().flatten());
     }
     ranked.sort_unstable_by(|a, b| b.cmp(a));
     ranked.truncate(n);
-    ranked.into_iter().map(|r| r.key).collect()
+    Some(ranked.into_iter().map(|r| r.key).collect())
 }
 
 /// Sizes of the conversations of part `part`; only their rows' counters are decoded.
@@ -343,7 +373,7 @@ fn key_of(store: &Store, row: u32, mac: u32) -> ConversationKey {
 mod tests {
     use super::*;
     use crate::model::{FlowState, Tuple};
-    use crate::views::testing::{build_specs, tuple, GroupSpec};
+    use crate::views::testing::{build_specs, jumbled, tuple, GroupSpec};
 
     fn step(time: i64, state: FlowState, packets: u64, bytes: u64) -> Tuple {
         let mut t = tuple(time, "203.0.113.9", 51234, "10.0.0.4", 3389);
@@ -427,7 +457,8 @@ mod tests {
             {
                 let plan = Plan::new(parts, threads, distinct);
                 for n in [0, 1, 10, all - 1, all, usize::MAX] {
-                    let got = biggest_in_parts(&store, &sel, sort, n, plan);
+                    let got = biggest_in_parts(&store, &sel, sort, n, plan, &|| false);
+                    let got = got.expect("never stopped");
                     assert_eq!(got, plain[..n.min(plain.len())], "{plan:?}, n {n}");
                 }
             }
@@ -470,12 +501,41 @@ mod tests {
             let split = plan(&store, &sel, room);
             assert!((9..=12).contains(&split.parts), "{split:?}");
             assert!(split.capacity * ENTRY_BYTES <= room * 5 / 4, "{split:?}");
-            let whole = biggest_in_parts(&store, &sel, SortBy::Tuples, 50, Plan::new(1, 1, 0));
-            assert_eq!(
-                biggest_in_parts(&store, &sel, SortBy::Tuples, 50, split),
-                whole
-            );
+            let ranked = |plan| biggest_in_parts(&store, &sel, SortBy::Tuples, 50, plan, &|| false);
+            let whole = ranked(Plan::new(1, 1, 0));
+            assert!(whole.is_some());
+            assert_eq!(ranked(split), whole);
         }
+    }
+
+    /// Asked to stop, a ranking gives way at its next pass; never asked, it answers as
+    /// `conversations` does.
+    #[test]
+    fn a_ranking_stops_when_asked() {
+        let store = jumbled(30);
+        let sel = Selection::all(store.len());
+        let whole = conversations(&store, &sel, SortBy::Bytes, 10);
+        assert!(!whole.is_empty());
+        assert_eq!(
+            conversations_unless(&store, &sel, SortBy::Bytes, 10, &|| false),
+            Some(whole)
+        );
+        assert_eq!(
+            conversations_unless(&store, &sel, SortBy::Bytes, 10, &|| true),
+            None
+        );
+        // Asked after the first pass: the split ranking stops between its parts.
+        let asked = std::cell::Cell::new(0);
+        let stop = || {
+            asked.set(asked.get() + 1);
+            asked.get() > 2
+        };
+        let split = Plan::new(4, 1, 0);
+        assert_eq!(
+            biggest_in_parts(&store, &sel, SortBy::Bytes, 10, split, &stop),
+            None
+        );
+        assert_eq!(asked.get(), 3);
     }
 
     #[test]

@@ -20,7 +20,7 @@ mod top;
 mod top_scan;
 
 pub use chronology::Chronology;
-pub use conversations::conversations;
+pub use conversations::{conversations, conversations_unless};
 pub use histogram::histogram;
 pub use rules::rule_hits;
 pub use tally::counts_toward_totals;
