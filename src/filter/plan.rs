@@ -259,7 +259,13 @@ fn text(field: TextField, matcher: &TextMatch, store: &Store) -> Node {
     }
     let texts = store.texts().values();
     let by_text = bitset(texts.len(), |i| matches(&texts[i]));
-    let known = |id: u32| id != NONE && bit(&by_text, id as usize);
+    // An absent text is the empty one: `nsg == ""` selects the tuples without an NSG,
+    // as `stats --by nsg` lists them under "".
+    let absent = matches("");
+    let known = |id: u32| match id {
+        NONE => absent,
+        id => bit(&by_text, id as usize),
+    };
     let records = store.records();
     let record_text = |g: &crate::store::Group| {
         let r = records.get(g.record as usize);

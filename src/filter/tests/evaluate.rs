@@ -94,6 +94,13 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
         ("nsg == nsg-a", |r| r.nsg == "NSG-A"),
         ("flowlog == fl-1", |r| r.flowlog == Some("fl-1")),
         ("flowlog != fl-1", |r| r.flowlog != Some("fl-1")),
+        // An absent text is the empty one.
+        ("flowlog == \"\"", |r| r.flowlog.is_none()),
+        ("flowlog in {\"\", fl-1}", |r| {
+            r.flowlog.is_none() || r.flowlog == Some("fl-1")
+        }),
+        ("flowlog ~ \"^$\"", |r| r.flowlog.is_none()),
+        ("target == \"\"", |_| true),
         ("target ~ .", |_| false),
         ("acl ~ \"^0+-\"", |r| r.acl.is_some()),
         ("file == \"PT1H.json\"", |_| true),
