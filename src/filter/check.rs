@@ -198,11 +198,15 @@ fn bare(atom: &Atom) -> Result<Cond, FilterError> {
         );
         return Err(FilterError::at(atom.pos, message));
     }
-    if let Ok(range) = value::addr(atom) {
-        return Ok(Cond::Test(Test::Addr(Side::Either, vec![range])));
+    match value::addr(atom) {
+        Ok(range) => return Ok(Cond::Test(Test::Addr(Side::Either, vec![range]))),
+        // Written as an address or CIDR: what is wrong with it, not "unknown field".
+        Err(e) if looks_like_address(&atom.text) => return Err(e),
+        Err(_) => {}
     }
     if let Some(field) = vocab::resolve_field(&atom.text) {
-        let message = format!("expected an operator after `{field}`: == != < <= > >= in ~");
+        let ops = vocab::operators(field).join(" ");
+        let message = format!("expected an operator after `{field}`: {ops}");
         return Err(FilterError::at(
             atom.char_pos(atom.text.chars().count()),
             message,
@@ -250,6 +254,20 @@ fn compare(field: Field, op: Op, op_pos: usize, value: &Value) -> Result<Cond, F
         Op::Ne | Op::NotMatch => Cond::Not(Box::new(Cond::Test(positive))),
         _ => Cond::Test(positive),
     })
+}
+
+/// Digits and dots, or hex digits and colons, maybe with a `/`: an address meant.
+fn looks_like_address(text: &str) -> bool {
+    let starts = text
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_digit() || c == ':');
+    let separated = text.contains(['.', ':']);
+    starts
+        && separated
+        && text
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || ".:/".contains(c))
 }
 
 fn is_enum(field: Field) -> bool {

@@ -42,8 +42,6 @@ pub fn complete(text: &str) -> Completion {
     Completion { start, candidates }
 }
 
-const OPERATORS: [&str; 9] = ["==", "!=", "<", "<=", ">", ">=", "in", "~", "!~"];
-
 /// The words that may follow `context`.
 fn next_words(context: &[Token]) -> Vec<String> {
     let owned = |words: &[&str]| words.iter().map(|w| w.to_string()).collect();
@@ -58,8 +56,8 @@ fn next_words(context: &[Token]) -> Vec<String> {
             field_of(before).map_or_else(Vec::new, |f| owned(value_keywords(f)))
         }
         Kind::Word(_) if ["and", "or", "not"].iter().any(|k| last.is_keyword(k)) => term_starts(),
-        Kind::Word(w) if vocab::resolve_field(w).is_some() && !after_operator(context) => {
-            owned(&OPERATORS)
+        Kind::Word(w) if !after_operator(context) && vocab::resolve_field(w).is_some() => {
+            vocab::resolve_field(w).map_or_else(Vec::new, |f| owned(vocab::operators(f)))
         }
         Kind::Word(_) | Kind::Str(_) | Kind::RBrace | Kind::RParen => owned(&["and", "or"]),
         Kind::LBrace | Kind::Comma => {

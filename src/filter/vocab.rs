@@ -81,6 +81,19 @@ pub fn shorthand(word: &str) -> Option<(Field, &'static [&'static str])> {
         .map(|&(_, f, v)| (f, v))
 }
 
+/// The operators a field takes, as `check` enforces them: text is matched (`~`), not
+/// ordered; addresses and the fields of a few letters are only equal or not; numbers and
+/// times take every comparison.
+pub fn operators(field: Field) -> &'static [&'static str] {
+    match field {
+        f if f.is_text() => &["==", "!=", "in", "~", "!~"],
+        Field::Src | Field::Dst | Field::Ip | Field::Dir | Field::Action | Field::State => {
+            &["==", "!=", "in"]
+        }
+        _ => &["==", "!=", "<", "<=", ">", ">=", "in"],
+    }
+}
+
 /// The keywords a field's values are spelled with (empty for free values).
 pub fn value_keywords(field: Field) -> &'static [&'static str] {
     match field {
@@ -97,12 +110,14 @@ pub fn value_keywords(field: Field) -> &'static [&'static str] {
 pub fn suggestions<'a>(word: &str, names: impl Iterator<Item = &'a str>) -> Vec<String> {
     let word = word.to_ascii_lowercase();
     let limit = (word.chars().count() / 2).clamp(1, 3);
-    let mut near: Vec<(usize, &str)> = names
-        .map(|n| (edit_distance(&word, n), n))
-        .filter(|&(d, _)| d <= limit)
+    // A name the word begins comes first, as Tab completes it (`dp` → `dport`), then
+    // the nearest by edits.
+    let mut near: Vec<(bool, usize, &str)> = names
+        .map(|n| (!n.starts_with(word.as_str()), edit_distance(&word, n), n))
+        .filter(|&(later, d, _)| !later || d <= limit)
         .collect();
     near.sort();
-    near.into_iter().map(|(_, n)| n.to_string()).collect()
+    near.into_iter().map(|(_, _, n)| n.to_string()).collect()
 }
 
 /// Field names nearest to an unknown `word`.

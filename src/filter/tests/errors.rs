@@ -1,6 +1,7 @@
 //! Bad filters: exact positions, messages and suggestions.
 
 use super::*;
+use crate::field::Field;
 
 #[test]
 fn bad_filters_name_position_message_and_suggestions() {
@@ -72,7 +73,7 @@ fn bad_filters_name_position_message_and_suggestions() {
         (
             "dport",
             5,
-            "expected an operator after `dport`: == != < <= > >= in ~",
+            "expected an operator after `dport`: == != < <= > >= in",
         ),
         (
             "denyy",
@@ -101,7 +102,41 @@ fn bad_filters_name_position_message_and_suggestions() {
         assert_eq!(columns(text).unwrap_err(), e, "{text}");
         assert_eq!(compile_unanchored(text).unwrap_err(), e, "{text}");
     }
+    // An address or CIDR alone is checked as one.
+    let e = compile("10.0.2.5/33", &store).unwrap_err();
+    let field = compile("src == 10.0.2.5/33", &store).unwrap_err();
+    assert_eq!(
+        (e.position, &e.message),
+        (field.position - 7, &field.message)
+    );
+    assert!(compile("10.0.2.5/24", &store).is_ok());
+    // A name the word begins is suggested first, as Tab completes it.
+    let e = compile("dp", &store).unwrap_err();
+    assert_eq!(
+        e.message,
+        "unknown field or shorthand `dp`; did you mean `dport`?"
+    );
+    // A field alone names the operators that field takes.
+    let e = compile("src", &store).unwrap_err();
+    assert_eq!(e.message, "expected an operator after `src`: == != in");
     let e = compile("dprot == 1", &store).unwrap_err();
     assert_eq!(e.suggestions.first().map(String::as_str), Some("dport"));
     assert!(columns("dport == 3389 and deny").is_ok());
+}
+
+/// The operators `vocab::operators` offers (in completions and messages) are exactly
+/// those the checker takes: any other is refused at the operator itself.
+#[test]
+fn every_field_takes_the_operators_it_is_said_to_take() {
+    let store = Store::default();
+    let all = ["==", "!=", "<", "<=", ">", ">=", "in", "~", "!~"];
+    for field in Field::ALL {
+        let offered = vocab::operators(field);
+        for op in all {
+            let text = format!("{} {op} x", field.name());
+            let op_pos = field.name().len() + 1;
+            let refused_at_op = compile(&text, &store).is_err_and(|e| e.position == op_pos);
+            assert_eq!(!refused_at_op, offered.contains(&op), "{text}");
+        }
+    }
 }
