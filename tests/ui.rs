@@ -494,6 +494,26 @@ fn rule_histogram() {
     });
 }
 
+/// A rule without a hit under the filter: its chart says so and gives no peak (a scale
+/// of nothing, over the whole load's span, read as "peak 0 per 165 ms").
+#[test]
+fn a_hits_chart_without_hits_gives_no_peak() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Char('/'));
+    h.type_text("dport == 22");
+    h.press(KeyCode::Enter);
+    h.press_with(KeyCode::Char('p'), KeyModifiers::CONTROL);
+    h.type_text("UserRule_RDP");
+    h.press(KeyCode::Enter);
+    let screen = h.screen();
+    assert!(
+        screen.contains("Hits over time: rule UserRule_RDP"),
+        "{screen}"
+    );
+    assert!(screen.contains("0 tuples"), "{screen}");
+    assert!(!screen.contains("peak"), "{screen}");
+}
+
 #[test]
 fn help_popup() {
     both_sizes("help", |h| h.press(KeyCode::Char('?')));

@@ -185,11 +185,18 @@ fn spread(left: &str, right: &str, width: usize) -> String {
 fn hits(frame: &mut Frame, area: Rect, app: &App, what: &str, h: &Histogram, theme: &Theme) {
     let total: u64 = h.counts.iter().sum();
     let peak = h.counts.iter().copied().max().unwrap_or(0);
-    let heading = [
+    let mut heading = vec![
         format!("Hits over time: {}", sanitize(what)),
         plural(total, "tuple"),
-        format!("peak {} per {}", compact(peak), duration(h.bucket_ms)),
     ];
+    // Without a hit there are no buckets worth a scale (the span is the whole load's).
+    if total > 0 {
+        heading.push(format!(
+            "peak {} per {}",
+            compact(peak),
+            duration(h.bucket_ms)
+        ));
+    }
     // What the label leaves no room for (the peak, which gives the bars their scale) goes
     // to the bottom border, as the conversation timeline's totals do.
     let (top, bottom) = split_title(&heading, " · ", area.width);
