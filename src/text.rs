@@ -30,6 +30,43 @@ pub fn columns(s: &str, from: usize, len: usize) -> String {
     out
 }
 
+/// `s` broken into lines of at most `width` columns, at spaces where a word fits; a word
+/// wider than a line is cut. Always at least one line.
+pub fn wrap(s: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = vec![String::new()];
+    for word in s.split(' ').filter(|w| !w.is_empty()) {
+        let line = lines.last_mut().expect("one line at least");
+        let gap = usize::from(!line.is_empty());
+        if self::width(line) + gap + self::width(word) <= width {
+            if gap == 1 {
+                line.push(' ');
+            }
+            line.push_str(word);
+            continue;
+        }
+        let mut rest = word.to_string();
+        if !line.is_empty() {
+            lines.push(String::new());
+        }
+        while self::width(&rest) > width {
+            let mut head = columns(&rest, 0, width);
+            if head.is_empty() {
+                // A character wider than the line: it goes alone.
+                head = rest.chars().take(1).collect();
+            }
+            rest = rest[head.len()..].to_string();
+            *lines.last_mut().expect("one line at least") = head;
+            if rest.is_empty() {
+                break;
+            }
+            lines.push(String::new());
+        }
+        lines.last_mut().expect("one line at least").push_str(&rest);
+    }
+    lines
+}
+
 fn char_width(c: char) -> usize {
     c.width().unwrap_or(0)
 }
@@ -54,6 +91,31 @@ fn is_unsafe(c: char) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_breaks_at_spaces_and_cuts_only_words_too_long() {
+        assert_eq!(wrap("a bb ccc", 4), ["a bb", "ccc"]);
+        assert_eq!(wrap("a bb ccc", 8), ["a bb ccc"]);
+        assert_eq!(wrap("abcdefghij k", 4), ["abcd", "efgh", "ij k"]);
+        assert_eq!(wrap("", 4), [""]);
+        assert_eq!(wrap("  spaced  out ", 20), ["spaced out"]);
+        // By columns: a CJK character takes two.
+        assert_eq!(wrap("日本 語", 4), ["日本", "語"]);
+        assert_eq!(wrap("日本", 1), ["日", "本"]);
+        for text in ["a bb ccc dddd", "日本語のテキスト x y", "word"] {
+            for width in 1..12 {
+                let lines = wrap(text, width);
+                assert!(lines.iter().all(|l| width_ok(l, width)), "{text} {width}");
+                let joined: String = lines.concat().chars().filter(|c| *c != ' ').collect();
+                let want: String = text.chars().filter(|c| *c != ' ').collect();
+                assert_eq!(joined, want, "{text} {width}");
+            }
+        }
+    }
+
+    fn width_ok(line: &str, max: usize) -> bool {
+        width(line) <= max || line.chars().count() == 1
+    }
 
     #[test]
     fn wide_characters_take_two_columns() {

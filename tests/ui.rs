@@ -514,6 +514,37 @@ fn a_hits_chart_without_hits_gives_no_peak() {
     assert!(!screen.contains("peak"), "{screen}");
 }
 
+/// A config problem is cut on the status line; the help gives it whole. And a help text
+/// too long for its line goes on under its own column, not under the keys.
+#[test]
+fn the_help_gives_config_problems_whole_and_wraps_under_its_text() {
+    let problem = "config /home/someone/.config/flowscope/config.toml: unknown variant `neon`, \
+                   expected one of `dark`, `light`, `high-contrast`; using defaults";
+    let mut h = Harness::loaded(100, 40);
+    h.app.settings.problems.push(problem.to_string());
+    h.press(KeyCode::Char('?'));
+    let screen = h.screen();
+    // Its end too, which the status line has no room for.
+    for part in [
+        "config.toml: unknown",
+        "expected one of",
+        "`high-contrast`; using defaults",
+    ] {
+        assert!(screen.contains(part), "{part}:\n{screen}");
+    }
+    let mut h = Harness::loaded(40, 30);
+    h.press(KeyCode::Char('?'));
+    let screen = h.screen();
+    let quit = screen
+        .lines()
+        .position(|l| l.contains("quit (also"))
+        .expect("the quit line");
+    let next = screen.lines().nth(quit + 1).expect("a line after");
+    let text_column = screen.lines().nth(quit).unwrap().find("quit").unwrap();
+    let continued = next.find(|c: char| c.is_alphanumeric()).unwrap_or(0);
+    assert_eq!(continued, text_column, "{screen}");
+}
+
 #[test]
 fn help_popup() {
     both_sizes("help", |h| h.press(KeyCode::Char('?')));

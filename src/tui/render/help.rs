@@ -10,11 +10,15 @@
 
 use super::layout::centered;
 use super::theme::Theme;
+use crate::text::{sanitize, wrap};
 use crate::tui::app::App;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use ratatui::Frame;
+
+/// The popup's width, where the terminal has it.
+const WIDTH: u16 = 64;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let help = app.settings.keymap.help();
@@ -23,17 +27,33 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .flat_map(|(_, lines)| lines.iter().map(|(k, _)| k.chars().count()))
         .max()
         .unwrap_or(0);
+    // Lines are broken here, not by the paragraph, so that a help text goes on under its
+    // own column and the popup's height counts every line.
+    let inner_width = (area.width.min(WIDTH) as usize).saturating_sub(2);
     let mut lines = Vec::new();
+    // The config's problems in full: the status line has room for only their start.
+    if !app.settings.problems.is_empty() {
+        lines.push(Line::styled("Config", theme.header));
+        for problem in &app.settings.problems {
+            for part in wrap(&sanitize(problem), inner_width.saturating_sub(2)) {
+                lines.push(Line::styled(format!("  {part}"), theme.error));
+            }
+        }
+    }
+    let text_width = inner_width.saturating_sub(key_width + 4);
     for (context, entries) in &help {
         lines.push(Line::styled(context.title(), theme.header));
         for (keys, text) in entries {
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<key_width$}  "), theme.accent),
-                Span::raw(*text),
-            ]));
+            for (i, part) in wrap(text, text_width).into_iter().enumerate() {
+                let keys = if i == 0 { keys.as_str() } else { "" };
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {keys:<key_width$}  "), theme.accent),
+                    Span::raw(part),
+                ]));
+            }
         }
     }
-    let popup = centered(area, 64, lines.len() as u16 + 2);
+    let popup = centered(area, WIDTH, lines.len() as u16 + 2);
     let fits = popup.height as usize >= lines.len() + 2;
     let heading = if fits {
         " Keys (Esc closes) "
