@@ -280,7 +280,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Key::ch('t'),
         Panes,
         C::CycleTop,
-        "sources/destinations/ports/conversations",
+        "sources/destinations/dports/conversations",
     ),
     bind(
         Key::plain(KeyCode::Enter),

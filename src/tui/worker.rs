@@ -57,11 +57,13 @@ impl TopMode {
         }
     }
 
+    /// The list's title; ports are destination ports (services), named as the filter
+    /// field they drill into (`dport`).
     pub fn title(self) -> &'static str {
         match self {
             TopMode::Sources => "Top sources",
             TopMode::Destinations => "Top destinations",
-            TopMode::Ports => "Top ports",
+            TopMode::Ports => "Top dports",
             TopMode::Conversations => "Conversations",
         }
     }
