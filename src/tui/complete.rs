@@ -83,15 +83,21 @@ fn values(field: Field, vocab: &Vocabulary) -> Vec<String> {
     match field {
         Field::Rule => vocab.rules.iter().map(|r| quote(r)).collect(),
         Field::Nsg => vocab.nsgs.iter().map(|r| quote(r)).collect(),
-        Field::Src | Field::Dst | Field::Ip => vocab.addresses.clone(),
-        Field::Sport | Field::Dport | Field::Port => {
-            vocab.ports.iter().map(|p| p.to_string()).collect()
-        }
+        Field::Src => vocab.sources.clone(),
+        Field::Dst => vocab.destinations.clone(),
+        Field::Ip => vocab.addresses.clone(),
+        Field::Sport => numbers(&vocab.sports),
+        Field::Dport => numbers(&vocab.dports),
+        Field::Port => numbers(&vocab.ports),
         other => filter::value_keywords(other)
             .iter()
             .map(|s| s.to_string())
             .collect(),
     }
+}
+
+fn numbers(ports: &[u16]) -> Vec<String> {
+    ports.iter().map(|p| p.to_string()).collect()
 }
 
 /// Names with characters outside `[A-Za-z0-9_.-]` are quoted.
@@ -115,7 +121,11 @@ mod tests {
             rules: vec!["DefaultRule_DenyAllInBound".into(), "UserRule_RDP".into()],
             nsgs: vec![],
             addresses: vec!["10.0.0.4".into(), "203.0.113.9".into()],
-            ports: vec![3389, 22, 443],
+            sources: vec!["203.0.113.9".into()],
+            destinations: vec!["10.0.0.4".into()],
+            ports: vec![3389, 22, 443, 51234],
+            sports: vec![51234],
+            dports: vec![3389, 22, 443],
         }
     }
 
@@ -143,5 +153,19 @@ mod tests {
         assert_eq!(c.candidates, vec!["3389"]);
         let c = complete("src == 2", 8, &vocab());
         assert_eq!(c.candidates, vec!["203.0.113.9"]);
+    }
+
+    /// Each side is completed with what was seen on that side only.
+    #[test]
+    fn each_side_completes_with_its_own_values() {
+        let v = vocab();
+        let c = |text: &str| complete(text, text.chars().count(), &v).candidates;
+        assert_eq!(c("src == 10"), Vec::<String>::new());
+        assert_eq!(c("dst == 10"), vec!["10.0.0.4"]);
+        assert_eq!(c("ip == 10"), vec!["10.0.0.4"]);
+        assert_eq!(c("sport == 3"), Vec::<String>::new());
+        assert_eq!(c("dport == 5"), Vec::<String>::new());
+        assert_eq!(c("sport == 5"), vec!["51234"]);
+        assert_eq!(c("port == 5"), vec!["51234"]);
     }
 }

@@ -194,13 +194,22 @@ impl FilterBar {
     }
 }
 
+/// `Tab 2/5: 3389  [3306]  33146  …`: the candidates around the one chosen (bracketed),
+/// so that cycling on does not drop the ones before from sight.
 fn hint_line(candidates: &[String], index: usize) -> String {
+    const SHOWN: usize = 8;
+    let first = index
+        .saturating_sub(2)
+        .min(candidates.len().saturating_sub(SHOWN));
     let mut line = format!("Tab {}/{}: ", index + 1, candidates.len());
-    for (i, c) in candidates.iter().enumerate().skip(index).take(8) {
-        if i > index {
+    for (i, c) in candidates.iter().enumerate().skip(first).take(SHOWN) {
+        if i > first {
             line.push_str("  ");
         }
-        line.push_str(c);
+        match i == index {
+            true => line.push_str(&format!("[{c}]")),
+            false => line.push_str(c),
+        }
     }
     line
 }
@@ -279,6 +288,19 @@ mod tests {
         // Shift-Tab steps back to the candidate before.
         bar.complete(&Vocabulary::default(), true);
         assert_eq!(bar.input.value(), first);
+    }
+
+    #[test]
+    fn the_hint_keeps_the_candidates_before_the_one_chosen() {
+        let c: Vec<String> = ["3389", "3306", "33146"].map(String::from).to_vec();
+        assert_eq!(hint_line(&c, 0), "Tab 1/3: [3389]  3306  33146");
+        assert_eq!(hint_line(&c, 1), "Tab 2/3: 3389  [3306]  33146");
+        let many: Vec<String> = (0..20).map(|n| n.to_string()).collect();
+        assert_eq!(hint_line(&many, 5), "Tab 6/20: 3  4  [5]  6  7  8  9  10");
+        assert_eq!(
+            hint_line(&many, 19),
+            "Tab 20/20: 12  13  14  15  16  17  18  [19]"
+        );
     }
 
     #[test]

@@ -185,9 +185,15 @@ pub enum TimelineResult {
 pub struct Vocabulary {
     pub rules: Vec<String>,
     pub nsgs: Vec<String>,
+    /// Addresses seen on either side (`ip`), as sources, as destinations: each side's
+    /// own, so `src ==` is completed with nothing that only ever was a destination.
     pub addresses: Vec<String>,
-    /// Destination ports, most used first.
+    pub sources: Vec<String>,
+    pub destinations: Vec<String>,
+    /// Ports, most used first: on either side (`port`), as sources, as destinations.
     pub ports: Vec<u16>,
+    pub sports: Vec<u16>,
+    pub dports: Vec<u16>,
 }
 
 #[derive(Debug, Clone)]
@@ -449,25 +455,53 @@ pub fn zoom(h: &Histogram, buckets: usize) -> Histogram {
 fn vocabulary(store: &Store) -> Vocabulary {
     let rules = distinct_texts(store, store.groups().iter().map(|g| g.rule));
     let nsgs = distinct_texts(store, store.records().iter().map(|r| r.nsg));
-    let addresses = store
-        .addrs()
+    let seen = |ids: &[u32]| {
+        let mut seen = vec![false; store.addrs().len()];
+        ids.iter().for_each(|&id| seen[id as usize] = true);
+        seen
+    };
+    let (as_src, as_dst) = (seen(store.src_ids()), seen(store.dst_ids()));
+    let addresses = |keep: &dyn Fn(usize) -> bool| {
+        store
+            .addrs()
+            .iter()
+            .enumerate()
+            .filter(|&(id, _)| keep(id))
+            .take(VOCABULARY_ADDRESSES)
+            .map(|(_, a)| a.to_string())
+            .collect()
+    };
+    let counts = |ports: &[u16]| {
+        let mut counts = vec![0u32; 65536];
+        ports
+            .iter()
+            .for_each(|&p| counts[p as usize] = counts[p as usize].saturating_add(1));
+        counts
+    };
+    let (sport_counts, dport_counts) = (counts(store.sports()), counts(store.dports()));
+    let either: Vec<u32> = sport_counts
         .iter()
-        .take(VOCABULARY_ADDRESSES)
-        .map(|a| a.to_string())
+        .zip(&dport_counts)
+        .map(|(a, b)| a.saturating_add(*b))
         .collect();
-    let mut counts = vec![0u32; 65536];
-    for &p in store.dports() {
-        counts[p as usize] = counts[p as usize].saturating_add(1);
-    }
-    let mut ports: Vec<u16> = (0..=u16::MAX).filter(|&p| counts[p as usize] > 0).collect();
-    ports.sort_by_key(|&p| std::cmp::Reverse(counts[p as usize]));
-    ports.truncate(1000);
     Vocabulary {
         rules,
         nsgs,
-        addresses,
-        ports,
+        addresses: addresses(&|id| as_src[id] || as_dst[id]),
+        sources: addresses(&|id| as_src[id]),
+        destinations: addresses(&|id| as_dst[id]),
+        ports: most_used(&either),
+        sports: most_used(&sport_counts),
+        dports: most_used(&dport_counts),
     }
+}
+
+/// The ports with a count, most counted first, at most a thousand.
+fn most_used(counts: &[u32]) -> Vec<u16> {
+    let mut ports: Vec<u16> = (0..=u16::MAX).filter(|&p| counts[p as usize] > 0).collect();
+    ports.sort_by_key(|&p| std::cmp::Reverse(counts[p as usize]));
+    ports.truncate(1000);
+    ports
 }
 
 /// The texts of `ids`, each once, sorted. Deduplicated as ids first: a string for each
@@ -557,6 +591,25 @@ fn serve(rx: Receiver<QueryRequest>, events: Sender<Event>, latest: Arc<[AtomicU
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Addresses and ports are listed for the side they were seen on, most used ports
+    /// first.
+    #[test]
+    fn the_vocabulary_keeps_each_side_apart() {
+        use crate::views::testing::{build, tuple};
+        let tuples = vec![
+            tuple(0, "10.0.0.1", 50000, "10.0.0.9", 22),
+            tuple(1, "10.0.0.1", 50001, "10.0.0.9", 22),
+            tuple(2, "10.0.0.2", 50001, "10.0.0.1", 443),
+        ];
+        let v = vocabulary(&build(&[("R".into(), tuples)]));
+        assert_eq!(v.sources, ["10.0.0.1", "10.0.0.2"]);
+        assert_eq!(v.destinations, ["10.0.0.1", "10.0.0.9"]);
+        assert_eq!(v.addresses, ["10.0.0.1", "10.0.0.9", "10.0.0.2"]);
+        assert_eq!(v.dports, [22, 443]);
+        assert_eq!(v.sports, [50001, 50000]);
+        assert_eq!(v.ports, [22, 50001, 443, 50000]);
+    }
 
     #[test]
     fn zoom_keeps_the_active_span_and_every_hit() {
