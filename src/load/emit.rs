@@ -181,7 +181,10 @@ impl<'p> Emitter<'p> {
     ) {
         let Some(props) = &raw.properties else { return };
         let nsg = raw.resource_id.get().map(last_segment);
-        meta.version = props.version.0.unwrap_or(0);
+        meta.version = props
+            .version
+            .0
+            .unwrap_or_else(|| version_of_tuples(scratch));
         meta.nsg = nsg.or(pm.nsg.as_deref());
         self.builder.begin_record(self.file, &meta);
         let record_mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
@@ -258,6 +261,7 @@ impl<'p> Emitter<'p> {
     ) {
         meta.kind = kind;
         let acl = raw.acl.get();
+        let parsed = parse_tuple(raw.flat_tuple.get().unwrap_or_default(), kind);
         if kind == LogKind::Vnet {
             meta.version = raw.flow_log_version.and_then(|v| v.0).unwrap_or(0);
             meta.flowlog = raw.flowlog_id.get().map(last_segment);
@@ -265,14 +269,15 @@ impl<'p> Emitter<'p> {
             meta.nsg = acl.and_then(nsg_of_acl);
         } else {
             let version = raw.version.or(raw.properties.as_ref().map(|p| p.version));
-            meta.version = version.and_then(|v| v.0).unwrap_or(0);
+            meta.version = version
+                .and_then(|v| v.0)
+                .unwrap_or_else(|| version_of_tuples(std::slice::from_ref(&parsed)));
             meta.nsg = raw.resource_id.get().map(last_segment);
         }
         let mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
         self.builder.begin_record(self.file, &meta);
         let rule = raw.rule.get();
         self.builder.begin_group(rule, mac.as_deref(), acl);
-        let parsed = parse_tuple(raw.flat_tuple.get().unwrap_or_default(), kind);
         self.push_all(std::slice::from_ref(&parsed), meta.ordinal, rule);
     }
 
@@ -342,6 +347,13 @@ pub fn load_parsed(
         em.record(raw, shape, offset, tuples);
     }
     shape.is_some()
+}
+
+/// An NSG record's version from its tuples, where it gives none: version 2 writes a
+/// state, version 1 does not (13 fields against 8); 0 without a tuple read.
+fn version_of_tuples(tuples: &[Parsed]) -> u8 {
+    let first = tuples.iter().find_map(|t| t.as_ref().ok());
+    first.map_or(0, |t| if t.state.is_some() { 2 } else { 1 })
 }
 
 /// The NSG name when an ACL id is an NSG's ARM path.

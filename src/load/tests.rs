@@ -221,6 +221,30 @@ fn empty_blobs_are_empty_not_foreign() {
     assert_eq!(kinds(&r), [Empty, Empty, Empty, NotFlowLog, NotFlowLog]);
 }
 
+/// An NSG record without a `Version` (a flattened one too) takes it from its tuples: a
+/// state is version 2.
+#[test]
+fn a_missing_version_is_read_from_the_tuples() {
+    let v1 = NSG_REC
+        .replace(r#""Version":2,"#, "")
+        .replace(",T,I,A,B,,,,", ",T,I,A")
+        .replace(",T,I,A,E,1,2,3,4", ",T,I,A");
+    let flat = |tuple: &str| {
+        format!(r#"{{"rule":"R","flow.0":"{tuple}","resourceId":"/X/NSG-A","category":null}}"#)
+    };
+    for (text, version, tuples) in [
+        (NSG_REC.to_string(), 2, 2),
+        (NSG_REC.replace(r#""Version":2,"#, ""), 2, 2),
+        (v1, 1, 2),
+        (flat("1,1.1.1.1,2.2.2.2,1,2,T,I,A"), 1, 1),
+        (flat("1,1.1.1.1,2.2.2.2,1,2,T,I,A,C,1,99,1,167"), 2, 1),
+    ] {
+        let (s, r) = one(&text);
+        assert_eq!(r.tuples, tuples, "{text}");
+        assert_eq!(s.records()[0].version, version, "{text}");
+    }
+}
+
 #[test]
 fn loaded_plus_rejected_is_every_tuple_seen() {
     // Tuples seen, counted by construction: 2 per NSG_REC and VNET_REC.
