@@ -161,9 +161,7 @@ pub fn check(expr: &Expr, newest: Option<i64>) -> Result<Cond, FilterError> {
             value,
         } => {
             let Some(f) = vocab::resolve_field(&field.text) else {
-                let suggestions = vocab::field_suggestions(&field.text);
-                let message = vocab::unknown_message("field", &field.text, &suggestions);
-                return Err(FilterError::at(field.pos, message).with_suggestions(suggestions));
+                return Err(unknown_field(field));
             };
             let cond = compare(f, *op, *op_pos, value)?;
             if *negated {
@@ -173,6 +171,13 @@ pub fn check(expr: &Expr, newest: Option<i64>) -> Result<Cond, FilterError> {
             }
         }
     })
+}
+
+/// `field` is no field: the error, with the nearest names.
+pub(super) fn unknown_field(field: &Atom) -> FilterError {
+    let suggestions = vocab::field_suggestions(&field.text);
+    let message = vocab::unknown_message("field", &field.text, &suggestions);
+    FilterError::at(field.pos, message).with_suggestions(suggestions)
 }
 
 /// A word on its own: a shorthand, an address or CIDR (either side), or a mistake.

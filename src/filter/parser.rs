@@ -197,7 +197,14 @@ impl Parser<'_> {
         };
         if let Some((op, op_pos)) = op {
             self.at += 1;
-            let value = self.value()?;
+            // An unknown field is the first thing wrong, though its value is missing too
+            // (`bad ==`, as typed so far).
+            let value =
+                self.value()
+                    .map_err(|e| match super::vocab::resolve_field(&field.text) {
+                        Some(_) => e,
+                        None => super::check::unknown_field(&field),
+                    })?;
             return Ok(Expr::Compare {
                 field,
                 op,

@@ -14,6 +14,12 @@ fn bad_filters_name_position_message_and_suggestions() {
             "unknown field `dprot`; did you mean `dport`?",
         ),
         ("dport == 70000", 9, "a port number must be at most 65535"),
+        // The unknown field first, though the value is missing too (as typed so far).
+        (
+            "dprot ==",
+            0,
+            "unknown field `dprot`; did you mean `dport`?",
+        ),
         ("dir == sideways", 7, "expected in or out"),
         ("action == maybe", 10, "expected allow or deny"),
         ("state == x", 9, "expected begin, continue, end or deny"),
