@@ -385,6 +385,34 @@ fn the_top_pane_shows_what_it_is_ranked_by_and_no_list_of_another_mode() {
     );
 }
 
+/// In a narrow pane the timeline drops columns from the right rather than cut its
+/// times, and its axis labels keep a space between them or show the first alone.
+#[test]
+fn a_narrow_timeline_keeps_whole_times() {
+    for (w, h) in [(60, 20), (40, 12), (50, 16)] {
+        let mut harness = Harness::loaded(w, h);
+        harness.type_text("/");
+        harness.type_text("sport == 51234");
+        harness.press(KeyCode::Enter);
+        harness.press(KeyCode::Enter);
+        let screen = harness.screen();
+        let times: Vec<&str> = screen
+            .lines()
+            .filter_map(|l| l.split('┃').nth(1))
+            .filter(|l| l.starts_with("08:"))
+            .collect();
+        assert!(!times.is_empty(), "{w}x{h}:\n{screen}");
+        for line in &times {
+            let time = line.split(' ').next().unwrap();
+            assert_eq!(time.len(), 8, "{w}x{h}: {line:?}\n{screen}");
+        }
+        assert!(
+            !screen.contains(":0008:"),
+            "{w}x{h}: labels run together\n{screen}"
+        );
+    }
+}
+
 #[test]
 fn conversation_timeline() {
     both_sizes("timeline", |h| {

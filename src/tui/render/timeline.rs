@@ -5,7 +5,7 @@
 //! ┌ Timeline: 203.0.113.9:51234 → 10.0.0.4:3389 tcp · 2m 30s · 1.2 MB ┐
 //! │ B─────C──────────C────────────E                                   │
 //! │ 08:30:01                                                 08:32:31 │
-//! │ time     st  +Δ     bytes  pkts  rule                             │
+//! │ time     st  elapsed bytes  pkts  rule                             │
 //! │ 08:30:01 B   0s     0 B    0     UserRule_RDP                     │
 //! └───────────────────────────────────────────────────────────────────┘
 //! ```
@@ -115,13 +115,25 @@ fn steps_table(
 ) {
     let zone = app.settings.time_zone;
     let cursor = app.cursor(Pane::Timeline);
-    let header = Row::new(["time", "st", "+Δ", "bytes", "pkts", "rule"]).style(theme.header);
+    let names = ["time", "st", "elapsed", "bytes", "pkts", "rule"];
     let time_width = style.width();
     let widths = [time_width, 2, 7, 7, 5];
     // What the other columns and their gaps leave the rule, cut with `…` to fit.
     let rule_width = (table.width as usize)
         .saturating_sub(widths.iter().map(|w| *w as usize + 1).sum())
         .max(4);
+    // The columns that fit whole, from the left (time and state always): a narrow pane
+    // drops the rule, then the counters, rather than cutting the time.
+    let all = widths.iter().map(|&w| w as usize).chain([rule_width]);
+    let mut used = 0;
+    let shown = all
+        .take_while(|w| {
+            used += w + 1;
+            used <= table.width as usize + 1
+        })
+        .count()
+        .max(2);
+    let header = Row::new(names.into_iter().take(shown)).style(theme.header);
     let rows = t
         .steps
         .iter()
@@ -129,18 +141,23 @@ fn steps_table(
         .skip(cursor.offset)
         .take(table.height.saturating_sub(1) as usize)
         .map(|(i, s)| {
-            let row = Row::new(vec![
-                Cell::from(time(s.time_ms, zone, style)),
-                Cell::from(
-                    s.state
-                        .map(|x| x.letter().to_string())
-                        .unwrap_or("-".into()),
-                ),
-                Cell::from(duration(s.time_ms - first)),
-                Cell::from(human_short(s.counters.bytes())),
-                Cell::from(compact(s.counters.packets())),
-                Cell::from(rule_name(&sanitize(&s.rule), rule_width)),
-            ]);
+            let row = Row::new(
+                vec![
+                    Cell::from(time(s.time_ms, zone, style)),
+                    Cell::from(
+                        s.state
+                            .map(|x| x.letter().to_string())
+                            .unwrap_or("-".into()),
+                    ),
+                    Cell::from(duration(s.time_ms - first)),
+                    Cell::from(human_short(s.counters.bytes())),
+                    Cell::from(compact(s.counters.packets())),
+                    Cell::from(rule_name(&sanitize(&s.rule), rule_width)),
+                ]
+                .into_iter()
+                .take(shown)
+                .collect::<Vec<_>>(),
+            );
             if i == cursor.selected {
                 row.style(theme.selected)
             } else {
@@ -150,7 +167,8 @@ fn steps_table(
     let widths = widths
         .into_iter()
         .map(Constraint::Length)
-        .chain([Constraint::Min(4)]);
+        .chain([Constraint::Min(4)])
+        .take(shown);
     frame.render_widget(
         Table::new(rows, widths).header(header).column_spacing(1),
         table,
@@ -180,10 +198,12 @@ fn axis_line(t: &Timeline, width: usize) -> String {
 
 /// `left` at the start and `right` at the end of a `width`-wide line.
 fn spread(left: &str, right: &str, width: usize) -> String {
-    let gap = width.saturating_sub(left.chars().count() + right.chars().count());
-    if left == right {
-        return left.to_string();
+    let (l, r) = (left.chars().count(), right.chars().count());
+    // Without a space between them the two would read as one time.
+    if left == right || l + r + 1 > width {
+        return truncate(left, width);
     }
+    let gap = width - l - r;
     truncate(&format!("{left}{}{right}", " ".repeat(gap)), width)
 }
 
