@@ -437,6 +437,34 @@ fn a_timeline_of_one_step_says_so_in_the_singular() {
 /// A rule hit over several days shows the date at both ends of its span, with clock
 /// times where they fit.
 #[test]
+fn a_rule_within_a_day_of_a_load_over_days_is_dated() {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    // The selected rule's hits are an hour apart on the first day; another rule's come
+    // three days later.
+    for (rule, secs) in [
+        ("UserRule_RDP", 0),
+        ("UserRule_RDP", 3_600),
+        ("Other", 3 * 86_400),
+    ] {
+        b.begin_group(Some(rule), Some("000D3AF87856"), None);
+        b.push(&tuple(
+            secs,
+            ("203.0.113.9", 51234),
+            ("10.0.0.4", 3389),
+            Decision::Allow,
+            FlowState::Begin,
+            0,
+        ));
+    }
+    let h = Harness::with_store(120, 40, b.finish());
+    let screen = h.screen();
+    assert!(screen.contains("11-18 08:00"), "{screen}");
+    assert!(!screen.contains(" 08:00:00–09:00:00"), "{screen}");
+}
+
+#[test]
 fn a_rule_span_over_days_dates_both_ends() {
     let mut b = StoreBuilder::new();
     let file = b.add_file(FileInfo::default());

@@ -115,7 +115,13 @@ fn summary(rule: &RuleHits, app: &App, room: usize) -> Line<'static> {
         let (first, last) = (time(t.first_ms, zone, style), time(t.last_ms, zone, style));
         format!("{counts} {first}–{last}")
     };
-    let style = style_for_range(Some((t.first_ms, t.last_ms)));
+    // Dated as the whole load needs: over days, a rule's hits within one of them would
+    // otherwise show clock times of no day.
+    let load = app.store.as_ref().and_then(|s| s.time_range());
+    let range = load.map_or((t.first_ms, t.last_ms), |(a, b)| {
+        (a.min(t.first_ms), b.max(t.last_ms))
+    });
+    let style = style_for_range(Some(range));
     let shorter = style.shorter();
     let text = [span(style), span(shorter)]
         .into_iter()
