@@ -601,6 +601,23 @@ fn the_help_gives_config_problems_whole_and_wraps_under_its_text() {
     assert_eq!(continued, text_column, "{screen}");
 }
 
+/// Scrolling reaches the help's last line at every size, its texts wrapped or not.
+#[test]
+fn the_help_scrolls_to_its_last_line() {
+    for (w, h) in [(40, 12), (60, 20), (80, 24)] {
+        let mut harness = Harness::loaded(w, h);
+        harness.press(KeyCode::Char('?'));
+        harness.press(KeyCode::End);
+        let screen = harness.screen();
+        let last = screen
+            .lines()
+            .rev()
+            .find(|l| l.contains('│') && l.split('│').nth(1).is_some_and(|t| !t.trim().is_empty()))
+            .unwrap_or_default();
+        assert!(last.contains("close"), "{w}x{h}: {last}\n{screen}");
+    }
+}
+
 #[test]
 fn help_popup() {
     both_sizes("help", |h| h.press(KeyCode::Char('?')));

@@ -428,17 +428,7 @@ impl App {
         let main = self.areas().main;
         let room = match self.overlay {
             Overlay::Details(row) => crate::tui::render::details::scroll_room(self, row, main),
-            _ => {
-                let lines: usize = self
-                    .settings
-                    .keymap
-                    .help()
-                    .iter()
-                    .map(|h| h.1.len() + 1)
-                    .sum();
-                let visible = main.height.saturating_sub(2) as usize;
-                lines.saturating_sub(visible) as u16
-            }
+            _ => crate::tui::render::help::scroll_room(self, main),
         };
         let at = (self.popup_scroll as usize)
             .saturating_add_signed(by)
