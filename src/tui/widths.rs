@@ -11,7 +11,8 @@ use std::net::IpAddr;
 /// The widest texts of a selection's rows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FlowWidths {
-    /// Widest `address:port` (`[v6]:port`) per side; at least `MIN_ENDPOINT`.
+    /// Widest `address:port` (`[v6]:port`) per side of all but the widest few rows
+    /// (`WHOLE_SHARE`); at least `MIN_ENDPOINT`.
     pub endpoints: (u16, u16),
     /// Widest protocol as the log writes it (`T`, `U` or the number).
     pub proto_letters: u16,
@@ -42,25 +43,45 @@ pub fn address_widths(store: &Store) -> Vec<u8> {
         .collect()
 }
 
+/// Share of the rows whose endpoints the columns hold whole: the rest (a few long IPv6
+/// addresses among IPv4 ones) are cut with `…` rather than widen every page's columns
+/// and push out the rule or the seconds.
+const WHOLE_SHARE: (usize, usize) = (95, 100);
+
 /// The widths of `sel`'s rows; `address` from `address_widths` of the same store.
 pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidths {
     let (src, dst) = (store.src_ids(), store.dst_ids());
     let (sport, dport) = (store.sports(), store.dports());
-    let endpoint = |addr: u32, port: u16| u16::from(address[addr as usize]) + 1 + digits(port);
-    let mut w = FlowWidths::default();
+    let endpoint = |addr: u32, port: u16| usize::from(address[addr as usize]) + 1 + digits(port);
+    // How many rows have each width, per side (an endpoint is at most 47 columns).
+    let mut widths = [[0usize; 64]; 2];
     let mut protocols = [false; 256];
     for row in sel.iter() {
         let i = row as usize;
-        w.endpoints.0 = w.endpoints.0.max(endpoint(src[i], sport[i]));
-        w.endpoints.1 = w.endpoints.1.max(endpoint(dst[i], dport[i]));
+        widths[0][endpoint(src[i], sport[i]).min(63)] += 1;
+        widths[1][endpoint(dst[i], dport[i]).min(63)] += 1;
         protocols[store.flag(row).proto() as usize] = true;
     }
-    w.proto_letters = (0..=255u8)
-        .filter(|&p| protocols[p as usize])
-        .map(letters_width)
-        .max()
-        .unwrap_or(1);
-    w
+    let held = |counts: &[usize; 64]| {
+        let rows: usize = counts.iter().sum();
+        let wanted = (rows * WHOLE_SHARE.0).div_ceil(WHOLE_SHARE.1);
+        let mut seen = 0;
+        let width = (0..64)
+            .find(|&w| {
+                seen += counts[w];
+                seen >= wanted
+            })
+            .unwrap_or(0);
+        (width as u16).max(MIN_ENDPOINT)
+    };
+    FlowWidths {
+        endpoints: (held(&widths[0]), held(&widths[1])),
+        proto_letters: (0..=255u8)
+            .filter(|&p| protocols[p as usize])
+            .map(letters_width)
+            .max()
+            .unwrap_or(1),
+    }
 }
 
 /// The protocol as the log writes it: `T`, `U` or its number.
@@ -76,8 +97,8 @@ fn letters_width(p: u8) -> u16 {
     proto_letters(p).len() as u16
 }
 
-fn digits(port: u16) -> u16 {
-    port.checked_ilog10().map_or(1, |d| d as u16 + 1)
+fn digits(port: u16) -> usize {
+    port.checked_ilog10().map_or(1, |d| d as usize + 1)
 }
 
 #[cfg(test)]
@@ -113,13 +134,21 @@ mod tests {
         build(&[("R".into(), tuples)])
     }
 
-    /// What the widths say is what the widest texts of the rows are, measured by
+    /// What the widths say is the width that 95% of the rows' texts fit in, measured by
     /// formatting each row as the table does.
     #[test]
-    fn widths_are_the_widest_texts_of_the_rows() {
+    fn widths_hold_all_but_the_widest_few_rows() {
         let store = mixed();
         let address = address_widths(&store);
         let n = store.len() as u32;
+        let held = |mut w: Vec<u16>| {
+            w.sort_unstable();
+            let at = (w.len() * 95).div_ceil(100);
+            w.get(at.saturating_sub(1))
+                .copied()
+                .unwrap_or(0)
+                .max(MIN_ENDPOINT)
+        };
         for rows in [
             (0..n).collect::<Vec<u32>>(),
             (0..n).filter(|r| r % 7 == 3).collect(),
@@ -131,27 +160,40 @@ mod tests {
             let text = |a, p| endpoint(&a, p).chars().count() as u16;
             let src = rows
                 .iter()
-                .map(|&r| text(store.src(r), store.sports()[r as usize]).max(MIN_ENDPOINT));
+                .map(|&r| text(store.src(r), store.sports()[r as usize]))
+                .collect();
             let dst = rows
                 .iter()
-                .map(|&r| text(store.dst(r), store.dports()[r as usize]).max(MIN_ENDPOINT));
+                .map(|&r| text(store.dst(r), store.dports()[r as usize]))
+                .collect();
             let proto = rows
                 .iter()
                 .map(|&r| proto_letters(store.flag(r).proto()).len() as u16);
             let want = FlowWidths {
-                endpoints: (
-                    src.max().unwrap_or(MIN_ENDPOINT),
-                    dst.max().unwrap_or(MIN_ENDPOINT),
-                ),
+                endpoints: (held(src), held(dst)),
                 proto_letters: proto.max().unwrap_or(1),
             };
             assert_eq!(got, want, "{} rows", rows.len());
         }
+        // A few long IPv6 rows among many IPv4 ones do not widen the columns.
+        let v4 = (0..20u32).map(|r| r * 4).collect::<Vec<u32>>();
+        let widest_v4 = v4.iter().map(|&r| text_width(&store, r)).max().unwrap();
+        let mut rows = v4;
+        rows.push(3);
+        rows.sort_unstable();
+        let got = of_selection(&store, &Selection::from_sorted(rows), &address);
+        assert_eq!(got.endpoints.0, widest_v4.max(MIN_ENDPOINT));
+    }
+
+    fn text_width(store: &Store, r: u32) -> u16 {
+        endpoint(&store.src(r), store.sports()[r as usize])
+            .chars()
+            .count() as u16
     }
 
     #[test]
     fn ports_count_their_digits() {
-        for (port, n) in [(0, 1), (9, 1), (10, 2), (443, 3), (65535, 5)] {
+        for (port, n) in [(0, 1), (9, 1), (10, 2), (443, 3), (65535, 5usize)] {
             assert_eq!(digits(port), n, "{port}");
         }
     }

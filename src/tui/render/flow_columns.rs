@@ -92,6 +92,7 @@ fn fit_columns(configured: &[Column], m: Measures, width: u16) -> Fitted {
 }
 
 fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitted {
+    let measured = m.endpoints;
     let m = Measures {
         endpoints: narrowed(configured, m, compact, width),
         ..m
@@ -114,7 +115,19 @@ fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitte
         used += gap + width_of;
         push(&mut columns, column, width_of, gap);
     }
-    // Room left over widens the rule, the text most often cut, up to a whole rule name.
+    // Room left over (columns dropped after the endpoints were narrowed to make room
+    // for them) first gives the endpoints back what they measured, then widens the rule,
+    // the text most often cut, up to a whole rule name.
+    for p in columns.iter_mut() {
+        let want = match p.column {
+            Column::Src => measured.0,
+            Column::Dst => measured.1,
+            _ => continue,
+        };
+        let more = want.saturating_sub(p.width).min(width.saturating_sub(used));
+        p.width += more;
+        used += more;
+    }
     if let Some(rule) = columns.iter_mut().find(|p| p.column == Column::Rule) {
         rule.width += width
             .saturating_sub(used)
@@ -257,10 +270,16 @@ mod tests {
         let wide = fit(&columns, measures((ipv6, 22)), 250);
         assert_eq!(wide.columns[1].width, ipv6);
         assert!(!wide.compact);
-        // Never below a floor, however narrow the pane.
+        // A pane too narrow for the rest: the source takes the room the columns left out
+        // leave, not the floor it was narrowed to while they were counted on.
         let narrow = fit(&columns, measures((ipv6, ipv6)), 40);
         let src = narrow.columns.iter().find(|p| p.column == Column::Src);
-        assert_eq!(src.map(|p| p.width), Some(COMPACT_ENDPOINT));
+        assert!(src.is_some_and(|p| p.width > COMPACT_ENDPOINT && p.width <= ipv6));
+        assert_eq!(total(&narrow), 40, "{narrow:?}");
+        // With room for its measure, it gets no more.
+        let short = fit(&columns, measures((19, 19)), 40);
+        let src = short.columns.iter().find(|p| p.column == Column::Src);
+        assert_eq!(src.map(|p| p.width), Some(19), "{short:?}");
     }
 
     /// The Flows pane of an 80-column terminal is 54 wide inside; the demo's widest
