@@ -226,23 +226,33 @@ fn bare(atom: &Atom) -> Result<Cond, FilterError> {
     Err(FilterError::at(atom.pos, message).with_suggestions(suggestions))
 }
 
-fn compare(field: Field, op: Op, op_pos: usize, value: &Value) -> Result<Cond, FilterError> {
+/// Why `field` does not take `op`, at the operator; `None` when it does. The parser asks
+/// too, so that `src >` (as typed so far) names the operator, not the missing value.
+pub(super) fn operator_error(field: Field, op: Op, op_pos: usize) -> Option<FilterError> {
     let regex_op = matches!(op, Op::Match | Op::NotMatch);
     let ordering = matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge);
     let textual = field.is_text();
-    if regex_op && !textual {
-        let message = format!(
+    let message = if regex_op && !textual {
+        format!(
             "`{}` matches text fields only (rule nsg mac flowlog target acl encryption file)",
             op.symbol()
-        );
-        return Err(FilterError::at(op_pos, message));
-    }
-    if ordering && (textual || is_enum(field) || is_address(field)) {
-        let message = format!(
-            "`{}` does not apply to `{field}`; use ==, != or in",
-            op.symbol()
-        );
-        return Err(FilterError::at(op_pos, message));
+        )
+    } else if ordering && (textual || is_enum(field) || is_address(field)) {
+        let ops = vocab::operators(field);
+        let (last, rest) = ops.split_last().expect("every field takes ==");
+        let ops = format!("{} or {last}", rest.join(", "));
+        format!("`{}` does not apply to `{field}`; use {ops}", op.symbol())
+    } else {
+        return None;
+    };
+    Some(FilterError::at(op_pos, message))
+}
+
+fn compare(field: Field, op: Op, op_pos: usize, value: &Value) -> Result<Cond, FilterError> {
+    let regex_op = matches!(op, Op::Match | Op::NotMatch);
+    let ordering = matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge);
+    if let Some(e) = operator_error(field, op, op_pos) {
+        return Err(e);
     }
     if (regex_op || ordering) && value.is_set {
         let message = format!("expected a single value after `{}`", op.symbol());

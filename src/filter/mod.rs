@@ -30,7 +30,7 @@ mod vocab;
 mod tests;
 
 pub use complete::{complete, field_names, value_keywords, Completion};
-pub use vocab::suggestions;
+pub use vocab::{operators, suggestions};
 
 use crate::selection::Selection;
 use crate::store::{Columns, Store};

@@ -197,12 +197,13 @@ impl Parser<'_> {
         };
         if let Some((op, op_pos)) = op {
             self.at += 1;
-            // An unknown field is the first thing wrong, though its value is missing too
-            // (`bad ==`, as typed so far).
+            // An unknown field, or an operator the field does not take, is the first
+            // thing wrong, though the value is missing too (`bad ==`, `src >` as typed
+            // so far).
             let value =
                 self.value()
                     .map_err(|e| match super::vocab::resolve_field(&field.text) {
-                        Some(_) => e,
+                        Some(f) => super::check::operator_error(f, op, op_pos).unwrap_or(e),
                         None => super::check::unknown_field(&field),
                     })?;
             return Ok(Expr::Compare {

@@ -7,7 +7,7 @@ use crate::field::Field;
 use crate::filter;
 
 const MAX_CANDIDATES: usize = 50;
-const OPERATORS: [&str; 8] = ["==", "!=", "~", "in", "<", ">", "<=", ">="];
+const OPERATORS: [&str; 9] = ["==", "!=", "~", "!~", "in", "<", ">", "<=", ">="];
 
 /// The word being completed and what it can become.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,7 +29,7 @@ pub fn complete(text: &str, cursor: usize, vocab: &Vocabulary) -> Completion {
     }
     let word: String = chars[start..end].iter().collect();
     let before: String = chars[..start].iter().collect();
-    let Some(field) = field_being_compared(&before) else {
+    let Some((field, op)) = field_being_compared(&before) else {
         // Not a value of a field: the language knows what may come next.
         let head: String = chars[..end].iter().collect();
         let language = filter::complete(&head);
@@ -43,13 +43,16 @@ pub fn complete(text: &str, cursor: usize, vocab: &Vocabulary) -> Completion {
                 .collect(),
         };
     };
+    // Only values the comparison takes: none after an operator the field refuses.
+    let takes = filter::operators(field).contains(&op);
     let lower = word.trim_start_matches('"').to_ascii_lowercase();
     let candidates = values(field, vocab)
         .into_iter()
         .filter(|c| {
-            c.trim_start_matches('"')
-                .to_ascii_lowercase()
-                .starts_with(&lower)
+            takes
+                && c.trim_start_matches('"')
+                    .to_ascii_lowercase()
+                    .starts_with(&lower)
         })
         .take(MAX_CANDIDATES)
         .collect();
@@ -64,8 +67,9 @@ fn is_boundary(c: char) -> bool {
     c.is_whitespace() || matches!(c, '(' | ')' | '{' | '}' | ',' | '=' | '!' | '<' | '>' | '~')
 }
 
-/// `dport == ` → `dport`: the field when the text before the word ends in `FIELD OP`.
-fn field_being_compared(before: &str) -> Option<Field> {
+/// `dport == ` → `dport`, `==`: the field and operator when the text before the word
+/// ends in `FIELD OP`.
+fn field_being_compared(before: &str) -> Option<(Field, &'static str)> {
     let trimmed = before.trim_end();
     let op = OPERATORS
         .iter()
@@ -76,7 +80,7 @@ fn field_being_compared(before: &str) -> Option<Field> {
         .rfind(|c: char| c.is_whitespace() || c == '(')
         .map(|i| i + 1)
         .unwrap_or(0);
-    Field::parse(&rest[field_start..])
+    Field::parse(&rest[field_start..]).map(|f| (f, *op))
 }
 
 fn values(field: Field, vocab: &Vocabulary) -> Vec<String> {
@@ -153,6 +157,17 @@ mod tests {
         assert_eq!(c.candidates, vec!["3389"]);
         let c = complete("src == 2", 8, &vocab());
         assert_eq!(c.candidates, vec!["203.0.113.9"]);
+    }
+
+    /// No value is offered after an operator the field does not take.
+    #[test]
+    fn no_values_after_an_operator_the_field_refuses() {
+        let v = vocab();
+        let c = |text: &str| complete(text, text.chars().count(), &v).candidates;
+        assert_eq!(c("src ~ "), Vec::<String>::new());
+        assert_eq!(c("dport > 3"), vec!["3389"]);
+        assert_eq!(c("rule !~ User"), vec!["UserRule_RDP"]);
+        assert_eq!(c("rule < User"), Vec::<String>::new());
     }
 
     /// Each side is completed with what was seen on that side only.

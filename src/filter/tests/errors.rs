@@ -122,6 +122,18 @@ fn bad_filters_name_position_message_and_suggestions() {
         e.message,
         "unknown field or shorthand `dp`; did you mean `dport`?"
     );
+    // An operator the field does not take is named before the missing value, and the
+    // message lists the ones it takes.
+    let e = compile("src >", &store).unwrap_err();
+    assert_eq!(
+        (e.position, e.message.as_str()),
+        (4, "`>` does not apply to `src`; use ==, != or in")
+    );
+    let e = compile("rule < x", &store).unwrap_err();
+    assert_eq!(
+        e.message,
+        "`<` does not apply to `rule`; use ==, !=, in, ~ or !~"
+    );
     // A field alone names the operators that field takes.
     let e = compile("src", &store).unwrap_err();
     assert_eq!(e.message, "expected an operator after `src`: == != in");
