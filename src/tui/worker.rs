@@ -455,20 +455,22 @@ pub fn zoom(h: &Histogram, buckets: usize) -> Histogram {
 fn vocabulary(store: &Store) -> Vocabulary {
     let rules = distinct_texts(store, store.groups().iter().map(|g| g.rule));
     let nsgs = distinct_texts(store, store.records().iter().map(|r| r.nsg));
-    let seen = |ids: &[u32]| {
-        let mut seen = vec![false; store.addrs().len()];
-        ids.iter().for_each(|&id| seen[id as usize] = true);
-        seen
+    // Tuples per address, per side: the most used come first, as ports do.
+    let tuples = |ids: &[u32]| {
+        let mut counts = vec![0u32; store.addrs().len()];
+        ids.iter()
+            .for_each(|&id| counts[id as usize] = counts[id as usize].saturating_add(1));
+        counts
     };
-    let (as_src, as_dst) = (seen(store.src_ids()), seen(store.dst_ids()));
-    let addresses = |keep: &dyn Fn(usize) -> bool| {
-        store
-            .addrs()
-            .iter()
-            .enumerate()
-            .filter(|&(id, _)| keep(id))
-            .take(VOCABULARY_ADDRESSES)
-            .map(|(_, a)| a.to_string())
+    let (as_src, as_dst) = (tuples(store.src_ids()), tuples(store.dst_ids()));
+    let addresses = |count: &dyn Fn(usize) -> u32| -> Vec<String> {
+        let mut ids: Vec<usize> = (0..store.addrs().len())
+            .filter(|&id| count(id) > 0)
+            .collect();
+        ids.sort_by_key(|&id| std::cmp::Reverse(count(id)));
+        ids.truncate(VOCABULARY_ADDRESSES);
+        ids.into_iter()
+            .map(|id| store.addrs().get(id as u32).to_string())
             .collect()
     };
     let counts = |ports: &[u16]| {
@@ -487,7 +489,7 @@ fn vocabulary(store: &Store) -> Vocabulary {
     Vocabulary {
         rules,
         nsgs,
-        addresses: addresses(&|id| as_src[id] || as_dst[id]),
+        addresses: addresses(&|id| as_src[id].saturating_add(as_dst[id])),
         sources: addresses(&|id| as_src[id]),
         destinations: addresses(&|id| as_dst[id]),
         ports: most_used(&either),
@@ -592,8 +594,8 @@ fn serve(rx: Receiver<QueryRequest>, events: Sender<Event>, latest: Arc<[AtomicU
 mod tests {
     use super::*;
 
-    /// Addresses and ports are listed for the side they were seen on, most used ports
-    /// first.
+    /// Addresses and ports are listed for the side they were seen on, the most used
+    /// first (ties in the order first seen).
     #[test]
     fn the_vocabulary_keeps_each_side_apart() {
         use crate::views::testing::{build, tuple};
@@ -604,7 +606,7 @@ mod tests {
         ];
         let v = vocabulary(&build(&[("R".into(), tuples)]));
         assert_eq!(v.sources, ["10.0.0.1", "10.0.0.2"]);
-        assert_eq!(v.destinations, ["10.0.0.1", "10.0.0.9"]);
+        assert_eq!(v.destinations, ["10.0.0.9", "10.0.0.1"]);
         assert_eq!(v.addresses, ["10.0.0.1", "10.0.0.9", "10.0.0.2"]);
         assert_eq!(v.dports, [22, 443]);
         assert_eq!(v.sports, [50001, 50000]);
