@@ -375,6 +375,12 @@ fn the_top_pane_shows_what_it_is_ranked_by_and_no_list_of_another_mode() {
     h.press(KeyCode::Char('o'));
     let (screen, line) = top_header(&h);
     assert!(line.is_some_and(|l| l.contains("states")), "{screen}");
+    // Ranked another way, its answer not yet in.
+    h.send('o');
+    let screen = h.screen();
+    assert!(screen.contains("Conversations by tuples"), "{screen}");
+    assert!(screen.contains("counting…"), "{screen}");
+    h.settle();
     // Back to the first mode, its answer not yet in.
     h.send('t');
     let screen = h.screen();
@@ -1065,6 +1071,25 @@ fn flows_count_against_the_store_their_rows_come_from() {
         screen.contains(&format!("Flows ({b} of the first {b} read)")),
         "{screen}"
     );
+    // Loading ends with a bigger store: until its answer comes, the rows are still
+    // the preview's, and the title says so.
+    let (first, whole) = scenario_growing();
+    let mut harness = Harness::new(120, 40);
+    harness.app.handle(Event::Partial(Box::new(first)));
+    harness.settle();
+    let report = LoadReport {
+        files: 1,
+        tuples: b as u64,
+        ..LoadReport::default()
+    };
+    harness.app.handle(Event::Loaded(Box::new(whole), report));
+    let screen = harness.screen();
+    assert!(
+        screen.contains(&format!("Flows ({a} of the first {a} read)")),
+        "{screen}"
+    );
+    harness.settle();
+    assert!(harness.screen().contains(&format!("Flows ({b} of {b})")));
 }
 
 /// The Flows columns fit every row the filter chose, not the page on screen: paging

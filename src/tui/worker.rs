@@ -170,6 +170,8 @@ pub struct Summary {
     pub filter: String,
     pub rules: Vec<RuleHits>,
     pub top_mode: TopMode,
+    /// What the top list is ranked by.
+    pub top_sort: SortBy,
     pub top: TopList,
 }
 
@@ -396,6 +398,7 @@ fn summarize(
         filter: spec.filter.clone(),
         rules,
         top_mode: spec.top,
+        top_sort: spec.top_sort,
         top,
     }));
     true

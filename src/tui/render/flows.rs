@@ -50,7 +50,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Thousands(view.rows.count() as u64),
         Thousands(view.of as u64),
     );
-    let count = match app.loading() {
+    // Also just after: until the new store's answer comes, the rows are the preview's.
+    let count = match app.loading() || view.of < store.len() {
         true => format!("Flows ({count} of the first {of} read)"),
         false => format!("Flows ({count} of {of})"),
     };

@@ -45,8 +45,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         return;
     };
     let inner = block.inner(area);
-    if view.top_mode != app.top_mode {
-        // The list of the mode before would sit under the new mode's title.
+    if (view.top_mode, view.top_sort) != (app.top_mode, app.top_sort()) {
+        // The list of the mode (or ranking) before would sit under the new title.
         let working = Paragraph::new("counting…").style(theme.dim).block(block);
         frame.render_widget(working, area);
         return;
