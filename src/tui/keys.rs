@@ -384,6 +384,17 @@ impl Keymap {
                 ));
                 continue;
             }
+            // A key taken from another command leaves that one without it: say so.
+            let taken = map
+                .bindings
+                .iter()
+                .filter(|x| x.context == Panes && x.key == key && x.command != command);
+            for x in taken {
+                problems.push(format!(
+                    "`{spec}` for `{name}` takes it from `{}`",
+                    x.command.name()
+                ));
+            }
             map.bindings.retain(|x| {
                 x.key == QUIT_ALWAYS
                     || !(x.context == Panes && (x.command == command || x.key == key))
@@ -474,6 +485,15 @@ mod tests {
                 .any(|(k, h)| k.contains("Ctrl") && k.contains('x') && h.starts_with("quit")),
             "{help:?}"
         );
+    }
+
+    #[test]
+    fn a_key_taken_from_another_command_is_reported() {
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), "t".to_string());
+        let (map, problems) = Keymap::with_overrides(&o);
+        assert_eq!(map.resolve(Key::ch('t'), Panes), Some(C::Quit));
+        assert_eq!(problems, ["`t` for `quit` takes it from `top_mode`"]);
     }
 
     #[test]
