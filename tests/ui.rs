@@ -437,7 +437,7 @@ fn a_timeline_of_one_step_says_so_in_the_singular() {
     h.press(KeyCode::Enter);
     h.press(KeyCode::Enter);
     let screen = h.screen();
-    assert!(screen.contains(" · 1 step · "), "{screen}");
+    assert!(screen.contains(" · 1 step "), "{screen}");
 }
 
 /// A rule hit over several days shows the date at both ends of its span, with clock

@@ -56,18 +56,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
     let Some(store) = &app.store else { return };
-    let mut heading = vec![
-        format!("Timeline: {}", conversation_label(store, &t.key)),
+    let mut heading = vec![format!("Timeline: {}", conversation_label(store, &t.key))];
+    // The interface is part of the key: the same flow logged by two NICs (or NSGs) is two
+    // conversations, told apart by it alone, so it comes before the totals.
+    if let Some(mac) = store.text(t.key.mac) {
+        heading.push(format!("MAC {}", sanitize(mac)));
+    }
+    heading.extend([
         plural(t.steps.len() as u64, "step"),
         duration(t.duration_ms),
         human_short(t.totals.bytes()),
         format!("{} pkts", compact(t.totals.packets())),
-    ];
-    // The interface is part of the key: the same flow logged by two NICs (or NSGs) is two
-    // conversations, told apart here.
-    if let Some(mac) = store.text(t.key.mac) {
-        heading.push(format!("MAC {}", sanitize(mac)));
-    }
+    ]);
     // The totals the label leaves no room for (80 columns) go to the bottom border.
     let (top, bottom) = split_title(&heading, " · ", area.width);
     let mut block = pane_block(top, Pane::Timeline, app, theme);
