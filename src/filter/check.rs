@@ -332,6 +332,9 @@ fn regex(value: &Value) -> Result<Regex, FilterError> {
 
 fn encryption_regex(re: &Regex) -> Test {
     let mut codes = FlagCodes::new(ENC_SHIFT, 4);
+    if re.is_match("") {
+        codes.add(0);
+    }
     for e in Encryption::ALL {
         if re.is_match(e.name()) {
             codes.add(e as u32 + 1);
@@ -449,6 +452,8 @@ fn enum_code(field: Field, word: &str) -> Option<u32> {
             "deny" | "d" => Some(4),
             _ => None,
         },
+        // An NSG tuple gives none: the empty text, as for other text fields.
+        _ if word.is_empty() => Some(0),
         _ => Encryption::parse(word).map(|e| e as u32 + 1),
     }
 }

@@ -75,6 +75,12 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
             r.t.encryption.is_some_and(|e| e.name().starts_with("NX_"))
         }),
         ("encrypted", |r| r.t.encryption == Some(Encryption::X)),
+        // An NSG tuple's absent encryption is the empty text.
+        ("encryption == \"\"", |r| r.t.encryption.is_none()),
+        ("encryption ~ \"^$\"", |r| r.t.encryption.is_none()),
+        ("encryption in {\"\", X}", |r| {
+            matches!(r.t.encryption, None | Some(Encryption::X))
+        }),
         // Every NX status is unencrypted, not only the plain NX.
         ("unencrypted", |r| {
             r.t.encryption.is_some_and(|e| e.name().starts_with("NX"))
