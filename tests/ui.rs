@@ -1231,7 +1231,11 @@ fn skipped_and_cut_files_are_named_after_loading() {
     };
     h.app.handle(Event::Loaded(Box::new(store), report));
     h.settle();
-    status_shows(&h, "loading: cut short in 1 place, 4 files skipped", true);
+    status_shows(
+        &h,
+        "loading: cut short or left open in 1 place, 4 files skipped",
+        true,
+    );
 }
 
 /// Another filter is another list: its first rows are shown, not the old row number;

@@ -173,7 +173,10 @@ mod tests {
         report.problems[0].kind = crate::load::ProblemKind::Truncated;
         report.problems[0].count = 1;
         let err = enforce_strict(&report, true).unwrap_err().to_string();
-        assert!(err.starts_with("cut short in 1 place (--strict)"), "{err}");
+        assert!(
+            err.starts_with("cut short or left open in 1 place (--strict)"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -95,7 +95,10 @@ impl LoadReport {
     pub fn losses(&self) -> Vec<String> {
         let mut lost = Vec::new();
         if self.cuts() > 0 {
-            lost.push(format!("cut short in {}", plural(self.cuts(), "place")));
+            lost.push(format!(
+                "cut short or left open in {}",
+                plural(self.cuts(), "place")
+            ));
         }
         if self.rejected > 0 {
             lost.push(format!(
