@@ -229,6 +229,13 @@ impl Harness {
         self.settle();
     }
 
+    /// Types `text` in the filter bar and keeps it.
+    fn keep_filter(&mut self, text: &str) {
+        self.press(KeyCode::Char('/'));
+        self.type_text(text);
+        self.press(KeyCode::Enter);
+    }
+
     fn type_text(&mut self, text: &str) {
         for c in text.chars() {
             self.press(KeyCode::Char(c));
@@ -397,9 +404,7 @@ fn the_top_pane_shows_what_it_is_ranked_by_and_no_list_of_another_mode() {
 fn a_narrow_timeline_keeps_whole_times() {
     for (w, h) in [(60, 20), (40, 12), (50, 16)] {
         let mut harness = Harness::loaded(w, h);
-        harness.type_text("/");
-        harness.type_text("sport == 51234");
-        harness.press(KeyCode::Enter);
+        harness.keep_filter("sport == 51234");
         harness.press(KeyCode::Enter);
         let screen = harness.screen();
         let times: Vec<&str> = screen
@@ -561,9 +566,7 @@ fn rule_histogram() {
 #[test]
 fn a_hits_chart_without_hits_gives_no_peak() {
     let mut h = Harness::loaded(120, 40);
-    h.press(KeyCode::Char('/'));
-    h.type_text("dport == 22");
-    h.press(KeyCode::Enter);
+    h.keep_filter("dport == 22");
     h.press_with(KeyCode::Char('p'), KeyModifiers::CONTROL);
     h.type_text("UserRule_RDP");
     h.press(KeyCode::Enter);
