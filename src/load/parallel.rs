@@ -283,6 +283,12 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
     progress.files_done.fetch_add(1, Ordering::Relaxed);
     // A file without a single record (good or bad) is not a flow log: skipped whole.
     let found = em.records_seen() > 0;
+    // Not even the start of JSON (random bytes, a binary): the skip is all there is to
+    // say. Its bytes not UTF-8 or its brackets left open would read as a damaged log,
+    // and fail `--strict`. A cut blob, which starts as JSON does, keeps its cut.
+    if !found && !body.starts_with(['{', '[', ',']) {
+        em.tally.forget_problems();
+    }
     let skipped = (!found).then(|| Problem {
         file: name.clone(),
         kind: ProblemKind::NotFlowLog,

@@ -84,6 +84,12 @@ impl Tally {
     }
 
     /// Whether any problem was counted.
+    /// Forgets what reading the text found: for a file skipped whole as something else
+    /// than a flow log, its repairs and cuts say nothing of use.
+    pub fn forget_problems(&mut self) {
+        self.problems.clear();
+    }
+
     pub fn has_problems(&self) -> bool {
         !self.problems.is_empty()
     }

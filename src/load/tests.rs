@@ -221,6 +221,26 @@ fn empty_blobs_are_empty_not_foreign() {
     assert_eq!(kinds(&r), [Empty, Empty, Empty, NotFlowLog, NotFlowLog]);
 }
 
+/// Bytes that are not even the start of JSON are only "not a flow log": no repairs or
+/// cuts besides (which read as a damaged log, and failed `--strict`). A blob cut before
+/// its first record still says it was cut.
+#[test]
+fn a_binary_file_is_only_not_a_flow_log() {
+    let binary: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8 | 0x80)
+        .collect();
+    let source = Source::Embedded {
+        name: "r.json",
+        data: Box::leak(binary.into_boxed_slice()),
+    };
+    let (_, r) = load(&[source], &LoadOptions { threads: 1 }, &Progress::default()).unwrap();
+    assert_eq!(kinds(&r), [ProblemKind::NotFlowLog], "{r:?}");
+    assert_eq!(r.cuts(), 0);
+    let (_, r) = one(r#"{"records":[{"time":"2024-11-18T08:00:00Z","properties":{"flows":[{"#);
+    assert!(kinds(&r).contains(&ProblemKind::Truncated), "{r:?}");
+    assert!(kinds(&r).contains(&ProblemKind::NotFlowLog), "{r:?}");
+}
+
 /// An NSG record without a `Version` (a flattened one too) takes it from its tuples: a
 /// state is version 2.
 #[test]
