@@ -87,6 +87,8 @@ fn values(field: Field, vocab: &Vocabulary) -> Vec<String> {
     match field {
         Field::Rule => vocab.rules.iter().map(|r| quote(r)).collect(),
         Field::Nsg => vocab.nsgs.iter().map(|r| quote(r)).collect(),
+        Field::Mac => vocab.macs.iter().map(|r| quote(r)).collect(),
+        Field::Version => ["1", "2", "4"].map(String::from).to_vec(),
         Field::Src => vocab.sources.clone(),
         Field::Dst => vocab.destinations.clone(),
         Field::Ip => vocab.addresses.clone(),
@@ -124,6 +126,7 @@ mod tests {
         Vocabulary {
             rules: vec!["DefaultRule_DenyAllInBound".into(), "UserRule_RDP".into()],
             nsgs: vec![],
+            macs: vec!["000D3AF87856".into()],
             addresses: vec!["10.0.0.4".into(), "203.0.113.9".into()],
             sources: vec!["203.0.113.9".into()],
             destinations: vec!["10.0.0.4".into()],
@@ -182,5 +185,7 @@ mod tests {
         assert_eq!(c("dport == 5"), Vec::<String>::new());
         assert_eq!(c("sport == 5"), vec!["51234"]);
         assert_eq!(c("port == 5"), vec!["51234"]);
+        assert_eq!(c("mac == 000"), vec!["000D3AF87856"]);
+        assert_eq!(c("version == "), vec!["1", "2", "4"]);
     }
 }

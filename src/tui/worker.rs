@@ -187,6 +187,7 @@ pub enum TimelineResult {
 pub struct Vocabulary {
     pub rules: Vec<String>,
     pub nsgs: Vec<String>,
+    pub macs: Vec<String>,
     /// Addresses seen on either side (`ip`), as sources, as destinations: each side's
     /// own, so `src ==` is completed with nothing that only ever was a destination.
     pub addresses: Vec<String>,
@@ -458,6 +459,7 @@ pub fn zoom(h: &Histogram, buckets: usize) -> Histogram {
 fn vocabulary(store: &Store) -> Vocabulary {
     let rules = distinct_texts(store, store.groups().iter().map(|g| g.rule));
     let nsgs = distinct_texts(store, store.records().iter().map(|r| r.nsg));
+    let macs = distinct_texts(store, store.groups().iter().map(|g| g.mac));
     // Tuples per address, per side: the most used come first, as ports do.
     let tuples = |ids: &[u32]| {
         let mut counts = vec![0u32; store.addrs().len()];
@@ -492,6 +494,7 @@ fn vocabulary(store: &Store) -> Vocabulary {
     Vocabulary {
         rules,
         nsgs,
+        macs,
         addresses: addresses(&|id| as_src[id].saturating_add(as_dst[id])),
         sources: addresses(&|id| as_src[id]),
         destinations: addresses(&|id| as_dst[id]),
@@ -614,6 +617,7 @@ mod tests {
         assert_eq!(v.dports, [22, 443]);
         assert_eq!(v.sports, [50001, 50000]);
         assert_eq!(v.ports, [22, 50001, 443, 50000]);
+        assert_eq!(v.macs, ["M1"]);
     }
 
     #[test]
