@@ -71,6 +71,12 @@ fn is_boundary(c: char) -> bool {
 /// ends in `FIELD OP`.
 fn field_being_compared(before: &str) -> Option<(Field, &'static str)> {
     let trimmed = before.trim_end();
+    // Inside a set (`dport in {22, `): the comparison before its `{`.
+    if let Some(open) = trimmed.rfind('{') {
+        if !trimmed[open..].contains('}') {
+            return field_being_compared(&trimmed[..open]);
+        }
+    }
     let op = OPERATORS
         .iter()
         .filter(|op| trimmed.to_ascii_lowercase().ends_with(*op))
@@ -186,6 +192,10 @@ mod tests {
         assert_eq!(c("sport == 5"), vec!["51234"]);
         assert_eq!(c("port == 5"), vec!["51234"]);
         assert_eq!(c("mac == 000"), vec!["000D3AF87856"]);
+        // Inside a set, after its brace or a comma.
+        assert_eq!(c("dport in {3"), vec!["3389"]);
+        assert_eq!(c("dport in {22, 4"), vec!["443"]);
+        assert_eq!(c("dport in {22} and src == 2"), vec!["203.0.113.9"]);
         assert_eq!(c("version == "), vec!["1", "2", "4"]);
     }
 }
