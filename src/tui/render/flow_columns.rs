@@ -115,6 +115,27 @@ fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitte
         used += gap + width_of;
         push(&mut columns, column, width_of, gap);
     }
+    // The letters of compact form (`TIAB`) go whole or not at all: `TIA` would read as
+    // a whole set with the state lost.
+    let letter = |c: Column| {
+        compact
+            && matches!(
+                c,
+                Column::Proto | Column::Dir | Column::Action | Column::State
+            )
+    };
+    let all_letters = configured.iter().filter(|&&c| letter(c)).count();
+    let placed = columns.iter().filter(|p| letter(p.column)).count();
+    if placed > 0 && placed < all_letters {
+        while columns.last().is_some_and(|p| letter(p.column)) {
+            let p = columns.pop().expect("a last column");
+            used -= p.width;
+            if let Some(before) = columns.last_mut() {
+                used -= before.gap;
+                before.gap = 0;
+            }
+        }
+    }
     // Room left over (columns dropped after the endpoints were narrowed to make room
     // for them) first gives the endpoints back what they measured, then widens the rule,
     // the text most often cut, up to a whole rule name.
@@ -280,6 +301,31 @@ mod tests {
         let short = fit(&columns, measures((19, 19)), 40);
         let src = short.columns.iter().find(|p| p.column == Column::Src);
         assert_eq!(src.map(|p| p.width), Some(19), "{short:?}");
+    }
+
+    /// In compact form the four letters show together or not at all, at every width and
+    /// time style (at 80 columns, dated times once left `TIA` with the state lost).
+    #[test]
+    fn the_letters_go_whole_or_not_at_all() {
+        let columns = Settings::default().columns;
+        let letters = [Column::Proto, Column::Dir, Column::Action, Column::State];
+        for style in [TimeStyle::Clock, TimeStyle::Short, TimeStyle::Dated] {
+            for endpoints in [(16, 16), (21, 18), (47, 47)] {
+                for width in 30..=140 {
+                    let m = Measures {
+                        time_style: style,
+                        ..measures(endpoints)
+                    };
+                    let f = fit(&columns, m, width);
+                    let shown = letters.iter().filter(|c| names(&f).contains(c)).count();
+                    assert!(
+                        shown == 0 || shown == 4,
+                        "{width} {style:?} {endpoints:?}: {f:?}"
+                    );
+                    assert!(total(&f) <= width, "{f:?} overflows {width}");
+                }
+            }
+        }
     }
 
     /// The Flows pane of an 80-column terminal is 54 wide inside; the demo's widest
