@@ -1232,6 +1232,8 @@ fn skipped_and_cut_files_are_named_after_loading() {
         problems: vec![cut],
         ..LoadReport::default()
     };
+    // A config problem already on the status line stays, after what loading found.
+    h.app.notice = Some("config: unknown theme".into());
     h.app.handle(Event::Loaded(Box::new(store), report));
     h.settle();
     status_shows(
@@ -1239,6 +1241,8 @@ fn skipped_and_cut_files_are_named_after_loading() {
         "loading: cut short or left open in 1 place, 4 files skipped",
         true,
     );
+    let notice = h.app.notice.as_deref().unwrap_or_default();
+    assert!(notice.ends_with("; config: unknown theme"), "{notice}");
 }
 
 /// Another filter is another list: its first rows are shown, not the old row number;

@@ -319,15 +319,17 @@ impl App {
         if let Some(why) = report.nothing_readable() {
             // An empty explorer with no word of why would look like a bug.
             self.notice = Some(why);
-        } else if self.notice.is_none() {
+        } else {
             // Cut files and skipped ones too, not only rejected tuples: each is data the
-            // panes do not show.
+            // panes do not show. It comes before a config problem (which the help gives
+            // whole), not instead of it.
             let shortfalls = report.shortfalls();
             if !shortfalls.is_empty() {
-                self.notice = Some(format!(
-                    "loading: {} (see `flowscope check`)",
-                    shortfalls.join(", ")
-                ));
+                let load = format!("loading: {} (see `flowscope check`)", shortfalls.join(", "));
+                self.notice = Some(match self.notice.take() {
+                    Some(config) => format!("{load}; {config}"),
+                    None => load,
+                });
             }
         }
         self.store = Some(store);

@@ -384,15 +384,32 @@ impl Keymap {
                 ));
                 continue;
             }
-            // A key taken from another command leaves that one without it: say so.
-            let taken = map
+            // A key taken from another command leaves that one without it: refused where
+            // it is that command's only key (`t` for the Top pane, `?` for the help),
+            // said where it has others.
+            let others_keys = |other: Command| {
+                map.bindings
+                    .iter()
+                    .filter(|x| x.context == Panes && x.command == other && x.key != key)
+                    .count()
+            };
+            let taken: Vec<Command> = map
                 .bindings
                 .iter()
-                .filter(|x| x.context == Panes && x.key == key && x.command != command);
-            for x in taken {
+                .filter(|x| x.context == Panes && x.key == key && x.command != command)
+                .map(|x| x.command)
+                .collect();
+            if let Some(&only) = taken.iter().find(|&&other| others_keys(other) == 0) {
+                problems.push(format!(
+                    "`{spec}` is the only key of `{}`: not bound to `{name}`",
+                    only.name()
+                ));
+                continue;
+            }
+            for other in taken {
                 problems.push(format!(
                     "`{spec}` for `{name}` takes it from `{}`",
-                    x.command.name()
+                    other.name()
                 ));
             }
             map.bindings.retain(|x| {
@@ -488,12 +505,32 @@ mod tests {
     }
 
     #[test]
-    fn a_key_taken_from_another_command_is_reported() {
+    fn a_key_taken_from_another_command_is_reported_or_refused() {
+        // `t` is the Top pane's only key: refused, so both keep a key.
         let mut o = BTreeMap::new();
         o.insert("quit".to_string(), "t".to_string());
         let (map, problems) = Keymap::with_overrides(&o);
-        assert_eq!(map.resolve(Key::ch('t'), Panes), Some(C::Quit));
-        assert_eq!(problems, ["`t` for `quit` takes it from `top_mode`"]);
+        assert_eq!(map.resolve(Key::ch('t'), Panes), Some(C::CycleTop));
+        assert_eq!(map.resolve(Key::ch('q'), Panes), Some(C::Quit));
+        assert_eq!(
+            problems,
+            ["`t` is the only key of `top_mode`: not bound to `quit`"]
+        );
+        // `k` is one of two keys of `up`: taken, and said.
+        let mut o = BTreeMap::new();
+        o.insert("quit".to_string(), "k".to_string());
+        let (map, problems) = Keymap::with_overrides(&o);
+        assert_eq!(map.resolve(Key::ch('k'), Panes), Some(C::Quit));
+        assert_eq!(map.resolve(Key::plain(KeyCode::Up), Panes), Some(C::Up));
+        assert_eq!(problems, ["`k` for `quit` takes it from `up`"]);
+        // Two overrides on one key: the second would leave the first's command keyless.
+        let mut o = BTreeMap::new();
+        o.insert("help".to_string(), "x".to_string());
+        o.insert("quit".to_string(), "x".to_string());
+        let (map, problems) = Keymap::with_overrides(&o);
+        assert_eq!(map.resolve(Key::ch('x'), Panes), Some(C::Help));
+        assert!(!map.hint_key(C::Quit).is_empty() && !map.hint_key(C::Help).is_empty());
+        assert_eq!(problems.len(), 1, "{problems:?}");
     }
 
     #[test]
