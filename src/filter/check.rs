@@ -446,14 +446,17 @@ fn enum_code(field: Field, word: &str) -> Option<u32> {
             _ => None,
         },
         Field::State => match w.as_str() {
+            // A version 1 tuple gives none: empty, or `-` as `stats` and tables write it.
+            "" | "-" => Some(0),
             "begin" | "b" => Some(1),
             "continue" | "c" => Some(2),
             "end" | "e" => Some(3),
             "deny" | "d" => Some(4),
             _ => None,
         },
-        // An NSG tuple gives none: the empty text, as for other text fields.
-        _ if word.is_empty() => Some(0),
+        // An NSG tuple gives none: the empty text, as for other text fields, or `-` as
+        // `stats` and tables write it.
+        _ if word.is_empty() || word == "-" => Some(0),
         _ => Encryption::parse(word).map(|e| e as u32 + 1),
     }
 }

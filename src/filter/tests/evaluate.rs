@@ -77,6 +77,8 @@ fn every_field_operator_and_shorthand_selects_what_plain_rust_selects() {
         ("encrypted", |r| r.t.encryption == Some(Encryption::X)),
         // An NSG tuple's absent encryption is the empty text.
         ("encryption == \"\"", |r| r.t.encryption.is_none()),
+        ("encryption == \"-\"", |r| r.t.encryption.is_none()),
+        ("state == \"-\"", |r| r.t.state.is_none()),
         ("encryption ~ \"^$\"", |r| r.t.encryption.is_none()),
         ("encryption in {\"\", X}", |r| {
             matches!(r.t.encryption, None | Some(Encryption::X))
