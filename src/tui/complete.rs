@@ -94,7 +94,10 @@ fn values(field: Field, vocab: &Vocabulary) -> Vec<String> {
         Field::Rule => vocab.rules.iter().map(|r| quote(r)).collect(),
         Field::Nsg => vocab.nsgs.iter().map(|r| quote(r)).collect(),
         Field::Mac => vocab.macs.iter().map(|r| quote(r)).collect(),
-        Field::Version => ["1", "2", "4"].map(String::from).to_vec(),
+        Field::Flowlog => vocab.flowlogs.iter().map(|r| quote(r)).collect(),
+        Field::Target => vocab.targets.iter().map(|r| quote(r)).collect(),
+        Field::Acl => vocab.acls.iter().map(|r| quote(r)).collect(),
+        Field::Version => vocab.versions.iter().map(|v| v.to_string()).collect(),
         Field::Src => vocab.sources.clone(),
         Field::Dst => vocab.destinations.clone(),
         Field::Ip => vocab.addresses.clone(),
@@ -133,6 +136,10 @@ mod tests {
             rules: vec!["DefaultRule_DenyAllInBound".into(), "UserRule_RDP".into()],
             nsgs: vec![],
             macs: vec!["000D3AF87856".into()],
+            flowlogs: vec!["fl-1".into()],
+            targets: vec![],
+            acls: vec![],
+            versions: vec![2, 1],
             addresses: vec!["10.0.0.4".into(), "203.0.113.9".into()],
             sources: vec!["203.0.113.9".into()],
             destinations: vec!["10.0.0.4".into()],
@@ -196,6 +203,7 @@ mod tests {
         assert_eq!(c("dport in {3"), vec!["3389"]);
         assert_eq!(c("dport in {22, 4"), vec!["443"]);
         assert_eq!(c("dport in {22} and src == 2"), vec!["203.0.113.9"]);
-        assert_eq!(c("version == "), vec!["1", "2", "4"]);
+        assert_eq!(c("version == "), vec!["2", "1"]);
+        assert_eq!(c("flowlog == f"), vec!["fl-1"]);
     }
 }

@@ -188,6 +188,11 @@ pub struct Vocabulary {
     pub rules: Vec<String>,
     pub nsgs: Vec<String>,
     pub macs: Vec<String>,
+    pub flowlogs: Vec<String>,
+    pub targets: Vec<String>,
+    pub acls: Vec<String>,
+    /// The versions the records give, most used first.
+    pub versions: Vec<u8>,
     /// Addresses seen on either side (`ip`), as sources, as destinations: each side's
     /// own, so `src ==` is completed with nothing that only ever was a destination.
     pub addresses: Vec<String>,
@@ -460,6 +465,18 @@ fn vocabulary(store: &Store) -> Vocabulary {
     let rules = distinct_texts(store, store.groups().iter().map(|g| g.rule));
     let nsgs = distinct_texts(store, store.records().iter().map(|r| r.nsg));
     let macs = distinct_texts(store, store.groups().iter().map(|g| g.mac));
+    let flowlogs = distinct_texts(store, store.records().iter().map(|r| r.flowlog));
+    let targets = distinct_texts(store, store.records().iter().map(|r| r.target));
+    let acls = distinct_texts(store, store.groups().iter().map(|g| g.acl));
+    let mut version_counts = [0usize; 256];
+    store
+        .records()
+        .iter()
+        .for_each(|r| version_counts[r.version as usize] += 1);
+    let mut versions: Vec<u8> = (0..=255u8)
+        .filter(|&v| version_counts[v as usize] > 0)
+        .collect();
+    versions.sort_by_key(|&v| std::cmp::Reverse(version_counts[v as usize]));
     // Tuples per address, per side: the most used come first, as ports do.
     let tuples = |ids: &[u32]| {
         let mut counts = vec![0u32; store.addrs().len()];
@@ -495,6 +512,10 @@ fn vocabulary(store: &Store) -> Vocabulary {
         rules,
         nsgs,
         macs,
+        flowlogs,
+        targets,
+        acls,
+        versions,
         addresses: addresses(&|id| as_src[id].saturating_add(as_dst[id])),
         sources: addresses(&|id| as_src[id]),
         destinations: addresses(&|id| as_dst[id]),
@@ -618,6 +639,7 @@ mod tests {
         assert_eq!(v.sports, [50001, 50000]);
         assert_eq!(v.ports, [22, 50001, 443, 50000]);
         assert_eq!(v.macs, ["M1"]);
+        assert_eq!(v.versions, [2]);
     }
 
     #[test]
