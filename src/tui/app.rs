@@ -587,7 +587,7 @@ impl App {
                 self.timeline = Some(t);
                 self.move_cursor(Pane::Timeline, 0);
             }
-            QueryResult::Vocabulary(v) => self.vocabulary = v,
+            QueryResult::Vocabulary(v) => self.vocabulary = *v,
         }
         true
     }

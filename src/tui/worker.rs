@@ -209,7 +209,7 @@ pub enum QueryResult {
     Rows(Result<Rows, (String, FilterError)>),
     Summary(Summary),
     Timeline(TimelineResult),
-    Vocabulary(Vocabulary),
+    Vocabulary(Box<Vocabulary>),
 }
 
 /// Runs one request, handing each part of the answer to `emit` as soon as it is ready;
@@ -229,7 +229,7 @@ pub fn execute_with(
     match &req.kind {
         QueryKind::Refresh(spec) => refresh(store, spec, memo, stale, emit),
         QueryKind::Timeline(spec) => emit(QueryResult::Timeline(timeline(store, spec))),
-        QueryKind::Vocabulary => emit(QueryResult::Vocabulary(vocabulary(store))),
+        QueryKind::Vocabulary => emit(QueryResult::Vocabulary(Box::new(vocabulary(store)))),
     }
 }
 
