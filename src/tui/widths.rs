@@ -1,7 +1,7 @@
 //! The widths the Flows table fits its columns to, taken over every row a filter chose
 //! rather than the page on screen: measured by page, the columns changed form (words or
 //! letters, a rule column or none, seconds or none) from one page to the next. Worked out
-//! on the query worker, once a filter.
+//! on the query worker, once a filter, from an even sample of at most `SAMPLE` rows.
 
 use crate::model::proto;
 use crate::selection::Selection;
@@ -31,13 +31,21 @@ impl Default for FlowWidths {
 }
 
 /// Each address's text width, by address id (a v6 address with its brackets): worked out
-/// once a store, so measuring a selection is a look-up a row.
+/// once a store, so measuring a selection is a look-up a row. IPv4 widths are counted
+/// from the octets: formatting every address of a 2M-tuple store put some 60 ms before
+/// the first rows after a load.
 pub fn address_widths(store: &Store) -> Vec<u8> {
     store
         .addrs()
         .iter()
         .map(|a| match a {
-            IpAddr::V4(a) => a.to_string().len() as u8,
+            IpAddr::V4(a) => {
+                a.octets()
+                    .iter()
+                    .map(|&o| digits(o.into()) as u8)
+                    .sum::<u8>()
+                    + 3
+            }
             IpAddr::V6(a) => a.to_string().len() as u8 + 2,
         })
         .collect()
@@ -48,6 +56,9 @@ pub fn address_widths(store: &Store) -> Vec<u8> {
 /// and push out the rule or the seconds.
 const WHOLE_SHARE: (usize, usize) = (95, 100);
 
+/// Rows measured at most, evenly spread over the selection.
+const SAMPLE: usize = 1 << 16;
+
 /// The widths of `sel`'s rows; `address` from `address_widths` of the same store.
 pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidths {
     let (src, dst) = (store.src_ids(), store.dst_ids());
@@ -56,7 +67,10 @@ pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidth
     // How many rows have each width, per side (an endpoint is at most 47 columns).
     let mut widths = [[0usize; 64]; 2];
     let mut protocols = [false; 256];
-    for row in sel.iter() {
+    // A share of the rows is as well measured on an even sample of them: a pass over
+    // every row of 2M put 20 ms before each filter's first rows.
+    let step = sel.len().div_ceil(SAMPLE).max(1);
+    for row in sel.iter().step_by(step) {
         let i = row as usize;
         widths[0][endpoint(src[i], sport[i]).min(63)] += 1;
         widths[1][endpoint(dst[i], dport[i]).min(63)] += 1;
