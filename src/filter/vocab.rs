@@ -42,7 +42,7 @@ pub const SHORTHANDS: [(&str, Field, &[&str]); 18] = [
     ("icmp", Field::Proto, &["icmp"]),
     ("icmpv6", Field::Proto, &["icmpv6"]),
     ("encrypted", Field::Encryption, &["X"]),
-    ("unencrypted", Field::Encryption, &UNENCRYPTED),
+    ("unencrypted", Field::Encryption, UNENCRYPTED),
     ("ssh", Field::Port, &["22"]),
     ("rdp", Field::Port, &["3389"]),
     ("http", Field::Port, &["80"]),
@@ -63,15 +63,8 @@ const ENCRYPTION: [&str; 8] = [
     "NX_FALLBACK",
 ];
 
-const UNENCRYPTED: [&str; 7] = {
-    let mut nx = [""; 7];
-    let mut k = 0;
-    while k < 7 {
-        nx[k] = ENCRYPTION[k + 1];
-        k += 1;
-    }
-    nx
-};
+/// Every status but `X`.
+const UNENCRYPTED: &[&str] = ENCRYPTION.split_at(1).1;
 
 /// The shorthand's meaning, as a field and the values it stands for.
 pub fn shorthand(word: &str) -> Option<(Field, &'static [&'static str])> {

@@ -53,13 +53,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let cursor = app.cursor(Pane::Top);
     let height = inner.height.saturating_sub(1) as usize;
-    let sort = app.top_sort();
-    let lines = visible_lines(store, &view.top, sort, cursor.offset, height);
-    // Conversations ranked by tuples show their counts where their states would be.
-    let second = match (&view.top, sort) {
-        (TopList::Conversations(_), SortBy::Bytes | SortBy::Packets) => "states",
-        _ => "tuples",
-    };
+    // Conversations show their states, unless ranked by tuples: then their counts.
+    let states = matches!(view.top, TopList::Conversations(_)) && app.top_sort() != SortBy::Tuples;
+    let lines = visible_lines(store, &view.top, states, cursor.offset, height);
+    let second = if states { "states" } else { "tuples" };
     // Too narrow for three columns (80 columns leave the key 7, `203.0.…`): the key keeps
     // room for an address and one figure stays, the one the list is ranked by.
     let three = inner.width >= NUMBER_WIDTH + BYTES_WIDTH + 2 + NARROWEST_KEY;
@@ -102,12 +99,11 @@ fn column_width(c: usize, key_width: u16) -> u16 {
     }
 }
 
-/// Key, count (a conversation's states, unless ranked by tuples) and bytes of the entries
-/// on screen.
+/// Key, count (or a conversation's `states`) and bytes of the entries on screen.
 fn visible_lines(
     store: &Store,
     top: &TopList,
-    sort: SortBy,
+    states: bool,
     offset: usize,
     height: usize,
 ) -> Vec<[String; 3]> {
@@ -129,9 +125,9 @@ fn visible_lines(
             .skip(offset)
             .take(height)
             .map(|c| {
-                let second = match sort {
-                    SortBy::Tuples => compact(c.tally.tuples),
-                    _ => c.states.clone(),
+                let second = match states {
+                    true => c.states.clone(),
+                    false => compact(c.tally.tuples),
                 };
                 [
                     conversation_text(store, c),
