@@ -447,29 +447,30 @@ fn a_timeline_of_one_step_says_so_in_the_singular() {
 
 /// A rule hit over several days shows the date at both ends of its span, with clock
 /// times where they fit.
-#[test]
-fn a_rule_within_a_day_of_a_load_over_days_is_dated() {
+/// One record of allowed RDP begins from one client, at `hits` (rule, seconds from the
+/// scenario's start); a group a hit.
+fn rdp_hits(hits: &[(&str, i64)]) -> Store {
     let mut b = StoreBuilder::new();
     let file = b.add_file(FileInfo::default());
     b.begin_record(file, &meta(0, 0));
+    for &(rule, secs) in hits {
+        b.begin_group(Some(rule), Some("000D3AF87856"), None);
+        let (hop, to) = (("203.0.113.9", 51234), ("10.0.0.4", 3389));
+        b.push(&tuple(secs, hop, to, Decision::Allow, FlowState::Begin, 0));
+    }
+    b.finish()
+}
+
+#[test]
+fn a_rule_within_a_day_of_a_load_over_days_is_dated() {
     // The selected rule's hits are an hour apart on the first day; another rule's come
     // three days later.
-    for (rule, secs) in [
+    let store = rdp_hits(&[
         ("UserRule_RDP", 0),
         ("UserRule_RDP", 3_600),
         ("Other", 3 * 86_400),
-    ] {
-        b.begin_group(Some(rule), Some("000D3AF87856"), None);
-        b.push(&tuple(
-            secs,
-            ("203.0.113.9", 51234),
-            ("10.0.0.4", 3389),
-            Decision::Allow,
-            FlowState::Begin,
-            0,
-        ));
-    }
-    let h = Harness::with_store(120, 40, b.finish());
+    ]);
+    let h = Harness::with_store(120, 40, store);
     let screen = h.screen();
     assert!(screen.contains("11-18 08:00"), "{screen}");
     assert!(!screen.contains(" 08:00:00–09:00:00"), "{screen}");
@@ -477,22 +478,7 @@ fn a_rule_within_a_day_of_a_load_over_days_is_dated() {
 
 #[test]
 fn a_rule_span_over_days_dates_both_ends() {
-    let mut b = StoreBuilder::new();
-    let file = b.add_file(FileInfo::default());
-    b.begin_record(file, &meta(0, 0));
-    b.begin_group(Some("UserRule_RDP"), Some("000D3AF87856"), None);
-    for secs in [0, 3 * 86_400 + 3_600] {
-        let hop = ("203.0.113.9", 51234);
-        b.push(&tuple(
-            secs,
-            hop,
-            ("10.0.0.4", 3389),
-            Decision::Allow,
-            FlowState::Begin,
-            0,
-        ));
-    }
-    let store = b.finish();
+    let store = rdp_hits(&[("UserRule_RDP", 0), ("UserRule_RDP", 3 * 86_400 + 3_600)]);
     for ((width, height), want) in [
         ((120, 40), "11-18 08:00–11-21 09:00"),
         ((80, 24), " 11-18–11-21 "),
@@ -507,16 +493,8 @@ fn a_rule_span_over_days_dates_both_ends() {
 /// that flows of one minute can be told apart; at 80 columns they give them up first.
 #[test]
 fn flows_over_days_keep_seconds_where_they_fit() {
-    let mut b = StoreBuilder::new();
-    let file = b.add_file(FileInfo::default());
-    b.begin_record(file, &meta(0, 0));
-    b.begin_group(Some("UserRule_RDP"), Some("000D3AF87856"), None);
-    for secs in [1, 17, 2 * 86_400 + 42] {
-        let hop = ("203.0.113.9", 51234);
-        let to = ("10.0.0.4", 3389);
-        b.push(&tuple(secs, hop, to, Decision::Allow, FlowState::Begin, 0));
-    }
-    let store = b.finish();
+    let rdp = "UserRule_RDP";
+    let store = rdp_hits(&[(rdp, 1), (rdp, 17), (rdp, 2 * 86_400 + 42)]);
     let wide = Harness::with_store(120, 40, store.clone()).screen();
     for row in ["11-18 08:00:01", "11-18 08:00:17", "11-20 08:00:42"] {
         assert!(wide.contains(row), "{wide}");
