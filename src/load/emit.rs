@@ -1,6 +1,7 @@
 //! From a deserialised record to the store builder: record metadata (NSG, flow log,
 //! target names), one group per rule and MAC, and each tuple loaded or rejected.
 
+use super::encoding::Shifts;
 use super::path_meta::last_segment;
 use super::record::{self, Parsed, RawRecord, Shape};
 use super::report::{FileProgress, ProblemKind};
@@ -13,6 +14,9 @@ use std::collections::HashSet;
 
 /// Progress is reported after a record once this many bytes of the file have passed.
 const REPORT_BYTES: u64 = 1 << 20;
+
+/// For text read as it is in its file (or in no file): no shifts.
+static NO_SHIFTS: Shifts = Shifts::NONE;
 
 /// Where one file's records go: its own builder and tally.
 pub struct Emitter<'p> {
@@ -32,6 +36,8 @@ pub struct Emitter<'p> {
     /// tuples loaded by then.
     reported_at: Option<u64>,
     reported_tuples: u64,
+    /// Where the text's offsets run ahead of the file's (bytes that are not UTF-8).
+    shifts: &'p Shifts,
 }
 
 impl<'p> Emitter<'p> {
@@ -47,7 +53,19 @@ impl<'p> Emitter<'p> {
             progress: None,
             reported_at: None,
             reported_tuples: 0,
+            shifts: &NO_SHIFTS,
         }
+    }
+
+    /// Names places by the file's byte offsets where the text's run ahead of them.
+    pub fn with_shifts(mut self, shifts: &'p Shifts) -> Emitter<'p> {
+        self.shifts = shifts;
+        self
+    }
+
+    /// The file's byte offset of the text's offset `at`.
+    pub fn file_offset(&self, at: u64) -> u64 {
+        self.shifts.file_offset(at)
     }
 
     /// Whether the tuples' counter values are needed: only if the builder keeps them.
@@ -93,6 +111,7 @@ impl<'p> Emitter<'p> {
             progress: self.progress,
             reported_at: None,
             reported_tuples: 0,
+            shifts: self.shifts,
         }
     }
 
@@ -134,7 +153,11 @@ impl<'p> Emitter<'p> {
     /// Human place of the next record: "record 3 at byte 1204".
     pub fn place(&self, offset: Option<u64>) -> String {
         match offset {
-            Some(b) => format!("record {} at byte {b}", self.ordinal + 1),
+            Some(b) => format!(
+                "record {} at byte {}",
+                self.ordinal + 1,
+                self.file_offset(b)
+            ),
             None => format!("record {}", self.ordinal + 1),
         }
     }
@@ -153,7 +176,7 @@ impl<'p> Emitter<'p> {
         let time_ms = raw.time.get().and_then(parse_time).unwrap_or(i64::MIN);
         let meta = RecordMeta {
             ordinal,
-            offset: offset.unwrap_or(u64::MAX),
+            offset: offset.map_or(u64::MAX, |at| self.file_offset(at)),
             kind: LogKind::Nsg,
             version: 0,
             time_ms,

@@ -61,8 +61,32 @@ pub fn packed(data: &[u8]) -> Option<&'static str> {
 /// A file's text, and whether any of it had to be replaced.
 pub struct Decoded<'a> {
     pub text: Cow<'a, str>,
-    /// An invalid sequence, an unpaired surrogate or an odd last byte became U+FFFD.
     pub replaced: bool,
+    /// Where the text runs ahead of the file's bytes (UTF-8 input only).
+    pub shifts: Shifts,
+}
+
+/// Where a UTF-8 file's text runs ahead of its bytes: each U+FFFD put for bytes that are
+/// not UTF-8 takes 3 bytes of text for 1 to 3 of the file. A place a message names is
+/// mapped back through it, so it is the file's own byte offset, which `dd` or `head -c`
+/// can find. (UTF-16 text is measured as UTF-8, as its note says.)
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Shifts(Vec<(u64, u64)>);
+
+impl Shifts {
+    /// None: every text offset is its file offset.
+    pub const NONE: Shifts = Shifts(Vec::new());
+
+    /// The file offset of the text offset `at`.
+    pub fn file_offset(&self, at: u64) -> u64 {
+        // Entries are (the text offset just after a replacement, how far the text runs
+        // ahead from there), in order.
+        let before = self.0.partition_point(|&(from, _)| from <= at);
+        match before.checked_sub(1) {
+            Some(i) => at - self.0[i].1,
+            None => at,
+        }
+    }
 }
 
 impl Decoded<'_> {
@@ -82,6 +106,7 @@ pub fn decode(data: &[u8], encoding: Encoding) -> Decoded<'_> {
     let borrowed = |text| Decoded {
         text: Cow::Borrowed(text),
         replaced: false,
+        shifts: Shifts::NONE,
     };
     let unit: fn([u8; 2]) -> u16 = match encoding {
         Encoding::Utf8 if data.is_ascii() => {
@@ -93,10 +118,7 @@ pub fn decode(data: &[u8], encoding: Encoding) -> Decoded<'_> {
         Encoding::Utf8 => {
             return match std::str::from_utf8(data) {
                 Ok(text) => borrowed(text),
-                Err(_) => Decoded {
-                    text: String::from_utf8_lossy(data),
-                    replaced: true,
-                },
+                Err(_) => lossy(data),
             }
         }
         Encoding::Utf16Le => u16::from_le_bytes,
@@ -116,6 +138,28 @@ pub fn decode(data: &[u8], encoding: Encoding) -> Decoded<'_> {
     Decoded {
         text: Cow::Owned(text),
         replaced,
+        shifts: Shifts::NONE,
+    }
+}
+
+/// Text that is not all UTF-8, each run of bad bytes replaced as `String::from_utf8_lossy`
+/// replaces it, with the shifts that puts in its offsets.
+fn lossy(data: &[u8]) -> Decoded<'_> {
+    let mut text = String::with_capacity(data.len() + 16);
+    let mut shifts = Vec::new();
+    let mut ahead = 0u64;
+    for chunk in data.utf8_chunks() {
+        text.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            text.push(char::REPLACEMENT_CHARACTER);
+            ahead += (char::REPLACEMENT_CHARACTER.len_utf8() - chunk.invalid().len()) as u64;
+            shifts.push((text.len() as u64, ahead));
+        }
+    }
+    Decoded {
+        text: Cow::Owned(text),
+        replaced: true,
+        shifts: Shifts(shifts),
     }
 }
 
@@ -172,6 +216,27 @@ mod tests {
         let bad = decode(b"a\xffb", Encoding::Utf8);
         assert_eq!((bad.text.as_ref(), bad.replaced), ("a\u{fffd}b", true));
         assert!(bad.note(Encoding::Utf8).is_some());
+    }
+
+    #[test]
+    fn text_offsets_after_replacements_map_back_to_the_files() {
+        // Runs of 1, 2 and 3 bad bytes: the first two are one run each (a lead byte and
+        // its cut continuation), each replaced by one 3-byte U+FFFD.
+        let data = b"ab\xffcd\xe9\x80ef\xf0\x9f\x98gh";
+        let decoded = decode(data, Encoding::Utf8);
+        assert_eq!(decoded.text, String::from_utf8_lossy(data));
+        let text = decoded.text.as_bytes();
+        for (letter, file_at) in [(b'a', 0), (b'c', 3), (b'e', 7), (b'g', 12), (b'h', 13)] {
+            let text_at = text.iter().position(|&c| c == letter).unwrap() as u64;
+            assert_eq!(
+                decoded.shifts.file_offset(text_at),
+                file_at,
+                "{}",
+                letter as char
+            );
+            assert_eq!(data[file_at as usize], letter);
+        }
+        assert_eq!(decode(b"plain", Encoding::Utf8).shifts, Shifts::NONE);
     }
 
     #[test]

@@ -62,7 +62,10 @@ fn parse_text(em: &mut Emitter, text: &str, base: Option<u64>, nesting: u8) {
         return;
     };
     let place = match base {
-        Some(b) => format!("byte {} (after {before} records)", b + fallback.at as u64),
+        Some(b) => format!(
+            "byte {} (after {before} records)",
+            em.file_offset(b + fallback.at as u64)
+        ),
         None => format!("embedded text, after {before} records"),
     };
     em.tally
@@ -294,7 +297,10 @@ fn salvage_part(
         (false, None) => (
             "file ends inside brackets",
             match base {
-                Some(b) => format!("brackets opened at byte {}", b + (from + start) as u64),
+                Some(b) => format!(
+                    "brackets opened at byte {}",
+                    em.file_offset(b + (from + start) as u64)
+                ),
                 None => "embedded text".to_string(),
             },
         ),

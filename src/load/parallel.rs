@@ -266,7 +266,9 @@ pub fn parse_bytes(name: String, data: &[u8], how: Parse, progress: &Progress) -
         meta: meta.clone(),
     });
     let file_progress = FileProgress::new(progress);
-    let mut em = Emitter::new(builder, file, meta).reporting_to(&file_progress);
+    let mut em = Emitter::new(builder, file, meta)
+        .reporting_to(&file_progress)
+        .with_shifts(&decoded.shifts);
     if let Some(note) = encoding.note() {
         em.tally
             .problem(ProblemKind::Repaired, Reason::Text(note), String::new);

@@ -113,6 +113,43 @@ fn trailing_comma_in_tuples_is_repaired() {
     );
 }
 
+/// Bytes that are not UTF-8 before a place: the place named and the records' offsets are
+/// the file's bytes, not the text's (each replacement takes 3 bytes of text).
+#[test]
+fn places_after_bytes_that_are_not_utf8_are_the_files_bytes() {
+    let bad = NSG_REC.replacen("\"rule\":\"", "\"rule\":\"\u{1}", 1);
+    assert_ne!(bad, NSG_REC, "the rule name is where the fixture has it");
+    let whole = format!(r#"{{"records":[{bad},{bad},{NSG_REC}]}}"#).into_bytes();
+    // One byte, then three, that are not UTF-8 where the marks are.
+    let mut data = Vec::new();
+    for (k, &b) in whole.iter().enumerate() {
+        match b {
+            1 if data.iter().filter(|&&b| b == 0xff).count() == 0 => data.push(0xff),
+            1 => data.extend_from_slice(&[0xe9, 0xff, 0xfe]),
+            _ => data.push(whole[k]),
+        }
+    }
+    let starts: Vec<usize> = (0..data.len())
+        .filter(|&i| data[i..].starts_with(b"{\"time\""))
+        .collect();
+    assert_eq!(starts.len(), 3);
+    let cut = &data[..starts[2] + 300];
+    let source = Source::Embedded {
+        name: "f.json",
+        data: Box::leak(cut.to_vec().into_boxed_slice()),
+    };
+    let (s, r) = load(&[source], &LoadOptions { threads: 1 }, &Progress::default()).unwrap();
+    assert_eq!((r.records, r.tuples), (2, 4));
+    let truncated = r.problems.iter().find(|p| p.kind == ProblemKind::Truncated);
+    let detail = &truncated.expect("the cut is reported").detail;
+    assert!(
+        detail.contains(&format!("record 3 at byte {}", starts[2])),
+        "{detail}"
+    );
+    let offsets: Vec<u64> = s.records().iter().map(|r| r.offset).collect();
+    assert_eq!(offsets, [starts[0] as u64, starts[1] as u64]);
+}
+
 #[test]
 fn a_cut_file_keeps_every_complete_record() {
     let whole = format!(r#"{{"records":[{NSG_REC},{VNET_REC},{NSG_REC}]}}"#);
