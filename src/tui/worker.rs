@@ -10,9 +10,10 @@ use super::settings::Column;
 use super::widths::FlowWidths;
 use crate::field::Field;
 use crate::filter::{self, FilterError};
-use crate::model::ConversationKey;
+use crate::model::{ConversationKey, Encryption};
 use crate::selection::Selection;
-use crate::store::Store;
+use crate::store::flags::{ENC_MASK, ENC_SHIFT};
+use crate::store::{Flags, Store};
 use crate::views::{
     self, Chronology, Conversation, Histogram, RuleHits, SortBy, Timeline, TopEntry,
 };
@@ -193,6 +194,9 @@ pub struct Vocabulary {
     pub acls: Vec<String>,
     /// The versions the records give, most used first.
     pub versions: Vec<u8>,
+    /// The encryption statuses the tuples give, most used first, then `-` (none) if a
+    /// tuple gives none: NSG data is offered `-` alone, not eight statuses it never has.
+    pub encryptions: Vec<String>,
     /// Addresses seen on either side (`ip`), as sources, as destinations: each side's
     /// own, so `src ==` is completed with nothing that only ever was a destination.
     pub addresses: Vec<String>,
@@ -443,6 +447,28 @@ fn timeline(store: &Store, spec: &TimelineSpec) -> TimelineResult {
     }
 }
 
+/// See `Vocabulary::encryptions`. NSG rows have no high half of their flags (its column
+/// is empty until a VNet row needs it), and so no status.
+fn encryptions(store: &Store) -> Vec<String> {
+    let mut counts = [0usize; 16];
+    let high = store.flags_high();
+    counts[0] = store.len() - high.len();
+    for &h in high {
+        counts[((Flags::join(0, h).0 & ENC_MASK) >> ENC_SHIFT) as usize] += 1;
+    }
+    // Code k is `Encryption::ALL[k - 1]`; 0 is none.
+    let mut seen: Vec<(usize, Encryption)> = (1..)
+        .zip(Encryption::ALL)
+        .filter(|&(code, _)| counts[code] > 0)
+        .collect();
+    seen.sort_by_key(|&(code, _)| std::cmp::Reverse(counts[code]));
+    let mut names: Vec<String> = seen.iter().map(|(_, e)| e.name().to_string()).collect();
+    if counts[0] > 0 {
+        names.push("-".into());
+    }
+    names
+}
+
 /// The engine's histogram spans the whole store; a rule or address is often active for a
 /// small part of it. Keeps the buckets from the first hit to the last, merged into at most
 /// `buckets`.
@@ -477,6 +503,7 @@ fn vocabulary(store: &Store) -> Vocabulary {
         .filter(|&v| version_counts[v as usize] > 0)
         .collect();
     versions.sort_by_key(|&v| std::cmp::Reverse(version_counts[v as usize]));
+    let encryptions = encryptions(store);
     // Tuples per address, per side: the most used come first, as ports do.
     let tuples = |ids: &[u32]| {
         let mut counts = vec![0u32; store.addrs().len()];
@@ -516,6 +543,7 @@ fn vocabulary(store: &Store) -> Vocabulary {
         targets,
         acls,
         versions,
+        encryptions,
         addresses: addresses(&|id| as_src[id].saturating_add(as_dst[id])),
         sources: addresses(&|id| as_src[id]),
         destinations: addresses(&|id| as_dst[id]),
@@ -640,6 +668,30 @@ mod tests {
         assert_eq!(v.ports, [22, 50001, 443, 50000]);
         assert_eq!(v.macs, ["M1"]);
         assert_eq!(v.versions, [2]);
+        assert_eq!(v.encryptions, ["-"], "NSG tuples give no status");
+    }
+
+    /// Statuses come from the tuples, most used first, and `-` only where some tuple
+    /// has none.
+    #[test]
+    fn encryption_statuses_are_those_the_tuples_give() {
+        use crate::model::Encryption;
+        use crate::views::testing::{build, tuple};
+        let with = |e| {
+            let mut t = tuple(0, "10.0.0.1", 50000, "10.0.0.9", 22);
+            t.encryption = Some(e);
+            t
+        };
+        let vnet = vec![
+            with(Encryption::NxLocalDst),
+            with(Encryption::X),
+            with(Encryption::NxLocalDst),
+        ];
+        let v = vocabulary(&build(&[("R".into(), vnet.clone())]));
+        assert_eq!(v.encryptions, ["NX_LOCAL_DST", "X"]);
+        let nsg = vec![tuple(0, "10.0.0.1", 50000, "10.0.0.9", 22)];
+        let v = vocabulary(&build(&[("V".into(), vnet), ("N".into(), nsg)]));
+        assert_eq!(v.encryptions, ["NX_LOCAL_DST", "X", "-"]);
     }
 
     #[test]
