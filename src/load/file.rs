@@ -248,7 +248,13 @@ fn salvage_region(
 ) {
     let mut from = from;
     let mut budget = (to - from).saturating_mul(RESCANS);
-    while let Some(next) = salvage_part(em, text, from, to, base, nesting) {
+    loop {
+        // Reading on costs a scan of the rest at most, so a part may stop at a record
+        // that runs on only while the budget has room for that scan.
+        let may_read_on = budget >= 2 * (to - from);
+        let Some(next) = salvage_part(em, text, from, to, base, nesting, may_read_on) else {
+            return;
+        };
         budget = budget.saturating_sub(to - from);
         if budget < to - next {
             return;
@@ -267,27 +273,66 @@ fn salvage_part(
     to: usize,
     base: Option<u64>,
     nesting: u8,
+    may_read_on: bool,
 ) -> Option<usize> {
     let region = &text[from..to];
     let offset = |at: usize| base.map(|b| b + (from + at) as u64);
     let mut read_to = 0;
     let mut open = None;
-    salvage::scan(region, |found| match found {
-        Found::Record { start, end } => {
-            candidate(em, &region[start..end], offset(start));
-            read_to = end;
+    // Where a bad candidate holds the start of a later record: the scan's finds after it
+    // are read again from there.
+    let mut runs_on = None;
+    // Text between what the scan found: tuples there belong to no record.
+    let mut gaps = Vec::new();
+    let mut covered = 0;
+    salvage::scan(region, |found| {
+        if runs_on.is_some() {
+            return;
         }
-        Found::Embedded { start, end } => {
-            embedded(em, &region[start..end], nesting);
-            read_to = end;
+        let start = match found {
+            Found::Record { start, .. } | Found::Embedded { start, .. } => start,
+            Found::OpenRecord { start } | Found::OpenOther { start } => start,
+        };
+        gaps.push(covered..start.max(covered));
+        match found {
+            Found::Record { start, end } => {
+                let text = &region[start..end];
+                let next = may_read_on.then(|| next_inside(text)).flatten();
+                match next {
+                    Some(n) => candidate(em, &text[..n], offset(start), Some(RUNS_ON)),
+                    None => candidate(em, text, offset(start), None),
+                }
+                runs_on = next.map(|n| start + n);
+                read_to = end;
+            }
+            Found::Embedded { start, end } => {
+                embedded(em, &region[start..end], nesting);
+                read_to = end;
+            }
+            Found::OpenRecord { start } => open = Some((start, true)),
+            Found::OpenOther { start } => open = Some((start, false)),
         }
-        Found::OpenRecord { start } => open = Some((start, true)),
-        Found::OpenOther { start } => open = Some((start, false)),
+        covered = runs_on.unwrap_or(read_to).max(covered);
     });
+    if runs_on.is_none() && open.is_none() {
+        gaps.push(covered..region.len());
+    }
+    for gap in gaps {
+        orphan_tuples(em, &region[gap.clone()], offset(gap.start));
+    }
+    if let Some(next) = runs_on {
+        return Some(from + next);
+    }
     let (start, in_record) = open?;
     // What is left open may have swallowed records after it (a string cut short runs on
     // into the next line): read on from where one may begin, past what was read.
     let next = salvage::next_record_start(region, start.max(read_to) + 1);
+    // What is left open, past what was read in it and up to where reading goes on or to
+    // the end, held tuples that were seen: they are rejected with it (a file cut short,
+    // or a quote lost in its last record, which left the file's closing brackets inside
+    // a string).
+    let left_open = &region[start.max(read_to)..next.unwrap_or(region.len())];
+    em.tally.rejected += salvage::count_tuple_shapes(left_open);
     let (reason, place) = match (in_record, next) {
         (_, Some(_)) => (
             "record not closed (cut short, or a quote or bracket missing); read on from the next one",
@@ -312,8 +357,40 @@ fn salvage_part(
     next.map(|n| from + n)
 }
 
-/// One candidate record found by the scanner: parsed, repaired, or counted as bad.
-fn candidate(em: &mut Emitter, text: &str, offset: Option<u64>) {
+/// Where a candidate that is not JSON holds the start of another record. A record that
+/// lacks a closing bracket runs on over the records after it, up to the bracket that
+/// closes the file's array: read whole, it was one bad record that took every later
+/// record's tuples with it.
+fn next_inside(text: &str) -> Option<usize> {
+    let next = salvage::next_record_start(text, 1)?;
+    serde_json::from_str::<serde::de::IgnoredAny>(text)
+        .is_err()
+        .then_some(next)
+}
+
+/// Tuples in text that is no record (its opening brace lost, say) are rejected: every
+/// tuple seen is loaded or rejected, and `--strict` fails on them. They are not counted
+/// as a record, so that a JSON file that is no flow log is still skipped as such.
+fn orphan_tuples(em: &mut Emitter, text: &str, offset: Option<u64>) {
+    let tuples = salvage::count_tuple_strings(text);
+    if tuples == 0 {
+        return;
+    }
+    em.tally.rejected += tuples;
+    let place = match offset {
+        Some(at) => format!("byte {}", em.file_offset(at)),
+        None => "embedded text".to_string(),
+    };
+    let reason = Reason::Text("tuples outside any record (its opening brace missing?)".into());
+    em.tally.problem(ProblemKind::BadRecord, reason, || place);
+}
+
+/// Why a record that runs on into the next one is bad.
+const RUNS_ON: &str = "record not closed before the next one begins (a closing bracket missing?)";
+
+/// One candidate record found by the scanner: parsed, repaired, or counted as bad, for
+/// `why` if given, else for serde's reason.
+fn candidate(em: &mut Emitter, text: &str, offset: Option<u64>, why: Option<&str>) {
     let err = match emit::record_text(em, text, offset) {
         Ok(_) => return,
         Err(e) => e,
@@ -337,7 +414,8 @@ fn candidate(em: &mut Emitter, text: &str, offset: Option<u64>) {
         }
     }
     let tuples = count_tuples(text);
-    em.bad_record(error_reason(&err), offset, tuples);
+    let reason = why.map_or_else(|| error_reason(&err), str::to_string);
+    em.bad_record(reason, offset, tuples);
 }
 
 /// A string that holds a flow log: unescaped and loaded as a nested source, once per text.
@@ -373,7 +451,7 @@ fn count_tuples(text: &str) -> u64 {
     }
     serde_json::from_str(text)
         .map(|v| walk(&v))
-        .unwrap_or_else(|_| salvage::count_tuple_strings(text))
+        .unwrap_or_else(|_| salvage::count_tuple_shapes(text))
 }
 
 /// serde's message without its line and column (they differ per record).

@@ -171,9 +171,12 @@ pub fn drop_trailing_commas(text: &str) -> Option<String> {
     removed.then(|| String::from_utf8(out).ok()).flatten()
 }
 
-/// Where a record may begin at or after `from`: a line that opens an object (NDJSON), a
-/// `{"records"` document, or an object whose first key only a record has at its top level
-/// (files joined with no line break between them, bare records too).
+/// Where a record may begin at or after `from`: a line that opens an object with its
+/// first key on the same line (NDJSON), a `{"records"` document, or an object whose
+/// first key only a record has at its top level (files joined with no line break between
+/// them, bare records too). A pretty-printed object alone on its line is a record only by
+/// its first key: else every rule and MAC object of a cut pretty-printed record was one
+/// more place to read on from, and one more cut reported.
 pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
     let b = text.as_bytes();
     let mut i = from;
@@ -185,7 +188,11 @@ pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
                     .iter()
                     .position(|c| !matches!(c, b' ' | b'\t' | b'\r'));
                 if let Some(k) = first.filter(|&k| b[line + k] == b'{') {
-                    return Some(line + k);
+                    let brace = line + k;
+                    let rest = b[brace + 1..].iter().find(|c| !matches!(c, b' ' | b'\t'));
+                    if !matches!(rest, Some(b'\r' | b'\n')) || opens_record(text, brace) {
+                        return Some(brace);
+                    }
                 }
             }
             b'{' if opens_record(text, i) => return Some(i),
@@ -283,6 +290,20 @@ pub fn count_tuple_strings(text: &str) -> u64 {
     count
 }
 
+/// The tuples in text whose quotes cannot be trusted (a record left open mid-file, a
+/// quote missing, so strings and what lies between them trade places): each run of
+/// characters shaped as a tuple's time, addresses, ports, protocol and direction counts
+/// once, inside a string or not.
+pub fn count_tuple_shapes(text: &str) -> u64 {
+    static SHAPE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(
+            r"[0-9]{1,16},[0-9A-Fa-f.:]{2,45},[0-9A-Fa-f.:]{2,45},[0-9]{0,5},[0-9]{0,5},[A-Za-z0-9]{1,3},[A-Za-z],",
+        )
+        .expect("a valid pattern")
+    });
+    SHAPE.find_iter(text).count() as u64
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -297,6 +318,16 @@ mod tests {
             Some(text.find("{\"records").unwrap())
         );
         assert_eq!(next_record_start("{\"a\":1}\n   ", 1), None);
+    }
+
+    /// In a pretty-printed file every object opens a line of its own: only a record's
+    /// first key makes one a place to read on from.
+    #[test]
+    fn an_object_alone_on_its_line_starts_a_record_by_its_first_key() {
+        let text = "{\n  \"flows\": [\n    {\r\n      \"rule\": \"R\"\n    }\n  ]\n},\n  {  \n  \"time\": 1}";
+        assert_eq!(next_record_start(text, 1), text.rfind('{'));
+        assert_eq!(next_record_start("x\n{\n\"rule\":1}", 0), None);
+        assert_eq!(next_record_start("x\n{ \"rule\":1}", 0), Some(2));
     }
 
     /// Bare records joined with no line break: the one after a cut record is found by
@@ -318,6 +349,26 @@ mod tests {
         let text = r#"{"flowTuples" : ["a" "b", ["c"], {"d": "e"}, 7, "f"], "x": "flowTuples", "flowTuples": ["g""#;
         assert_eq!(count_tuple_strings(text), 4);
         assert_eq!(count_tuple_strings(r#"{"flowTuples":"a"}"#), 0);
+    }
+
+    /// A quote lost between two tuples turns strings inside out: the tuples are still
+    /// counted once each, and what only looks like numbers is not.
+    #[test]
+    fn tuple_shapes_are_counted_whatever_the_quotes() {
+        let tuples = [
+            "1731918442,170.176.155.240,10.0.1.4,33826,443,T,I,A,E,2,226,11,10043",
+            "1731918464,211.2.182.36,10.0.1.4,3807,443,T,I,A,B,,,,",
+            "1663146003599,fd00::4,10.0.0.5,443,35370,6,O,E,NX,1,2,3,4",
+        ];
+        let whole = format!(r#"{{"flowTuples":["{}"]}}"#, tuples.join(r#"",""#));
+        assert_eq!(count_tuple_shapes(&whole), 3);
+        let lost = whole.replacen(r#"10043",""#, r#"10043,""#, 1);
+        assert_ne!(lost, whole);
+        assert_eq!(count_tuple_shapes(&lost), 3);
+        assert_eq!(
+            count_tuple_shapes(r#"{"time":"2024-11-18T08:00:00Z","n":[1,2,3]}"#),
+            0
+        );
     }
 
     fn found(text: &str) -> Vec<Found> {

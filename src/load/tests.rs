@@ -150,6 +150,81 @@ fn places_after_bytes_that_are_not_utf8_are_the_files_bytes() {
     assert_eq!(offsets, [starts[0] as u64, starts[1] as u64]);
 }
 
+/// One bracket lost in a record of a wrapped file: that record's tuples are rejected,
+/// and the records after it are read, not taken for part of it.
+#[test]
+fn a_record_missing_a_closing_bracket_loses_only_itself() {
+    let open = NSG_REC
+        .strip_suffix('}')
+        .expect("a record ends with its brace");
+    let lost_bracket = NSG_REC.replacen("\"]", "\"", 1);
+    assert_ne!(lost_bracket, NSG_REC);
+    for bad in [open, lost_bracket.as_str()] {
+        let text = format!(r#"{{"records":[{NSG_REC},{bad},{NSG_REC},{NSG_REC}]}}"#);
+        let (_, r) = one(&text);
+        assert_eq!(
+            (r.records, r.tuples, r.rejected),
+            (3, 6, 2),
+            "{:?}",
+            r.problems
+        );
+        let bad = r.problems.iter().find(|p| p.kind == ProblemKind::BadRecord);
+        let detail = &bad.expect("the bad record is reported").detail;
+        assert!(detail.contains("record 2 at byte"), "{detail}");
+    }
+}
+
+/// A record whose opening brace is lost is no record to read, but its tuples were seen:
+/// they are rejected, not dropped unsaid.
+#[test]
+fn tuples_outside_any_record_are_rejected() {
+    let headless = NSG_REC
+        .strip_prefix('{')
+        .expect("a record starts with its brace");
+    let text = format!(r#"{{"records":[{NSG_REC},{headless},{NSG_REC}]}}"#);
+    let (_, r) = one(&text);
+    assert_eq!(
+        (r.records, r.tuples, r.rejected),
+        (2, 4, 2),
+        "{:?}",
+        r.problems
+    );
+    assert!(r
+        .problems
+        .iter()
+        .any(|p| p.kind == ProblemKind::BadRecord && p.detail.contains("outside any record")));
+}
+
+/// A pretty-printed file cut inside a record is one cut: its rule and MAC objects, each
+/// alone on its line, are not records to read on from.
+#[test]
+fn a_cut_pretty_printed_file_is_one_cut() {
+    let value: serde_json::Value = serde_json::from_str(NSG_REC).unwrap();
+    let pretty = serde_json::to_string_pretty(&value).unwrap();
+    let whole = format!("{{\n  \"records\": [\n{pretty},\n{pretty}\n  ]\n}}\n");
+    let second = whole
+        .rfind(&format!(",\n{pretty}"))
+        .expect("the second record")
+        + 2;
+    let cut = &whole[..whole.rfind("\"flowTuples\"").unwrap() - 10];
+    assert!(cut.len() > second);
+    let (_, r) = one(cut);
+    assert_eq!((r.records, r.tuples), (1, 2));
+    let cuts: Vec<_> = r
+        .problems
+        .iter()
+        .filter(|p| p.kind == ProblemKind::Truncated)
+        .collect();
+    assert_eq!(cuts.len(), 1, "{cuts:?}");
+    assert_eq!(cuts[0].count, 1, "{cuts:?}");
+    assert!(
+        cuts[0]
+            .detail
+            .contains(&format!("record 2 at byte {second}")),
+        "{cuts:?}"
+    );
+}
+
 #[test]
 fn a_cut_file_keeps_every_complete_record() {
     let whole = format!(r#"{{"records":[{NSG_REC},{VNET_REC},{NSG_REC}]}}"#);
