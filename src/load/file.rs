@@ -289,11 +289,7 @@ fn salvage_part(
         if runs_on.is_some() {
             return;
         }
-        let start = match found {
-            Found::Record { start, .. } | Found::Embedded { start, .. } => start,
-            Found::OpenRecord { start } | Found::OpenOther { start } => start,
-        };
-        gaps.push(covered..start.max(covered));
+        gaps.push(covered..found.start().max(covered));
         match found {
             Found::Record { start, end } => {
                 let text = &region[start..end];

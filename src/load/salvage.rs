@@ -16,6 +16,16 @@ pub enum Found {
     OpenOther { start: usize },
 }
 
+impl Found {
+    /// Where what was found begins.
+    pub fn start(self) -> usize {
+        match self {
+            Found::Record { start, .. } | Found::Embedded { start, .. } => start,
+            Found::OpenRecord { start } | Found::OpenOther { start } => start,
+        }
+    }
+}
+
 const RECORD_KEYS: [&[u8]; 3] = [b"properties", b"flowRecords", b"flow.0"];
 const EMBEDDED_MARKS: [&[u8]; 2] = [b"flowTuples", b"flow.0"];
 /// Shorter strings cannot hold a record.

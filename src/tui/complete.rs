@@ -151,6 +151,11 @@ mod tests {
         }
     }
 
+    /// What Tab offers with the cursor at the end of `text`.
+    fn candidates(text: &str) -> Vec<String> {
+        complete(text, text.chars().count(), &vocab()).candidates
+    }
+
     #[test]
     fn completes_operators_and_connectives_from_the_language() {
         let c = complete("dport ", 6, &vocab());
@@ -180,32 +185,31 @@ mod tests {
     /// No value is offered after an operator the field does not take.
     #[test]
     fn no_values_after_an_operator_the_field_refuses() {
-        let v = vocab();
-        let c = |text: &str| complete(text, text.chars().count(), &v).candidates;
-        assert_eq!(c("src ~ "), Vec::<String>::new());
-        assert_eq!(c("dport > 3"), vec!["3389"]);
-        assert_eq!(c("rule !~ User"), vec!["UserRule_RDP"]);
-        assert_eq!(c("rule < User"), Vec::<String>::new());
+        assert_eq!(candidates("src ~ "), Vec::<String>::new());
+        assert_eq!(candidates("dport > 3"), vec!["3389"]);
+        assert_eq!(candidates("rule !~ User"), vec!["UserRule_RDP"]);
+        assert_eq!(candidates("rule < User"), Vec::<String>::new());
     }
 
     /// Each side is completed with what was seen on that side only.
     #[test]
     fn each_side_completes_with_its_own_values() {
-        let v = vocab();
-        let c = |text: &str| complete(text, text.chars().count(), &v).candidates;
-        assert_eq!(c("src == 10"), Vec::<String>::new());
-        assert_eq!(c("dst == 10"), vec!["10.0.0.4"]);
-        assert_eq!(c("ip == 10"), vec!["10.0.0.4"]);
-        assert_eq!(c("sport == 3"), Vec::<String>::new());
-        assert_eq!(c("dport == 5"), Vec::<String>::new());
-        assert_eq!(c("sport == 5"), vec!["51234"]);
-        assert_eq!(c("port == 5"), vec!["51234"]);
-        assert_eq!(c("mac == 000"), vec!["000D3AF87856"]);
+        assert_eq!(candidates("src == 10"), Vec::<String>::new());
+        assert_eq!(candidates("dst == 10"), vec!["10.0.0.4"]);
+        assert_eq!(candidates("ip == 10"), vec!["10.0.0.4"]);
+        assert_eq!(candidates("sport == 3"), Vec::<String>::new());
+        assert_eq!(candidates("dport == 5"), Vec::<String>::new());
+        assert_eq!(candidates("sport == 5"), vec!["51234"]);
+        assert_eq!(candidates("port == 5"), vec!["51234"]);
+        assert_eq!(candidates("mac == 000"), vec!["000D3AF87856"]);
         // Inside a set, after its brace or a comma.
-        assert_eq!(c("dport in {3"), vec!["3389"]);
-        assert_eq!(c("dport in {22, 4"), vec!["443"]);
-        assert_eq!(c("dport in {22} and src == 2"), vec!["203.0.113.9"]);
-        assert_eq!(c("version == "), vec!["2", "1"]);
-        assert_eq!(c("flowlog == f"), vec!["fl-1"]);
+        assert_eq!(candidates("dport in {3"), vec!["3389"]);
+        assert_eq!(candidates("dport in {22, 4"), vec!["443"]);
+        assert_eq!(
+            candidates("dport in {22} and src == 2"),
+            vec!["203.0.113.9"]
+        );
+        assert_eq!(candidates("version == "), vec!["2", "1"]);
+        assert_eq!(candidates("flowlog == f"), vec!["fl-1"]);
     }
 }
