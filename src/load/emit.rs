@@ -216,6 +216,8 @@ impl<'p> Emitter<'p> {
         let mut group_mac: Option<(&str, Cow<str>)> = None;
         for rule in props.flows.iter().flatten() {
             let rule_name = rule.rule.get();
+            // Tuples are numbered through the rule, whatever MAC block holds them.
+            let mut before = 0;
             for flows in &rule.flows {
                 let mac = match flows.mac.get() {
                     Some(written) => {
@@ -229,7 +231,8 @@ impl<'p> Emitter<'p> {
                 self.builder.begin_group(rule_name, mac, None);
                 let range = flows.tuples.as_ref().map_or(0..0, |t| t.0.clone());
                 let tuples = scratch.get(range).unwrap_or_default();
-                self.push_all(tuples, meta.ordinal, rule_name);
+                self.push_all(tuples, meta.ordinal, rule_name, before);
+                before += tuples.len();
             }
         }
     }
@@ -270,7 +273,7 @@ impl<'p> Emitter<'p> {
                 self.builder.begin_group(rule, mac.as_deref(), acl);
                 let range = group.tuples.as_ref().map_or(0..0, |t| t.0.clone());
                 let tuples = scratch.get(range).unwrap_or_default();
-                self.push_all(tuples, meta.ordinal, rule);
+                self.push_all(tuples, meta.ordinal, rule, 0);
             }
         }
     }
@@ -301,12 +304,14 @@ impl<'p> Emitter<'p> {
         self.builder.begin_record(self.file, &meta);
         let rule = raw.rule.get();
         self.builder.begin_group(rule, mac.as_deref(), acl);
-        self.push_all(std::slice::from_ref(&parsed), meta.ordinal, rule);
+        self.push_all(std::slice::from_ref(&parsed), meta.ordinal, rule, 0);
     }
 
     /// Loads a group's tuples: each run of good ones goes to the builder at once, and
-    /// each bad one is counted with its place.
-    fn push_all(&mut self, tuples: &[Parsed], ordinal: u32, rule: Option<&str>) {
+    /// each bad one is counted with its place (`before`: the rule's tuples in groups
+    /// before this one, so that a place names one tuple of the rule, not one of each
+    /// MAC block).
+    fn push_all(&mut self, tuples: &[Parsed], ordinal: u32, rule: Option<&str>, before: usize) {
         let mut run = 0;
         for (i, parsed) in tuples.iter().enumerate() {
             let Err(e) = parsed else { continue };
@@ -315,7 +320,11 @@ impl<'p> Emitter<'p> {
             self.tally.rejected += 1;
             let place = || {
                 let rule = rule.unwrap_or("(none)");
-                format!("record {}, rule {rule}, tuple {}", ordinal + 1, i + 1)
+                format!(
+                    "record {}, rule {rule}, tuple {}",
+                    ordinal + 1,
+                    before + i + 1
+                )
             };
             self.tally
                 .problem(ProblemKind::BadTuple, Reason::Tuple(*e), place);

@@ -150,6 +150,21 @@ fn places_after_bytes_that_are_not_utf8_are_the_files_bytes() {
     assert_eq!(offsets, [starts[0] as u64, starts[1] as u64]);
 }
 
+/// A bad tuple in a rule's second MAC block is named by its place in the rule: "tuple 2"
+/// had named a good tuple of the first block.
+#[test]
+fn a_bad_tuple_is_numbered_through_its_rule() {
+    let good = "1731916800,10.0.0.1,10.0.0.2,1000,22,T,I,A,B,,,,";
+    let bad = "1731916800,10.0.0.1,10.0.0.2,1000,22,T,I,A,B,,,";
+    let record = format!(
+        r#"{{"time":"2024-11-18T08:00:00Z","category":"NetworkSecurityGroupFlowEvent","resourceId":"/X/NSG","properties":{{"Version":2,"flows":[{{"rule":"R1","flows":[{{"mac":"AA","flowTuples":["{good}","{good}","{good}"]}},{{"mac":"BB","flowTuples":["{good}","{bad}"]}}]}}]}}}}"#
+    );
+    let (_, r) = one(&format!(r#"{{"records":[{record}]}}"#));
+    assert_eq!((r.tuples, r.rejected), (4, 1));
+    let detail = &r.problems[0].detail;
+    assert!(detail.contains("record 1, rule R1, tuple 5"), "{detail}");
+}
+
 /// One bracket lost in a record of a wrapped file: that record's tuples are rejected,
 /// and the records after it are read, not taken for part of it.
 #[test]
