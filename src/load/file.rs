@@ -368,7 +368,7 @@ fn next_inside(text: &str) -> Option<usize> {
 /// tuple seen is loaded or rejected, and `--strict` fails on them. They are not counted
 /// as a record, so that a JSON file that is no flow log is still skipped as such.
 fn orphan_tuples(em: &mut Emitter, text: &str, offset: Option<u64>) {
-    let tuples = salvage::count_tuple_strings(text);
+    let tuples = salvage::count_tuple_shapes(text);
     if tuples == 0 {
         return;
     }
