@@ -377,7 +377,7 @@ fn orphan_tuples(em: &mut Emitter, text: &str, offset: Option<u64>) {
         Some(at) => format!("byte {}", em.file_offset(at)),
         None => "embedded text".to_string(),
     };
-    let reason = Reason::Text("tuples outside any record (its opening brace missing?)".into());
+    let reason = Reason::Text("tuples outside any record (a brace or key of it damaged?)".into());
     em.tally.problem(ProblemKind::BadRecord, reason, || place);
 }
 

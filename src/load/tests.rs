@@ -189,25 +189,30 @@ fn a_record_missing_a_closing_bracket_loses_only_itself() {
     }
 }
 
-/// A record whose opening brace is lost is no record to read, but its tuples were seen:
-/// they are rejected, not dropped unsaid.
+/// A record whose opening brace or `properties` key is lost is no record to read, but its
+/// tuples were seen: they are rejected, not dropped unsaid.
 #[test]
 fn tuples_outside_any_record_are_rejected() {
     let headless = NSG_REC
         .strip_prefix('{')
         .expect("a record starts with its brace");
-    let text = format!(r#"{{"records":[{NSG_REC},{headless},{NSG_REC}]}}"#);
-    let (_, r) = one(&text);
-    assert_eq!(
-        (r.records, r.tuples, r.rejected),
-        (2, 4, 2),
-        "{:?}",
-        r.problems
-    );
-    assert!(r
-        .problems
-        .iter()
-        .any(|p| p.kind == ProblemKind::BadRecord && p.detail.contains("outside any record")));
+    // A key damaged: valid JSON, and no flow log record.
+    let renamed = NSG_REC.replacen("\"properties\"", "\"propertiex\"", 1);
+    assert_ne!(renamed, NSG_REC);
+    for damaged in [headless, renamed.as_str()] {
+        let text = format!(r#"{{"records":[{NSG_REC},{damaged},{NSG_REC}]}}"#);
+        let (_, r) = one(&text);
+        assert_eq!(
+            (r.records, r.tuples, r.rejected),
+            (2, 4, 2),
+            "{:?}",
+            r.problems
+        );
+        assert!(r
+            .problems
+            .iter()
+            .any(|p| p.kind == ProblemKind::BadRecord && p.detail.contains("outside any record")));
+    }
 }
 
 /// A pretty-printed file cut inside a record is one cut: its rule and MAC objects, each
