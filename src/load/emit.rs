@@ -141,6 +141,12 @@ impl<'p> Emitter<'p> {
         self.ordinal
     }
 
+    /// Counts a record too damaged to be read or rejected as one (left open mid-text, or
+    /// no longer an object): the records after it are numbered on from it.
+    pub fn skip_record(&mut self) {
+        self.ordinal += 1;
+    }
+
     /// Counts a record that could not be read; its `tuples` are rejected.
     pub fn bad_record(&mut self, reason: String, offset: Option<u64>, tuples: u64) {
         let place = self.place(offset);

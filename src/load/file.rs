@@ -228,9 +228,18 @@ fn skip_value(text: &str, pos: usize) -> Option<usize> {
     }
 }
 
-/// Scans `text[from..]` to its end.
+/// Scans `text[from..]` to its end, one piece from each record's start (told by its first
+/// key, which only a record's top level has) to the next: damage in one record stays in
+/// its piece. Scanned as one, the rest of a file took every record after a lost bracket
+/// into the damaged one, and read every record after a lost quote inside out; reading on
+/// from the next record, once for each damaged one, cost a scan of the rest each time.
 fn salvage(em: &mut Emitter, text: &str, from: usize, base: Option<u64>, nesting: u8) {
-    salvage_region(em, text, from, text.len(), base, nesting);
+    let mut at = from;
+    while let Some(next) = salvage::next_record_by_key(text, at + 1) {
+        salvage_region(em, text, at, next, base, nesting);
+        at = next;
+    }
+    salvage_region(em, text, at, text.len(), base, nesting);
 }
 
 /// Reading on after a record cut short scans the rest of the text again: at most this
@@ -328,13 +337,27 @@ fn salvage_part(
     // or a quote lost in its last record, which left the file's closing brackets inside
     // a string).
     let left_open = &region[start.max(read_to)..next.unwrap_or(region.len())];
-    em.tally.rejected += salvage::count_tuple_shapes(left_open);
+    let tuples = salvage::count_tuple_shapes(left_open);
+    em.tally.rejected += tuples;
+    // A piece that ends where the next record begins (see `salvage`): brackets left open
+    // there close in a later piece (a wrapper's `{"records":[`), and only a record left
+    // open, or tuples, are worth a word.
+    let mid_text = to < text.len();
+    if mid_text && next.is_none() && !in_record && tuples == 0 {
+        return None;
+    }
+    let place = em.place(offset(start));
+    if (in_record || tuples > 0) && (next.is_some() || mid_text) {
+        // A record whole in the file, only damaged: the records after it are numbered on.
+        em.skip_record();
+    }
     let (reason, place) = match (in_record, next) {
         (_, Some(_)) => (
             "record not closed (cut short, or a quote or bracket missing); read on from the next one",
-            em.place(offset(start)),
+            place,
         ),
-        (true, None) => ("file ends inside a record", em.place(offset(start))),
+        _ if mid_text => (RUNS_ON, place),
+        (true, None) => ("file ends inside a record", place),
         (false, None) => (
             "file ends inside brackets",
             match base {
@@ -365,8 +388,9 @@ fn next_inside(text: &str) -> Option<usize> {
 }
 
 /// Tuples in text that is no record (its opening brace lost, say) are rejected: every
-/// tuple seen is loaded or rejected, and `--strict` fails on them. They are not counted
-/// as a record, so that a JSON file that is no flow log is still skipped as such.
+/// tuple seen is loaded or rejected, and `--strict` fails on them. Such text was a
+/// record, damaged: the records after it are numbered on. (Text without a tuple, which
+/// is all a JSON file that is no flow log has, is passed over.)
 fn orphan_tuples(em: &mut Emitter, text: &str, offset: Option<u64>) {
     let tuples = salvage::count_tuple_shapes(text);
     if tuples == 0 {
@@ -377,12 +401,14 @@ fn orphan_tuples(em: &mut Emitter, text: &str, offset: Option<u64>) {
         Some(at) => format!("byte {}", em.file_offset(at)),
         None => "embedded text".to_string(),
     };
+    em.skip_record();
     let reason = Reason::Text("tuples outside any record (a brace or key of it damaged?)".into());
     em.tally.problem(ProblemKind::BadRecord, reason, || place);
 }
 
 /// Why a record that runs on into the next one is bad.
-const RUNS_ON: &str = "record not closed before the next one begins (a closing bracket missing?)";
+const RUNS_ON: &str =
+    "record not closed before the next one begins (cut short, or a bracket or quote missing)";
 
 /// One candidate record found by the scanner: parsed, repaired, or counted as bad, for
 /// `why` if given, else for serde's reason.

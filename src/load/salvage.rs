@@ -213,6 +213,20 @@ pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
     None
 }
 
+/// Where a record begins at or after `from`, told by its first key only: an object whose
+/// first key only a record's top level has (or a `{"records"` document).
+pub fn next_record_by_key(text: &str, from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(k) = text.get(at..)?.find('{') {
+        let brace = at + k;
+        if opens_record(text, brace) {
+            return Some(brace);
+        }
+        at = brace + 1;
+    }
+    None
+}
+
 /// Keys of a record's top level that no object inside a flow log record has.
 const TOP_LEVEL_KEYS: [&str; 11] = [
     "records",

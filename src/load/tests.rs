@@ -183,10 +183,46 @@ fn a_record_missing_a_closing_bracket_loses_only_itself() {
             "{:?}",
             r.problems
         );
-        let bad = r.problems.iter().find(|p| p.kind == ProblemKind::BadRecord);
-        let detail = &bad.expect("the bad record is reported").detail;
+        let open = r.problems.iter().find(|p| p.detail.contains("not closed"));
+        let detail = &open.expect("the record left open is reported").detail;
         assert!(detail.contains("record 2 at byte"), "{detail}");
     }
+}
+
+/// However many damaged records come in a row, the ones after them are read, and
+/// numbered as the file has them. (Reading on from each damaged record scanned the rest
+/// of the file again, and after a few the budget for that ran out and the rest was one
+/// bad record.) A quote turned into a brace turns the rest of the text inside out for a
+/// reader of JSON: that too stays in its record.
+#[test]
+fn damage_stays_in_its_record_however_much_there_is() {
+    let open = NSG_REC
+        .strip_suffix('}')
+        .expect("a record ends with its brace");
+    let mut records = vec![open; 12];
+    records.extend([NSG_REC; 12]);
+    let (_, r) = one(&format!(r#"{{"records":[{}]}}"#, records.join(",")));
+    assert_eq!(
+        (r.records, r.tuples, r.rejected),
+        (12, 24, 24),
+        "{:?}",
+        r.problems
+    );
+
+    let flipped = NSG_REC.replacen(r#""category":""#, r#""category":}"#, 1);
+    assert_ne!(flipped, NSG_REC);
+    let bad_tuple = NSG_REC.replacen(",T,I,A,B,", ",Q,I,A,B,", 1);
+    let text = format!(r#"{{"records":[{NSG_REC},{flipped},{NSG_REC},{bad_tuple}]}}"#);
+    let (_, r) = one(&text);
+    assert_eq!(
+        (r.records, r.tuples, r.rejected),
+        (3, 5, 3),
+        "{:?}",
+        r.problems
+    );
+    let bad = r.problems.iter().find(|p| p.kind == ProblemKind::BadTuple);
+    let detail = &bad.expect("the bad tuple is reported").detail;
+    assert!(detail.contains("record 4, rule R1, tuple 1"), "{detail}");
 }
 
 /// A record whose opening brace or `properties` key is lost is no record to read, but its
