@@ -1,6 +1,7 @@
 //! Repairs of a record serde refused, so that its good tuples are kept and each bad part
-//! is counted: trailing commas and raw control characters (a line break inside a tuple
-//! string) in the text, and `flowTuples` elements that are not tuple strings in its shape.
+//! is counted: trailing commas, raw control characters (a line break inside a tuple
+//! string) and backslashes that begin no escape in the text, and `flowTuples` elements
+//! that are not tuple strings in its shape.
 
 use super::salvage::{drop_trailing_commas, string_end};
 use serde_json::Value;
@@ -25,6 +26,10 @@ pub fn repair(text: &str) -> Option<Repaired> {
     }
     if let Some(t) = escape_controls(&fixed) {
         notes.push(CONTROLS);
+        fixed = t.into();
+    }
+    if let Some(t) = keep_bad_escapes(&fixed) {
+        notes.push(BAD_ESCAPES);
         fixed = t.into();
     }
     if let Some(t) = replace_lone_surrogates(&fixed) {
@@ -86,6 +91,38 @@ fn has_duplicate_keys(text: &str) -> bool {
         i += 1;
     }
     false
+}
+
+/// Backslashes that begin no escape JSON has (`\x`, `\u` without four hex digits) kept
+/// as written, doubled: serde refuses the whole record for one, where it is only its
+/// string that is bad (a tuple with a stray backslash is then rejected alone); `None`
+/// when there were none.
+fn keep_bad_escapes(text: &str) -> Option<String> {
+    rewrite_strings(text, |s| {
+        let b = s.as_bytes();
+        let valid = |k: usize| match b.get(k + 1) {
+            Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => true,
+            Some(b'u') => b
+                .get(k + 2..k + 6)
+                .is_some_and(|hex| hex.iter().all(u8::is_ascii_hexdigit)),
+            _ => false,
+        };
+        let mut out = String::new();
+        let (mut copied, mut k) = (0, 0);
+        while k < b.len() {
+            if b[k] != b'\\' {
+                k += 1;
+            } else if valid(k) {
+                k += 2;
+            } else {
+                out.push_str(&s[copied..=k]);
+                out.push('\\');
+                copied = k + 1;
+                k += 1;
+            }
+        }
+        (copied > 0).then(|| out + &s[copied..])
+    })
 }
 
 /// `\uD800`–`\uDFFF` escapes that are not a high surrogate followed by a low one
@@ -199,6 +236,7 @@ pub const CONTROLS: &str = "control characters inside strings escaped";
 pub const NOT_STRINGS: &str = "flowTuples elements that are not strings rejected";
 pub const NOT_ARRAY: &str = "a flowTuples that is not an array rejected";
 pub const DUPLICATE_KEYS: &str = "a key given twice: its last value kept";
+pub const BAD_ESCAPES: &str = "backslashes that begin no escape kept as written";
 pub const LONE_SURROGATES: &str = "escapes of half a UTF-16 pair replaced by U+FFFD";
 
 #[cfg(test)]
@@ -244,6 +282,21 @@ mod tests {
     fn a_null_flow_tuples_is_no_tuples_not_a_rejected_one() {
         let r = repair(&record("null").replace("null}", "null},")).unwrap();
         assert_eq!((r.dropped, r.notes), (0, vec![TRAILING_COMMAS]));
+    }
+
+    /// A stray backslash costs its string, not the record: the tuple keeps it, and is
+    /// then rejected by the tuple reader alone.
+    #[test]
+    fn backslashes_that_begin_no_escape_are_kept_as_written() {
+        let text = record(r#"["1,1.1.1.1,2.2.2.2,1,2,T,I\x,A,B,,,,", "ok\n\u00e9\u12"]"#);
+        let r = repair(&text).unwrap();
+        assert_eq!((r.notes, r.dropped), (vec![BAD_ESCAPES], 0));
+        let v: Value = serde_json::from_str(&r.text).unwrap();
+        assert_eq!(
+            v["properties"]["flows"][0]["flows"][0]["flowTuples"],
+            serde_json::json!(["1,1.1.1.1,2.2.2.2,1,2,T,I\\x,A,B,,,,", "ok\n\u{e9}\\u12"])
+        );
+        assert_eq!(keep_bad_escapes(&record(r#"["a\"b\\c\/"]"#)), None);
     }
 
     /// Half a UTF-16 pair, alone or before anything but its other half, becomes U+FFFD;
