@@ -200,7 +200,9 @@ pub fn next_record_start(text: &str, from: usize) -> Option<usize> {
                 if let Some(k) = first.filter(|&k| b[line + k] == b'{') {
                     let brace = line + k;
                     let rest = b[brace + 1..].iter().find(|c| !matches!(c, b' ' | b'\t'));
-                    if !matches!(rest, Some(b'\r' | b'\n')) || opens_record(text, brace) {
+                    // Nothing after it (the text cut there) is no key on its line.
+                    let inline = rest.is_some_and(|c| !matches!(c, b'\r' | b'\n'));
+                    if inline || opens_record(text, brace) {
                         return Some(brace);
                     }
                 }
@@ -314,6 +316,7 @@ mod tests {
         assert_eq!(next_record_start(text, 1), text.rfind('{'));
         assert_eq!(next_record_start("x\n{\n\"rule\":1}", 0), None);
         assert_eq!(next_record_start("x\n{ \"rule\":1}", 0), Some(2));
+        assert_eq!(next_record_start("x\n  {", 0), None, "cut after the brace");
     }
 
     /// Bare records joined with no line break: the one after a cut record is found by
