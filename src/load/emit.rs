@@ -6,7 +6,7 @@ use super::path_meta::last_segment;
 use super::record::{self, Parsed, RawRecord, Shape};
 use super::report::{FileProgress, ProblemKind};
 use super::tally::{Reason, Tally};
-use super::tuple::{parse_tuple, CounterValues};
+use super::tuple::{parse_tuple, Values};
 use crate::model::LogKind;
 use crate::store::{PathMeta, RecordMeta, StoreBuilder};
 use std::borrow::Cow;
@@ -68,12 +68,12 @@ impl<'p> Emitter<'p> {
         self.shifts.file_offset(at)
     }
 
-    /// Whether the tuples' counter values are needed: only if the builder keeps them.
-    pub fn counter_values(&self) -> CounterValues {
-        if self.builder.columns().counters {
-            CounterValues::Read
-        } else {
-            CounterValues::Skip
+    /// The tuple values the builder keeps: only those need working out.
+    pub fn values(&self) -> Values {
+        let columns = self.builder.columns();
+        Values {
+            counters: columns.counters,
+            addresses: columns.addresses,
         }
     }
 

@@ -161,7 +161,7 @@ pub(super) fn element(
     let offset = base.map(|b| b + pos as u64);
     let mut tuples = record::take_scratch();
     tuples.clear();
-    if let Some((raw, end)) = record::read_record(text, pos, &mut tuples, em.counter_values()) {
+    if let Some((raw, end)) = record::read_record(text, pos, &mut tuples, em.values()) {
         if !emit::load_parsed(em, &raw, offset, &tuples) {
             salvage_region(em, text, pos, end, base, nesting);
         }

@@ -39,7 +39,7 @@ pub use path_meta::path_meta;
 #[doc(hidden)]
 pub use record::check_against_serde as check_record_reader;
 pub use report::{LoadReport, Problem, ProblemKind, Progress, ProgressSnapshot};
-pub use tuple::{parse_quoted, parse_tuple, CounterValues, TupleError};
+pub use tuple::{parse_quoted, parse_tuple, TupleError, Values};
 
 use crate::store::{Columns, Store, StoreBuilder};
 use std::path::PathBuf;

@@ -22,13 +22,25 @@ pub use fast::{parse_quoted, parse_quoted_by_field, read_run};
 #[cfg(test)]
 mod timing;
 
-/// Whether a reader needs a tuple's counter values. A load that keeps no counter column
-/// (a count whose filter does not read them) skips reading them: their digits are still
-/// checked, so what is accepted is the same, and the values may be left 0.
+/// Which of a tuple's values a reader must give. A load that keeps no counter or address
+/// column (a count whose filter reads neither) skips working them out: their text is
+/// still checked, so what is accepted is the same, and the values may be left 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CounterValues {
-    Read,
-    Skip,
+pub struct Values {
+    pub counters: bool,
+    pub addresses: bool,
+}
+
+impl Values {
+    pub const ALL: Values = Values {
+        counters: true,
+        addresses: true,
+    };
+    /// Neither counters nor addresses.
+    pub const CHECKED: Values = Values {
+        counters: false,
+        addresses: false,
+    };
 }
 
 /// Largest time accepted, in seconds (the store keeps seconds as `u32`).
@@ -668,7 +680,7 @@ mod tests {
         ) {
             for kind in [Nsg, Vnet] {
                 let text = format!("{s}\"{after}");
-                match parse_quoted(text.as_bytes(), kind, CounterValues::Read) {
+                match parse_quoted(text.as_bytes(), kind, Values::ALL) {
                     Some((t, len)) => {
                         proptest::prop_assert_eq!(text.as_bytes()[len], b'"');
                         proptest::prop_assert_eq!(fast::parse(&text.as_bytes()[..len], kind), Some(t));
@@ -699,7 +711,7 @@ mod tests {
             proptest::prop_assert!(fast.is_some(), "{}", s);
             proptest::prop_assert_eq!(Ok(fast.unwrap()), parse_checked(&s, Vnet));
             let quoted = format!("{s}\"]");
-            proptest::prop_assert_eq!(parse_quoted(quoted.as_bytes(), Vnet, CounterValues::Read), Some((fast.unwrap(), s.len())));
+            proptest::prop_assert_eq!(parse_quoted(quoted.as_bytes(), Vnet, Values::ALL), Some((fast.unwrap(), s.len())));
             let s = format!("{secs},{a},{b},{sport},{dport},{proto},{dir},A,{},{},{},{},{}", ['B', 'C', 'E', 'C'][state], c[0], c[1], c[2], c[3]);
             let fast = fast::parse(s.as_bytes(), Nsg);
             proptest::prop_assert!(fast.is_some(), "{}", s);
@@ -712,7 +724,7 @@ mod tests {
                 let alone = fast::parse(s.as_bytes(), Nsg);
                 proptest::prop_assert!(alone.is_some(), "{}", s);
                 let quoted = format!("{s}\",\"");
-                proptest::prop_assert_eq!(parse_quoted(quoted.as_bytes(), Nsg, CounterValues::Read), Some((alone.unwrap(), s.len())));
+                proptest::prop_assert_eq!(parse_quoted(quoted.as_bytes(), Nsg, Values::ALL), Some((alone.unwrap(), s.len())));
             }
         }
     }

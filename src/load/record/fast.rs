@@ -11,7 +11,7 @@ use super::{
     NsgMacFlows, NsgProperties, NsgRule, Parsed, RawRecord, Text, Tuples, Version, VnetAcl,
     VnetFlowRecords, VnetGroup,
 };
-use crate::load::tuple::{parse_quoted_by_field, parse_tuple, read_run, CounterValues};
+use crate::load::tuple::{parse_quoted_by_field, parse_tuple, read_run, Values};
 use crate::model::LogKind;
 use std::borrow::Cow;
 
@@ -19,20 +19,20 @@ use std::borrow::Cow;
 const MAX_DEPTH: u32 = 64;
 
 /// The record whose `{` is at `pos` and the position just after its `}`; its tuples are
-/// appended to `tuples`, which the record's ranges index (with their counters 0 if
-/// `counters` says to skip them). `None`: serde must read it.
+/// appended to `tuples`, which the record's ranges index (with the values `values` skips
+/// left 0). `None`: serde must read it.
 pub fn read_record<'a>(
     text: &'a str,
     pos: usize,
     tuples: &mut Vec<Parsed>,
-    counters: CounterValues,
+    values: Values,
 ) -> Option<(RawRecord<'a>, usize)> {
     let mut r = Reader {
         text,
         b: text.as_bytes(),
         i: pos,
         tuples,
-        counters,
+        values,
     };
     let record = r.record()?;
     Some((record, r.i))
@@ -43,7 +43,7 @@ struct Reader<'a, 't> {
     b: &'a [u8],
     i: usize,
     tuples: &'t mut Vec<Parsed>,
-    counters: CounterValues,
+    values: Values,
 }
 
 /// Checks the fast reader against serde at every `{` of `text`: wherever the fast reader
@@ -54,8 +54,7 @@ pub fn check_against_serde(text: &str) -> usize {
     let mut read = 0;
     for (pos, _) in text.match_indices('{') {
         let mut fast_tuples = Vec::new();
-        let Some((fast, end)) = read_record(text, pos, &mut fast_tuples, CounterValues::Read)
-        else {
+        let Some((fast, end)) = read_record(text, pos, &mut fast_tuples, Values::ALL) else {
             continue;
         };
         read += 1;
@@ -388,7 +387,7 @@ impl<'a> Reader<'a, '_> {
     fn tuples(&mut self, kind: LogKind) -> Option<std::ops::Range<usize>> {
         let start = self.tuples.len();
         self.array(|s| {
-            let run = read_run(&s.b[s.i..], kind, s.counters, s.tuples);
+            let run = read_run(&s.b[s.i..], kind, s.values, s.tuples);
             if run > 0 {
                 s.i += run;
                 return Some(());
@@ -475,12 +474,12 @@ mod tests {
     fn plain_records_are_read_as_serde_reads_them() {
         for text in [NSG, VNET, FLAT] {
             let mut tuples = Vec::new();
-            let (_, end) = read_record(text, 0, &mut tuples, CounterValues::Read).expect(text);
+            let (_, end) = read_record(text, 0, &mut tuples, Values::ALL).expect(text);
             assert_eq!(end, text.len());
             assert!(check_against_serde(text) > 0);
         }
         let mut tuples = Vec::new();
-        let (raw, _) = read_record(NSG, 0, &mut tuples, CounterValues::Read).unwrap();
+        let (raw, _) = read_record(NSG, 0, &mut tuples, Values::ALL).unwrap();
         assert_eq!(raw.properties.unwrap().version.0, Some(2));
         assert_eq!(tuples.len(), 3);
         assert!(tuples[0].is_ok() && tuples[1].is_ok() && tuples[2].is_err());
@@ -508,7 +507,7 @@ mod tests {
             "x".repeat(200)
         );
         let mut tuples = Vec::new();
-        read_record(&text, 0, &mut tuples, CounterValues::Read).expect("plain record");
+        read_record(&text, 0, &mut tuples, Values::ALL).expect("plain record");
         let sources: Vec<String> = tuples
             .iter()
             .map(|t| t.as_ref().map_or("bad".into(), |t| t.src.to_string()))
@@ -531,7 +530,7 @@ mod tests {
         );
         for (text, count) in [(nsg, 3), (vnet, 2)] {
             let mut tuples = Vec::new();
-            read_record(&text, 0, &mut tuples, CounterValues::Read).expect(&text);
+            read_record(&text, 0, &mut tuples, Values::ALL).expect(&text);
             assert_eq!(tuples.len(), count, "{text}");
             let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<RawRecord>();
             assert!(matches!(stream.next(), Some(Ok(_))), "serde reads {text}");
@@ -558,7 +557,7 @@ mod tests {
         ];
         for text in &cases {
             assert!(
-                read_record(text, 0, &mut Vec::new(), CounterValues::Read).is_none(),
+                read_record(text, 0, &mut Vec::new(), Values::ALL).is_none(),
                 "{text}"
             );
             check_against_serde(text);
@@ -580,7 +579,7 @@ mod tests {
                 let text = std::str::from_utf8(text).unwrap();
                 for (pos, _) in text.match_indices("{\"time\"") {
                     let mut tuples = Vec::new();
-                    read_record(text, pos, &mut tuples, CounterValues::Read).expect("plain record");
+                    read_record(text, pos, &mut tuples, Values::ALL).expect("plain record");
                     read += tuples.len() as u64;
                 }
                 check_against_serde(text);
@@ -610,7 +609,7 @@ mod tests {
             keys.sort_unstable();
             keys.dedup();
             if keys.len() == n && parts.iter().all(|&p| PARTS[p].0) {
-                proptest::prop_assert!(read_record(&text, 0, &mut Vec::new(), CounterValues::Read).is_some(), "{}", text);
+                proptest::prop_assert!(read_record(&text, 0, &mut Vec::new(), Values::ALL).is_some(), "{}", text);
             }
         }
     }

@@ -6,7 +6,7 @@
 //! the closing `"` ends it, and the record reader needs no pass of its own to find it.
 //! No field accepts a quote or a backslash, so a tuple read to its quote is the whole string.
 
-use super::{letters, CounterValues, MAX_SECS};
+use super::{letters, Values, MAX_SECS};
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -223,15 +223,16 @@ pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
 
 /// The tuple whose JSON string begins at `b` (just after its opening quote) and its
 /// length up to the closing quote, read whole where it can be (`whole.rs`); `None` when
-/// the checked parser must decide. With `CounterValues::Skip` the counters may be 0.
+/// the checked parser must decide. The values `values` skips may be
+/// left 0.
 #[inline]
-pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<(Tuple, usize)> {
+pub fn parse_quoted(b: &[u8], kind: LogKind, values: Values) -> Option<(Tuple, usize)> {
     #[cfg(target_arch = "x86_64")]
-    if let Some(read) = super::whole::parse_quoted(b, kind, counters) {
+    if let Some(read) = super::whole::parse_quoted(b, kind, values) {
         return Some(read);
     }
     #[cfg(not(target_arch = "x86_64"))]
-    let _ = counters;
+    let _ = values;
     parse_quoted_by_field(b, kind)
 }
 
@@ -241,14 +242,14 @@ pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<
 pub fn read_run(
     b: &[u8],
     kind: LogKind,
-    counters: CounterValues,
+    values: Values,
     out: &mut Vec<Result<Tuple, super::TupleError>>,
 ) -> usize {
     #[cfg(target_arch = "x86_64")]
-    return super::whole::read_run(b, kind, counters, out);
+    return super::whole::read_run(b, kind, values, out);
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (b, kind, counters, out);
+        let _ = (b, kind, values, out);
         0
     }
 }

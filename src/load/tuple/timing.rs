@@ -1,7 +1,7 @@
 //! How long the tuple parser takes over a million generated tuples of each format; run with
 //! `cargo test --release --lib load::tuple::timing -- --ignored --nocapture`.
 
-use super::{fast, parse_quoted, parse_tuple, CounterValues};
+use super::{fast, parse_quoted, parse_tuple, Values};
 use crate::gen::layout::{bulk_interface, LogFormat};
 use crate::gen::rng::Rng;
 use crate::gen::traffic::{Traffic, World};
@@ -55,7 +55,7 @@ fn timing_of_the_tuple_parser() {
             parse_tuple(&text[from..end], kind).is_ok()
         });
         let quoted = least_of_7(&ends, |from, _| {
-            parse_quoted(&text.as_bytes()[from..], kind, CounterValues::Read).is_some()
+            parse_quoted(&text.as_bytes()[from..], kind, Values::ALL).is_some()
         });
         let by_field = least_of_7(&ends, |from, _| {
             fast::parse_quoted_by_field(&text.as_bytes()[from..], kind).is_some()
@@ -76,9 +76,7 @@ fn read_whole(text: &[u8], ends: &[usize], kind: LogKind) -> usize {
     #[cfg(target_arch = "x86_64")]
     return starts
         .take(ends.len())
-        .filter(|&from| {
-            super::whole::parse_quoted(&text[from..], kind, CounterValues::Read).is_some()
-        })
+        .filter(|&from| super::whole::parse_quoted(&text[from..], kind, Values::ALL).is_some())
         .count();
     #[cfg(not(target_arch = "x86_64"))]
     {

@@ -14,7 +14,7 @@
 
 use super::fast::{digit_values, swar_value};
 use super::letters::{DECISION, DIRECTION, NSG_STATE, PROTOCOL, VNET_STATE};
-use super::{CounterValues, TupleError, MAX_SECS};
+use super::{TupleError, Values, MAX_SECS};
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -29,16 +29,15 @@ const HEAD_END: u32 = 48;
 
 /// The tuple whose JSON string begins at `b` (after its opening quote) and its length up
 /// to the closing quote; `None` when the field-by-field parser must decide (another
-/// shape, no AVX2, fewer than `WINDOW` bytes left). With `CounterValues::Skip` the
-/// counters are 0.
+/// shape, no AVX2, fewer than `WINDOW` bytes left). The values `values` skips are 0.
 #[inline]
-pub fn parse_quoted(b: &[u8], kind: LogKind, counters: CounterValues) -> Option<(Tuple, usize)> {
+pub fn parse_quoted(b: &[u8], kind: LogKind, values: Values) -> Option<(Tuple, usize)> {
     if !available() {
         return None;
     }
     let mut tuple = None;
     // SAFETY: the processor has every feature `read` enables (checked just above).
-    let len = unsafe { read(b.first_chunk()?, kind, counters, &mut tuple) }?;
+    let len = unsafe { read(b.first_chunk()?, kind, values, &mut tuple) }?;
     Some((tuple?, len))
 }
 
@@ -72,30 +71,25 @@ impl Put for Option<Tuple> {
 pub fn read_run(
     b: &[u8],
     kind: LogKind,
-    counters: CounterValues,
+    values: Values,
     out: &mut Vec<Result<Tuple, TupleError>>,
 ) -> usize {
     if !available() {
         return 0;
     }
     // SAFETY: the processor has every feature `run` enables (checked just above).
-    unsafe { run(b, kind, counters, out) }
+    unsafe { run(b, kind, values, out) }
 }
 
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
-fn run(
-    b: &[u8],
-    kind: LogKind,
-    counters: CounterValues,
-    out: &mut Vec<Result<Tuple, TupleError>>,
-) -> usize {
+fn run(b: &[u8], kind: LogKind, values: Values, out: &mut Vec<Result<Tuple, TupleError>>) -> usize {
     let mut read_to = 0;
     let mut at = 0;
     while b.get(at) == Some(&b'"') {
         let Some(w) = b.get(at + 1..).and_then(<[u8]>::first_chunk) else {
             break;
         };
-        let Some(len) = read(w, kind, counters, out) else {
+        let Some(len) = read(w, kind, values, out) else {
             break;
         };
         read_to = at + len + 2;
@@ -217,9 +211,15 @@ const POWERS: [u64; 16] = {
 };
 
 /// The two addresses, fields 1 and 2, between the commas at `p0`, `p1` and `p2`: the
-/// bytes between them are digits and dots (checked by the caller).
+/// bytes between them are digits and dots (checked by the caller). Unless `values`, they
+/// are only checked, and given as 0.0.0.0.
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
-fn addresses(w: &[u8; WINDOW], m: &Masks, [p0, p1, p2]: [u32; 3]) -> Option<[[u8; 4]; 2]> {
+fn addresses(
+    w: &[u8; WINDOW],
+    m: &Masks,
+    [p0, p1, p2]: [u32; 3],
+    values: bool,
+) -> Option<[[u8; 4]; 2]> {
     use std::arch::x86_64::*;
     let both = span(p0 + 1, p2);
     let dots = m.dot & both;
@@ -237,6 +237,9 @@ fn addresses(w: &[u8; WINDOW], m: &Masks, [p0, p1, p2]: [u32; 3]) -> Option<[[u8
         || dst_dots.count_ones() != 3
     {
         return None;
+    }
+    if !values {
+        return (!octet_over_255(w, separators, both, digit)).then_some([[0; 4]; 2]);
     }
     // Each octet is now 1 to 3 digits: the shuffle for their lengths puts them in place.
     let shuffle = |start: u32, dots: u64, end: u32| {
@@ -276,18 +279,41 @@ fn addresses(w: &[u8; WINDOW], m: &Masks, [p0, p1, p2]: [u32; 3]) -> Option<[[u8
     Some([src.to_le_bytes(), dst.to_le_bytes()])
 }
 
+/// Whether an octet of the addresses in `both` is over 255, from masks alone: a
+/// three-digit octet (no octet is longer) is over when its first digit is above 2, or
+/// it is 2 and the second is above 5, or they are 25 and the third is above 5. Cheaper
+/// than the octets' values, which a load that keeps no addresses does not need.
+#[target_feature(enable = "avx2")]
+fn octet_over_255(w: &[u8; WINDOW], separators: u64, both: u64, digit: u64) -> bool {
+    use std::arch::x86_64::*;
+    // SAFETY: the two 32-byte loads are inside the window.
+    let v: [__m256i; 2] =
+        std::array::from_fn(|k| unsafe { _mm256_loadu_si256(w.as_ptr().add(32 * k).cast()) });
+    let bits = |a, b| {
+        _mm256_movemask_epi8(a) as u32 as u64 | (_mm256_movemask_epi8(b) as u32 as u64) << 32
+    };
+    // Signed compares: a byte from 0x80 up is below every digit, and only digits are
+    // looked at.
+    let above = |c: u8| {
+        let c = _mm256_set1_epi8(c as i8);
+        bits(_mm256_cmpgt_epi8(v[0], c), _mm256_cmpgt_epi8(v[1], c))
+    };
+    let equal = |c: u8| {
+        let c = _mm256_set1_epi8(c as i8);
+        bits(_mm256_cmpeq_epi8(v[0], c), _mm256_cmpeq_epi8(v[1], c))
+    };
+    let (above_2, is_2, above_5, is_5) = (above(b'2'), equal(b'2'), above(b'5'), equal(b'5'));
+    let three = separators << 1 & both & digit >> 1 & digit >> 2;
+    three & (above_2 | is_2 & (above_5 >> 1 | is_5 >> 1 & above_5 >> 2)) != 0
+}
+
 /// The head (time and addresses) from the first 64 bytes' masks, then the tail (the other
 /// ten fields) from the masks of the 64 bytes after the destination address's comma.
 /// Letters are looked up rather than matched, and empty counters need no branch: random
 /// letters and states would otherwise mispredict a branch in most tuples.
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
 #[inline]
-fn read(
-    w: &[u8; WINDOW],
-    kind: LogKind,
-    counters: CounterValues,
-    out: &mut impl Put,
-) -> Option<usize> {
+fn read(w: &[u8; WINDOW], kind: LogKind, values: Values, out: &mut impl Put) -> Option<usize> {
     let m = masks(w);
     // Fewer than three commas puts a 64 here.
     let [p0, p1, p2] = positions::<3>(m.comma[0]);
@@ -298,7 +324,7 @@ fn read(
     if span(0, p2) & !m.digit[0] != 1 << p0 | 1 << p1 | (m.dot & span(p0 + 1, p2)) {
         return None;
     }
-    let [src, dst] = addresses(w, &m, [p0, p1, p2])?;
+    let [src, dst] = addresses(w, &m, [p0, p1, p2], values.addresses)?;
 
     // The tail: nine commas after `base`, the last counter's digits, the closing quote.
     let base = p2 + 1;
@@ -385,15 +411,15 @@ fn read(
         return None;
     };
     let counter = |k: usize| number(w, starts[k], lens[k]);
-    let counters = match counters {
-        CounterValues::Read => Counters {
+    let counters = match values.counters {
+        true => Counters {
             packets_out: counter(6),
             bytes_out: counter(7),
             packets_in: counter(8),
             bytes_in: counter(9),
         },
         // Their digits are checked above: only the values are skipped.
-        CounterValues::Skip => Counters::default(),
+        false => Counters::default(),
     };
     out.put(Tuple {
         time_ms: time_ms as i64,
@@ -440,19 +466,22 @@ mod tests {
 
     /// What the whole-tuple reader makes of `body`, held to the checked parser: what it
     /// reads is what the checked parser reads, up to the closing quote. Skipping the
-    /// counters' values changes nothing else.
+    /// counters' and addresses' values changes nothing else.
     fn read_checked(body: &str, after: &str, kind: LogKind) -> Option<Tuple> {
         let text = quoted(body, after);
-        let skipped = parse_quoted(&text, kind, CounterValues::Skip);
-        let Some((t, len)) = parse_quoted(&text, kind, CounterValues::Read) else {
-            assert_eq!(skipped, None, "{body:?}");
+        let checked_only = parse_quoted(&text, kind, Values::CHECKED);
+        let Some((t, len)) = parse_quoted(&text, kind, Values::ALL) else {
+            assert_eq!(checked_only, None, "{body:?}");
             return None;
         };
-        let without_counters = Tuple {
+        let unspecified = IpAddr::V4(Ipv4Addr::UNSPECIFIED);
+        let without_values = Tuple {
             counters: Counters::default(),
+            src: unspecified,
+            dst: unspecified,
             ..t
         };
-        assert_eq!(skipped, Some((without_counters, len)), "{body:?}");
+        assert_eq!(checked_only, Some((without_values, len)), "{body:?}");
         assert_eq!(text[len], b'"', "{body:?}");
         let read = std::str::from_utf8(&text[..len]).unwrap();
         assert_eq!(Ok(t), parse_checked(read, kind), "{body:?}");
@@ -554,6 +583,26 @@ mod tests {
         }
     }
 
+    /// Octets up to 999 in each of the eight places: over 255 is refused whether the
+    /// address values are worked out or only checked (`read_checked` holds the two to
+    /// each other and to the checked parser).
+    #[test]
+    fn octets_over_255_are_refused_in_every_place() {
+        if !reads_whole() {
+            return;
+        }
+        for place in 0..8 {
+            for octet in 0..1000 {
+                let mut octets = ["1"; 8].map(String::from);
+                octets[place] = octet.to_string();
+                let (src, dst) = (octets[..4].join("."), octets[4..].join("."));
+                let body = format!("1732068030,{src},{dst},1,2,T,I,A,B,,,,");
+                let read = read_checked(&body, ",\"", LogKind::Nsg);
+                assert_eq!(read.is_some(), octet <= 255, "{body}");
+            }
+        }
+    }
+
     /// A well-formed tuple of either kind, with numbers of any length the reader takes,
     /// leading zeros included.
     fn well_formed() -> impl Strategy<Value = (LogKind, String)> {
@@ -624,7 +673,7 @@ mod tests {
         ];
         for (text, tuples) in cases {
             let mut out = Vec::new();
-            let read = read_run(text.as_bytes(), LogKind::Nsg, CounterValues::Read, &mut out);
+            let read = read_run(text.as_bytes(), LogKind::Nsg, Values::ALL, &mut out);
             assert_eq!(out.len(), tuples, "{text}");
             let bodies: Vec<&str> = text.split('"').skip(1).step_by(2).take(tuples).collect();
             let expected: Vec<_> = bodies
