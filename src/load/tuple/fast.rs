@@ -181,6 +181,13 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
             return Some(a);
         }
         let rest = &self.b[start..];
+        if let Some((a, len)) = super::ipv6::parse_prefix(rest) {
+            if Self::ends_field(rest.get(len).copied()) {
+                self.i = start + len;
+                return Some(IpAddr::V6(a));
+            }
+        }
+        // An embedded IPv4 address, a zone, anything std must decide.
         let len = rest
             .iter()
             .position(|&c| Self::ends_field(Some(c)))
