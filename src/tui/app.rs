@@ -570,7 +570,7 @@ impl App {
                 }
                 let shown = self.view.as_ref().map(|v| v.filter.clone());
                 self.follow_filter(shown, &r.filter, &[Pane::Flows]);
-                self.view = Some(r);
+                self.view = Some(*r);
                 self.move_cursor(Pane::Flows, 0);
             }
             QueryResult::Rows(Err((text, e))) => {

@@ -16,6 +16,52 @@ pub struct FlowWidths {
     pub endpoints: (u16, u16),
     /// Widest protocol as the log writes it (`T`, `U` or the number).
     pub proto_letters: u16,
+    /// How many rows each width holds, per side: which side a narrow pane cuts.
+    pub rows: EndpointRows,
+}
+
+/// The measured rows by endpoint width (up to 63), per side: how many rows a column of
+/// some width would cut.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EndpointRows([[u32; 64]; 2]);
+
+impl EndpointRows {
+    /// No rows measured: every width cuts none.
+    pub const NONE: EndpointRows = EndpointRows([[0; 64]; 2]);
+
+    /// From each row's width, per side.
+    #[cfg(test)]
+    pub fn of_widths(src: &[u16], dst: &[u16]) -> EndpointRows {
+        let mut rows = [[0; 64]; 2];
+        for (side, widths) in [src, dst].into_iter().enumerate() {
+            widths.iter().for_each(|&w| rows[side][usize::from(w)] += 1);
+        }
+        EndpointRows(rows)
+    }
+
+    /// Rows of the source side (`side` 0) or the destination side (1) wider than `width`.
+    pub fn wider_than(&self, side: usize, width: u16) -> u32 {
+        self.0[side].iter().skip(usize::from(width) + 1).sum()
+    }
+
+    /// Rows of `side` exactly `width` wide: those a column narrowed from `width` cuts
+    /// that were whole.
+    pub fn at(&self, side: usize, width: u16) -> u32 {
+        self.0[side].get(usize::from(width)).copied().unwrap_or(0)
+    }
+
+    /// The least width that holds `percent` of the rows of `side` whole; `None` without
+    /// rows.
+    pub fn holding(&self, side: usize, percent: u64) -> Option<u16> {
+        let rows = &self.0[side];
+        let all: u64 = rows.iter().map(|&n| u64::from(n)).sum();
+        let wanted = (all * percent).div_ceil(100).max(1);
+        let mut seen = 0;
+        (0..rows.len() as u16).find(|&w| {
+            seen += u64::from(rows[usize::from(w)]);
+            seen >= wanted
+        })
+    }
 }
 
 /// An endpoint column is never narrower than its header needs.
@@ -26,6 +72,7 @@ impl Default for FlowWidths {
         FlowWidths {
             endpoints: (MIN_ENDPOINT, MIN_ENDPOINT),
             proto_letters: 1,
+            rows: EndpointRows::NONE,
         }
     }
 }
@@ -97,6 +144,7 @@ pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidth
     };
     FlowWidths {
         endpoints: (held(&widths[0]), held(&widths[1])),
+        rows: EndpointRows(widths.map(|side| side.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))),
         proto_letters: (0..=255u8)
             .filter(|&p| protocols[p as usize])
             .map(letters_width)
@@ -179,11 +227,11 @@ mod tests {
             let sel = Selection::from_sorted(rows.clone());
             let got = of_selection(&store, &sel, &address);
             let text = |a, p| endpoint(&a, p).chars().count() as u16;
-            let src = rows
+            let src: Vec<u16> = rows
                 .iter()
                 .map(|&r| text(store.src(r), store.sports()[r as usize]))
                 .collect();
-            let dst = rows
+            let dst: Vec<u16> = rows
                 .iter()
                 .map(|&r| text(store.dst(r), store.dports()[r as usize]))
                 .collect();
@@ -191,10 +239,22 @@ mod tests {
                 .iter()
                 .map(|&r| proto_letters(store.flag(r).proto()).len() as u16);
             let want = FlowWidths {
-                endpoints: (held(src), held(dst)),
+                endpoints: (held(src.clone()), held(dst.clone())),
                 proto_letters: proto.max().unwrap_or(1),
+                rows: got.rows,
             };
             assert_eq!(got, want, "{} rows", rows.len());
+            // Every row is measured here (fewer than a sample's worth).
+            for (side, texts) in [src, dst].iter().enumerate() {
+                for width in 0..50 {
+                    let wider = texts.iter().filter(|&&w| w > width).count() as u32;
+                    assert_eq!(
+                        got.rows.wider_than(side, width),
+                        wider,
+                        "side {side}, {width}"
+                    );
+                }
+            }
         }
         // A few long IPv6 rows among many IPv4 ones do not widen the columns.
         let v4 = (0..20u32).map(|r| r * 4).collect::<Vec<u32>>();

@@ -210,7 +210,8 @@ pub struct Vocabulary {
 
 #[derive(Debug, Clone)]
 pub enum QueryResult {
-    Rows(Result<Rows, (String, FilterError)>),
+    /// Boxed: the widths' row counts make it the largest answer by far.
+    Rows(Result<Box<Rows>, (String, FilterError)>),
     Summary(Summary),
     Timeline(TimelineResult),
     Vocabulary(Box<Vocabulary>),
@@ -271,14 +272,14 @@ fn refresh(
     }
     let widths = memo.widths(store, &sel);
     let rows_of = |rows: RowList| {
-        QueryResult::Rows(Ok(Rows {
+        QueryResult::Rows(Ok(Box::new(Rows {
             filter: spec.filter.clone(),
             order: spec.order,
             rows,
             of: store.len(),
             widths,
             elapsed: started.elapsed(),
-        }))
+        })))
     };
     // Every row in `column` order, kept for this filter; false when stopped as stale.
     let sort_all = |column, memo: &mut Memo, emit: &mut dyn FnMut(QueryResult)| {

@@ -11,12 +11,15 @@
 
 use super::format::TimeStyle;
 use crate::tui::settings::Column;
+use crate::tui::widths::EndpointRows;
 
 /// What sets the widths: what is on screen now.
 #[derive(Debug, Clone, Copy)]
 pub struct Measures {
     /// Widest `address:port` per side.
     pub endpoints: (u16, u16),
+    /// Rows by endpoint width: which side to narrow.
+    pub endpoint_rows: EndpointRows,
     /// Widest protocol as the log writes it (`T`, `U` or the number).
     pub proto_letters: u16,
     pub time_style: TimeStyle,
@@ -46,6 +49,8 @@ pub const SHORT_ENDPOINT: u16 = 21;
 /// In compact form endpoints give up width down to this (cut in the address, never the
 /// port) before an essential column is lost.
 pub const COMPACT_ENDPOINT: u16 = 16;
+/// Narrower than this an endpoint is mostly `…` (`1…4:443`): the least a side narrows to.
+const LEAST_ENDPOINT: u16 = 11;
 
 /// The configured columns that fit in `width`, in their order: in words if every
 /// essential one fits so, else in compact form; the last text column takes what is left.
@@ -210,9 +215,12 @@ fn gap(before: Column, before_width: u16, after: Column, after_width: u16, compa
     u16::from(!(letter(before, before_width) && letter(after, after_width)))
 }
 
-/// The endpoint widths, narrowed (the wider side first, down to a floor) until the
-/// columns that must not be lost fit in `width`: one IPv6 row on screen must not push
-/// protocol, direction and action off every row.
+/// The endpoint widths, narrowed (down to a floor) until the columns that must not be lost
+/// fit in `width`: one IPv6 row on screen must not push protocol, direction and action
+/// off every row. Each step narrows the side where it cuts fewer rows that were whole
+/// (the wider side when as many): a column of mostly short destinations gives way before
+/// sources that need their width. A side whose rows are short goes below the floor, down
+/// to the width nine rows in ten of it fit in.
 fn narrowed(configured: &[Column], m: Measures, compact: bool, width: u16) -> (u16, u16) {
     // In words every column but the flexible text ones; in compact form the essentials.
     let kept: Vec<Column> = configured
@@ -241,13 +249,24 @@ fn narrowed(configured: &[Column], m: Measures, compact: bool, width: u16) -> (u
             .sum();
         widths.iter().map(|(_, w)| w).sum::<u16>() + gaps
     };
+    let rows = m.endpoint_rows;
+    let floors = [0, 1].map(|side| {
+        rows.holding(side, 90)
+            .map_or(floor, |short| floor.min(short.max(LEAST_ENDPOINT)))
+    });
     let (mut src, mut dst) = m.endpoints;
     while need((src, dst)) > width {
-        let wider = if src >= dst { &mut src } else { &mut dst };
-        if *wider <= floor {
-            break;
+        let cut = |side, from: u16| rows.at(side, from);
+        let narrow_src = match (src > floors[0], dst > floors[1]) {
+            (false, false) => break,
+            (true, false) => true,
+            (false, true) => false,
+            (true, true) => (cut(0, src), dst) <= (cut(1, dst), src),
+        };
+        match narrow_src {
+            true => src -= 1,
+            false => dst -= 1,
         }
-        *wider -= 1;
     }
     (src, dst)
 }
@@ -260,6 +279,7 @@ mod tests {
     fn measures(endpoints: (u16, u16)) -> Measures {
         Measures {
             endpoints,
+            endpoint_rows: EndpointRows::NONE,
             proto_letters: 1,
             time_style: TimeStyle::Clock,
         }
@@ -301,6 +321,70 @@ mod tests {
         let short = fit(&columns, measures((19, 19)), 40);
         let src = short.columns.iter().find(|p| p.column == Column::Src);
         assert_eq!(src.map(|p| p.width), Some(19), "{short:?}");
+    }
+
+    /// At 80 columns the demo's Flows pane is 54 wide, its sources mostly wider than its
+    /// destinations: the destinations give way (down to the width nine in ten of them
+    /// fit in) before the sources, which had been cut to 17 while destinations of 11 to
+    /// 13 had 16.
+    #[test]
+    fn the_side_that_cuts_fewer_rows_narrows_first() {
+        let columns = Settings::default().columns;
+        let repeat = |w: u16, n: usize| std::iter::repeat_n(w, n);
+        let src: Vec<u16> = [
+            (14, 1443),
+            (16, 112),
+            (17, 201),
+            (18, 542),
+            (19, 180),
+            (20, 496),
+        ]
+        .into_iter()
+        .flat_map(|(w, n)| repeat(w, n))
+        .chain(repeat(23, 34))
+        .collect();
+        let dst: Vec<u16> = [
+            (11, 453),
+            (12, 749),
+            (13, 1445),
+            (14, 96),
+            (16, 180),
+            (17, 59),
+        ]
+        .into_iter()
+        .flat_map(|(w, n)| repeat(w, n))
+        .chain(repeat(21, 37))
+        .collect();
+        let m = Measures {
+            endpoint_rows: EndpointRows::of_widths(&src, &dst),
+            ..measures((20, 16))
+        };
+        let fitted = fit(&columns, m, 54);
+        let width = |c| {
+            fitted
+                .columns
+                .iter()
+                .find(|p| p.column == c)
+                .map(|p| p.width)
+        };
+        assert_eq!(
+            (width(Column::Src), width(Column::Dst)),
+            (Some(19), Some(14))
+        );
+        assert!(fitted.compact && total(&fitted) <= 54, "{fitted:?}");
+        // Without counts the wider side narrows first, as before, down to the floor.
+        let fitted = fit(&columns, measures((20, 16)), 54);
+        let width = |c| {
+            fitted
+                .columns
+                .iter()
+                .find(|p| p.column == c)
+                .map(|p| p.width)
+        };
+        assert_eq!(
+            (width(Column::Src), width(Column::Dst)),
+            (Some(17), Some(16))
+        );
     }
 
     /// In compact form the four letters show together or not at all, at every width and

@@ -72,6 +72,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Fitted to every row chosen, so paging keeps the columns.
     let measures = Measures {
         endpoints: view.widths.endpoints,
+        endpoint_rows: view.widths.rows,
         proto_letters: view.widths.proto_letters,
         time_style: style_for_range(store.time_range()),
     };
