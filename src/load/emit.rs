@@ -3,7 +3,7 @@
 
 use super::encoding::Shifts;
 use super::path_meta::last_segment;
-use super::record::{self, Parsed, RawRecord, Shape};
+use super::record::{self, Parsed, RawRecord, Shape, Stray};
 use super::report::{FileProgress, ProblemKind};
 use super::tally::{Reason, Tally};
 use super::tuple::{parse_tuple, Values};
@@ -158,13 +158,14 @@ impl<'p> Emitter<'p> {
 
     /// Human place of the next record: "record 3 at byte 1204".
     pub fn place(&self, offset: Option<u64>) -> String {
+        self.place_of(self.ordinal, offset)
+    }
+
+    /// Human place of the record of `ordinal` (from 0).
+    fn place_of(&self, ordinal: u32, offset: Option<u64>) -> String {
         match offset {
-            Some(b) => format!(
-                "record {} at byte {}",
-                self.ordinal + 1,
-                self.file_offset(b)
-            ),
-            None => format!("record {}", self.ordinal + 1),
+            Some(b) => format!("record {} at byte {}", ordinal + 1, self.file_offset(b)),
+            None => format!("record {}", ordinal + 1),
         }
     }
 
@@ -198,7 +199,34 @@ impl<'p> Emitter<'p> {
             Shape::Flat(kind) => self.flat(raw, &pm, meta, kind),
         }
         self.meta = pm;
+        self.reject_strays(raw.stray, ordinal, offset);
         self.report(offset);
+    }
+
+    /// Counts a record that is no flow log record as read, only because a key of it is
+    /// damaged (`properties` without its `flows`): its tuples under keys not read are
+    /// rejected, and the records after it are numbered on. `false` when it has none.
+    pub fn stray_record(&mut self, raw: &RawRecord, offset: Option<u64>) -> bool {
+        if raw.stray.tuples == 0 {
+            return false;
+        }
+        let ordinal = self.ordinal;
+        self.skip_record();
+        self.reject_strays(raw.stray, ordinal, offset);
+        true
+    }
+
+    /// Rejects the tuples record `ordinal` holds under a key not read (a damaged key).
+    fn reject_strays(&mut self, stray: Stray, ordinal: u32, offset: Option<u64>) {
+        if stray.tuples == 0 {
+            return;
+        }
+        self.tally.rejected += stray.tuples;
+        let key = stray.key.unwrap_or_default();
+        let reason = format!("tuples under a key not read, {key:?} (a damaged key?)");
+        let place = self.place_of(ordinal, offset);
+        self.tally
+            .problem(ProblemKind::BadRecord, Reason::Text(reason), || place);
     }
 
     fn nsg<'r>(

@@ -162,7 +162,7 @@ pub(super) fn element(
     let mut tuples = record::take_scratch();
     tuples.clear();
     if let Some((raw, end)) = record::read_record(text, pos, &mut tuples, em.values()) {
-        if !emit::load_parsed(em, &raw, offset, &tuples) {
+        if !emit::load_parsed(em, &raw, offset, &tuples) && !em.stray_record(&raw, offset) {
             salvage_region(em, text, pos, end, base, nesting);
         }
         record::return_scratch(tuples);

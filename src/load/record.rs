@@ -244,6 +244,21 @@ pub struct RawRecord<'a> {
     pub version: Option<Version>,
     #[serde(borrow, rename = "aclID")]
     pub acl: Text<'a>,
+    /// Tuples the fast reader found under keys it does not know inside the flows.
+    #[serde(skip)]
+    pub stray: Stray<'a>,
+}
+
+/// Tuples under a key not read, inside a record's flows (`properties`, a rule, a MAC
+/// block, and VNet's levels): a key damaged in the file (`"flowTuples["`, `"flo ws"`)
+/// leaves the record valid JSON, and its tuples would be lost unsaid. They are counted
+/// by their shape, and rejected. Keys of the record itself are not looked into: other
+/// tools' events keep tuples of their own there.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Stray<'a> {
+    /// The first such key.
+    pub key: Option<&'a str>,
+    pub tuples: u64,
 }
 
 /// The shape of a record, decided by its keys.

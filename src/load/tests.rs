@@ -682,3 +682,53 @@ fn snapshots_are_growing_prefixes_of_the_final_store() {
         }
     }
 }
+
+/// A damaged key inside a record's flows leaves it valid JSON, with its tuples under a key
+/// the reader does not know: they are rejected with the key named, not lost unsaid. The
+/// rest of the record loads.
+#[test]
+fn tuples_under_a_damaged_key_are_rejected() {
+    let text = |record: &str| format!("{{\"records\":[{record},{VNET_REC}]}}");
+    for (from, to, records) in [
+        // A MAC block's tuples: both of rule R1's.
+        ("\"flowTuples\"", "\"flowTuples[\"", 2),
+        // A rule's MAC blocks.
+        (
+            "{\"rule\":\"R1\",\"flows\"",
+            "{\"rule\":\"R1\",\"flo ws\"",
+            2,
+        ),
+        // The record's rules: without them it is no flow log record as read, so only
+        // the VNet record loads.
+        ("\"Version\":2,\"flows\"", "\"Version\":2,\"flows}\"", 1),
+    ] {
+        let damaged = text(&NSG_REC.replacen(from, to, 1));
+        let (_, r) = one(&damaged);
+        assert_eq!((r.records, r.tuples, r.rejected), (records, 2, 2), "{to}");
+        let problem = r.problems.iter().find(|p| p.kind == ProblemKind::BadRecord);
+        let detail = problem.map(|p| p.detail.clone()).unwrap_or_default();
+        let key = to
+            .trim_start_matches("{\"rule\":\"R1\",")
+            .trim_start_matches("\"Version\":2,");
+        assert!(detail.contains(key), "{to}: {:?}", r.problems);
+        assert!(detail.contains("record 1"), "{to}: {detail}");
+    }
+    // VNet: a group's tuples, an ACL's groups.
+    for (from, to) in [
+        ("\"flowTuples\"", "\"flowTuple\""),
+        ("\"flowGroups\"", "\"flowGroupz\""),
+    ] {
+        let damaged = format!("[{NSG_REC},{}]", VNET_REC.replacen(from, to, 1));
+        let (_, r) = one(&damaged);
+        assert_eq!((r.tuples, r.rejected), (3, 1), "{to}: {:?}", r.problems);
+    }
+    // Other tools' events keep tuples under keys of their own at the record's top level:
+    // those are not looked into.
+    let event = NSG_REC.replacen(
+        "\"category\"",
+        "\"input\":[\"1731916800,10.0.0.1,10.0.0.2,1000,22,T,I,A,B,,,,\"],\"category\"",
+        1,
+    );
+    let (_, r) = one(&event);
+    assert_eq!((r.tuples, r.rejected), (2, 0), "{:?}", r.problems);
+}

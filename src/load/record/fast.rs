@@ -8,9 +8,10 @@
 //! every sample file.
 
 use super::{
-    NsgMacFlows, NsgProperties, NsgRule, Parsed, RawRecord, Text, Tuples, Version, VnetAcl,
+    NsgMacFlows, NsgProperties, NsgRule, Parsed, RawRecord, Stray, Text, Tuples, Version, VnetAcl,
     VnetFlowRecords, VnetGroup,
 };
+use crate::load::salvage::count_tuple_shapes;
 use crate::load::tuple::{parse_quoted_by_field, parse_tuple, read_run, Values};
 use crate::model::LogKind;
 use std::borrow::Cow;
@@ -33,6 +34,7 @@ pub fn read_record<'a>(
         i: pos,
         tuples,
         values,
+        stray: Stray::default(),
     };
     let record = r.record()?;
     Some((record, r.i))
@@ -44,6 +46,7 @@ struct Reader<'a, 't> {
     i: usize,
     tuples: &'t mut Vec<Parsed>,
     values: Values,
+    stray: Stray<'a>,
 }
 
 /// Checks the fast reader against serde at every `{` of `text`: wherever the fast reader
@@ -54,9 +57,11 @@ pub fn check_against_serde(text: &str) -> usize {
     let mut read = 0;
     for (pos, _) in text.match_indices('{') {
         let mut fast_tuples = Vec::new();
-        let Some((fast, end)) = read_record(text, pos, &mut fast_tuples, Values::ALL) else {
+        let Some((mut fast, end)) = read_record(text, pos, &mut fast_tuples, Values::ALL) else {
             continue;
         };
+        // serde does not look for tuples under keys it does not know.
+        fast.stray = Stray::default();
         read += 1;
         super::return_scratch(super::take_scratch());
         let mut stream = serde_json::Deserializer::from_str(&text[pos..]).into_iter::<RawRecord>();
@@ -248,16 +253,23 @@ impl<'a> Reader<'a, '_> {
 
     /// An object read into a `T` (absent keys keep its default): each of `keys` by
     /// `read` with its index in `keys`, at most once (serde refuses a duplicate field);
-    /// other keys' values are skipped.
+    /// other keys' values are skipped, and with `strays` the tuples under them counted.
     fn fields<T: Default>(
         &mut self,
         keys: &[&str],
+        strays: bool,
         mut read: impl FnMut(&mut Self, &mut T, usize) -> Option<()>,
     ) -> Option<T> {
         let mut value = T::default();
         let mut seen = 0u32;
         self.object(|s, key| {
             let Some(i) = keys.iter().position(|k| *k == key) else {
+                if strays && matches!(s.peek(), Some(b'[' | b'{')) {
+                    let start = s.i;
+                    s.skip(0)?;
+                    s.stray_tuples(key, start);
+                    return Some(true);
+                }
                 return Some(false);
             };
             (seen & 1 << i == 0).then_some(())?;
@@ -265,6 +277,15 @@ impl<'a> Reader<'a, '_> {
             read(s, &mut value, i).map(|()| true)
         })?;
         Some(value)
+    }
+
+    /// Counts the tuples of the value from `start` on, under `key`, which is not read.
+    fn stray_tuples(&mut self, key: &'a str, start: usize) {
+        let tuples = count_tuple_shapes(&self.text[start..self.i]);
+        if tuples > 0 {
+            self.stray.tuples += tuples;
+            self.stray.key.get_or_insert(key);
+        }
     }
 
     fn record(&mut self) -> Option<RawRecord<'a>> {
@@ -283,7 +304,7 @@ impl<'a> Reader<'a, '_> {
             "version",
             "aclID",
         ];
-        self.fields::<RawRecord>(&keys, |s, r, key| {
+        let mut record = self.fields::<RawRecord>(&keys, false, |s, r, key| {
             match key {
                 0 => r.time = s.text()?,
                 1 => r.mac = s.text()?,
@@ -300,7 +321,9 @@ impl<'a> Reader<'a, '_> {
                 _ => r.acl = s.text()?,
             }
             Some(())
-        })
+        })?;
+        record.stray = self.stray;
+        Some(record)
     }
 
     /// `null` as `None`, anything else read by `read`.
@@ -319,7 +342,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn nsg_properties(&mut self) -> Option<NsgProperties<'a>> {
-        self.fields::<NsgProperties>(&["Version", "flows"], |s, p, key| {
+        self.fields::<NsgProperties>(&["Version", "flows"], true, |s, p, key| {
             match key {
                 0 => p.version = s.version()?,
                 _ => p.flows = s.optional(|s| s.list(Self::nsg_rule))?,
@@ -329,7 +352,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn nsg_rule(&mut self) -> Option<NsgRule<'a>> {
-        self.fields::<NsgRule>(&["rule", "flows"], |s, rule, key| {
+        self.fields::<NsgRule>(&["rule", "flows"], true, |s, rule, key| {
             match key {
                 0 => rule.rule = s.text()?,
                 _ => {
@@ -343,7 +366,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn nsg_mac_flows(&mut self) -> Option<NsgMacFlows<'a>> {
-        self.fields::<NsgMacFlows>(&["mac", "flowTuples"], |s, flows, key| {
+        self.fields::<NsgMacFlows>(&["mac", "flowTuples"], true, |s, flows, key| {
             match key {
                 0 => flows.mac = s.text()?,
                 _ => flows.tuples = s.optional(|s| s.tuples(LogKind::Nsg))?.map(Tuples),
@@ -353,14 +376,14 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn vnet_records(&mut self) -> Option<VnetFlowRecords<'a>> {
-        self.fields::<VnetFlowRecords>(&["flows"], |s, records, _| {
+        self.fields::<VnetFlowRecords>(&["flows"], true, |s, records, _| {
             records.flows = s.optional(|s| s.list(Self::vnet_acl))?;
             Some(())
         })
     }
 
     fn vnet_acl(&mut self) -> Option<VnetAcl<'a>> {
-        self.fields::<VnetAcl>(&["aclID", "flowGroups"], |s, acl, key| {
+        self.fields::<VnetAcl>(&["aclID", "flowGroups"], true, |s, acl, key| {
             match key {
                 0 => acl.acl = s.text()?,
                 _ => {
@@ -374,7 +397,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn vnet_group(&mut self) -> Option<VnetGroup<'a>> {
-        self.fields::<VnetGroup>(&["rule", "flowTuples"], |s, group, key| {
+        self.fields::<VnetGroup>(&["rule", "flowTuples"], true, |s, group, key| {
             match key {
                 0 => group.rule = s.text()?,
                 _ => group.tuples = s.optional(|s| s.tuples(LogKind::Vnet))?.map(Tuples),
