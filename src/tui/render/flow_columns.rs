@@ -330,61 +330,46 @@ mod tests {
     #[test]
     fn the_side_that_cuts_fewer_rows_narrows_first() {
         let columns = Settings::default().columns;
-        let repeat = |w: u16, n: usize| std::iter::repeat_n(w, n);
-        let src: Vec<u16> = [
+        // (width, rows) of each side, as measured in the demo.
+        let rows = |counts: &[(u16, usize)]| -> Vec<u16> {
+            counts
+                .iter()
+                .flat_map(|&(w, n)| std::iter::repeat_n(w, n))
+                .collect()
+        };
+        let src = rows(&[
             (14, 1443),
             (16, 112),
             (17, 201),
             (18, 542),
             (19, 180),
             (20, 496),
-        ]
-        .into_iter()
-        .flat_map(|(w, n)| repeat(w, n))
-        .chain(repeat(23, 34))
-        .collect();
-        let dst: Vec<u16> = [
+            (23, 34),
+        ]);
+        let dst = rows(&[
             (11, 453),
             (12, 749),
             (13, 1445),
             (14, 96),
             (16, 180),
             (17, 59),
-        ]
-        .into_iter()
-        .flat_map(|(w, n)| repeat(w, n))
-        .chain(repeat(21, 37))
-        .collect();
+            (21, 37),
+        ]);
         let m = Measures {
             endpoint_rows: EndpointRows::of_widths(&src, &dst),
             ..measures((20, 16))
         };
         let fitted = fit(&columns, m, 54);
-        let width = |c| {
-            fitted
-                .columns
-                .iter()
-                .find(|p| p.column == c)
-                .map(|p| p.width)
-        };
-        assert_eq!(
-            (width(Column::Src), width(Column::Dst)),
-            (Some(19), Some(14))
-        );
+        assert_eq!(endpoint_widths(&fitted), (Some(19), Some(14)));
         assert!(fitted.compact && total(&fitted) <= 54, "{fitted:?}");
         // Without counts the wider side narrows first, as before, down to the floor.
         let fitted = fit(&columns, measures((20, 16)), 54);
-        let width = |c| {
-            fitted
-                .columns
-                .iter()
-                .find(|p| p.column == c)
-                .map(|p| p.width)
-        };
-        assert_eq!(
-            (width(Column::Src), width(Column::Dst)),
-            (Some(17), Some(16))
-        );
+        assert_eq!(endpoint_widths(&fitted), (Some(17), Some(16)));
+    }
+
+    fn endpoint_widths(f: &Fitted) -> (Option<u16>, Option<u16>) {
+        let width = |c| f.columns.iter().find(|p| p.column == c).map(|p| p.width);
+        (width(Column::Src), width(Column::Dst))
     }
 
     /// In compact form the four letters show together or not at all, at every width and
