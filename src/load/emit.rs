@@ -199,25 +199,33 @@ impl<'p> Emitter<'p> {
             Shape::Flat(kind) => self.flat(raw, &pm, meta, kind),
         }
         self.meta = pm;
-        self.reject_strays(raw.stray, ordinal, offset);
+        // The record is read: only those tuples are lost, each a bad tuple.
+        self.reject_strays(raw.stray, ordinal, offset, ProblemKind::BadTuple);
         self.report(offset);
     }
 
     /// Counts a record that is no flow log record as read, only because a key of it is
-    /// damaged (`properties` without its `flows`): its tuples under keys not read are
-    /// rejected, and the records after it are numbered on. `false` when it has none.
+    /// damaged (`properties` without its `flows`): a bad record, its tuples under keys not
+    /// read rejected, and the records after it numbered on. `false` when it has none.
     pub fn stray_record(&mut self, raw: &RawRecord, offset: Option<u64>) -> bool {
         if raw.stray.tuples == 0 {
             return false;
         }
         let ordinal = self.ordinal;
         self.skip_record();
-        self.reject_strays(raw.stray, ordinal, offset);
+        self.reject_strays(raw.stray, ordinal, offset, ProblemKind::BadRecord);
         true
     }
 
-    /// Rejects the tuples record `ordinal` holds under a key not read (a damaged key).
-    fn reject_strays(&mut self, stray: Stray, ordinal: u32, offset: Option<u64>) {
+    /// Rejects the tuples record `ordinal` holds under a key not read (a damaged key),
+    /// as `kind`: one problem a tuple, or one for the record.
+    fn reject_strays(
+        &mut self,
+        stray: Stray,
+        ordinal: u32,
+        offset: Option<u64>,
+        kind: ProblemKind,
+    ) {
         if stray.tuples == 0 {
             return;
         }
@@ -225,8 +233,12 @@ impl<'p> Emitter<'p> {
         let key = stray.key.unwrap_or_default();
         let reason = format!("tuples under a key not read, {key:?} (a damaged key?)");
         let place = self.place_of(ordinal, offset);
+        let count = match kind {
+            ProblemKind::BadTuple => stray.tuples,
+            _ => 1,
+        };
         self.tally
-            .problem(ProblemKind::BadRecord, Reason::Text(reason), || place);
+            .problems_of(kind, Reason::Text(reason), count, || place);
     }
 
     fn nsg<'r>(

@@ -689,23 +689,37 @@ fn snapshots_are_growing_prefixes_of_the_final_store() {
 #[test]
 fn tuples_under_a_damaged_key_are_rejected() {
     let text = |record: &str| format!("{{\"records\":[{record},{VNET_REC}]}}");
-    for (from, to, records) in [
+    // A record still read reports its lost tuples as bad tuples (one problem each); one
+    // that no longer reads as a flow log record is one bad record.
+    let still_read = (2, ProblemKind::BadTuple, 2);
+    let no_record = (1, ProblemKind::BadRecord, 1);
+    for (from, to, (records, kind, problems)) in [
         // A MAC block's tuples: both of rule R1's.
-        ("\"flowTuples\"", "\"flowTuples[\"", 2),
+        ("\"flowTuples\"", "\"flowTuples[\"", still_read),
         // A rule's MAC blocks.
         (
             "{\"rule\":\"R1\",\"flows\"",
             "{\"rule\":\"R1\",\"flo ws\"",
-            2,
+            still_read,
         ),
         // The record's rules: without them it is no flow log record as read, so only
         // the VNet record loads.
-        ("\"Version\":2,\"flows\"", "\"Version\":2,\"flows}\"", 1),
+        (
+            "\"Version\":2,\"flows\"",
+            "\"Version\":2,\"flows}\"",
+            no_record,
+        ),
     ] {
         let damaged = text(&NSG_REC.replacen(from, to, 1));
         let (_, r) = one(&damaged);
         assert_eq!((r.records, r.tuples, r.rejected), (records, 2, 2), "{to}");
-        let problem = r.problems.iter().find(|p| p.kind == ProblemKind::BadRecord);
+        let problem = r.problems.iter().find(|p| p.kind == kind);
+        assert_eq!(
+            problem.map(|p| p.count),
+            Some(problems),
+            "{to}: {:?}",
+            r.problems
+        );
         let detail = problem.map(|p| p.detail.clone()).unwrap_or_default();
         let key = to
             .trim_start_matches("{\"rule\":\"R1\",")
