@@ -219,8 +219,9 @@ fn gap(before: Column, before_width: u16, after: Column, after_width: u16, compa
 /// fit in `width`: one IPv6 row on screen must not push protocol, direction and action
 /// off every row. Each step narrows the side where it cuts fewer rows that were whole
 /// (the wider side when as many): a column of mostly short destinations gives way before
-/// sources that need their width. A side whose rows are short goes below the floor, down
-/// to the width nine rows in ten of it fit in.
+/// sources that need their width. In compact form a side whose rows are short goes below
+/// the floor, down to the width nine rows in ten of it fit in; in words the floor holds
+/// every IPv4 endpoint whole, as it did.
 fn narrowed(configured: &[Column], m: Measures, compact: bool, width: u16) -> (u16, u16) {
     // In words every column but the flexible text ones; in compact form the essentials.
     let kept: Vec<Column> = configured
@@ -250,9 +251,9 @@ fn narrowed(configured: &[Column], m: Measures, compact: bool, width: u16) -> (u
         widths.iter().map(|(_, w)| w).sum::<u16>() + gaps
     };
     let rows = m.endpoint_rows;
-    let floors = [0, 1].map(|side| {
-        rows.holding(side, 90)
-            .map_or(floor, |short| floor.min(short.max(LEAST_ENDPOINT)))
+    let floors = [0, 1].map(|side| match rows.holding(side, 90) {
+        Some(short) if compact => floor.min(short.max(LEAST_ENDPOINT)),
+        _ => floor,
     });
     let (mut src, mut dst) = m.endpoints;
     while need((src, dst)) > width {
@@ -365,6 +366,15 @@ mod tests {
         // Without counts the wider side narrows first, as before, down to the floor.
         let fitted = fit(&columns, measures((20, 16)), 54);
         assert_eq!(endpoint_widths(&fitted), (Some(17), Some(16)));
+        // In words an IPv4 endpoint stays whole, however few rows are that wide: the
+        // packets column goes first.
+        let m = Measures {
+            endpoint_rows: EndpointRows::of_widths(&rows(&[(14, 95), (21, 5)]), &dst),
+            ..measures((21, 16))
+        };
+        let fitted = fit(&columns, m, 78);
+        assert!(!fitted.compact, "{fitted:?}");
+        assert_eq!(endpoint_widths(&fitted).0, Some(21), "{fitted:?}");
     }
 
     fn endpoint_widths(f: &Fitted) -> (Option<u16>, Option<u16>) {
