@@ -451,19 +451,17 @@ fn timeline(store: &Store, spec: &TimelineSpec) -> TimelineResult {
 /// See `Vocabulary::encryptions`. NSG rows have no high half of their flags (its column
 /// is empty until a VNet row needs it), and so no status.
 fn encryptions(store: &Store) -> Vec<String> {
-    let mut counts = [0usize; 16];
+    let mut counts = [0u32; 16];
     let high = store.flags_high();
-    counts[0] = store.len() - high.len();
+    counts[0] = (store.len() - high.len()) as u32;
     for &h in high {
         counts[((Flags::join(0, h).0 & ENC_MASK) >> ENC_SHIFT) as usize] += 1;
     }
     // Code k is `Encryption::ALL[k - 1]`; 0 is none.
-    let mut seen: Vec<(usize, Encryption)> = (1..)
-        .zip(Encryption::ALL)
-        .filter(|&(code, _)| counts[code] > 0)
+    let statuses = &counts[1..=Encryption::ALL.len()];
+    let mut names: Vec<String> = by_use(statuses)
+        .map(|k| Encryption::ALL[k].name().to_string())
         .collect();
-    seen.sort_by_key(|&(code, _)| std::cmp::Reverse(counts[code]));
-    let mut names: Vec<String> = seen.iter().map(|(_, e)| e.name().to_string()).collect();
     if counts[0] > 0 {
         names.push("-".into());
     }
@@ -495,15 +493,12 @@ fn vocabulary(store: &Store) -> Vocabulary {
     let flowlogs = distinct_texts(store, store.records().iter().map(|r| r.flowlog));
     let targets = distinct_texts(store, store.records().iter().map(|r| r.target));
     let acls = distinct_texts(store, store.groups().iter().map(|g| g.acl));
-    let mut version_counts = [0usize; 256];
+    let mut version_counts = [0u32; 256];
     store
         .records()
         .iter()
         .for_each(|r| version_counts[r.version as usize] += 1);
-    let mut versions: Vec<u8> = (0..=255u8)
-        .filter(|&v| version_counts[v as usize] > 0)
-        .collect();
-    versions.sort_by_key(|&v| std::cmp::Reverse(version_counts[v as usize]));
+    let versions = by_use(&version_counts).map(|v| v as u8).collect();
     let encryptions = encryptions(store);
     // Tuples per address, per side: the most used come first, as ports do.
     let tuples = |ids: &[u32]| {
@@ -513,13 +508,14 @@ fn vocabulary(store: &Store) -> Vocabulary {
         counts
     };
     let (as_src, as_dst) = (tuples(store.src_ids()), tuples(store.dst_ids()));
-    let addresses = |count: &dyn Fn(usize) -> u32| -> Vec<String> {
-        let mut ids: Vec<usize> = (0..store.addrs().len())
-            .filter(|&id| count(id) > 0)
-            .collect();
-        ids.sort_by_key(|&id| std::cmp::Reverse(count(id)));
-        ids.truncate(VOCABULARY_ADDRESSES);
-        ids.into_iter()
+    let either: Vec<u32> = as_src
+        .iter()
+        .zip(&as_dst)
+        .map(|(a, b)| a.saturating_add(*b))
+        .collect();
+    let addresses = |counts: &[u32]| -> Vec<String> {
+        by_use(counts)
+            .take(VOCABULARY_ADDRESSES)
             .map(|id| store.addrs().get(id as u32).to_string())
             .collect()
     };
@@ -531,7 +527,7 @@ fn vocabulary(store: &Store) -> Vocabulary {
         counts
     };
     let (sport_counts, dport_counts) = (counts(store.sports()), counts(store.dports()));
-    let either: Vec<u32> = sport_counts
+    let either_port: Vec<u32> = sport_counts
         .iter()
         .zip(&dport_counts)
         .map(|(a, b)| a.saturating_add(*b))
@@ -545,10 +541,10 @@ fn vocabulary(store: &Store) -> Vocabulary {
         acls,
         versions,
         encryptions,
-        addresses: addresses(&|id| as_src[id].saturating_add(as_dst[id])),
-        sources: addresses(&|id| as_src[id]),
-        destinations: addresses(&|id| as_dst[id]),
-        ports: most_used(&either),
+        addresses: addresses(&either),
+        sources: addresses(&as_src),
+        destinations: addresses(&as_dst),
+        ports: most_used(&either_port),
         sports: most_used(&sport_counts),
         dports: most_used(&dport_counts),
     }
@@ -556,10 +552,14 @@ fn vocabulary(store: &Store) -> Vocabulary {
 
 /// The ports with a count, most counted first, at most a thousand.
 fn most_used(counts: &[u32]) -> Vec<u16> {
-    let mut ports: Vec<u16> = (0..=u16::MAX).filter(|&p| counts[p as usize] > 0).collect();
-    ports.sort_by_key(|&p| std::cmp::Reverse(counts[p as usize]));
-    ports.truncate(1000);
-    ports
+    by_use(counts).take(1000).map(|p| p as u16).collect()
+}
+
+/// The places of `counts` with a count, most counted first (ties in order of place).
+fn by_use(counts: &[u32]) -> impl Iterator<Item = usize> {
+    let mut used: Vec<usize> = (0..counts.len()).filter(|&k| counts[k] > 0).collect();
+    used.sort_by_key(|&k| std::cmp::Reverse(counts[k]));
+    used.into_iter()
 }
 
 /// The texts of `ids`, each once, sorted. Deduplicated as ids first: a string for each
