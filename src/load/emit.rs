@@ -199,8 +199,7 @@ impl<'p> Emitter<'p> {
             Shape::Flat(kind) => self.flat(raw, &pm, meta, kind),
         }
         self.meta = pm;
-        // The record is read: only those tuples are lost, each a bad tuple.
-        self.reject_strays(raw.stray, ordinal, offset, ProblemKind::BadTuple);
+        self.reject_strays(raw.stray, ordinal, offset);
         self.report(offset);
     }
 
@@ -208,37 +207,25 @@ impl<'p> Emitter<'p> {
     /// damaged (`properties` without its `flows`): a bad record, its tuples under keys not
     /// read rejected, and the records after it numbered on. `false` when it has none.
     pub fn stray_record(&mut self, raw: &RawRecord, offset: Option<u64>) -> bool {
-        if raw.stray.tuples == 0 {
+        let stray = raw.stray;
+        if stray.tuples == 0 {
             return false;
         }
-        let ordinal = self.ordinal;
-        self.skip_record();
-        self.reject_strays(raw.stray, ordinal, offset, ProblemKind::BadRecord);
+        self.bad_record(stray_reason(stray), offset, stray.tuples);
         true
     }
 
-    /// Rejects the tuples record `ordinal` holds under a key not read (a damaged key),
-    /// as `kind`: one problem a tuple, or one for the record.
-    fn reject_strays(
-        &mut self,
-        stray: Stray,
-        ordinal: u32,
-        offset: Option<u64>,
-        kind: ProblemKind,
-    ) {
+    /// Rejects the tuples record `ordinal`, which is read, holds under a key not read:
+    /// only they are lost, each a bad tuple.
+    fn reject_strays(&mut self, stray: Stray, ordinal: u32, offset: Option<u64>) {
         if stray.tuples == 0 {
             return;
         }
         self.tally.rejected += stray.tuples;
-        let key = stray.key.unwrap_or_default();
-        let reason = format!("tuples under a key not read, {key:?} (a damaged key?)");
         let place = self.place_of(ordinal, offset);
-        let count = match kind {
-            ProblemKind::BadTuple => stray.tuples,
-            _ => 1,
-        };
+        let reason = Reason::Text(stray_reason(stray));
         self.tally
-            .problems_of(kind, Reason::Text(reason), count, || place);
+            .problems_of(ProblemKind::BadTuple, reason, stray.tuples, || place);
     }
 
     fn nsg<'r>(
@@ -410,6 +397,12 @@ pub fn load_raw(em: &mut Emitter, raw: &RawRecord, offset: Option<u64>) -> bool 
     let loaded = load_parsed(em, raw, offset, &tuples);
     record::return_scratch(tuples);
     loaded
+}
+
+/// Why tuples under a key not read are rejected, naming the (first) key.
+fn stray_reason(stray: Stray) -> String {
+    let key = stray.key.unwrap_or_default();
+    format!("tuples under a key not read, {key:?} (a damaged key?)")
 }
 
 /// Loads a record whose tuple ranges index `tuples`; `false` when it is not a flow log
