@@ -22,6 +22,23 @@ fn one(text: &str) -> (Store, LoadReport) {
     load_texts(&[("f.json", text)], 1)
 }
 
+/// `records` in a blob's `{"records":[…]}` wrapper.
+fn wrapped(records: &[&str]) -> String {
+    format!(r#"{{"records":[{}]}}"#, records.join(","))
+}
+
+/// Records, tuples loaded and tuples rejected.
+fn counts(report: &LoadReport) -> (u64, u64, u64) {
+    (report.records, report.tuples, report.rejected)
+}
+
+/// The NSG record without its closing brace.
+fn left_open() -> &'static str {
+    NSG_REC
+        .strip_suffix('}')
+        .expect("a record ends with its brace")
+}
+
 fn kinds(report: &LoadReport) -> Vec<ProblemKind> {
     report.problems.iter().map(|p| p.kind).collect()
 }
@@ -119,7 +136,7 @@ fn trailing_comma_in_tuples_is_repaired() {
 fn places_after_bytes_that_are_not_utf8_are_the_files_bytes() {
     let bad = NSG_REC.replacen("\"rule\":\"", "\"rule\":\"\u{1}", 1);
     assert_ne!(bad, NSG_REC, "the rule name is where the fixture has it");
-    let whole = format!(r#"{{"records":[{bad},{bad},{NSG_REC}]}}"#).into_bytes();
+    let whole = wrapped(&[&bad, &bad, NSG_REC]).into_bytes();
     // One byte, then three, that are not UTF-8 where the marks are.
     let mut data = Vec::new();
     for (k, &b) in whole.iter().enumerate() {
@@ -159,7 +176,7 @@ fn a_bad_tuple_is_numbered_through_its_rule() {
     let record = format!(
         r#"{{"time":"2024-11-18T08:00:00Z","category":"NetworkSecurityGroupFlowEvent","resourceId":"/X/NSG","properties":{{"Version":2,"flows":[{{"rule":"R1","flows":[{{"mac":"AA","flowTuples":["{good}","{good}","{good}"]}},{{"mac":"BB","flowTuples":["{good}","{bad}"]}}]}}]}}}}"#
     );
-    let (_, r) = one(&format!(r#"{{"records":[{record}]}}"#));
+    let (_, r) = one(&wrapped(&[&record]));
     assert_eq!((r.tuples, r.rejected), (4, 1));
     let detail = &r.problems[0].detail;
     assert!(detail.contains("record 1, rule R1, tuple 5"), "{detail}");
@@ -169,20 +186,11 @@ fn a_bad_tuple_is_numbered_through_its_rule() {
 /// and the records after it are read, not taken for part of it.
 #[test]
 fn a_record_missing_a_closing_bracket_loses_only_itself() {
-    let open = NSG_REC
-        .strip_suffix('}')
-        .expect("a record ends with its brace");
     let lost_bracket = NSG_REC.replacen("\"]", "\"", 1);
     assert_ne!(lost_bracket, NSG_REC);
-    for bad in [open, lost_bracket.as_str()] {
-        let text = format!(r#"{{"records":[{NSG_REC},{bad},{NSG_REC},{NSG_REC}]}}"#);
-        let (_, r) = one(&text);
-        assert_eq!(
-            (r.records, r.tuples, r.rejected),
-            (3, 6, 2),
-            "{:?}",
-            r.problems
-        );
+    for bad in [left_open(), lost_bracket.as_str()] {
+        let (_, r) = one(&wrapped(&[NSG_REC, bad, NSG_REC, NSG_REC]));
+        assert_eq!(counts(&r), (3, 6, 2), "{:?}", r.problems);
         let open = r.problems.iter().find(|p| p.detail.contains("not closed"));
         let detail = &open.expect("the record left open is reported").detail;
         assert!(detail.contains("record 2 at byte"), "{detail}");
@@ -196,30 +204,16 @@ fn a_record_missing_a_closing_bracket_loses_only_itself() {
 /// reader of JSON: that too stays in its record.
 #[test]
 fn damage_stays_in_its_record_however_much_there_is() {
-    let open = NSG_REC
-        .strip_suffix('}')
-        .expect("a record ends with its brace");
-    let mut records = vec![open; 12];
+    let mut records = vec![left_open(); 12];
     records.extend([NSG_REC; 12]);
-    let (_, r) = one(&format!(r#"{{"records":[{}]}}"#, records.join(",")));
-    assert_eq!(
-        (r.records, r.tuples, r.rejected),
-        (12, 24, 24),
-        "{:?}",
-        r.problems
-    );
+    let (_, r) = one(&wrapped(&records));
+    assert_eq!(counts(&r), (12, 24, 24), "{:?}", r.problems);
 
     let flipped = NSG_REC.replacen(r#""category":""#, r#""category":}"#, 1);
     assert_ne!(flipped, NSG_REC);
     let bad_tuple = NSG_REC.replacen(",T,I,A,B,", ",Q,I,A,B,", 1);
-    let text = format!(r#"{{"records":[{NSG_REC},{flipped},{NSG_REC},{bad_tuple}]}}"#);
-    let (_, r) = one(&text);
-    assert_eq!(
-        (r.records, r.tuples, r.rejected),
-        (3, 5, 3),
-        "{:?}",
-        r.problems
-    );
+    let (_, r) = one(&wrapped(&[NSG_REC, &flipped, NSG_REC, &bad_tuple]));
+    assert_eq!(counts(&r), (3, 5, 3), "{:?}", r.problems);
     let bad = r.problems.iter().find(|p| p.kind == ProblemKind::BadTuple);
     let detail = &bad.expect("the bad tuple is reported").detail;
     assert!(detail.contains("record 4, rule R1, tuple 1"), "{detail}");
@@ -236,14 +230,8 @@ fn tuples_outside_any_record_are_rejected() {
     let renamed = NSG_REC.replacen("\"properties\"", "\"propertiex\"", 1);
     assert_ne!(renamed, NSG_REC);
     for damaged in [headless, renamed.as_str()] {
-        let text = format!(r#"{{"records":[{NSG_REC},{damaged},{NSG_REC}]}}"#);
-        let (_, r) = one(&text);
-        assert_eq!(
-            (r.records, r.tuples, r.rejected),
-            (2, 4, 2),
-            "{:?}",
-            r.problems
-        );
+        let (_, r) = one(&wrapped(&[NSG_REC, damaged, NSG_REC]));
+        assert_eq!(counts(&r), (2, 4, 2), "{:?}", r.problems);
         assert!(r
             .problems
             .iter()
@@ -688,7 +676,6 @@ fn snapshots_are_growing_prefixes_of_the_final_store() {
 /// rest of the record loads.
 #[test]
 fn tuples_under_a_damaged_key_are_rejected() {
-    let text = |record: &str| format!("{{\"records\":[{record},{VNET_REC}]}}");
     // A record still read reports its lost tuples as bad tuples (one problem each); one
     // that no longer reads as a flow log record is one bad record.
     let still_read = (2, ProblemKind::BadTuple, 2);
@@ -710,9 +697,8 @@ fn tuples_under_a_damaged_key_are_rejected() {
             no_record,
         ),
     ] {
-        let damaged = text(&NSG_REC.replacen(from, to, 1));
-        let (_, r) = one(&damaged);
-        assert_eq!((r.records, r.tuples, r.rejected), (records, 2, 2), "{to}");
+        let (_, r) = one(&wrapped(&[&NSG_REC.replacen(from, to, 1), VNET_REC]));
+        assert_eq!(counts(&r), (records, 2, 2), "{to}");
         let problem = r.problems.iter().find(|p| p.kind == kind);
         assert_eq!(
             problem.map(|p| p.count),
