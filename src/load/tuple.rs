@@ -257,11 +257,15 @@ fn address(s: &[u8]) -> Option<IpAddr> {
     ipv4(s).map(IpAddr::V4).or_else(|| not_ipv4(s))
 }
 
-/// `address` for text already known not to be dotted IPv4 (the fast parser tried).
+/// `address` for text already known not to be dotted IPv4.
 fn not_ipv4(s: &[u8]) -> Option<IpAddr> {
-    ipv6::parse(s)
-        .map(IpAddr::V6)
-        .or_else(|| std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok())
+    ipv6::parse(s).map(IpAddr::V6).or_else(|| by_std(s))
+}
+
+/// The address as std reads it: the forms the hand readers leave to it (an embedded IPv4
+/// address, a zone, anything malformed).
+fn by_std(s: &[u8]) -> Option<IpAddr> {
+    std::str::from_utf8(s).ok()?.parse::<IpAddr>().ok()
 }
 
 #[inline]

@@ -187,12 +187,13 @@ impl<const QUOTED: bool> Cursor<'_, QUOTED> {
                 return Some(IpAddr::V6(a));
             }
         }
-        // An embedded IPv4 address, a zone, anything std must decide.
+        // An embedded IPv4 address, a zone, anything std must decide: the IPv6 reader
+        // has read as far as it can, and would refuse the whole field.
         let len = rest
             .iter()
             .position(|&c| Self::ends_field(Some(c)))
             .unwrap_or(rest.len());
-        let a = super::not_ipv4(&rest[..len])?;
+        let a = super::by_std(&rest[..len])?;
         self.i = start + len;
         Some(a)
     }
