@@ -101,7 +101,7 @@ pub fn address_widths(store: &Store) -> Vec<u8> {
 /// Share of the rows whose endpoints the columns hold whole: the rest (a few long IPv6
 /// addresses among IPv4 ones) are cut with `…` rather than widen every page's columns
 /// and push out the rule or the seconds.
-const WHOLE_SHARE: (usize, usize) = (95, 100);
+const WHOLE_PERCENT: u64 = 95;
 
 /// Rows measured at most, one in each run of rows of the selection.
 const SAMPLE: usize = 1 << 16;
@@ -112,7 +112,7 @@ pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidth
     let (sport, dport) = (store.sports(), store.dports());
     let endpoint = |addr: u32, port: u16| usize::from(address[addr as usize]) + 1 + digits(port);
     // How many rows have each width, per side (an endpoint is at most 47 columns).
-    let mut widths = [[0usize; 64]; 2];
+    let mut widths = [[0u32; 64]; 2];
     let mut protocols = [false; 256];
     // A share of the rows is as well measured on a sample of them: looking up every row
     // of 2M put 20 ms before each filter's first rows. One row of each run of `step`, at
@@ -130,21 +130,14 @@ pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidth
         widths[1][endpoint(dst[i], dport[i]).min(63)] += 1;
         protocols[store.flag(row).proto() as usize] = true;
     }
-    let held = |counts: &[usize; 64]| {
-        let rows: usize = counts.iter().sum();
-        let wanted = (rows * WHOLE_SHARE.0).div_ceil(WHOLE_SHARE.1);
-        let mut seen = 0;
-        let width = (0..64)
-            .find(|&w| {
-                seen += counts[w];
-                seen >= wanted
-            })
-            .unwrap_or(0);
-        (width as u16).max(MIN_ENDPOINT)
+    let rows = EndpointRows(widths);
+    let held = |side| {
+        let width = rows.holding(side, WHOLE_PERCENT).unwrap_or(0);
+        width.max(MIN_ENDPOINT)
     };
     FlowWidths {
-        endpoints: (held(&widths[0]), held(&widths[1])),
-        rows: EndpointRows(widths.map(|side| side.map(|n| u32::try_from(n).unwrap_or(u32::MAX)))),
+        endpoints: (held(0), held(1)),
+        rows,
         proto_letters: (0..=255u8)
             .filter(|&p| protocols[p as usize])
             .map(letters_width)
