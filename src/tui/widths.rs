@@ -39,13 +39,8 @@ impl EndpointRows {
         EndpointRows(rows)
     }
 
-    /// Rows of the source side (`side` 0) or the destination side (1) wider than `width`.
-    pub fn wider_than(&self, side: usize, width: u16) -> u32 {
-        self.0[side].iter().skip(usize::from(width) + 1).sum()
-    }
-
-    /// Rows of `side` exactly `width` wide: those a column narrowed from `width` cuts
-    /// that were whole.
+    /// Rows of the source side (`side` 0) or the destination side (1) exactly `width`
+    /// wide: those a column narrowed from `width` cuts that were whole.
     pub fn at(&self, side: usize, width: u16) -> u32 {
         self.0[side].get(usize::from(width)).copied().unwrap_or(0)
     }
@@ -240,12 +235,8 @@ mod tests {
             // Every row is measured here (fewer than a sample's worth).
             for (side, texts) in [src, dst].iter().enumerate() {
                 for width in 0..50 {
-                    let wider = texts.iter().filter(|&&w| w > width).count() as u32;
-                    assert_eq!(
-                        got.rows.wider_than(side, width),
-                        wider,
-                        "side {side}, {width}"
-                    );
+                    let at = texts.iter().filter(|&&w| w == width).count() as u32;
+                    assert_eq!(got.rows.at(side, width), at, "side {side}, {width}");
                 }
             }
         }
