@@ -221,26 +221,30 @@ fn gap(before: Column, before_width: u16, after: Column, after_width: u16, compa
 /// (the wider side when as many): a column of mostly short destinations gives way before
 /// sources that need their width. In compact form a side whose rows are short goes below
 /// the floor, down to the width nine rows in ten of it fit in; in words the floor holds
-/// every IPv4 endpoint whole, as it did.
+/// every IPv4 endpoint whole, as it did. A pane too narrow for those columns at the
+/// floors still shows both endpoints, cut further, rather than one whole and the other
+/// lost: at 60 columns the destinations were lost while the sources had blank room.
 fn narrowed(configured: &[Column], m: Measures, compact: bool, width: u16) -> (u16, u16) {
+    let shown = |c: &Column| match c {
+        Column::Rule | Column::Nsg => false,
+        Column::Packets => !compact,
+        _ => true,
+    };
     // In words every column but the flexible text ones; in compact form the essentials.
-    let kept: Vec<Column> = configured
+    let kept: Vec<Column> = configured.iter().copied().filter(shown).collect();
+    // The columns up to the later endpoint.
+    let through = configured
+        .iter()
+        .rposition(|c| matches!(c, Column::Src | Column::Dst))
+        .map_or(0, |i| i + 1);
+    let first: Vec<Column> = configured[..through]
         .iter()
         .copied()
-        .filter(|c| match c {
-            Column::Rule | Column::Nsg => false,
-            Column::Packets => !compact,
-            _ => true,
-        })
+        .filter(shown)
         .collect();
-    let floor = if compact {
-        COMPACT_ENDPOINT
-    } else {
-        SHORT_ENDPOINT
-    };
-    let need = |endpoints| {
+    let need = |columns: &[Column], endpoints| {
         let m = Measures { endpoints, ..m };
-        let widths: Vec<(Column, u16)> = kept
+        let widths: Vec<(Column, u16)> = columns
             .iter()
             .map(|&c| (c, natural_width(c, m, compact)))
             .collect();
@@ -250,13 +254,31 @@ fn narrowed(configured: &[Column], m: Measures, compact: bool, width: u16) -> (u
             .sum();
         widths.iter().map(|(_, w)| w).sum::<u16>() + gaps
     };
+    let floor = if compact {
+        COMPACT_ENDPOINT
+    } else {
+        SHORT_ENDPOINT
+    };
     let rows = m.endpoint_rows;
     let floors = [0, 1].map(|side| match rows.holding(side, 90) {
         Some(short) if compact => floor.min(short.max(LEAST_ENDPOINT)),
         _ => floor,
     });
-    let (mut src, mut dst) = m.endpoints;
-    while need((src, dst)) > width {
+    let endpoints = narrow(m.endpoints, floors, rows, |e| need(&kept, e) <= width);
+    narrow(endpoints, [LEAST_ENDPOINT; 2], rows, |e| {
+        need(&first, e) <= width
+    })
+}
+
+/// `endpoints` narrowed a column at a time, each side down to its floor, until they
+/// `fit`: the side narrowed is the one where that cuts fewer rows that were whole.
+fn narrow(
+    (mut src, mut dst): (u16, u16),
+    floors: [u16; 2],
+    rows: EndpointRows,
+    fit: impl Fn((u16, u16)) -> bool,
+) -> (u16, u16) {
+    while !fit((src, dst)) {
         let cut = |side, from: u16| rows.at(side, from);
         let narrow_src = match (src > floors[0], dst > floors[1]) {
             (false, false) => break,
@@ -312,14 +334,19 @@ mod tests {
         let wide = fit(&columns, measures((ipv6, 22)), 250);
         assert_eq!(wide.columns[1].width, ipv6);
         assert!(!wide.compact);
-        // A pane too narrow for the rest: the source takes the room the columns left out
-        // leave, not the floor it was narrowed to while they were counted on.
+        // A pane too narrow for the rest still shows both endpoints, cut alike, rather
+        // than the source whole and the destination lost.
         let narrow = fit(&columns, measures((ipv6, ipv6)), 40);
-        let src = narrow.columns.iter().find(|p| p.column == Column::Src);
-        assert!(src.is_some_and(|p| p.width > COMPACT_ENDPOINT && p.width <= ipv6));
+        assert_eq!(names(&narrow), [Column::Time, Column::Src, Column::Dst]);
+        assert_eq!(endpoint_widths(&narrow), (Some(15), Some(15)), "{narrow:?}");
         assert_eq!(total(&narrow), 40, "{narrow:?}");
+        // Too narrow for them at the least width: the destination goes, and the source
+        // takes the room it leaves.
+        let narrower = fit(&columns, measures((ipv6, ipv6)), 30);
+        assert_eq!(names(&narrower), [Column::Time, Column::Src]);
+        assert_eq!(total(&narrower), 30, "{narrower:?}");
         // With room for its measure, it gets no more.
-        let short = fit(&columns, measures((19, 19)), 40);
+        let short = fit(&columns, measures((19, 19)), 30);
         let src = short.columns.iter().find(|p| p.column == Column::Src);
         assert_eq!(src.map(|p| p.width), Some(19), "{short:?}");
     }
@@ -375,6 +402,23 @@ mod tests {
         let fitted = fit(&columns, m, 78);
         assert!(!fitted.compact, "{fitted:?}");
         assert_eq!(endpoint_widths(&fitted).0, Some(21), "{fitted:?}");
+    }
+
+    /// At 60 columns the Flows pane is 36 wide inside: too narrow for the letters, but
+    /// not for both endpoints. The destinations were lost while the sources kept blank
+    /// room.
+    #[test]
+    fn a_pane_too_narrow_for_the_letters_shows_both_endpoints() {
+        let columns = Settings::default().columns;
+        for (endpoints, width) in [((20, 16), 36), ((21, 21), 36), ((47, 47), 34)] {
+            let fitted = fit(&columns, measures(endpoints), width);
+            let (src, dst) = endpoint_widths(&fitted);
+            assert!(src.is_some() && dst.is_some(), "{width}: {fitted:?}");
+            assert!(total(&fitted) <= width, "{fitted:?} overflows {width}");
+        }
+        // Where they fit at their floors nothing changes: 16 each is the compact floor.
+        let fitted = fit(&columns, measures((20, 16)), 54);
+        assert!(names(&fitted).contains(&Column::State), "{fitted:?}");
     }
 
     fn endpoint_widths(f: &Fitted) -> (Option<u16>, Option<u16>) {
