@@ -1567,6 +1567,50 @@ fn a_narrow_flows_pane_keeps_state_and_bytes() {
     }
 }
 
+/// A conversation between two long IPv6 endpoints keeps both ports and its protocol in
+/// the Timeline's title and in the status line's trail: their addresses are cut in the
+/// middle, and the trail from its front. Both were cut at their end, which lost the
+/// destination's port.
+#[test]
+fn a_long_ipv6_conversation_keeps_its_ports_when_cut() {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    b.begin_group(Some("UserRule_AllowRDP"), Some("000D3AF87856"), None);
+    let src = ("2510:1a5b:ce4e:2bf6:eb11:2640:a20:4fb0", 51234);
+    let dst = ("9823:cc54:9a1e:7b30:41d2:e8f0:f6c9:59eb", 3389);
+    for (secs, state, bytes) in [(0, FlowState::Begin, 0), (60, FlowState::End, 4_000)] {
+        b.push(&tuple(secs, src, dst, Decision::Allow, state, bytes));
+    }
+    let store = b.finish();
+    for (width, height) in [(80, 24), (100, 30), (120, 40)] {
+        let mut h = Harness::with_store(width, height, store.clone());
+        h.press(KeyCode::Char('/'));
+        h.type_text("sport == 51234");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Enter);
+        let screen = h.screen();
+        let title = screen
+            .lines()
+            .find(|l| l.contains("Timeline: "))
+            .unwrap_or_default();
+        assert!(title.contains("]:51234 → ["), "{width}: {title}");
+        assert!(title.contains("]:3389 tcp"), "{width}: {title}");
+        // Each address keeps its two ends.
+        assert!(
+            title.contains("[2510:") && title.contains("4fb0]"),
+            "{title}"
+        );
+        assert!(
+            title.contains("[9823:") && title.contains("59eb]"),
+            "{title}"
+        );
+        let status = screen.lines().last().unwrap_or_default();
+        assert!(status.contains("]:3389 tcp"), "{width}: {status}");
+        assert!(status.contains("help"), "{width}: {status}");
+    }
+}
+
 /// Enter before the answer came keeps the text; if the answer then finds it wrong, the
 /// bar opens again on it with the error, and the filter in force stays the one before:
 /// the bar never shows a filter that is not the one the panes show.

@@ -4,6 +4,7 @@
 use super::app::{App, Crumb, Overlay, Pane, RuleLine};
 use super::keys::Command;
 use super::picker::{PickItem, Picker, MAX_ADDRESSES};
+use super::render::format::cut_endpoint;
 use super::worker::{QueryKind, TimelineSpec, TopList};
 use crate::model::{proto, ConversationKey};
 use crate::store::Store;
@@ -239,13 +240,33 @@ fn quote(s: &str) -> String {
 
 /// `203.0.113.9:51234 → 10.0.0.4:3389 tcp`
 pub fn conversation_label(store: &Store, key: &ConversationKey) -> String {
-    let src = store.addrs().get(key.src);
-    let dst = store.addrs().get(key.dst);
+    conversation_label_in(store, key, usize::MAX)
+}
+
+/// `conversation_label` in at most `width` columns where it can be: the addresses are
+/// cut in their middle, the longer first, so that both ports and the protocol stay (cut
+/// at its end, a label with a long IPv6 destination lost its port).
+pub fn conversation_label_in(store: &Store, key: &ConversationKey, width: usize) -> String {
+    let src = endpoint(&store.addrs().get(key.src), key.sport);
+    let dst = endpoint(&store.addrs().get(key.dst), key.dport);
+    let proto = proto::display(key.proto);
+    let fixed = " → ".chars().count() + 1 + proto.chars().count();
+    // `1…4:443`: three characters of an address at least.
+    let least = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len()) + 4;
+    let (mut a, mut b) = (src.chars().count(), dst.chars().count());
+    while a + b + fixed > width {
+        match (a > least(&src), b > least(&dst)) {
+            (false, false) => break,
+            (true, false) => a -= 1,
+            (false, true) => b -= 1,
+            (true, true) if a >= b => a -= 1,
+            (true, true) => b -= 1,
+        }
+    }
     format!(
-        "{} → {} {}",
-        endpoint(&src, key.sport),
-        endpoint(&dst, key.dport),
-        proto::display(key.proto)
+        "{} → {} {proto}",
+        cut_endpoint(&src, a),
+        cut_endpoint(&dst, b)
     )
 }
 

@@ -11,7 +11,8 @@
 
 use super::flow_columns::{self, Measures};
 use super::format::{
-    compact, human_short, human_tight, rule_name, style_for_range, time, truncate, TimeStyle,
+    compact, cut_endpoint, human_short, human_tight, rule_name, style_for_range, time, truncate,
+    TimeStyle,
 };
 use super::theme::Theme;
 use super::{fitted_title, pane_block, title};
@@ -164,28 +165,6 @@ fn header_text(c: Column, compact: bool) -> &'static str {
     }
 }
 
-/// An `address:port` in at most `width` columns, cut in the middle of the address so
-/// the port stays whole.
-fn cut_endpoint(text: &str, width: usize) -> String {
-    if text.chars().count() <= width {
-        return text.to_string();
-    }
-    let Some((address, port)) = text.rsplit_once(':') else {
-        return truncate(text, width);
-    };
-    let room = width.saturating_sub(port.chars().count() + 1);
-    if room < 3 {
-        return truncate(text, width);
-    }
-    let chars: Vec<char> = address.chars().collect();
-    let tail = (room - 1) / 2;
-    let head = room - 1 - tail;
-    let mut out: String = chars[..head].iter().collect();
-    out.push('…');
-    out.extend(&chars[chars.len() - tail..]);
-    format!("{out}:{port}")
-}
-
 /// The protocol as the log writes it: `T`, `U`, or the number (VNet, other protocols).
 fn cell(ctx: &CellContext, row: u32, c: Column) -> (String, Style) {
     let s = ctx.store;
@@ -233,16 +212,6 @@ fn text(s: &Store, id: u32) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn an_endpoint_cut_in_the_middle_keeps_its_port() {
-        let ipv6 = "[2510:1a5b:ce4e:2bf6:eb11:2640:a20:4fb0]:56683";
-        let cut = cut_endpoint(ipv6, 21);
-        assert_eq!(cut.chars().count(), 21);
-        assert_eq!(cut, "[2510:1…0:4fb0]:56683");
-        assert_eq!(cut_endpoint("198.51.100.138:52260", 16), "198.5….138:52260");
-        assert_eq!(cut_endpoint("10.0.0.4:3389", 21), "10.0.0.4:3389");
-    }
 
     #[test]
     fn protocols_read_as_the_log_writes_them() {

@@ -188,6 +188,39 @@ pub fn truncate(s: &str, width: usize) -> String {
     out
 }
 
+/// An `address:port` in at most `width` columns, cut in the middle of the address so
+/// the port stays whole.
+pub fn cut_endpoint(text: &str, width: usize) -> String {
+    if text.chars().count() <= width {
+        return text.to_string();
+    }
+    let Some((address, port)) = text.rsplit_once(':') else {
+        return truncate(text, width);
+    };
+    let room = width.saturating_sub(port.chars().count() + 1);
+    if room < 3 {
+        return truncate(text, width);
+    }
+    let chars: Vec<char> = address.chars().collect();
+    let tail = (room - 1) / 2;
+    let head = room - 1 - tail;
+    let mut out: String = chars[..head].iter().collect();
+    out.push('…');
+    out.extend(&chars[chars.len() - tail..]);
+    format!("{out}:{port}")
+}
+
+/// Cuts `s` to its last `width` characters, marking the cut with `…` at its front.
+pub fn truncate_front(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        return s.to_string();
+    }
+    let mut out = String::from(if width > 0 { "…" } else { "" });
+    out.extend(s.chars().skip(n - width.saturating_sub(1)));
+    out
+}
+
 /// Azure's prefixes of default and user rules: the part after them tells rules apart.
 const RULE_PREFIXES: [&str; 2] = ["DefaultRule_", "UserRule_"];
 
@@ -244,6 +277,27 @@ pub fn human_tight(n: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_front_cut_keeps_the_end() {
+        assert_eq!(
+            truncate_front("all › rule › 10.0.0.4:3389 tcp", 18),
+            "…10.0.0.4:3389 tcp"
+        );
+        assert_eq!(truncate_front("short", 18), "short");
+        assert_eq!(truncate_front("abc", 1), "…");
+        assert_eq!(truncate_front("abc", 0), "");
+    }
+
+    #[test]
+    fn an_endpoint_cut_in_the_middle_keeps_its_port() {
+        let ipv6 = "[2510:1a5b:ce4e:2bf6:eb11:2640:a20:4fb0]:56683";
+        let cut = cut_endpoint(ipv6, 21);
+        assert_eq!(cut.chars().count(), 21);
+        assert_eq!(cut, "[2510:1…0:4fb0]:56683");
+        assert_eq!(cut_endpoint("198.51.100.138:52260", 16), "198.5….138:52260");
+        assert_eq!(cut_endpoint("10.0.0.4:3389", 21), "10.0.0.4:3389");
+    }
 
     #[test]
     fn compact_counts_fit_five_columns() {

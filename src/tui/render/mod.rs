@@ -106,6 +106,6 @@ pub fn split_title(
 }
 
 /// Columns between the corners of a block `width` wide, less the space after the text.
-fn title_room(width: u16) -> usize {
+pub fn title_room(width: u16) -> usize {
     (width as usize).saturating_sub(3)
 }

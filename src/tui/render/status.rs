@@ -5,7 +5,7 @@
 //!  12,408 of 2,000,000 rows · 3 ms   all › rule UserRule_RDP        ? help  q quit
 //! ```
 
-use super::format::truncate;
+use super::format::{truncate, truncate_front};
 use super::theme::Theme;
 use crate::model::Thousands;
 use crate::text::sanitize;
@@ -15,6 +15,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
+
+/// The least of the trail kept when it is cut from its front (`…10.0.0.4:3389 tcp`).
+const MIN_TRAIL: usize = 16;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
@@ -41,6 +44,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         (Phase::Loading { .. }, _, _) => spans.push(Span::styled("loading…", theme.dim)),
         (Phase::Failed(_), _, _) => spans.push(Span::styled("nothing loaded", theme.error)),
     }
+    let mut trail_at = None;
     if !app.crumbs.is_empty() {
         let mut trail = String::from("all");
         for c in &app.crumbs {
@@ -48,6 +52,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             trail.push_str(&c.label);
         }
         spans.push(Span::raw("   "));
+        trail_at = Some(spans.len());
         spans.push(Span::styled(sanitize(&trail).into_owned(), theme.header));
     }
     if let Some(m) = app.message.as_ref().or(app.notice.as_ref()) {
@@ -61,14 +66,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         keymap.hint_key(Command::Help),
         keymap.hint_key(Command::Quit)
     );
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let width = |spans: &[Span]| -> usize { spans.iter().map(|s| s.content.chars().count()).sum() };
     let room = (area.width as usize).saturating_sub(keys.chars().count());
+    // The trail gives way from its front, down to a few words: where one is (its end,
+    // a conversation's ports) stays. Cut at its end, it lost them.
+    if let Some(at) = trail_at {
+        let over = (width(&spans) + 1).saturating_sub(room);
+        let trail = spans[at].content.chars().count();
+        if over > 0 && trail >= over + MIN_TRAIL {
+            let cut = truncate_front(&spans[at].content, trail - over);
+            spans[at].content = cut.into();
+        }
+    }
+    let used = width(&spans);
     if used > room {
         let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
         // Leave a gap before the keys.
         spans = vec![Span::raw(truncate(&text, room.saturating_sub(1)))];
     }
-    let used: usize = spans.iter().map(|s| s.content.chars().count()).sum();
+    let used = width(&spans);
     spans.push(Span::raw(" ".repeat(room.saturating_sub(used))));
     spans.push(Span::styled(keys, theme.dim));
     frame.render_widget(Paragraph::new(Line::from(spans)), area);

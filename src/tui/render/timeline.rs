@@ -14,11 +14,11 @@ use super::format::{
     compact, duration, human_short, rule_name, style_for_range, time, truncate, TimeStyle,
 };
 use super::theme::Theme;
-use super::{pane_block, split_title, title};
+use super::{pane_block, split_title, title, title_room};
 use crate::model::plural;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
-use crate::tui::navigate::conversation_label;
+use crate::tui::navigate::conversation_label_in;
 use crate::tui::worker::TimelineResult;
 use crate::views::{Histogram, Timeline};
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -56,7 +56,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
     let Some(store) = &app.store else { return };
-    let mut heading = vec![format!("Timeline: {}", conversation_label(store, &t.key))];
+    // The label alone on the top border: its addresses are cut so that its ports stay.
+    let prefix = "Timeline: ";
+    let room = title_room(area.width).saturating_sub(prefix.len());
+    let label = conversation_label_in(store, &t.key, room);
+    let mut heading = vec![format!("{prefix}{label}")];
     // The interface is part of the key: the same flow logged by two NICs (or NSGs) is two
     // conversations, told apart by it alone, so it comes before the totals.
     if let Some(mac) = store.text(t.key.mac) {
