@@ -152,25 +152,36 @@ impl StoreBuilder {
         }
         let s = &mut self.store;
         let rows = s.flags.len();
+        // Every row's slots are made first and then filled, in one pass with the lengths
+        // and the time bounds kept in registers: a `push` a column would store and reload
+        // each length for every row.
+        let end = rows + tuples.len();
+        s.secs.resize(end, 0);
+        s.flags.resize(end, 0);
+        let (mut min_time, mut max_time) = (self.min_time, self.max_time);
         let mut high = 0;
-        for t in tuples.clone() {
+        let slots = s.secs[rows..].iter_mut().zip(&mut s.flags[rows..]);
+        for (t, (secs, flags)) in tuples.clone().zip(slots) {
             // Times are 0 ..= u32::MAX seconds (the loader checks): unsigned division
             // splits them exactly, in fewer instructions than `div_euclid`.
             debug_assert!((0..=u32::MAX as i64 * 1000 + 999).contains(&t.time_ms));
             let ms = t.time_ms as u64;
             let f = Flags::pack_with_ms(t, (ms % 1000) as u32);
-            s.secs.push((ms / 1000) as u32);
-            s.flags.push(f.low());
+            *secs = (ms / 1000) as u32;
+            *flags = f.low();
             high |= f.high();
-            if columns.ports {
-                s.sport.push(t.sport);
-                s.dport.push(t.dport);
-            }
-            if columns.counters {
+            min_time = min_time.min(t.time_ms);
+            max_time = max_time.max(t.time_ms);
+        }
+        (self.min_time, self.max_time) = (min_time, max_time);
+        if columns.ports {
+            s.sport.extend(tuples.clone().map(|t| t.sport));
+            s.dport.extend(tuples.clone().map(|t| t.dport));
+        }
+        if columns.counters {
+            for t in tuples.clone() {
                 s.counters.push(&t.counters);
             }
-            self.min_time = self.min_time.min(t.time_ms);
-            self.max_time = self.max_time.max(t.time_ms);
         }
         // The high half's column stays empty until a tuple needs it (VNet's).
         if high != 0 || !s.flags_high.is_empty() {
