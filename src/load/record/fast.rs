@@ -335,9 +335,12 @@ impl<'a> Reader<'a, '_> {
     }
 
     /// An array of objects, each read by `read`.
-    fn list<T>(&mut self, mut read: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
-        let mut out = Vec::new();
-        self.array(|s| read(s).map(|v| out.push(v)))?;
+    fn list<T, C: Default + Extend<T>>(
+        &mut self,
+        mut read: impl FnMut(&mut Self) -> Option<T>,
+    ) -> Option<C> {
+        let mut out = C::default();
+        self.array(|s| read(s).map(|v| out.extend([v])))?;
         Some(out)
     }
 
