@@ -3,14 +3,17 @@
 
 use super::encoding::Shifts;
 use super::path_meta::last_segment;
-use super::record::{self, Parsed, RawRecord, Shape, Stray};
+use super::record::{self, RawRecord, Shape, Stray};
 use super::report::{FileProgress, ProblemKind};
+use super::rows::Rows;
 use super::tally::{Reason, Tally};
+use super::tuple::TupleError;
 use super::tuple::{parse_tuple, Values};
-use crate::model::LogKind;
+use crate::model::{FlowState, LogKind};
 use crate::store::{PathMeta, RecordMeta, StoreBuilder};
 use std::borrow::Cow;
 use std::collections::HashSet;
+use std::ops::Range;
 
 /// Progress is reported after a record once this many bytes of the file have passed.
 const REPORT_BYTES: u64 = 1 << 20;
@@ -170,13 +173,7 @@ impl<'p> Emitter<'p> {
     }
 
     /// Loads one record whose tuples (if any) sit in `scratch`.
-    pub fn record(
-        &mut self,
-        raw: &RawRecord,
-        shape: Shape,
-        offset: Option<u64>,
-        scratch: &[Parsed],
-    ) {
+    pub fn record(&mut self, raw: &RawRecord, shape: Shape, offset: Option<u64>, scratch: &Rows) {
         let ordinal = self.ordinal;
         self.ordinal += 1;
         self.tally.records += 1;
@@ -233,14 +230,14 @@ impl<'p> Emitter<'p> {
         raw: &'r RawRecord,
         pm: &'r PathMeta,
         mut meta: RecordMeta<'r>,
-        scratch: &[Parsed],
+        scratch: &Rows,
     ) {
         let Some(props) = &raw.properties else { return };
         let nsg = raw.resource_id.get().map(last_segment);
         meta.version = props
             .version
             .0
-            .unwrap_or_else(|| version_of_tuples(scratch));
+            .unwrap_or_else(|| version_of(scratch.first_state(0..scratch.len())));
         meta.nsg = nsg.or(pm.nsg.as_deref());
         self.builder.begin_record(self.file, &meta);
         let record_mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
@@ -263,9 +260,9 @@ impl<'p> Emitter<'p> {
                 };
                 self.builder.begin_group(rule_name, mac, None);
                 let range = flows.tuples.as_ref().map_or(0..0, |t| t.0.clone());
-                let tuples = scratch.get(range).unwrap_or_default();
-                self.push_all(tuples, meta.ordinal, rule_name, before);
-                before += tuples.len();
+                let len = range.len();
+                self.push_all(scratch, range, meta.ordinal, rule_name, before);
+                before += len;
             }
         }
     }
@@ -275,7 +272,7 @@ impl<'p> Emitter<'p> {
         raw: &'r RawRecord,
         pm: &'r PathMeta,
         mut meta: RecordMeta<'r>,
-        scratch: &[Parsed],
+        scratch: &Rows,
     ) {
         let Some(records) = &raw.flow_records else {
             return;
@@ -305,8 +302,7 @@ impl<'p> Emitter<'p> {
                 let rule = group.rule.get();
                 self.builder.begin_group(rule, mac.as_deref(), acl);
                 let range = group.tuples.as_ref().map_or(0..0, |t| t.0.clone());
-                let tuples = scratch.get(range).unwrap_or_default();
-                self.push_all(tuples, meta.ordinal, rule, 0);
+                self.push_all(scratch, range, meta.ordinal, rule, 0);
             }
         }
     }
@@ -330,50 +326,66 @@ impl<'p> Emitter<'p> {
             let version = raw.version.or(raw.properties.as_ref().map(|p| p.version));
             meta.version = version
                 .and_then(|v| v.0)
-                .unwrap_or_else(|| version_of_tuples(std::slice::from_ref(&parsed)));
+                .unwrap_or_else(|| version_of(parsed.as_ref().ok().map(|t| t.state)));
             meta.nsg = raw.resource_id.get().map(last_segment);
         }
         let mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);
         self.builder.begin_record(self.file, &meta);
         let rule = raw.rule.get();
         self.builder.begin_group(rule, mac.as_deref(), acl);
-        self.push_all(std::slice::from_ref(&parsed), meta.ordinal, rule, 0);
-    }
-
-    /// Loads a group's tuples: each run of good ones goes to the builder at once, and
-    /// each bad one is counted with its place (`before`: the rule's tuples in groups
-    /// before this one, so that a place names one tuple of the rule, not one of each
-    /// MAC block).
-    fn push_all(&mut self, tuples: &[Parsed], ordinal: u32, rule: Option<&str>, before: usize) {
-        let mut run = 0;
-        for (i, parsed) in tuples.iter().enumerate() {
-            let Err(e) = parsed else { continue };
-            self.load_run(&tuples[run..i]);
-            run = i + 1;
-            self.tally.rejected += 1;
-            let place = || {
-                let rule = rule.unwrap_or("(none)");
-                format!(
-                    "record {}, rule {rule}, tuple {}",
-                    ordinal + 1,
-                    before + i + 1
-                )
-            };
-            self.tally
-                .problem(ProblemKind::BadTuple, Reason::Tuple(*e), place);
+        match parsed {
+            Ok(tuple) => {
+                self.builder.push(&tuple);
+                self.tally.tuples += 1;
+            }
+            Err(e) => self.reject(e, meta.ordinal, rule, 0),
         }
-        self.load_run(&tuples[run..]);
     }
 
-    /// Loads tuples that were all read.
-    fn load_run(&mut self, run: &[Parsed]) {
+    /// Loads a group's tuples, the rows `range` of `rows`: each run of good ones goes to
+    /// the builder at once, and each bad one is counted with its place (`before`: the
+    /// rule's tuples in groups before this one, so that a place names one tuple of the
+    /// rule, not one of each MAC block).
+    fn push_all(
+        &mut self,
+        rows: &Rows,
+        range: Range<usize>,
+        ordinal: u32,
+        rule: Option<&str>,
+        before: usize,
+    ) {
+        let mut run = range.start;
+        for &(row, e) in rows.rejected_in(range.clone()) {
+            let row = row as usize;
+            self.load_run(rows, run..row);
+            run = row + 1;
+            self.reject(e, ordinal, rule, before + row - range.start);
+        }
+        self.load_run(rows, run..range.end);
+    }
+
+    /// Rejects the tuple `index` (from 0) of `rule` in record `ordinal`.
+    fn reject(&mut self, e: TupleError, ordinal: u32, rule: Option<&str>, index: usize) {
+        self.tally.rejected += 1;
+        let place = || {
+            let rule = rule.unwrap_or("(none)");
+            format!("record {}, rule {rule}, tuple {}", ordinal + 1, index + 1)
+        };
+        self.tally
+            .problem(ProblemKind::BadTuple, Reason::Tuple(e), place);
+    }
+
+    /// Loads the rows `run` of `rows`, all of them read.
+    fn load_run(&mut self, rows: &Rows, run: Range<usize>) {
         if run.is_empty() {
             return;
         }
-        self.builder.extend(run.iter().map(|parsed| match parsed {
-            Ok(t) => t,
-            Err(_) => unreachable!("a run holds tuples read"),
-        }));
+        let (src, dst) = rows.addresses(run.clone());
+        self.builder.extend_rows(
+            rows.rows(run.clone()).iter().copied(),
+            src.iter().copied().zip(dst.iter().copied()),
+            rows.counters(run.clone()).iter(),
+        );
         self.tally.tuples += run.len() as u64;
     }
 }
@@ -407,12 +419,7 @@ fn stray_reason(stray: Stray) -> String {
 
 /// Loads a record whose tuple ranges index `tuples`; `false` when it is not a flow log
 /// record.
-pub fn load_parsed(
-    em: &mut Emitter,
-    raw: &RawRecord,
-    offset: Option<u64>,
-    tuples: &[Parsed],
-) -> bool {
+pub fn load_parsed(em: &mut Emitter, raw: &RawRecord, offset: Option<u64>, tuples: &Rows) -> bool {
     let shape = raw.shape();
     if let Some(shape) = shape {
         em.record(raw, shape, offset, tuples);
@@ -420,11 +427,11 @@ pub fn load_parsed(
     shape.is_some()
 }
 
-/// An NSG record's version from its tuples, where it gives none: version 2 writes a
-/// state, version 1 does not (13 fields against 8); 0 without a tuple read.
-fn version_of_tuples(tuples: &[Parsed]) -> u8 {
-    let first = tuples.iter().find_map(|t| t.as_ref().ok());
-    first.map_or(0, |t| if t.state.is_some() { 2 } else { 1 })
+/// An NSG record's version from its first tuple read (`state`, if any was), where it
+/// gives none: version 2 writes a state, version 1 does not (13 fields against 8); 0
+/// without a tuple read.
+fn version_of(state: Option<Option<FlowState>>) -> u8 {
+    state.map_or(0, |state| if state.is_some() { 2 } else { 1 })
 }
 
 /// The NSG name when an ACL id is an NSG's ARM path.

@@ -160,8 +160,8 @@ pub(super) fn element(
 ) -> Result<usize, Fallback> {
     let offset = base.map(|b| b + pos as u64);
     let mut tuples = record::take_scratch();
-    tuples.clear();
-    if let Some((raw, end)) = record::read_record(text, pos, &mut tuples, em.values()) {
+    tuples.reset(em.values());
+    if let Some((raw, end)) = record::read_record(text, pos, &mut tuples) {
         if !emit::load_parsed(em, &raw, offset, &tuples) && !em.stray_record(&raw, offset) {
             salvage_region(em, text, pos, end, base, nesting);
         }

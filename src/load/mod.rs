@@ -20,6 +20,7 @@ mod path_meta;
 mod record;
 mod repair;
 mod report;
+mod rows;
 mod salvage;
 mod tally;
 mod tuple;

@@ -11,8 +11,9 @@
 mod fast;
 pub use fast::{check_against_serde, read_record};
 
-use super::tuple::{parse_tuple, TupleError};
-use crate::model::{LogKind, Tuple};
+use super::rows::{Parsed, Rows};
+use super::tuple::{parse_tuple, Values};
+use crate::model::LogKind;
 use serde::de::{self, Deserializer, SeqAccess, Visitor};
 use serde::Deserialize;
 use smallvec::SmallVec;
@@ -22,24 +23,22 @@ use std::fmt;
 use std::marker::PhantomData;
 use std::ops::Range;
 
-/// A parsed tuple string, or why it was rejected.
-pub type Parsed = Result<Tuple, TupleError>;
-
 thread_local! {
-    /// Tuples of the record being read: serde fills it, the emitter drains it. One buffer
-    /// per thread, reused, so reading a tuple allocates nothing.
-    static SCRATCH: RefCell<Vec<Parsed>> = const { RefCell::new(Vec::new()) };
+    /// Tuples of the record being read: the readers fill it, the emitter drains it. One
+    /// buffer per thread, reused, so reading a tuple allocates nothing.
+    static SCRATCH: RefCell<Rows> = RefCell::new(Rows::default());
 }
 
 /// Takes the tuples parsed so far on this thread, leaving an empty buffer.
-pub fn take_scratch() -> Vec<Parsed> {
+pub fn take_scratch() -> Rows {
     SCRATCH.with(|s| std::mem::take(&mut *s.borrow_mut()))
 }
 
-/// Gives a buffer back (cleared) so the next record reuses its capacity.
-pub fn return_scratch(mut v: Vec<Parsed>) {
-    v.clear();
-    SCRATCH.with(|s| *s.borrow_mut() = v);
+/// Gives a buffer back, emptied and keeping every value (as serde's reading needs), so
+/// the next record reuses its room.
+pub fn return_scratch(mut rows: Rows) {
+    rows.reset(Values::ALL);
+    SCRATCH.with(|s| *s.borrow_mut() = rows);
 }
 
 /// A text value that tolerates other JSON scalars (they read as absent).
@@ -333,8 +332,11 @@ mod tests {
         let g = &p.flows.as_ref().unwrap()[0].flows[0];
         assert_eq!(g.tuples.as_ref().unwrap().0, 0..2);
         let scratch = take_scratch();
-        assert!(scratch[0].is_ok());
-        assert_eq!(scratch[1], Err(TupleError::FieldCount(1)));
+        assert_eq!(scratch.len(), 2);
+        assert_eq!(
+            scratch.rejected_in(0..2),
+            [(1, crate::load::TupleError::FieldCount(1))]
+        );
     }
 
     #[test]

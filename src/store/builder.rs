@@ -2,7 +2,7 @@
 //! builders made on worker threads are merged with `append`, which re-maps dictionary ids.
 
 use super::{Columns, FileInfo, Flags, Group, Record, Store, NONE};
-use crate::model::{LogKind, Tuple};
+use crate::model::{Counters, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
 /// What the loader knows about a record before its tuples.
@@ -16,6 +16,29 @@ pub struct RecordMeta<'a> {
     pub nsg: Option<&'a str>,
     pub flowlog: Option<&'a str>,
     pub target: Option<&'a str>,
+}
+
+/// One tuple's time and packed fields, as the store's columns take them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Row {
+    pub time_ms: i64,
+    /// `Flags::pack`: protocol, direction, decision, state, encryption and milliseconds.
+    pub flags: u32,
+    pub sport: u16,
+    pub dport: u16,
+}
+
+impl Row {
+    #[inline(always)]
+    pub fn of(t: &Tuple) -> Row {
+        let ms = (t.time_ms as u64 % 1000) as u32;
+        Row {
+            time_ms: t.time_ms,
+            flags: Flags::pack_with_ms(t, ms).0,
+            sport: t.sport,
+            dport: t.dport,
+        }
+    }
 }
 
 #[derive(Debug)]
@@ -135,58 +158,72 @@ impl StoreBuilder {
         self.extend(std::slice::from_ref(t).iter());
     }
 
-    /// Adds tuples to the current group, as `push` would one by one, with each column's
-    /// room made once for all of them (a group holds a dozen tuples or more).
+    /// Adds tuples to the current group, as `push` would one by one.
     pub fn extend<'t>(&mut self, tuples: impl ExactSizeIterator<Item = &'t Tuple> + Clone) {
+        self.extend_rows(
+            tuples.clone().map(Row::of),
+            tuples.clone().map(|t| (t.src, t.dst)),
+            tuples.map(|t| &t.counters),
+        );
+    }
+
+    /// Adds rows to the current group, each column written in a pass of its own: the lengths and time bounds stay in registers, where a row at a time a push
+    /// a column stored and reloaded each of them. `addresses` and `counters` give a value
+    /// a row where the builder keeps them (else they may be empty).
+    pub fn extend_rows<'c>(
+        &mut self,
+        rows: impl ExactSizeIterator<Item = Row> + Clone,
+        addresses: impl Iterator<Item = (IpAddr, IpAddr)>,
+        counters: impl Iterator<Item = &'c Counters>,
+    ) {
         debug_assert!(!self.store.groups.is_empty(), "push before begin_group");
-        self.reserve(tuples.len());
+        let n = rows.len();
         // The same columns for every row of a builder: these branches always go one way.
+        // Each column's room is made once for all the rows: by `extend` where the rows
+        // are counted, here where they are pushed.
         let columns = self.store.columns;
         if columns.addresses {
-            for t in tuples.clone() {
-                let src = self.addr_id(t.src);
-                let dst = self.addr_id(t.dst);
+            self.store.src.reserve(n);
+            self.store.dst.reserve(n);
+            let before = self.store.src.len();
+            for (src, dst) in addresses {
+                let src = self.addr_id(src);
+                let dst = self.addr_id(dst);
                 self.store.src.push(src);
                 self.store.dst.push(dst);
             }
+            debug_assert_eq!(self.store.src.len(), before + n, "an address a row");
         }
         let s = &mut self.store;
-        let rows = s.flags.len();
-        // Every row's slots are made first and then filled, in one pass with the lengths
-        // and the time bounds kept in registers: a `push` a column would store and reload
-        // each length for every row.
-        let end = rows + tuples.len();
-        s.secs.resize(end, 0);
-        s.flags.resize(end, 0);
-        let (mut min_time, mut max_time) = (self.min_time, self.max_time);
-        let mut high = 0;
-        let slots = s.secs[rows..].iter_mut().zip(&mut s.flags[rows..]);
-        for (t, (secs, flags)) in tuples.clone().zip(slots) {
-            // Times are 0 ..= u32::MAX seconds (the loader checks): unsigned division
-            // splits them exactly, in fewer instructions than `div_euclid`.
-            debug_assert!((0..=u32::MAX as i64 * 1000 + 999).contains(&t.time_ms));
-            let ms = t.time_ms as u64;
-            let f = Flags::pack_with_ms(t, (ms % 1000) as u32);
-            *secs = (ms / 1000) as u32;
-            *flags = f.low();
-            high |= f.high();
-            min_time = min_time.min(t.time_ms);
-            max_time = max_time.max(t.time_ms);
+        let start = s.flags.len();
+        // Times are 0 ..= u32::MAX seconds (the loader checks): unsigned division
+        // splits them exactly, in fewer instructions than `div_euclid`.
+        s.secs
+            .extend(rows.clone().map(|r| (r.time_ms as u64 / 1000) as u32));
+        s.flags.extend(rows.clone().map(|r| Flags(r.flags).low()));
+        let (mut min_time, mut max_time, mut high) = (self.min_time, self.max_time, 0);
+        for r in rows.clone() {
+            min_time = min_time.min(r.time_ms);
+            max_time = max_time.max(r.time_ms);
+            high |= Flags(r.flags).high();
         }
         (self.min_time, self.max_time) = (min_time, max_time);
         if columns.ports {
-            s.sport.extend(tuples.clone().map(|t| t.sport));
-            s.dport.extend(tuples.clone().map(|t| t.dport));
+            s.sport.extend(rows.clone().map(|r| r.sport));
+            s.dport.extend(rows.clone().map(|r| r.dport));
         }
         if columns.counters {
-            for t in tuples.clone() {
-                s.counters.push(&t.counters);
+            s.counters.reserve(n);
+            let before = s.counters.len();
+            for c in counters {
+                s.counters.push(c);
             }
+            debug_assert_eq!(s.counters.len(), before + n, "counters a row");
         }
         // The high half's column stays empty until a tuple needs it (VNet's).
         if high != 0 || !s.flags_high.is_empty() {
-            s.flags_high.resize(rows, 0);
-            s.flags_high.extend(tuples.map(|t| Flags::pack(t).high()));
+            s.flags_high.resize(start, 0);
+            s.flags_high.extend(rows.map(|r| Flags(r.flags).high()));
         }
     }
 

@@ -22,7 +22,7 @@ mod id_index;
 pub mod time_index;
 
 pub use addrs::AddrDict;
-pub use builder::{RecordMeta, StoreBuilder};
+pub use builder::{RecordMeta, Row, StoreBuilder};
 pub use columns::Columns;
 pub use counters::CounterColumn;
 pub use dict::TextDict;

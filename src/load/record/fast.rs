@@ -8,9 +8,10 @@
 //! every sample file.
 
 use super::{
-    NsgMacFlows, NsgProperties, NsgRule, Parsed, RawRecord, Stray, Text, Tuples, Version, VnetAcl,
+    NsgMacFlows, NsgProperties, NsgRule, RawRecord, Stray, Text, Tuples, Version, VnetAcl,
     VnetFlowRecords, VnetGroup,
 };
+use crate::load::rows::Rows;
 use crate::load::salvage::count_tuple_shapes;
 use crate::load::tuple::{parse_quoted_by_field, parse_tuple, read_run, Values};
 use crate::model::LogKind;
@@ -20,20 +21,19 @@ use std::borrow::Cow;
 const MAX_DEPTH: u32 = 64;
 
 /// The record whose `{` is at `pos` and the position just after its `}`; its tuples are
-/// appended to `tuples`, which the record's ranges index (with the values `values` skips
-/// left 0). `None`: serde must read it.
+/// appended to `tuples`, which the record's ranges index (the values it does not keep
+/// are not worked out). `None`: serde must read it.
 pub fn read_record<'a>(
     text: &'a str,
     pos: usize,
-    tuples: &mut Vec<Parsed>,
-    values: Values,
+    tuples: &mut Rows,
 ) -> Option<(RawRecord<'a>, usize)> {
     let mut r = Reader {
         text,
         b: text.as_bytes(),
         i: pos,
+        values: tuples.keep(),
         tuples,
-        values,
         stray: Stray::default(),
     };
     let record = r.record()?;
@@ -44,7 +44,7 @@ struct Reader<'a, 't> {
     text: &'a str,
     b: &'a [u8],
     i: usize,
-    tuples: &'t mut Vec<Parsed>,
+    tuples: &'t mut Rows,
     values: Values,
     stray: Stray<'a>,
 }
@@ -56,8 +56,8 @@ struct Reader<'a, 't> {
 pub fn check_against_serde(text: &str) -> usize {
     let mut read = 0;
     for (pos, _) in text.match_indices('{') {
-        let mut fast_tuples = Vec::new();
-        let Some((mut fast, end)) = read_record(text, pos, &mut fast_tuples, Values::ALL) else {
+        let mut fast_tuples = Rows::keeping(Values::ALL);
+        let Some((mut fast, end)) = read_record(text, pos, &mut fast_tuples) else {
             continue;
         };
         // serde does not look for tuples under keys it does not know.
@@ -499,16 +499,17 @@ mod tests {
     #[test]
     fn plain_records_are_read_as_serde_reads_them() {
         for text in [NSG, VNET, FLAT] {
-            let mut tuples = Vec::new();
-            let (_, end) = read_record(text, 0, &mut tuples, Values::ALL).expect(text);
+            let mut tuples = Rows::default();
+            let (_, end) = read_record(text, 0, &mut tuples).expect(text);
             assert_eq!(end, text.len());
             assert!(check_against_serde(text) > 0);
         }
-        let mut tuples = Vec::new();
-        let (raw, _) = read_record(NSG, 0, &mut tuples, Values::ALL).unwrap();
+        let mut tuples = Rows::default();
+        let (raw, _) = read_record(NSG, 0, &mut tuples).unwrap();
         assert_eq!(raw.properties.unwrap().version.0, Some(2));
         assert_eq!(tuples.len(), 3);
-        assert!(tuples[0].is_ok() && tuples[1].is_ok() && tuples[2].is_err());
+        let rejected: Vec<u32> = tuples.rejected_in(0..3).iter().map(|r| r.0).collect();
+        assert_eq!(rejected, [2]);
     }
 
     /// Tuples read whole in runs, broken by one left to the field-by-field parser, by a
@@ -532,11 +533,23 @@ mod tests {
             list.join(","),
             "x".repeat(200)
         );
-        let mut tuples = Vec::new();
-        read_record(&text, 0, &mut tuples, Values::ALL).expect("plain record");
-        let sources: Vec<String> = tuples
+        let mut tuples = Rows::default();
+        read_record(&text, 0, &mut tuples).expect("plain record");
+        let all = 0..tuples.len();
+        let rejected: Vec<usize> = tuples
+            .rejected_in(all.clone())
             .iter()
-            .map(|t| t.as_ref().map_or("bad".into(), |t| t.src.to_string()))
+            .map(|r| r.0 as usize)
+            .collect();
+        let sources: Vec<String> = tuples
+            .addresses(all.clone())
+            .0
+            .iter()
+            .zip(all)
+            .map(|(src, row)| match rejected.contains(&row) {
+                true => "bad".into(),
+                false => src.to_string(),
+            })
             .collect();
         let expected = [
             "10.0.0.1", "10.0.0.2", "fd00::1", "10.0.0.3", "10.0.0.4", "bad", "10.0.0.5",
@@ -555,8 +568,8 @@ mod tests {
             r#"{"aclID":"z","flowGroups":null},{"aclID":"a","#,
         );
         for (text, count) in [(nsg, 3), (vnet, 2)] {
-            let mut tuples = Vec::new();
-            read_record(&text, 0, &mut tuples, Values::ALL).expect(&text);
+            let mut tuples = Rows::default();
+            read_record(&text, 0, &mut tuples).expect(&text);
             assert_eq!(tuples.len(), count, "{text}");
             let mut stream = serde_json::Deserializer::from_str(&text).into_iter::<RawRecord>();
             assert!(matches!(stream.next(), Some(Ok(_))), "serde reads {text}");
@@ -583,7 +596,7 @@ mod tests {
         ];
         for text in &cases {
             assert!(
-                read_record(text, 0, &mut Vec::new(), Values::ALL).is_none(),
+                read_record(text, 0, &mut Rows::default()).is_none(),
                 "{text}"
             );
             check_against_serde(text);
@@ -604,8 +617,8 @@ mod tests {
             for text in crate::gen::tests::read_tree(dir.path()).values() {
                 let text = std::str::from_utf8(text).unwrap();
                 for (pos, _) in text.match_indices("{\"time\"") {
-                    let mut tuples = Vec::new();
-                    read_record(text, pos, &mut tuples, Values::ALL).expect("plain record");
+                    let mut tuples = Rows::default();
+                    read_record(text, pos, &mut tuples).expect("plain record");
                     read += tuples.len() as u64;
                 }
                 check_against_serde(text);
@@ -635,7 +648,7 @@ mod tests {
             keys.sort_unstable();
             keys.dedup();
             if keys.len() == n && parts.iter().all(|&p| PARTS[p].0) {
-                proptest::prop_assert!(read_record(&text, 0, &mut Vec::new(), Values::ALL).is_some(), "{}", text);
+                proptest::prop_assert!(read_record(&text, 0, &mut Rows::default()).is_some(), "{}", text);
             }
         }
     }

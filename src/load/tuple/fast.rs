@@ -7,6 +7,7 @@
 //! No field accepts a quote or a backslash, so a tuple read to its quote is the whole string.
 
 use super::{letters, Values, MAX_SECS};
+use crate::load::rows::Rows;
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -247,12 +248,7 @@ pub fn parse_quoted(b: &[u8], kind: LogKind, values: Values) -> Option<(Tuple, u
 /// A run of tuple strings read whole, from `b` at the first one's opening quote, pushed
 /// to `out`; the bytes read (0 where the first must be read another way).
 #[inline]
-pub fn read_run(
-    b: &[u8],
-    kind: LogKind,
-    values: Values,
-    out: &mut Vec<Result<Tuple, super::TupleError>>,
-) -> usize {
+pub fn read_run(b: &[u8], kind: LogKind, values: Values, out: &mut Rows) -> usize {
     #[cfg(target_arch = "x86_64")]
     return super::whole::read_run(b, kind, values, out);
     #[cfg(not(target_arch = "x86_64"))]

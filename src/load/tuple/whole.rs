@@ -14,7 +14,8 @@
 
 use super::fast::{digit_values, swar_value};
 use super::letters::{DECISION, DIRECTION, NSG_STATE, PROTOCOL, VNET_STATE};
-use super::{TupleError, Values, MAX_SECS};
+use super::{Values, MAX_SECS};
+use crate::load::rows::Rows;
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
 use std::net::{IpAddr, Ipv4Addr};
 
@@ -46,11 +47,11 @@ trait Put {
     fn put(&mut self, tuple: Tuple);
 }
 
-/// A record's list of tuples read.
-impl Put for Vec<Result<Tuple, TupleError>> {
+/// A record's tuples read.
+impl Put for Rows {
     #[inline(always)]
     fn put(&mut self, tuple: Tuple) {
-        self.push(Ok(tuple));
+        self.push_tuple(&tuple);
     }
 }
 
@@ -68,12 +69,7 @@ impl Put for Option<Tuple> {
 /// last closing quote; 0 when the first string is not read whole. One call for a run
 /// rather than one a tuple: the tuple is written where it is kept, not returned and
 /// copied (a copy the processor stalls on, its stores not yet done).
-pub fn read_run(
-    b: &[u8],
-    kind: LogKind,
-    values: Values,
-    out: &mut Vec<Result<Tuple, TupleError>>,
-) -> usize {
+pub fn read_run(b: &[u8], kind: LogKind, values: Values, out: &mut Rows) -> usize {
     if !available() {
         return 0;
     }
@@ -82,7 +78,7 @@ pub fn read_run(
 }
 
 #[target_feature(enable = "avx2,bmi1,bmi2,popcnt")]
-fn run(b: &[u8], kind: LogKind, values: Values, out: &mut Vec<Result<Tuple, TupleError>>) -> usize {
+fn run(b: &[u8], kind: LogKind, values: Values, out: &mut Rows) -> usize {
     let mut read_to = 0;
     let mut at = 0;
     while b.get(at) == Some(&b'"') {
@@ -672,14 +668,14 @@ mod tests {
             (format!("\"{a}\",\"{b}\",\"{a}\"]"), 1),
         ];
         for (text, tuples) in cases {
-            let mut out = Vec::new();
+            let mut out = Rows::default();
             let read = read_run(text.as_bytes(), LogKind::Nsg, Values::ALL, &mut out);
             assert_eq!(out.len(), tuples, "{text}");
             let bodies: Vec<&str> = text.split('"').skip(1).step_by(2).take(tuples).collect();
-            let expected: Vec<_> = bodies
-                .iter()
-                .map(|t| parse_checked(t, LogKind::Nsg))
-                .collect();
+            let mut expected = Rows::default();
+            for t in &bodies {
+                expected.push(parse_checked(t, LogKind::Nsg));
+            }
             assert_eq!(out, expected, "{text}");
             // Up to the last closing quote read.
             let end = bodies
