@@ -1608,6 +1608,28 @@ fn a_long_ipv6_conversation_keeps_its_ports_when_cut() {
         let status = screen.lines().last().unwrap_or_default();
         assert!(status.contains("]:3389 tcp"), "{width}: {status}");
         assert!(status.contains("help"), "{width}: {status}");
+        // A message shows whole: the trail gives way to it, from its front or whole.
+        h.send('s');
+        let status = h.screen().lines().last().unwrap_or_default().to_string();
+        assert!(
+            status.contains("saved filter `sport == 51234`"),
+            "{width}: {status}"
+        );
+    }
+    // Too narrow for the pane's name and the addresses both: the conversation alone is
+    // the title, and keeps its ports and protocol.
+    for width in [54, 56, 60] {
+        let mut h = Harness::with_store(width, 24, store.clone());
+        h.press(KeyCode::Char('/'));
+        h.type_text("sport == 51234");
+        h.press(KeyCode::Enter);
+        h.press(KeyCode::Enter);
+        let screen = h.screen();
+        let title = screen
+            .lines()
+            .find(|l| l.contains("]:51234 → ["))
+            .unwrap_or_default();
+        assert!(title.contains("]:3389 tcp"), "{width}: {title}\n{screen}");
     }
 }
 

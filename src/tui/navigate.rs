@@ -4,7 +4,7 @@
 use super::app::{App, Crumb, Overlay, Pane, RuleLine};
 use super::keys::Command;
 use super::picker::{PickItem, Picker, MAX_ADDRESSES};
-use super::render::format::cut_endpoint;
+use super::render::format::{cut_endpoint, endpoint_widths};
 use super::worker::{QueryKind, TimelineSpec, TopList};
 use crate::model::{proto, ConversationKey};
 use crate::store::Store;
@@ -240,34 +240,31 @@ fn quote(s: &str) -> String {
 
 /// `203.0.113.9:51234 → 10.0.0.4:3389 tcp`
 pub fn conversation_label(store: &Store, key: &ConversationKey) -> String {
-    conversation_label_in(store, key, usize::MAX)
+    conversation_label_in(store, key, usize::MAX).0
 }
 
-/// `conversation_label` in at most `width` columns where it can be: the addresses are
-/// cut in their middle, the longer first, so that both ports and the protocol stay (cut
-/// at its end, a label with a long IPv6 destination lost its port).
-pub fn conversation_label_in(store: &Store, key: &ConversationKey, width: usize) -> String {
+/// `conversation_label` in at most `width` columns where it can be, and the fewest
+/// characters of an address it keeps: the addresses are cut in their middle, the longer
+/// first, so that both ports and the protocol stay (cut at its end, a label with a long
+/// IPv6 destination lost its port).
+pub fn conversation_label_in(
+    store: &Store,
+    key: &ConversationKey,
+    width: usize,
+) -> (String, usize) {
     let src = endpoint(&store.addrs().get(key.src), key.sport);
     let dst = endpoint(&store.addrs().get(key.dst), key.dport);
     let proto = proto::display(key.proto);
     let fixed = " → ".chars().count() + 1 + proto.chars().count();
-    // `1…4:443`: three characters of an address at least.
-    let least = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len()) + 4;
-    let (mut a, mut b) = (src.chars().count(), dst.chars().count());
-    while a + b + fixed > width {
-        match (a > least(&src), b > least(&dst)) {
-            (false, false) => break,
-            (true, false) => a -= 1,
-            (false, true) => b -= 1,
-            (true, true) if a >= b => a -= 1,
-            (true, true) => b -= 1,
-        }
-    }
-    format!(
+    let (a, b) = endpoint_widths(&src, &dst, width.saturating_sub(fixed));
+    let port = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len() + 1);
+    let kept = (a - port(&src)).min(b - port(&dst));
+    let label = format!(
         "{} → {} {proto}",
         cut_endpoint(&src, a),
         cut_endpoint(&dst, b)
-    )
+    );
+    (label, kept)
 }
 
 /// `10.0.0.4:3389`, `[2001:db8::1]:443`

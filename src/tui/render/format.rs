@@ -201,13 +201,44 @@ pub fn cut_endpoint(text: &str, width: usize) -> String {
     if room < 3 {
         return truncate(text, width);
     }
-    let chars: Vec<char> = address.chars().collect();
-    let tail = (room - 1) / 2;
-    let head = room - 1 - tail;
+    format!("{}:{port}", cut_middle(address, room))
+}
+
+/// `s` in at most `width` columns, cut in its middle (`2001:db…::33`): both ends of an
+/// address tell it from its neighbours, where its start alone often does not.
+pub fn cut_middle(s: &str, width: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    if chars.len() <= width {
+        return s.to_string();
+    }
+    if width < 3 {
+        return truncate(s, width);
+    }
+    let tail = (width - 1) / 2;
+    let head = width - 1 - tail;
     let mut out: String = chars[..head].iter().collect();
     out.push('…');
     out.extend(&chars[chars.len() - tail..]);
-    format!("{out}:{port}")
+    out
+}
+
+/// Widths for two `address:port` texts to take at most `room` columns together: the
+/// longer is cut first, and neither below three characters of its address, so both
+/// ports stay.
+pub fn endpoint_widths(src: &str, dst: &str, room: usize) -> (usize, usize) {
+    let port = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len() + 1);
+    let least = |e: &str| port(e) + 3;
+    let (mut a, mut b) = (src.chars().count(), dst.chars().count());
+    while a + b > room {
+        match (a > least(src), b > least(dst)) {
+            (false, false) => break,
+            (true, false) => a -= 1,
+            (false, true) => b -= 1,
+            (true, true) if a >= b => a -= 1,
+            (true, true) => b -= 1,
+        }
+    }
+    (a, b)
 }
 
 /// Cuts `s` to its last `width` characters, marking the cut with `…` at its front.

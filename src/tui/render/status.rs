@@ -16,8 +16,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use ratatui::Frame;
 
-/// The least of the trail kept when it is cut from its front (`…10.0.0.4:3389 tcp`).
-const MIN_TRAIL: usize = 16;
+/// The least of the trail kept when it is cut from its front (`…:3389 tcp`).
+const MIN_TRAIL: usize = 10;
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
@@ -68,14 +68,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     );
     let width = |spans: &[Span]| -> usize { spans.iter().map(|s| s.content.chars().count()).sum() };
     let room = (area.width as usize).saturating_sub(keys.chars().count());
-    // The trail gives way from its front, down to a few words: where one is (its end,
-    // a conversation's ports) stays. Cut at its end, it lost them.
+    // The trail gives way from its front: where one is (its end, a conversation's
+    // ports) stays. Where even its last few characters have no room, it goes whole, and
+    // a message after it shows: the panes' titles still say what they are about. Cut at
+    // its end, the trail lost the ports, and pushed a message off the line.
     if let Some(at) = trail_at {
         let over = (width(&spans) + 1).saturating_sub(room);
         let trail = spans[at].content.chars().count();
         if over > 0 && trail >= over + MIN_TRAIL {
             let cut = truncate_front(&spans[at].content, trail - over);
             spans[at].content = cut.into();
+        } else if over > 0 {
+            // The trail and the gap before it.
+            spans.drain(at - 1..=at);
         }
     }
     let used = width(&spans);

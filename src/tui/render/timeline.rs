@@ -54,13 +54,22 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
+/// The fewest characters of a cut address that still tell it (`203.…3.77`).
+const LEGIBLE_ADDRESS: usize = 7;
+
 fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
     let Some(store) = &app.store else { return };
-    // The label alone on the top border: its addresses are cut so that its ports stay.
+    // The conversation's name first on the top border, its addresses cut so that its
+    // ports stay. Where the pane's name would leave the addresses a few characters
+    // (`[…]:51170`), the conversation's name alone is the title.
     let prefix = "Timeline: ";
-    let room = title_room(area.width).saturating_sub(prefix.len());
-    let label = conversation_label_in(store, &t.key, room);
-    let mut heading = vec![format!("{prefix}{label}")];
+    let room = title_room(area.width);
+    let (label, kept) = conversation_label_in(store, &t.key, room.saturating_sub(prefix.len()));
+    let first = match kept >= LEGIBLE_ADDRESS {
+        true => format!("{prefix}{label}"),
+        false => conversation_label_in(store, &t.key, room).0,
+    };
+    let mut heading = vec![first];
     // The interface is part of the key: the same flow logged by two NICs (or NSGs) is two
     // conversations, told apart by it alone, so it comes before the totals.
     if let Some(mac) = store.text(t.key.mac) {
