@@ -8,7 +8,7 @@
 //! └───────────────────────────┘
 //! ```
 
-use super::format::{compact, human_short, truncate};
+use super::format::{compact, cut_endpoint, cut_middle, endpoint_widths, human_short, truncate};
 use super::theme::Theme;
 use super::{fitted_title, pane_block};
 use crate::store::Store;
@@ -73,10 +73,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .map(|&c| Constraint::Length(column_width(c, key_width)));
     let rows = lines.into_iter().enumerate().map(|(i, cells)| {
-        let row = Row::new(
-            kept.iter()
-                .map(|&c| Cell::from(truncate(&cells[c], column_width(c, key_width) as usize))),
-        );
+        let row = Row::new(kept.iter().map(|&c| {
+            let width = column_width(c, key_width) as usize;
+            Cell::from(match c {
+                0 => fit_key(&cells[0], width),
+                _ => truncate(&cells[c], width),
+            })
+        }));
         if cursor.offset + i == cursor.selected {
             row.style(theme.selected)
         } else {
@@ -139,13 +142,74 @@ fn visible_lines(
     }
 }
 
+/// A key in `width` columns. An address or a conversation is cut in the middle of each
+/// address, so that its ports and both ends of the addresses stay: cut at their end,
+/// the IPv6 conversations at 80 columns all read `[2001:db8:c1:…`. A conversation too
+/// long for both endpoints to keep a few characters of their addresses shows its
+/// source, and what fits of the destination (`203…3.9:51234→`, `203.0.113.9:51234→…`).
+fn fit_key(key: &str, width: usize) -> String {
+    if let Some((src, dst)) = key.split_once(CONVERSATION_ARROW) {
+        let (a, b) = endpoint_widths(src, dst, width.saturating_sub(1));
+        let port = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len() + 1);
+        let text = match (a - port(src)).min(b - port(dst)) >= LEGIBLE_ADDRESS {
+            true => format!(
+                "{}{CONVERSATION_ARROW}{}",
+                cut_endpoint(src, a),
+                cut_endpoint(dst, b)
+            ),
+            false => {
+                let src = cut_endpoint(src, width.saturating_sub(1));
+                let rest = width.saturating_sub(src.chars().count() + 1);
+                format!("{src}{CONVERSATION_ARROW}{}", truncate(dst, rest))
+            }
+        };
+        return truncate(&text, width);
+    }
+    match key.parse::<std::net::IpAddr>() {
+        Ok(_) => cut_middle(key, width),
+        Err(_) => truncate(key, width),
+    }
+}
+
+/// The fewest characters of a cut address shown in a conversation (`10.…1.4`).
+const LEGIBLE_ADDRESS: usize = 7;
+
+/// Between a conversation's two endpoints in its key.
+const CONVERSATION_ARROW: char = '→';
+
 /// `203.0.113.9:51234→10.0.0.4:3389`
 fn conversation_text(store: &Store, c: &Conversation) -> String {
     let src = store.addrs().get(c.key.src);
     let dst = store.addrs().get(c.key.dst);
     format!(
-        "{}→{}",
+        "{}{CONVERSATION_ARROW}{}",
         endpoint(&src, c.key.sport),
         endpoint(&dst, c.key.dport)
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// At 80 columns the key is 14 wide: IPv6 conversations cut at their end all read
+    /// `[2001:db8:c1:…`.
+    #[test]
+    fn keys_are_cut_in_their_addresses_never_their_ports() {
+        let a = "[2001:db8:c1::5]:51234→[fd00:db8:0:1::4]:443";
+        let b = "[2001:db8:c1::6]:51235→[fd00:db8:0:1::4]:443";
+        for width in [14, 19, 30, 36, 44] {
+            let (ka, kb) = (fit_key(a, width), fit_key(b, width));
+            assert_ne!(ka, kb, "{width}");
+            assert!(ka.chars().count() <= width, "{ka} in {width}");
+            assert!(ka.contains("]:51234→"), "{ka} in {width}");
+        }
+        assert_eq!(fit_key(a, 14), "[20…:5]:51234→");
+        // Room for both endpoints to keep some of their addresses: both ports.
+        assert!(fit_key(a, 36).ends_with("]:443"), "{}", fit_key(a, 36));
+        assert_eq!(fit_key(a, 44), a);
+        // An address keeps both ends; other keys are cut at their end.
+        assert_eq!(fit_key("2001:db8:5ca7::33", 10), "2001:…::33");
+        assert_eq!(fit_key("UserRule_AllowRDP", 10), "UserRule_…");
+    }
 }
