@@ -16,6 +16,8 @@ pub struct FlowWidths {
     pub endpoints: (u16, u16),
     /// Widest protocol as the log writes it (`T`, `U` or the number).
     pub proto_letters: u16,
+    /// Widest protocol in words (`tcp`, `icmpv6` or the number).
+    pub proto_words: u16,
     /// How many rows each width holds, per side: which side a narrow pane cuts.
     pub rows: EndpointRows,
 }
@@ -67,6 +69,7 @@ impl Default for FlowWidths {
         FlowWidths {
             endpoints: (MIN_ENDPOINT, MIN_ENDPOINT),
             proto_letters: 1,
+            proto_words: 3,
             rows: EndpointRows::NONE,
         }
     }
@@ -133,11 +136,8 @@ pub fn of_selection(store: &Store, sel: &Selection, address: &[u8]) -> FlowWidth
     FlowWidths {
         endpoints: (held(0), held(1)),
         rows,
-        proto_letters: (0..=255u8)
-            .filter(|&p| protocols[p as usize])
-            .map(letters_width)
-            .max()
-            .unwrap_or(1),
+        proto_letters: widest(&protocols, letters_width).unwrap_or(1),
+        proto_words: widest(&protocols, words_width).unwrap_or(3),
     }
 }
 
@@ -152,6 +152,15 @@ pub fn proto_letters(p: u8) -> String {
 
 fn letters_width(p: u8) -> u16 {
     proto_letters(p).len() as u16
+}
+
+fn words_width(p: u8) -> u16 {
+    proto::display(p).len() as u16
+}
+
+/// The widest of the protocols `seen`, as `width` measures them.
+fn widest(seen: &[bool; 256], width: fn(u8) -> u16) -> Option<u16> {
+    (0..=255u8).filter(|&p| seen[p as usize]).map(width).max()
 }
 
 fn digits(port: u16) -> usize {
@@ -223,12 +232,15 @@ mod tests {
                 .iter()
                 .map(|&r| text(store.dst(r), store.dports()[r as usize]))
                 .collect();
-            let proto = rows
-                .iter()
-                .map(|&r| proto_letters(store.flag(r).proto()).len() as u16);
+            let proto = |text: fn(u8) -> String| {
+                rows.iter()
+                    .map(|&r| text(store.flag(r).proto()).len() as u16)
+                    .max()
+            };
             let want = FlowWidths {
                 endpoints: (held(src.clone()), held(dst.clone())),
-                proto_letters: proto.max().unwrap_or(1),
+                proto_letters: proto(proto_letters).unwrap_or(1),
+                proto_words: proto(proto::display).unwrap_or(3),
                 rows: got.rows,
             };
             assert_eq!(got, want, "{} rows", rows.len());

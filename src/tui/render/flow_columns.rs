@@ -22,6 +22,8 @@ pub struct Measures {
     pub endpoint_rows: EndpointRows,
     /// Widest protocol as the log writes it (`T`, `U` or the number).
     pub proto_letters: u16,
+    /// Widest protocol in words (`tcp`, `icmpv6` or the number).
+    pub proto_words: u16,
     pub time_style: TimeStyle,
 }
 
@@ -191,7 +193,8 @@ fn natural_width(c: Column, m: Measures, compact: bool) -> u16 {
         Column::Proto if compact => m.proto_letters.max(1),
         Column::Dir | Column::Action | Column::State if compact => 1,
         Column::Bytes if compact => 5,
-        Column::Proto => 5,
+        // As wide as `proto`, or the widest name (`icmpv6` was cut to `icmp…`).
+        Column::Proto => m.proto_words.max(5),
         Column::Dir => 3,
         Column::Action => 5,
         Column::State => 2,
@@ -304,6 +307,7 @@ mod tests {
             endpoints,
             endpoint_rows: EndpointRows::NONE,
             proto_letters: 1,
+            proto_words: 3,
             time_style: TimeStyle::Clock,
         }
     }
@@ -419,6 +423,25 @@ mod tests {
         // Where they fit at their floors nothing changes: 16 each is the compact floor.
         let fitted = fit(&columns, measures((20, 16)), 54);
         assert!(names(&fitted).contains(&Column::State), "{fitted:?}");
+    }
+
+    /// In words the protocol column is as wide as the widest name: `icmpv6` was cut to
+    /// `icmp…` in a column of five.
+    #[test]
+    fn the_protocol_column_holds_its_widest_name() {
+        let columns = Settings::default().columns;
+        let icmpv6 = Measures {
+            proto_words: 6,
+            ..measures((20, 16))
+        };
+        let fitted = fit(&columns, icmpv6, 160);
+        assert!(!fitted.compact);
+        let proto = fitted.columns.iter().find(|p| p.column == Column::Proto);
+        assert_eq!(proto.map(|p| p.width), Some(6), "{fitted:?}");
+        // `proto` itself needs five.
+        let fitted = fit(&columns, measures((20, 16)), 160);
+        let proto = fitted.columns.iter().find(|p| p.column == Column::Proto);
+        assert_eq!(proto.map(|p| p.width), Some(5), "{fitted:?}");
     }
 
     fn endpoint_widths(f: &Fitted) -> (Option<u16>, Option<u16>) {

@@ -75,6 +75,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         endpoints: view.widths.endpoints,
         endpoint_rows: view.widths.rows,
         proto_letters: view.widths.proto_letters,
+        proto_words: view.widths.proto_words,
         time_style: style_for_range(store.time_range()),
     };
     let fitted = flow_columns::fit(&app.settings.columns, measures, inner.width);
