@@ -39,49 +39,64 @@ struct Row {
     note: String,
 }
 
-/// Runs the three tools and prints the table; `engine` is the in-process count. Each tool
-/// runs three times and keeps its median, so that no tool's figure is its one unlucky
-/// (or lucky) run; the first run of each may also pay for a cold page cache.
+/// Rounds of flowscope and DuckDB run in turns.
+const ROUNDS: usize = 5;
+
+/// Runs the three tools and prints the table; `engine` is the in-process count.
+/// flowscope and DuckDB run in turns, `ROUNDS` times each after one untimed run of each
+/// (which also brings the files into the page cache, as both then find them): the
+/// machine's speed drifts, and both tools' figures come from the same minutes. Each
+/// tool's median is shown, and DuckDB's time over flowscope's round by round, so that
+/// no ratio rests on one lucky or unlucky run. jq, far slower, runs three times.
 pub fn compare(dir: &Path, engine: Option<u64>) {
     println!(
-        "\n== side by side: count of `{COUNT_FILTER}`, whole processes, same files, median of 3"
+        "\n== side by side: count of `{COUNT_FILTER}`, whole processes, same files, \
+         median of {ROUNDS} rounds in turns (jq: of 3)"
     );
-    let mut rows = Vec::new();
-    match flowscope_binary() {
-        Some(bin) => {
-            let args = [
-                "query".into(),
-                dir.display().to_string(),
-                "-f".into(),
-                COUNT_FILTER.into(),
-                "--count".into(),
-            ];
-            rows.push(median_of_3("flowscope", || {
-                let mut cmd = Command::new(&bin);
-                cmd.args(&args);
-                cmd
-            }));
+    let ours = flowscope_binary().map(|bin| {
+        let args = [
+            "query".into(),
+            dir.display().to_string(),
+            "-f".into(),
+            COUNT_FILTER.into(),
+            "--count".into(),
+        ];
+        move || {
+            let mut cmd = Command::new(&bin);
+            cmd.args(&args);
+            cmd
         }
-        None => rows.push(skipped(
-            "flowscope",
-            "binary not built (cargo build --release failed)",
-        )),
-    }
-    let row = median_of_3("duckdb", || {
+    });
+    let duckdb = || {
         let mut cmd = Command::new("python3");
         cmd.args(["-c", DUCKDB, &dir.display().to_string()]);
         cmd
-    });
-    rows.push(match row.note.as_str() {
-        "NO_DUCKDB" => skipped(
+    };
+    let mut rows = Vec::new();
+    let mut ratios = Vec::new();
+    match ours {
+        Some(ours) => {
+            let (flowscope, duck, each) = in_turns(("flowscope", &ours), ("duckdb", &duckdb));
+            rows.extend([flowscope, duck]);
+            ratios = each;
+        }
+        None => {
+            rows.push(skipped(
+                "flowscope",
+                "binary not built (cargo build --release failed)",
+            ));
+            rows.push(median_of("duckdb", 3, duckdb));
+        }
+    }
+    if let Some(duck) = rows.iter_mut().find(|r| r.note == "NO_DUCKDB") {
+        *duck = skipped(
             "duckdb",
             "python duckdb package missing: pip install duckdb",
-        ),
-        _ => row,
-    });
+        );
+    }
     if Command::new("jq").arg("--version").output().is_ok() {
         let files = json_files(dir);
-        rows.push(median_of_3("jq", || {
+        rows.push(median_of("jq", 3, || {
             let mut cmd = Command::new("jq");
             cmd.args(["-n", JQ]).args(&files);
             cmd
@@ -90,21 +105,74 @@ pub fn compare(dir: &Path, engine: Option<u64>) {
         rows.push(skipped("jq", "jq not installed (apt-get install jq)"));
     }
     print_table(&rows, engine);
+    if !ratios.is_empty() {
+        let listed: Vec<String> = ratios.iter().map(|r| format!("{r:.1}")).collect();
+        ratios.sort_by(f64::total_cmp);
+        println!(
+            "duckdb ÷ flowscope, round by round: {} (median {:.1}, least {:.1})",
+            listed.join(" "),
+            ratios[ratios.len() / 2],
+            ratios[0]
+        );
+    }
 }
 
-/// The median run of three (by time); a tool that cannot run is not tried again, and a
-/// failed run is shown rather than hidden.
-fn median_of_3(tool: &'static str, command: impl Fn() -> Command) -> Row {
+/// Two tools run in turns, `ROUNDS` times each after one untimed run of each: each
+/// one's median run, and the second's time over the first's in each round. A tool that
+/// cannot run is not tried again, and a failed run is shown rather than hidden.
+fn in_turns(
+    (a_name, a): (&'static str, &dyn Fn() -> Command),
+    (b_name, b): (&'static str, &dyn Fn() -> Command),
+) -> (Row, Row, Vec<f64>) {
+    let (a_first, b_first) = (run(a_name, &mut a()), run(b_name, &mut b()));
+    let (mut a_runs, mut b_runs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let ra = a_first.count.map(|_| run(a_name, &mut a()));
+        let rb = b_first.count.map(|_| run(b_name, &mut b()));
+        if let (
+            Some(Row {
+                count: Some(_),
+                time: ta,
+                ..
+            }),
+            Some(Row {
+                count: Some(_),
+                time: tb,
+                ..
+            }),
+        ) = (&ra, &rb)
+        {
+            ratios.push(secs(*tb) / secs(*ta).max(1e-9));
+        }
+        a_runs.extend(ra);
+        b_runs.extend(rb);
+    }
+    let pick = |first: Row, runs: Vec<Row>| match first.count {
+        Some(_) => median(runs),
+        None => first,
+    };
+    (pick(a_first, a_runs), pick(b_first, b_runs), ratios)
+}
+
+/// The median of `n` runs (by time); one that cannot run is not tried again.
+fn median_of(tool: &'static str, n: usize, command: impl Fn() -> Command) -> Row {
     let first = run(tool, &mut command());
     if first.count.is_none() {
         return first;
     }
-    let mut runs = vec![first, run(tool, &mut command()), run(tool, &mut command())];
+    let mut runs = vec![first];
+    runs.extend((1..n).map(|_| run(tool, &mut command())));
+    median(runs)
+}
+
+/// The median run by time, or the first failed one, shown rather than hidden.
+fn median(mut runs: Vec<Row>) -> Row {
     if let Some(failed) = runs.iter().position(|r| r.count.is_none()) {
         return runs.swap_remove(failed);
     }
     runs.sort_by_key(|r| r.time);
-    runs.swap_remove(1)
+    let middle = runs.len() / 2;
+    runs.swap_remove(middle)
 }
 
 fn print_table(rows: &[Row], engine: Option<u64>) {
