@@ -1530,26 +1530,37 @@ fn a_cut_title_ends_at_a_whole_part() {
     assert!(bar.trim_end_matches('"').ends_with('…'), "{bar}");
 }
 
+/// One allowed RDP-like conversation, `src` to `dst`: a begin, and an end a minute later
+/// with `bytes`.
+fn one_conversation(src: (&str, u16), dst: (&str, u16), bytes: u64) -> Store {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    b.begin_group(Some("UserRule_AllowRDP"), Some("000D3AF87856"), None);
+    for (secs, state, bytes) in [(0, FlowState::Begin, 0), (60, FlowState::End, bytes)] {
+        b.push(&tuple(secs, src, dst, Decision::Allow, state, bytes));
+    }
+    b.finish()
+}
+
+/// The app on `store` at `size`, with `filter` typed and kept.
+fn filtered(store: &Store, (width, height): (u16, u16), filter: &str) -> Harness {
+    let mut h = Harness::with_store(width, height, store.clone());
+    h.press(KeyCode::Char('/'));
+    h.type_text(filter);
+    h.press(KeyCode::Enter);
+    h
+}
+
 /// At 80 columns the Flows pane keeps time, both endpoints, protocol, direction, action,
 /// state and bytes, in the log's own letters if need be: without state a begin and an
 /// end row look the same, and a `bytes > 1MB` filter shows no bytes.
 #[test]
 fn a_narrow_flows_pane_keeps_state_and_bytes() {
-    let mut b = StoreBuilder::new();
-    let file = b.add_file(FileInfo::default());
-    b.begin_record(file, &meta(0, 0));
-    b.begin_group(Some("UserRule_AllowRDP"), Some("000D3AF87856"), None);
     // The demo's widest endpoints: 20 and 16 columns.
-    let (src, dst) = (("198.51.100.138", 52260), ("168.63.129.16", 53));
-    for (secs, state, bytes) in [(0, FlowState::Begin, 0), (60, FlowState::End, 1_000_000)] {
-        b.push(&tuple(secs, src, dst, Decision::Allow, state, bytes));
-    }
-    let store = b.finish();
+    let store = one_conversation(("198.51.100.138", 52260), ("168.63.129.16", 53), 1_000_000);
     for (width, height) in [(80, 24), (100, 30), (120, 40)] {
-        let mut h = Harness::with_store(width, height, store.clone());
-        h.press(KeyCode::Char('/'));
-        h.type_text("bytes > 1MB");
-        h.press(KeyCode::Enter);
+        let h = filtered(&store, (width, height), "bytes > 1MB");
         let screen = h.screen();
         let row = screen
             .lines()
@@ -1573,27 +1584,23 @@ fn a_narrow_flows_pane_keeps_state_and_bytes() {
 /// destination's port.
 #[test]
 fn a_long_ipv6_conversation_keeps_its_ports_when_cut() {
-    let mut b = StoreBuilder::new();
-    let file = b.add_file(FileInfo::default());
-    b.begin_record(file, &meta(0, 0));
-    b.begin_group(Some("UserRule_AllowRDP"), Some("000D3AF87856"), None);
     let src = ("2510:1a5b:ce4e:2bf6:eb11:2640:a20:4fb0", 51234);
     let dst = ("9823:cc54:9a1e:7b30:41d2:e8f0:f6c9:59eb", 3389);
-    for (secs, state, bytes) in [(0, FlowState::Begin, 0), (60, FlowState::End, 4_000)] {
-        b.push(&tuple(secs, src, dst, Decision::Allow, state, bytes));
-    }
-    let store = b.finish();
-    for (width, height) in [(80, 24), (100, 30), (120, 40)] {
-        let mut h = Harness::with_store(width, height, store.clone());
-        h.press(KeyCode::Char('/'));
-        h.type_text("sport == 51234");
-        h.press(KeyCode::Enter);
+    let store = one_conversation(src, dst, 4_000);
+    // Drilled into the conversation from its flow.
+    let drilled = |size| {
+        let mut h = filtered(&store, size, "sport == 51234");
         h.press(KeyCode::Enter);
         let screen = h.screen();
-        let title = screen
-            .lines()
-            .find(|l| l.contains("Timeline: "))
-            .unwrap_or_default();
+        (h, screen)
+    };
+    let line_with = |screen: &str, text: &str| {
+        let line = screen.lines().find(|l| l.contains(text));
+        line.unwrap_or_default().to_string()
+    };
+    for (width, height) in [(80, 24), (100, 30), (120, 40)] {
+        let (mut h, screen) = drilled((width, height));
+        let title = line_with(&screen, "Timeline: ");
         assert!(title.contains("]:51234 → ["), "{width}: {title}");
         assert!(title.contains("]:3389 tcp"), "{width}: {title}");
         // Each address keeps its two ends.
@@ -1619,16 +1626,8 @@ fn a_long_ipv6_conversation_keeps_its_ports_when_cut() {
     // Too narrow for the pane's name and the addresses both: the conversation alone is
     // the title, and keeps its ports and protocol.
     for width in [54, 56, 60] {
-        let mut h = Harness::with_store(width, 24, store.clone());
-        h.press(KeyCode::Char('/'));
-        h.type_text("sport == 51234");
-        h.press(KeyCode::Enter);
-        h.press(KeyCode::Enter);
-        let screen = h.screen();
-        let title = screen
-            .lines()
-            .find(|l| l.contains("]:51234 → ["))
-            .unwrap_or_default();
+        let (_, screen) = drilled((width, 24));
+        let title = line_with(&screen, "]:51234 → [");
         assert!(title.contains("]:3389 tcp"), "{width}: {title}\n{screen}");
     }
 }
