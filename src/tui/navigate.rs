@@ -4,7 +4,7 @@
 use super::app::{App, Crumb, Overlay, Pane, RuleLine};
 use super::keys::Command;
 use super::picker::{PickItem, Picker, MAX_ADDRESSES};
-use super::render::format::{cut_endpoint, endpoint_widths};
+use super::render::format::{cut_endpoint, cut_pair};
 use super::worker::{QueryKind, TimelineSpec, TopList};
 use crate::model::{proto, ConversationKey};
 use crate::store::Store;
@@ -256,15 +256,13 @@ pub fn conversation_label_in(
     let dst = endpoint(&store.addrs().get(key.dst), key.dport);
     let proto = proto::display(key.proto);
     let fixed = " → ".chars().count() + 1 + proto.chars().count();
-    let (a, b) = endpoint_widths(&src, &dst, width.saturating_sub(fixed));
-    let port = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len() + 1);
-    let kept = (a - port(&src)).min(b - port(&dst));
+    let cut = cut_pair(&src, &dst, width.saturating_sub(fixed));
     let label = format!(
         "{} → {} {proto}",
-        cut_endpoint(&src, a),
-        cut_endpoint(&dst, b)
+        cut_endpoint(&src, cut.src),
+        cut_endpoint(&dst, cut.dst)
     );
-    (label, kept)
+    (label, cut.kept)
 }
 
 /// `10.0.0.4:3389`, `[2001:db8::1]:443`

@@ -32,7 +32,6 @@ pub fn read_record<'a>(
         text,
         b: text.as_bytes(),
         i: pos,
-        values: tuples.keep(),
         tuples,
         stray: Stray::default(),
     };
@@ -45,7 +44,6 @@ struct Reader<'a, 't> {
     b: &'a [u8],
     i: usize,
     tuples: &'t mut Rows,
-    values: Values,
     stray: Stray<'a>,
 }
 
@@ -413,7 +411,7 @@ impl<'a> Reader<'a, '_> {
     fn tuples(&mut self, kind: LogKind) -> Option<std::ops::Range<usize>> {
         let start = self.tuples.len();
         self.array(|s| {
-            let run = read_run(&s.b[s.i..], kind, s.values, s.tuples);
+            let run = read_run(&s.b[s.i..], kind, s.tuples);
             if run > 0 {
                 s.i += run;
                 return Some(());

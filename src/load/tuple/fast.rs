@@ -246,14 +246,15 @@ pub fn parse_quoted(b: &[u8], kind: LogKind, values: Values) -> Option<(Tuple, u
 }
 
 /// A run of tuple strings read whole, from `b` at the first one's opening quote, pushed
-/// to `out`; the bytes read (0 where the first must be read another way).
+/// to `out` (working out only the values it keeps); the bytes read (0 where the first
+/// must be read another way).
 #[inline]
-pub fn read_run(b: &[u8], kind: LogKind, values: Values, out: &mut Rows) -> usize {
+pub fn read_run(b: &[u8], kind: LogKind, out: &mut Rows) -> usize {
     #[cfg(target_arch = "x86_64")]
-    return super::whole::read_run(b, kind, values, out);
+    return super::whole::read_run(b, kind, out);
     #[cfg(not(target_arch = "x86_64"))]
     {
-        let _ = (b, kind, values, out);
+        let _ = (b, kind, out);
         0
     }
 }

@@ -64,15 +64,17 @@ impl Put for Option<Tuple> {
 }
 
 /// A run of `flowTuples` strings read whole, from `b` at the first one's opening quote:
-/// each tuple is pushed to `out`, and the run goes on while a comma and the next opening
+/// each tuple is pushed to `out` (with only the values it keeps worked out), and the run
+/// goes on while a comma and the next opening
 /// quote follow at once (the compact form writers use). Returns the bytes read, up to the
 /// last closing quote; 0 when the first string is not read whole. One call for a run
 /// rather than one a tuple: the tuple is written where it is kept, not returned and
 /// copied (a copy the processor stalls on, its stores not yet done).
-pub fn read_run(b: &[u8], kind: LogKind, values: Values, out: &mut Rows) -> usize {
+pub fn read_run(b: &[u8], kind: LogKind, out: &mut Rows) -> usize {
     if !available() {
         return 0;
     }
+    let values = out.keep();
     // SAFETY: the processor has every feature `run` enables (checked just above).
     unsafe { run(b, kind, values, out) }
 }
@@ -669,7 +671,7 @@ mod tests {
         ];
         for (text, tuples) in cases {
             let mut out = Rows::default();
-            let read = read_run(text.as_bytes(), LogKind::Nsg, Values::ALL, &mut out);
+            let read = read_run(text.as_bytes(), LogKind::Nsg, &mut out);
             assert_eq!(out.len(), tuples, "{text}");
             let bodies: Vec<&str> = text.split('"').skip(1).step_by(2).take(tuples).collect();
             let mut expected = Rows::default();

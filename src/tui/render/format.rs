@@ -222,10 +222,21 @@ pub fn cut_middle(s: &str, width: usize) -> String {
     out
 }
 
-/// Widths for two `address:port` texts to take at most `room` columns together: the
-/// longer is cut first, and neither below three characters of its address, so both
-/// ports stay.
-pub fn endpoint_widths(src: &str, dst: &str, room: usize) -> (usize, usize) {
+/// The fewest characters of a cut address that still tell it (`203.…3.77`).
+pub const LEGIBLE_ADDRESS: usize = 7;
+
+/// How two `address:port` texts are cut to take at most `room` columns together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PairCut {
+    pub src: usize,
+    pub dst: usize,
+    /// The fewer characters of an address either keeps.
+    pub kept: usize,
+}
+
+/// Cuts two `address:port` texts to take at most `room` columns together: the longer is
+/// cut first, and neither below three characters of its address, so both ports stay.
+pub fn cut_pair(src: &str, dst: &str, room: usize) -> PairCut {
     let port = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len() + 1);
     let least = |e: &str| port(e) + 3;
     let (mut a, mut b) = (src.chars().count(), dst.chars().count());
@@ -238,7 +249,11 @@ pub fn endpoint_widths(src: &str, dst: &str, room: usize) -> (usize, usize) {
             (true, true) => b -= 1,
         }
     }
-    (a, b)
+    PairCut {
+        src: a,
+        dst: b,
+        kept: (a - port(src)).min(b - port(dst)),
+    }
 }
 
 /// Cuts `s` to its last `width` characters, marking the cut with `…` at its front.

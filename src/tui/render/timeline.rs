@@ -12,6 +12,7 @@
 
 use super::format::{
     compact, duration, human_short, rule_name, style_for_range, time, truncate, TimeStyle,
+    LEGIBLE_ADDRESS,
 };
 use super::theme::Theme;
 use super::{pane_block, split_title, title, title_room};
@@ -53,9 +54,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
     }
 }
-
-/// The fewest characters of a cut address that still tell it (`203.…3.77`).
-const LEGIBLE_ADDRESS: usize = 7;
 
 fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
     let Some(store) = &app.store else { return };

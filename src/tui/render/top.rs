@@ -8,7 +8,9 @@
 //! └───────────────────────────┘
 //! ```
 
-use super::format::{compact, cut_endpoint, cut_middle, endpoint_widths, human_short, truncate};
+use super::format::{
+    compact, cut_endpoint, cut_middle, cut_pair, human_short, truncate, LEGIBLE_ADDRESS,
+};
 use super::theme::Theme;
 use super::{fitted_title, pane_block};
 use crate::store::Store;
@@ -149,13 +151,12 @@ fn visible_lines(
 /// source, and what fits of the destination (`203…3.9:51234→`, `203.0.113.9:51234→…`).
 fn fit_key(key: &str, width: usize) -> String {
     if let Some((src, dst)) = key.split_once(CONVERSATION_ARROW) {
-        let (a, b) = endpoint_widths(src, dst, width.saturating_sub(1));
-        let port = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len() + 1);
-        let text = match (a - port(src)).min(b - port(dst)) >= LEGIBLE_ADDRESS {
+        let cut = cut_pair(src, dst, width.saturating_sub(1));
+        let text = match cut.kept >= LEGIBLE_ADDRESS {
             true => format!(
                 "{}{CONVERSATION_ARROW}{}",
-                cut_endpoint(src, a),
-                cut_endpoint(dst, b)
+                cut_endpoint(src, cut.src),
+                cut_endpoint(dst, cut.dst)
             ),
             false => {
                 let src = cut_endpoint(src, width.saturating_sub(1));
@@ -170,9 +171,6 @@ fn fit_key(key: &str, width: usize) -> String {
         Err(_) => truncate(key, width),
     }
 }
-
-/// The fewest characters of a cut address shown in a conversation (`10.…1.4`).
-const LEGIBLE_ADDRESS: usize = 7;
 
 /// Between a conversation's two endpoints in its key.
 const CONVERSATION_ARROW: char = '→';
