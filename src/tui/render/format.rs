@@ -198,10 +198,12 @@ pub fn cut_endpoint(text: &str, width: usize) -> String {
         return truncate(text, width);
     };
     let room = width.saturating_sub(port.chars().count() + 1);
-    if room < 3 {
-        return truncate(text, width);
+    match room {
+        0 => truncate(text, width),
+        // Too narrow for either end of the address: the port alone (`…:3389`).
+        1 | 2 => format!("…:{port}"),
+        _ => format!("{}:{port}", cut_middle(address, room)),
     }
-    format!("{}:{port}", cut_middle(address, room))
 }
 
 /// `s` in at most `width` columns, cut in its middle (`2001:db…::33`): both ends of an
@@ -235,10 +237,10 @@ pub struct PairCut {
 }
 
 /// Cuts two `address:port` texts to take at most `room` columns together: the longer is
-/// cut first, and neither below three characters of its address, so both ports stay.
+/// cut first, and neither below `…` for its address, so both ports stay.
 pub fn cut_pair(src: &str, dst: &str, room: usize) -> PairCut {
     let port = |e: &str| e.rsplit_once(':').map_or(0, |(_, port)| port.len() + 1);
-    let least = |e: &str| port(e) + 3;
+    let least = |e: &str| port(e) + 1;
     let (mut a, mut b) = (src.chars().count(), dst.chars().count());
     while a + b > room {
         match (a > least(src), b > least(dst)) {
@@ -343,6 +345,9 @@ mod tests {
         assert_eq!(cut, "[2510:1…0:4fb0]:56683");
         assert_eq!(cut_endpoint("198.51.100.138:52260", 16), "198.5….138:52260");
         assert_eq!(cut_endpoint("10.0.0.4:3389", 21), "10.0.0.4:3389");
+        // Too narrow for the address's ends: the port alone, then the start alone.
+        assert_eq!(cut_endpoint("10.0.0.4:3389", 6), "…:3389");
+        assert_eq!(cut_endpoint("10.0.0.4:3389", 5), "10.0…");
     }
 
     #[test]

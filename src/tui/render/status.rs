@@ -83,10 +83,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             spans.drain(at - 1..=at);
         }
     }
+    // A gap before the keys, also when the text fits exactly.
     let used = width(&spans);
-    if used > room {
+    if used + 1 > room {
         let text: String = spans.iter().map(|s| s.content.as_ref()).collect();
-        // Leave a gap before the keys.
         spans = vec![Span::raw(truncate(&text, room.saturating_sub(1)))];
     }
     let used = width(&spans);

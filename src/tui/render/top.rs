@@ -148,7 +148,8 @@ fn visible_lines(
 /// address, so that its ports and both ends of the addresses stay: cut at their end,
 /// the IPv6 conversations at 80 columns all read `[2001:db8:c1:…`. A conversation too
 /// long for both endpoints to keep a few characters of their addresses shows its
-/// source, and what fits of the destination (`203…3.9:51234→`, `203.0.113.9:51234→…`).
+/// source, and what fits of the destination, its port first (`203…3.9:51234→`,
+/// `10.0.1.4:50644→…:443`).
 fn fit_key(key: &str, width: usize) -> String {
     if let Some((src, dst)) = key.split_once(CONVERSATION_ARROW) {
         let cut = cut_pair(src, dst, width.saturating_sub(1));
@@ -161,7 +162,7 @@ fn fit_key(key: &str, width: usize) -> String {
             false => {
                 let src = cut_endpoint(src, width.saturating_sub(1));
                 let rest = width.saturating_sub(src.chars().count() + 1);
-                format!("{src}{CONVERSATION_ARROW}{}", truncate(dst, rest))
+                format!("{src}{CONVERSATION_ARROW}{}", cut_endpoint(dst, rest))
             }
         };
         return truncate(&text, width);
@@ -203,6 +204,10 @@ mod tests {
             assert!(ka.contains("]:51234→"), "{ka} in {width}");
         }
         assert_eq!(fit_key(a, 14), "[20…:5]:51234→");
+        assert_eq!(fit_key(a, 29), "[200…:5]:51234→[fd00…::4]:443");
+        // Without room for both, the destination's port before its address.
+        let v4 = "10.0.1.4:50644→198.51.100.1:443";
+        assert_eq!(fit_key(v4, 20), "10.0.1.4:50644→…:443");
         // Room for both endpoints to keep some of their addresses: both ports.
         assert!(fit_key(a, 36).ends_with("]:443"), "{}", fit_key(a, 36));
         assert_eq!(fit_key(a, 44), a);
