@@ -18,7 +18,7 @@ use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
 use crate::tui::navigate::endpoint;
 use crate::tui::worker::TopList;
-use crate::views::{Conversation, SortBy};
+use crate::views::SortBy;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 use ratatui::Frame;
@@ -75,11 +75,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .map(|&c| Constraint::Length(column_width(c, key_width)));
     let rows = lines.into_iter().enumerate().map(|(i, cells)| {
+        let (key, figures) = cells;
         let row = Row::new(kept.iter().map(|&c| {
             let width = column_width(c, key_width) as usize;
             Cell::from(match c {
-                0 => fit_key(&cells[0], width),
-                _ => truncate(&cells[c], width),
+                0 => key.fitted(width),
+                _ => truncate(&figures[c - 1], width),
             })
         }));
         if cursor.offset + i == cursor.selected {
@@ -104,25 +105,22 @@ fn column_width(c: usize, key_width: u16) -> u16 {
     }
 }
 
-/// Key, count (or a conversation's `states`) and bytes of the entries on screen.
+/// Key, and count (or a conversation's `states`) and bytes, of the entries on screen.
 fn visible_lines(
     store: &Store,
     top: &TopList,
     states: bool,
     offset: usize,
     height: usize,
-) -> Vec<[String; 3]> {
+) -> Vec<(Key, [String; 2])> {
     match top {
         TopList::Entries(entries) => entries
             .iter()
             .skip(offset)
             .take(height)
             .map(|e| {
-                [
-                    sanitize(&e.key).into_owned(),
-                    compact(e.tally.tuples),
-                    human_short(e.tally.bytes),
-                ]
+                let key = Key::Value(sanitize(&e.key).into_owned());
+                (key, [compact(e.tally.tuples), human_short(e.tally.bytes)])
             })
             .collect(),
         TopList::Conversations(convs) => convs
@@ -134,58 +132,53 @@ fn visible_lines(
                     true => c.states.clone(),
                     false => compact(c.tally.tuples),
                 };
-                [
-                    conversation_text(store, c),
-                    second,
-                    human_short(c.totals.bytes()),
-                ]
+                let key = Key::Conversation {
+                    src: endpoint(&store.addrs().get(c.key.src), c.key.sport),
+                    dst: endpoint(&store.addrs().get(c.key.dst), c.key.dport),
+                };
+                (key, [second, human_short(c.totals.bytes())])
             })
             .collect(),
     }
 }
 
-/// A key in `width` columns. An address or a conversation is cut in the middle of each
-/// address, so that its ports and both ends of the addresses stay: cut at their end,
-/// the IPv6 conversations at 80 columns all read `[2001:db8:c1:…`. A conversation too
-/// long for both endpoints to keep a few characters of their addresses shows its
-/// source, and what fits of the destination, its port first (`203…3.9:51234→`,
-/// `10.0.1.4:50644→…:443`).
-fn fit_key(key: &str, width: usize) -> String {
-    if let Some((src, dst)) = key.split_once(CONVERSATION_ARROW) {
+/// A list's key: an address or a port, or a conversation's two endpoints, kept apart so
+/// that each is cut in its address.
+enum Key {
+    Value(String),
+    Conversation { src: String, dst: String },
+}
+
+impl Key {
+    /// The key in `width` columns, cut in the middle of each address, so that its ports
+    /// and both ends of the addresses stay: cut at their end, the IPv6 conversations at
+    /// 80 columns all read `[2001:db8:c1:…`. A conversation too long for both endpoints
+    /// to keep a few characters of their addresses shows its source, and what fits of
+    /// the destination, its port first (`203…3.9:51234→`, `10.0.1.4:50644→…:443`).
+    fn fitted(&self, width: usize) -> String {
+        let (src, dst) = match self {
+            Key::Value(value) => return cut_middle(value, width),
+            Key::Conversation { src, dst } => (src, dst),
+        };
         let cut = cut_pair(src, dst, width.saturating_sub(1));
         let text = match cut.kept >= LEGIBLE_ADDRESS {
             true => format!(
-                "{}{CONVERSATION_ARROW}{}",
+                "{}{ARROW}{}",
                 cut_endpoint(src, cut.src),
                 cut_endpoint(dst, cut.dst)
             ),
             false => {
                 let src = cut_endpoint(src, width.saturating_sub(1));
                 let rest = width.saturating_sub(src.chars().count() + 1);
-                format!("{src}{CONVERSATION_ARROW}{}", cut_endpoint(dst, rest))
+                format!("{src}{ARROW}{}", cut_endpoint(dst, rest))
             }
         };
-        return truncate(&text, width);
-    }
-    match key.parse::<std::net::IpAddr>() {
-        Ok(_) => cut_middle(key, width),
-        Err(_) => truncate(key, width),
+        truncate(&text, width)
     }
 }
 
-/// Between a conversation's two endpoints in its key.
-const CONVERSATION_ARROW: char = '→';
-
-/// `203.0.113.9:51234→10.0.0.4:3389`
-fn conversation_text(store: &Store, c: &Conversation) -> String {
-    let src = store.addrs().get(c.key.src);
-    let dst = store.addrs().get(c.key.dst);
-    format!(
-        "{}{CONVERSATION_ARROW}{}",
-        endpoint(&src, c.key.sport),
-        endpoint(&dst, c.key.dport)
-    )
-}
+/// Between a conversation's two endpoints (`203.0.113.9:51234→10.0.0.4:3389`).
+const ARROW: char = '→';
 
 #[cfg(test)]
 mod tests {
@@ -195,24 +188,28 @@ mod tests {
     /// `[2001:db8:c1:…`.
     #[test]
     fn keys_are_cut_in_their_addresses_never_their_ports() {
-        let a = "[2001:db8:c1::5]:51234→[fd00:db8:0:1::4]:443";
-        let b = "[2001:db8:c1::6]:51235→[fd00:db8:0:1::4]:443";
+        let conversation = |src: &str, dst: &str| Key::Conversation {
+            src: src.into(),
+            dst: dst.into(),
+        };
+        let a = conversation("[2001:db8:c1::5]:51234", "[fd00:db8:0:1::4]:443");
+        let b = conversation("[2001:db8:c1::6]:51235", "[fd00:db8:0:1::4]:443");
         for width in [14, 19, 30, 36, 44] {
-            let (ka, kb) = (fit_key(a, width), fit_key(b, width));
+            let (ka, kb) = (a.fitted(width), b.fitted(width));
             assert_ne!(ka, kb, "{width}");
             assert!(ka.chars().count() <= width, "{ka} in {width}");
             assert!(ka.contains("]:51234→"), "{ka} in {width}");
         }
-        assert_eq!(fit_key(a, 14), "[20…:5]:51234→");
-        assert_eq!(fit_key(a, 29), "[200…:5]:51234→[fd00…::4]:443");
+        assert_eq!(a.fitted(14), "[20…:5]:51234→");
+        assert_eq!(a.fitted(29), "[200…:5]:51234→[fd00…::4]:443");
+        assert_eq!(a.fitted(44), "[2001:db8:c1::5]:51234→[fd00:db8:0:1::4]:443");
         // Without room for both, the destination's port before its address.
-        let v4 = "10.0.1.4:50644→198.51.100.1:443";
-        assert_eq!(fit_key(v4, 20), "10.0.1.4:50644→…:443");
-        // Room for both endpoints to keep some of their addresses: both ports.
-        assert!(fit_key(a, 36).ends_with("]:443"), "{}", fit_key(a, 36));
-        assert_eq!(fit_key(a, 44), a);
-        // An address keeps both ends; other keys are cut at their end.
-        assert_eq!(fit_key("2001:db8:5ca7::33", 10), "2001:…::33");
-        assert_eq!(fit_key("UserRule_AllowRDP", 10), "UserRule_…");
+        let v4 = conversation("10.0.1.4:50644", "198.51.100.1:443");
+        assert_eq!(v4.fitted(20), "10.0.1.4:50644→…:443");
+        // An address keeps both ends.
+        assert_eq!(
+            Key::Value("2001:db8:5ca7::33".into()).fitted(10),
+            "2001:…::33"
+        );
     }
 }
