@@ -7,8 +7,7 @@ use super::record::{self, RawRecord, Shape, Stray};
 use super::report::{FileProgress, ProblemKind};
 use super::rows::Rows;
 use super::tally::{Reason, Tally};
-use super::tuple::TupleError;
-use super::tuple::{parse_tuple, Values};
+use super::tuple::{parse_tuple, TupleError, Values};
 use crate::model::{FlowState, LogKind};
 use crate::store::{PathMeta, RecordMeta, StoreBuilder};
 use std::borrow::Cow;
@@ -237,7 +236,7 @@ impl<'p> Emitter<'p> {
         meta.version = props
             .version
             .0
-            .unwrap_or_else(|| version_of(scratch.first_state(0..scratch.len())));
+            .unwrap_or_else(|| version_of(scratch.first_state()));
         meta.nsg = nsg.or(pm.nsg.as_deref());
         self.builder.begin_record(self.file, &meta);
         let record_mac = raw.mac.get().or(pm.mac.as_deref()).map(mac_text);

@@ -142,18 +142,44 @@ impl Rows {
         &self.rejected[from..to]
     }
 
-    /// The state of the first row of `range` read, if any was: `Some(None)` for a tuple
-    /// without one (NSG version 1).
-    pub fn first_state(&self, range: Range<usize>) -> Option<Option<FlowState>> {
+    /// The state of the first row read, if any was: `Some(None)` for a tuple without one
+    /// (NSG version 1).
+    pub fn first_state(&self) -> Option<Option<FlowState>> {
         // Rejected rows are listed in order: the first row read is the first that is
         // not the next of them.
-        let rejected = self.rejected_in(range.clone());
-        let leading = rejected
+        let row = self
+            .rejected
             .iter()
             .enumerate()
-            .take_while(|&(k, &(row, _))| row as usize == range.start + k)
+            .take_while(|&(k, &(row, _))| row as usize == k)
             .count();
-        let row = range.start + leading;
-        (row < range.end).then(|| Flags(self.rows[row].flags).state())
+        let read = self.rows.get(row)?;
+        Some(Flags(read.flags).state())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::load::tuple::parse_tuple;
+    use crate::model::LogKind;
+
+    /// A record's version comes from its first tuple read, past any rejected before it.
+    #[test]
+    fn the_first_state_is_the_first_tuple_reads() {
+        let mut rows = Rows::default();
+        assert_eq!(rows.first_state(), None);
+        rows.push(parse_tuple("bad", LogKind::Nsg));
+        rows.push(parse_tuple("bad,too", LogKind::Nsg));
+        assert_eq!(rows.first_state(), None, "only rejected rows");
+        rows.push(parse_tuple("1,1.1.1.1,2.2.2.2,1,2,T,I,A", LogKind::Nsg));
+        rows.push(parse_tuple("1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,", LogKind::Nsg));
+        assert_eq!(rows.first_state(), Some(None), "version 1 first");
+        let mut rows = Rows::default();
+        rows.push(parse_tuple("bad", LogKind::Nsg));
+        rows.push(parse_tuple("1,1.1.1.1,2.2.2.2,1,2,T,I,A,E,1,2,3,4", LogKind::Nsg));
+        assert_eq!(rows.first_state(), Some(Some(FlowState::End)));
+        assert_eq!(rows.rejected_in(0..2).len(), 1);
+        assert_eq!(rows.rejected_in(1..2), []);
     }
 }

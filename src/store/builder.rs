@@ -167,9 +167,10 @@ impl StoreBuilder {
         );
     }
 
-    /// Adds rows to the current group, each column written in a pass of its own: the lengths and time bounds stay in registers, where a row at a time a push
-    /// a column stored and reloaded each of them. `addresses` and `counters` give a value
-    /// a row where the builder keeps them (else they may be empty).
+    /// Adds rows to the current group, each column written in a pass of its own: the
+    /// lengths and time bounds stay in registers, where a push a column a row stored and
+    /// reloaded each of them. `addresses` and `counters` give a value a row where the
+    /// builder keeps them (else they may be empty).
     pub fn extend_rows<'c>(
         &mut self,
         rows: impl ExactSizeIterator<Item = Row> + Clone,
@@ -203,6 +204,7 @@ impl StoreBuilder {
         s.flags.extend(rows.clone().map(|r| Flags(r.flags).low()));
         let (mut min_time, mut max_time, mut high) = (self.min_time, self.max_time, 0);
         for r in rows.clone() {
+            debug_assert!((0..=u32::MAX as i64 * 1000 + 999).contains(&r.time_ms));
             min_time = min_time.min(r.time_ms);
             max_time = max_time.max(r.time_ms);
             high |= Flags(r.flags).high();

@@ -232,8 +232,7 @@ pub fn parse(b: &[u8], kind: LogKind) -> Option<Tuple> {
 
 /// The tuple whose JSON string begins at `b` (just after its opening quote) and its
 /// length up to the closing quote, read whole where it can be (`whole.rs`); `None` when
-/// the checked parser must decide. The values `values` skips may be
-/// left 0.
+/// the checked parser must decide. The values `values` skips may be left 0.
 #[inline]
 pub fn parse_quoted(b: &[u8], kind: LogKind, values: Values) -> Option<(Tuple, usize)> {
     #[cfg(target_arch = "x86_64")]
