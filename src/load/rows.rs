@@ -167,17 +167,18 @@ mod tests {
     /// A record's version comes from its first tuple read, past any rejected before it.
     #[test]
     fn the_first_state_is_the_first_tuple_reads() {
+        let nsg = |text| parse_tuple(text, LogKind::Nsg);
         let mut rows = Rows::default();
         assert_eq!(rows.first_state(), None);
-        rows.push(parse_tuple("bad", LogKind::Nsg));
-        rows.push(parse_tuple("bad,too", LogKind::Nsg));
+        rows.push(nsg("bad"));
+        rows.push(nsg("bad,too"));
         assert_eq!(rows.first_state(), None, "only rejected rows");
-        rows.push(parse_tuple("1,1.1.1.1,2.2.2.2,1,2,T,I,A", LogKind::Nsg));
-        rows.push(parse_tuple("1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,", LogKind::Nsg));
+        rows.push(nsg("1,1.1.1.1,2.2.2.2,1,2,T,I,A"));
+        rows.push(nsg("1,1.1.1.1,2.2.2.2,1,2,T,I,A,B,,,,"));
         assert_eq!(rows.first_state(), Some(None), "version 1 first");
         let mut rows = Rows::default();
-        rows.push(parse_tuple("bad", LogKind::Nsg));
-        rows.push(parse_tuple("1,1.1.1.1,2.2.2.2,1,2,T,I,A,E,1,2,3,4", LogKind::Nsg));
+        rows.push(nsg("bad"));
+        rows.push(nsg("1,1.1.1.1,2.2.2.2,1,2,T,I,A,E,1,2,3,4"));
         assert_eq!(rows.first_state(), Some(Some(FlowState::End)));
         assert_eq!(rows.rejected_in(0..2).len(), 1);
         assert_eq!(rows.rejected_in(1..2), []);
