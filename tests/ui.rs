@@ -352,6 +352,121 @@ fn top_conversations_pane() {
     });
 }
 
+/// At 80 columns a conversation takes two lines, its destination under its source: on
+/// one line the destination had no room at all. Moving and clicking count conversations,
+/// not lines, and the selection stays on screen.
+#[test]
+fn narrow_conversations_take_two_lines_and_are_moved_through_whole() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Tab);
+    for _ in 0..3 {
+        h.press(KeyCode::Char('t'));
+    }
+    let top = h.app.areas().top;
+    // Eight lines under the header: four conversations.
+    assert_eq!(h.app.page_height(Pane::Top), 4);
+    let lines_of = |h: &Harness| -> Vec<String> {
+        let screen = h.screen();
+        let lines: Vec<&str> = screen.lines().collect();
+        (top.y + 2..top.y + top.height - 1)
+            .map(|y| {
+                let line = lines[y as usize].trim_matches('"');
+                line.chars()
+                    .skip(1)
+                    .take(top.width as usize - 2)
+                    .collect::<String>()
+            })
+            .collect()
+    };
+    let first = lines_of(&h);
+    assert!(first[0].starts_with("203…3.9:51234→"), "{first:?}");
+    assert!(first[1].starts_with(" 10.0.0.4:3389"), "{first:?}");
+    for _ in 0..4 {
+        h.press(KeyCode::Char('j'));
+    }
+    assert_eq!(h.app.cursor(Pane::Top).selected, 4);
+    let moved = lines_of(&h);
+    // The fifth conversation is on screen, the view scrolled by one conversation.
+    assert_eq!(moved[0], first[2], "{moved:?}");
+    assert_eq!(moved[1], first[3], "{moved:?}");
+    // A click on the destination line of the second conversation shown selects it.
+    let click = MouseEvent {
+        kind: MouseEventKind::Down(MouseButton::Left),
+        column: top.x + 3,
+        row: top.y + 2 + 3,
+        modifiers: KeyModifiers::NONE,
+    };
+    h.app.handle(Event::Mouse(click));
+    assert_eq!(h.app.cursor(Pane::Top).selected, 2);
+}
+
+/// The same flow logged on two interfaces is two conversations with the same endpoints:
+/// each shows its interface's MAC under its figures, and only those do, also where its
+/// twin is just off screen.
+#[test]
+fn a_flow_logged_on_two_interfaces_shows_each_interface() {
+    let smb = (("10.0.1.4", 50377), ("10.0.2.5", 445));
+    let web = |port| (("10.0.1.4", port), ("198.51.100.23", 443));
+    // By bytes: the SMB flow first, then three web ones, then the SMB flow again where
+    // `first` is false (four conversations fit on screen).
+    let nics_shown = |first: bool| {
+        let mut b = StoreBuilder::new();
+        let file = b.add_file(FileInfo::default());
+        b.begin_record(file, &meta(0, 0));
+        let smb_bytes = if first { 9_000_000 } else { 5_000_000 };
+        let conversations = [
+            ("000D3A4F1C21", smb, smb_bytes),
+            ("000D3A4F2E35", smb, smb_bytes),
+            ("000D3A4F1C21", web(50644), 8_000_000),
+            ("000D3A4F1C21", web(50645), 7_000_000),
+            ("000D3A4F1C21", web(50646), 6_000_000),
+        ];
+        for (mac, (src, dst), bytes) in conversations {
+            b.begin_group(Some("UserRule_Allow"), Some(mac), None);
+            for (secs, state, bytes) in [(0, FlowState::Begin, 0), (60, FlowState::End, bytes)] {
+                b.push(&tuple(secs, src, dst, Decision::Allow, state, bytes));
+            }
+        }
+        let mut h = Harness::with_store(80, 24, b.finish());
+        h.press(KeyCode::Tab);
+        for _ in 0..3 {
+            h.press(KeyCode::Char('t'));
+        }
+        let screen = h.screen();
+        let top = h.app.areas().top;
+        // The second line of each conversation: its destination, then the MAC if any.
+        let nics: Vec<String> = screen
+            .lines()
+            .skip(top.y as usize + 3)
+            .step_by(2)
+            .take(4)
+            .map(|l| {
+                let inside: String = l
+                    .trim_matches('"')
+                    .chars()
+                    .take(top.width as usize)
+                    .collect();
+                let words: Vec<&str> = inside.trim_matches(['│', '┃']).split_whitespace().collect();
+                assert!(
+                    words[0].ends_with(":445") || words[0].ends_with("0.23:443"),
+                    "{screen}"
+                );
+                words.get(1).unwrap_or(&"").to_string()
+            })
+            .collect();
+        nics
+    };
+    let first = nics_shown(true);
+    assert_eq!(first[2..], ["", ""]);
+    let mut twins = first[..2].to_vec();
+    twins.sort();
+    assert_eq!(twins, ["…4F1C21", "…4F2E35"]);
+    let last = nics_shown(false);
+    assert_eq!(last[..3], ["", "", ""]);
+    assert!(last[3] == "…4F1C21" || last[3] == "…4F2E35", "{last:?}");
+}
+
 /// Conversations ranked by tuples show their tuple counts; a mode switched to but not
 /// yet counted shows no list of the mode before.
 #[test]

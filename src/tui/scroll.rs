@@ -2,7 +2,7 @@
 //! computed from the same layout the renderer uses.
 
 use super::app::{App, Cursor, Overlay, Pane, RuleLine};
-use super::render::layout;
+use super::render::{layout, top};
 use super::worker::{TimelineResult, TopList};
 use ratatui::layout::Position;
 
@@ -40,7 +40,7 @@ impl App {
         }
     }
 
-    /// Visible data lines of a pane (inside borders, below a table header).
+    /// Visible entries of a pane (inside borders, below a table header).
     pub fn page_height(&self, pane: Pane) -> usize {
         let areas = self.areas();
         let (area, chrome) = match pane {
@@ -49,7 +49,16 @@ impl App {
             Pane::Top => (areas.top, 3),
             Pane::Timeline => (areas.timeline, layout::TIMELINE_CHROME),
         };
-        (area.height as usize).saturating_sub(chrome).max(1)
+        let lines = (area.height as usize).saturating_sub(chrome);
+        (lines / self.lines_per_entry(pane)).max(1)
+    }
+
+    /// Screen lines an entry of `pane` takes.
+    fn lines_per_entry(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Top => top::lines_per_entry(self, self.areas().top),
+            _ => 1,
+        }
     }
 
     /// Moves a pane's selection by `delta` lines and scrolls to keep it visible.
@@ -114,7 +123,7 @@ impl App {
             Pane::Top => (a.top, 2),
             Pane::Timeline => (a.timeline, layout::TIMELINE_CHROME as u16 - 1),
         };
-        let line = row.saturating_sub(area.y + header) as usize;
+        let line = row.saturating_sub(area.y + header) as usize / self.lines_per_entry(pane);
         if row >= area.y + header {
             let cur = self.cursor(pane);
             let target = (cur.offset + line) as isize - cur.selected as isize;
