@@ -157,9 +157,26 @@ fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitte
         used += more;
     }
     if let Some(rule) = columns.iter_mut().find(|p| p.column == Column::Rule) {
-        rule.width += width
+        let more = width
             .saturating_sub(used)
             .min(RULE_MAX.saturating_sub(rule.width));
+        rule.width += more;
+        used += more;
+    }
+    // Room still left (no rule column, or a whole one) holds the widest endpoints too:
+    // the few long IPv6 ones the measure leaves out were cut beside blank columns.
+    for p in columns.iter_mut() {
+        let side = match p.column {
+            Column::Src => 0,
+            Column::Dst => 1,
+            _ => continue,
+        };
+        let widest = m.endpoint_rows.holding(side, 100).unwrap_or(0);
+        let more = widest
+            .saturating_sub(p.width)
+            .min(width.saturating_sub(used));
+        p.width += more;
+        used += more;
     }
     Fitted {
         compact,
@@ -447,6 +464,34 @@ mod tests {
     fn endpoint_widths(f: &Fitted) -> (Option<u16>, Option<u16>) {
         let width = |c| f.columns.iter().find(|p| p.column == c).map(|p| p.width);
         (width(Column::Src), width(Column::Dst))
+    }
+
+    /// The measure holds 95% of the rows whole; room left over once every column is
+    /// placed goes to the widest rows too, up to their width and no further. At 120
+    /// columns the demo's IPv6 destinations were cut beside four blank columns.
+    #[test]
+    fn room_left_over_holds_the_widest_endpoints() {
+        use Column::*;
+        let columns = [Time, Src, Dst, Proto, Dir, Action, State, Bytes];
+        let mut src = vec![19; 95];
+        src.extend([25; 5]);
+        let mut dst = vec![17; 95];
+        dst.extend([23; 5]);
+        let m = Measures {
+            endpoint_rows: EndpointRows::of_widths(&src, &dst),
+            ..measures((19, 17))
+        };
+        // Every column at the measure: 73 columns.
+        let exact = fit(&columns, m, 73);
+        assert_eq!(endpoint_widths(&exact), (Some(19), Some(17)), "{exact:?}");
+        assert_eq!(names(&exact), columns);
+        // Four more: the sources take them first.
+        let four = fit(&columns, m, 77);
+        assert_eq!(endpoint_widths(&four), (Some(23), Some(17)), "{four:?}");
+        assert_eq!(total(&four), 77);
+        let roomy = fit(&columns, m, 300);
+        assert_eq!(endpoint_widths(&roomy), (Some(25), Some(23)), "{roomy:?}");
+        assert_eq!(total(&roomy), 85);
     }
 
     /// In compact form the four letters show together or not at all, at every width and
