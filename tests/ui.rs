@@ -352,9 +352,9 @@ fn top_conversations_pane() {
     });
 }
 
-/// At 80 columns a conversation takes two lines, its destination under its source: on
-/// one line the destination had no room at all. Moving and clicking count conversations,
-/// not lines, and the selection stays on screen.
+/// A conversation takes two lines, its destination under its source: at 80 columns, on
+/// one line, the destination had no room at all. Moving and clicking count
+/// conversations, not lines, and the selection stays on screen.
 #[test]
 fn narrow_conversations_take_two_lines_and_are_moved_through_whole() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
@@ -402,8 +402,8 @@ fn narrow_conversations_take_two_lines_and_are_moved_through_whole() {
 }
 
 /// The same flow logged on two interfaces is two conversations with the same endpoints:
-/// each shows its interface's MAC under its figures, and only those do, also where its
-/// twin is just off screen.
+/// each shows its interface's MAC at the end of its second line, and only those do, also
+/// where its twin is off screen.
 #[test]
 fn a_flow_logged_on_two_interfaces_shows_each_interface() {
     let smb = (("10.0.1.4", 50377), ("10.0.2.5", 445));

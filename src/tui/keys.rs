@@ -280,7 +280,7 @@ pub const DEFAULT_BINDINGS: &[Binding] = &[
         Key::ch('t'),
         Panes,
         C::CycleTop,
-        "sources/destinations/dports/conversations",
+        "top src, dst, dport, or conversations",
     ),
     bind(
         Key::plain(KeyCode::Enter),

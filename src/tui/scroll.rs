@@ -56,7 +56,10 @@ impl App {
     /// Screen lines an entry of `pane` takes.
     fn lines_per_entry(&self, pane: Pane) -> usize {
         match pane {
-            Pane::Top => top::lines_per_entry(self, self.areas().top),
+            Pane::Top => self
+                .summary
+                .as_ref()
+                .map_or(1, |s| top::lines_per_entry(&s.top)),
             _ => 1,
         }
     }

@@ -86,7 +86,7 @@ pub fn conversations_unless(
     if stop() {
         return None;
     }
-    let mut details = details(store, sel, wanted.iter().copied().collect());
+    let (mut details, shared) = details(store, sel, wanted.iter().copied().collect());
     wanted
         .into_iter()
         .map(|key| {
@@ -96,6 +96,7 @@ pub fn conversations_unless(
                 tally: d.tally,
                 totals: d.totals,
                 states: states(store, d.steps),
+                other_interface: shared.contains(&Flow::of(&key)),
             }
         })
         .collect::<Vec<_>>()
@@ -322,16 +323,30 @@ fn best(sizes: FastMap<ConversationKey, Size>, sort: SortBy, n: usize) -> Vec<Ra
 }
 
 /// Tallies, totals and steps of the wanted conversations, in a second pass so only the
-/// conversations shown pay for them.
+/// conversations shown pay for them; and which of their flows another interface logged
+/// too (twins need not rank side by side, nor both make the list). One look-up a row, by
+/// flow: a row of a wanted flow is one of a wanted conversation or of its twin.
 fn details(
     store: &Store,
     sel: &Selection,
     wanted: FastSet<ConversationKey>,
-) -> FastMap<ConversationKey, Detail> {
+) -> (FastMap<ConversationKey, Detail>, FastSet<Flow>) {
     let groups = store.groups();
+    // Each wanted flow's first interface seen, and whether another was.
+    let mut flows: FastMap<Flow, (Option<u32>, bool)> = wanted
+        .iter()
+        .map(|k| (Flow::of(k), (None, false)))
+        .collect();
     let mut details: FastMap<ConversationKey, Detail> = FastMap::default();
     for_each_row(store, sel, |row, g, c| {
         let key = key_of(store, row, groups[g].mac);
+        let Some((first, other)) = flows.get_mut(&Flow::of(&key)) else {
+            return;
+        };
+        match *first {
+            None => *first = Some(key.mac),
+            Some(mac) => *other |= mac != key.mac,
+        }
         if !wanted.contains(&key) {
             return;
         }
@@ -344,7 +359,34 @@ fn details(
         }
         d.steps.push((time, state_rank(flags.state()), row));
     });
-    details
+    let shared = flows
+        .into_iter()
+        .filter(|(_, (_, other))| *other)
+        .map(|(flow, _)| flow)
+        .collect();
+    (details, shared)
+}
+
+/// A conversation's key without its interface: the flow itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Flow {
+    src: u32,
+    sport: u16,
+    dst: u32,
+    dport: u16,
+    proto: u8,
+}
+
+impl Flow {
+    fn of(k: &ConversationKey) -> Flow {
+        Flow {
+            src: k.src,
+            sport: k.sport,
+            dst: k.dst,
+            dport: k.dport,
+            proto: k.proto,
+        }
+    }
 }
 
 /// State letters in time order (ties B < C < E < D, then row).
@@ -549,5 +591,31 @@ mod tests {
         assert_ne!(all[0].key.mac, all[1].key.mac);
         assert_eq!(conversations(&store, &sel, SortBy::Bytes, 1).len(), 1);
         assert!(conversations(&store, &sel, SortBy::Bytes, 0).is_empty());
+    }
+
+    /// A conversation whose flow another interface logged knows it, also when the twin
+    /// is not in the list; a flow on one interface, or another flow, does not.
+    #[test]
+    fn a_flow_on_two_interfaces_is_known_from_either_side() {
+        let t = tuple(1, "1.1.1.1", 1, "2.2.2.2", 2);
+        let other_port = tuple(2, "1.1.1.1", 1, "2.2.2.2", 3);
+        let store = build_specs(&[
+            group("R", "M1", vec![t, t, t]),
+            group("R", "M2", vec![t]),
+            group("R", "M1", vec![other_port, other_port]),
+        ]);
+        let sel = Selection::all(store.len());
+        let all = conversations(&store, &sel, SortBy::Tuples, usize::MAX);
+        let shared: Vec<(u64, bool)> = all
+            .iter()
+            .map(|c| (c.tally.tuples, c.other_interface))
+            .collect();
+        assert_eq!(shared, [(3, true), (2, false), (1, true)]);
+        let first = conversations(&store, &sel, SortBy::Tuples, 1);
+        assert!(first[0].other_interface, "its twin is not in the list");
+        // Selected without its twin's rows: alone.
+        let only_first_group = Selection::from_sorted((0..3).collect());
+        let alone = conversations(&store, &only_first_group, SortBy::Tuples, 1);
+        assert!(!alone[0].other_interface);
     }
 }

@@ -96,6 +96,9 @@ pub struct Conversation {
     pub totals: Counters,
     /// States in time order, e.g. `BCCE` (`-` for a tuple without state).
     pub states: String,
+    /// Another interface (MAC) logged the same flow, endpoints and protocol, in the
+    /// selection: the two conversations differ only by their MAC.
+    pub other_interface: bool,
 }
 
 /// One step of a conversation's timeline.
