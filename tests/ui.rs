@@ -467,6 +467,105 @@ fn a_flow_logged_on_two_interfaces_shows_each_interface() {
     assert!(last[3] == "…4F1C21" || last[3] == "…4F2E35", "{last:?}");
 }
 
+/// Keys typed while the Top pane counts its new mode act on nothing: the list on screen
+/// until then is the mode before's. `G` went to the end of the sources and stayed there
+/// in the conversations, and `Enter` could open the wrong thing.
+#[test]
+fn keys_wait_for_the_top_list_of_the_mode_asked_for() {
+    let mut h = Harness::loaded(80, 24);
+    h.press(KeyCode::Tab);
+    assert_eq!(h.app.focus, Pane::Top);
+    for c in ['t', 't', 't', 'G'] {
+        h.send(c);
+    }
+    h.app.handle(Event::Key(KeyEvent::new(
+        KeyCode::Enter,
+        KeyModifiers::NONE,
+    )));
+    assert!(
+        h.app.timeline.is_none(),
+        "nothing to drill into while counting"
+    );
+    assert_eq!(h.app.cursor(Pane::Top).selected, 0);
+    h.settle();
+    assert_eq!(h.app.cursor(Pane::Top).selected, 0);
+    assert!(h.screen().contains("Conversations (t)"));
+    h.press(KeyCode::Char('G'));
+    let last = h.app.pane_len(Pane::Top) - 1;
+    assert_eq!(h.app.cursor(Pane::Top).selected, last);
+}
+
+/// A click on the line left under the last two-line entry selects nothing: it selected
+/// the next entry, off screen.
+#[test]
+fn a_click_below_the_last_entry_selects_nothing() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let (mut h, spare) = (24..40)
+        .map(|height| Harness::loaded(80, height))
+        .find_map(|h| {
+            let top = h.app.areas().top;
+            let lines = top.height.saturating_sub(3);
+            (lines % 2 == 1).then_some((h, top.y + 2 + lines - 1))
+        })
+        .expect("a height with a spare line");
+    h.press(KeyCode::Tab);
+    for _ in 0..3 {
+        h.press(KeyCode::Char('t'));
+    }
+    let top = h.app.areas().top;
+    let click = |row| {
+        Event::Mouse(MouseEvent {
+            kind: MouseEventKind::Down(MouseButton::Left),
+            column: top.x + 3,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    h.app.handle(click(spare));
+    assert_eq!(h.app.cursor(Pane::Top).selected, 0);
+    assert_eq!(h.app.cursor(Pane::Top).offset, 0);
+    h.app.handle(click(spare - 1));
+    assert_eq!(
+        h.app.cursor(Pane::Top).selected,
+        h.app.page_height(Pane::Top) - 1
+    );
+}
+
+/// The Top list holds the biggest 500: where it is full, its title says so.
+#[test]
+fn a_full_top_list_says_it_holds_the_biggest_500() {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    b.begin_group(Some("UserRule_Allow"), Some("000D3A4F1C21"), None);
+    for port in 0..501u16 {
+        let src = ("10.0.1.4", 40000 + port);
+        b.push(&tuple(
+            0,
+            src,
+            ("10.0.2.5", 445),
+            Decision::Allow,
+            FlowState::Begin,
+            0,
+        ));
+    }
+    let full = b.finish();
+    for (store, said) in [(full, true), (scenario(), false)] {
+        let mut h = Harness::with_store(120, 40, store);
+        h.press(KeyCode::Tab);
+        for _ in 0..3 {
+            h.press(KeyCode::Char('t'));
+        }
+        let screen = h.screen();
+        assert_eq!(
+            screen.contains("Conversations (t) · 500 biggest"),
+            said,
+            "{screen}"
+        );
+        assert!(screen.contains("Conversations (t)"), "{screen}");
+    }
+}
+
 /// Conversations ranked by tuples show their tuple counts; a mode switched to but not
 /// yet counted shows no list of the mode before.
 #[test]

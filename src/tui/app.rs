@@ -10,7 +10,7 @@ use super::render::layout::{self, Areas};
 use super::settings::Settings;
 use super::worker::{
     FlowOrder, QueryKind, QueryRequest, QueryResult, RefreshSpec, Rows, Summary, TimelineResult,
-    TimelineSpec, TopMode, Vocabulary,
+    TimelineSpec, TopList, TopMode, Vocabulary,
 };
 use crate::load::LoadReport;
 use crate::load::ProgressSnapshot;
@@ -597,6 +597,15 @@ impl App {
     /// What the Top pane ranks by.
     pub fn top_sort(&self) -> SortBy {
         self.top_sort.unwrap_or(self.top_mode.default_sort())
+    }
+
+    /// The Top list of the mode and ranking asked for; `None` while it is being counted
+    /// (the list before is another mode's: keys typed meanwhile must not act on it).
+    pub fn top_list(&self) -> Option<&TopList> {
+        self.summary
+            .as_ref()
+            .filter(|s| (s.top_mode, s.top_sort) == (self.top_mode, self.top_sort()))
+            .map(|s| &s.top)
     }
 
     fn cycle_sort(&mut self) {

@@ -47,6 +47,8 @@ impl App {
                 self.show_timeline(Some(TimelineSpec::Conversation(key)));
                 self.focus = Pane::Timeline;
             }
+            // A list of the mode before, while this one is counted: nothing to drill into.
+            Pane::Top if self.top_list().is_none() => return false,
             Pane::Top => match &summary.top {
                 TopList::Entries(entries) => {
                     let (Some(e), Some(field)) = (entries.get(cursor), self.top_mode.field())

@@ -28,11 +28,7 @@ impl App {
         match pane {
             Pane::Rules => self.rule_lines().len(),
             Pane::Flows => self.view.as_ref().map_or(0, |v| v.rows.available()),
-            Pane::Top => match self.summary.as_ref().map(|s| &s.top) {
-                Some(TopList::Entries(e)) => e.len(),
-                Some(TopList::Conversations(c)) => c.len(),
-                None => 0,
-            },
+            Pane::Top => self.top_list().map_or(0, TopList::len),
             Pane::Timeline => match &self.timeline {
                 Some(TimelineResult::Conversation(t)) => t.steps.len(),
                 _ => 0,
@@ -56,10 +52,7 @@ impl App {
     /// Screen lines an entry of `pane` takes.
     fn lines_per_entry(&self, pane: Pane) -> usize {
         match pane {
-            Pane::Top => self
-                .summary
-                .as_ref()
-                .map_or(1, |s| top::lines_per_entry(&s.top)),
+            Pane::Top => self.top_list().map_or(1, top::lines_per_entry),
             _ => 1,
         }
     }
@@ -127,7 +120,8 @@ impl App {
             Pane::Timeline => (a.timeline, layout::TIMELINE_CHROME as u16 - 1),
         };
         let line = row.saturating_sub(area.y + header) as usize / self.lines_per_entry(pane);
-        if row >= area.y + header {
+        // Below the last entry shown (a line too few for a two-line entry): no entry.
+        if row >= area.y + header && line < self.page_height(pane) {
             let cur = self.cursor(pane);
             let target = (cur.offset + line) as isize - cur.selected as isize;
             self.move_cursor(pane, target);

@@ -147,6 +147,19 @@ pub enum TopList {
     Conversations(Vec<Conversation>),
 }
 
+impl TopList {
+    pub fn len(&self) -> usize {
+        match self {
+            TopList::Entries(e) => e.len(),
+            TopList::Conversations(c) => c.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
 /// The rows a filter selects, in display order: sent first, so the count and the Flows
 /// pane update before the slower summaries.
 #[derive(Debug, Clone)]

@@ -20,7 +20,7 @@ use crate::store::Store;
 use crate::text::sanitize;
 use crate::tui::app::{App, Pane};
 use crate::tui::navigate::endpoint;
-use crate::tui::worker::TopList;
+use crate::tui::worker::{TopList, TOP_N};
 use crate::views::SortBy;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span, Text};
@@ -42,11 +42,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         SortBy::Bytes => " by bytes".into(),
         SortBy::Packets => " by packets".into(),
     };
-    let heading = fitted_title(
-        &[format!("{}{by} (t)", app.top_mode.title())],
-        "",
-        area.width,
-    );
+    let mut parts = vec![format!("{}{by} (t)", app.top_mode.title())];
+    // The list holds the biggest `TOP_N`: where it is full, more may be left out.
+    if app.top_list().is_some_and(|top| top.len() >= TOP_N) {
+        parts.push(format!("{TOP_N} biggest"));
+    }
+    let heading = fitted_title(&parts, " · ", area.width);
     let block = pane_block(heading, Pane::Top, app, theme);
     let (Some(store), Some(view)) = (&app.store, &app.summary) else {
         frame.render_widget(block, area);
