@@ -229,6 +229,14 @@ impl Harness {
         self.settle();
     }
 
+    /// Focuses the Top pane and switches it to conversations.
+    fn show_conversations(&mut self) {
+        self.press(KeyCode::Tab);
+        for _ in 0..3 {
+            self.press(KeyCode::Char('t'));
+        }
+    }
+
     /// Types `text` in the filter bar and keeps it.
     fn keep_filter(&mut self, text: &str) {
         self.press(KeyCode::Char('/'));
@@ -345,10 +353,7 @@ fn rules_pane() {
 #[test]
 fn top_conversations_pane() {
     both_sizes("conversations", |h| {
-        h.press(KeyCode::Tab);
-        for _ in 0..3 {
-            h.press(KeyCode::Char('t'));
-        }
+        h.show_conversations();
     });
 }
 
@@ -359,10 +364,7 @@ fn top_conversations_pane() {
 fn narrow_conversations_take_two_lines_and_are_moved_through_whole() {
     use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
     let mut h = Harness::loaded(80, 24);
-    h.press(KeyCode::Tab);
-    for _ in 0..3 {
-        h.press(KeyCode::Char('t'));
-    }
+    h.show_conversations();
     let top = h.app.areas().top;
     // Eight lines under the header: four conversations.
     assert_eq!(h.app.page_height(Pane::Top), 4);
@@ -429,10 +431,7 @@ fn a_flow_logged_on_two_interfaces_shows_each_interface() {
             }
         }
         let mut h = Harness::with_store(80, 24, b.finish());
-        h.press(KeyCode::Tab);
-        for _ in 0..3 {
-            h.press(KeyCode::Char('t'));
-        }
+        h.show_conversations();
         let screen = h.screen();
         let top = h.app.areas().top;
         // The second line of each conversation: its destination, then the MAC if any.
@@ -508,10 +507,7 @@ fn a_click_below_the_last_entry_selects_nothing() {
             (lines % 2 == 1).then_some((h, top.y + 2 + lines - 1))
         })
         .expect("a height with a spare line");
-    h.press(KeyCode::Tab);
-    for _ in 0..3 {
-        h.press(KeyCode::Char('t'));
-    }
+    h.show_conversations();
     let top = h.app.areas().top;
     let click = |row| {
         Event::Mouse(MouseEvent {
@@ -534,10 +530,7 @@ fn a_click_below_the_last_entry_selects_nothing() {
 /// The Top list holds the biggest 500: where it is full, its title says so.
 #[test]
 fn a_full_top_list_says_it_holds_the_biggest_500() {
-    let mut b = StoreBuilder::new();
-    let file = b.add_file(FileInfo::default());
-    b.begin_record(file, &meta(0, 0));
-    b.begin_group(Some("UserRule_Allow"), Some("000D3A4F1C21"), None);
+    let mut b = one_group("UserRule_Allow", "000D3A4F1C21");
     for port in 0..501u16 {
         let src = ("10.0.1.4", 40000 + port);
         b.push(&tuple(
@@ -552,10 +545,7 @@ fn a_full_top_list_says_it_holds_the_biggest_500() {
     let full = b.finish();
     for (store, said) in [(full, true), (scenario(), false)] {
         let mut h = Harness::with_store(120, 40, store);
-        h.press(KeyCode::Tab);
-        for _ in 0..3 {
-            h.press(KeyCode::Char('t'));
-        }
+        h.show_conversations();
         let screen = h.screen();
         assert_eq!(
             screen.contains("Conversations (t) · 500 biggest"),
@@ -571,10 +561,7 @@ fn a_full_top_list_says_it_holds_the_biggest_500() {
 #[test]
 fn the_top_pane_shows_what_it_is_ranked_by_and_no_list_of_another_mode() {
     let mut h = Harness::loaded(120, 40);
-    h.press(KeyCode::Tab);
-    for _ in 0..3 {
-        h.press(KeyCode::Char('t'));
-    }
+    h.show_conversations();
     let top_header = |h: &Harness| {
         let screen = h.screen();
         let line = screen
@@ -1645,10 +1632,7 @@ fn a_filter_error_says_each_thing_once() {
 /// blank cell is an hour without hits, never the gap between two hourly points.
 #[test]
 fn steady_rule_hits_draw_a_sparkline_without_gaps() {
-    let mut b = StoreBuilder::new();
-    let file = b.add_file(FileInfo::default());
-    b.begin_record(file, &meta(0, 0));
-    b.begin_group(Some("Platform"), Some("000D3AF87856"), None);
+    let mut b = one_group("Platform", "000D3AF87856");
     // Every 10 minutes for three hours.
     for i in 0..18 {
         let hop = ("168.63.129.16", 40000 + i as u16);
@@ -1747,14 +1731,20 @@ fn a_cut_title_ends_at_a_whole_part() {
 /// One allowed RDP-like conversation, `src` to `dst`: a begin, and an end a minute later
 /// with `bytes`.
 fn one_conversation(src: (&str, u16), dst: (&str, u16), bytes: u64) -> Store {
-    let mut b = StoreBuilder::new();
-    let file = b.add_file(FileInfo::default());
-    b.begin_record(file, &meta(0, 0));
-    b.begin_group(Some("UserRule_AllowRDP"), Some("000D3AF87856"), None);
+    let mut b = one_group("UserRule_AllowRDP", "000D3AF87856");
     for (secs, state, bytes) in [(0, FlowState::Begin, 0), (60, FlowState::End, bytes)] {
         b.push(&tuple(secs, src, dst, Decision::Allow, state, bytes));
     }
     b.finish()
+}
+
+/// A builder in the middle of one group of one record, of `rule` on interface `mac`.
+fn one_group(rule: &str, mac: &str) -> StoreBuilder {
+    let mut b = StoreBuilder::new();
+    let file = b.add_file(FileInfo::default());
+    b.begin_record(file, &meta(0, 0));
+    b.begin_group(Some(rule), Some(mac), None);
+    b
 }
 
 /// The app on `store` at `size`, with `filter` typed and kept.
