@@ -71,7 +71,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let header = Row::new([Cell::from(columns.line(&names))]).style(theme.header);
     let rows = entries.into_iter().enumerate().map(|(i, entry)| {
         let lines = entry.lines(&columns, theme);
-        let row = Row::new([Cell::from(Text::from(lines.clone()))]).height(lines.len() as u16);
+        let height = lines.len() as u16;
+        let row = Row::new([Cell::from(Text::from(lines))]).height(height);
         if cursor.offset + i == cursor.selected {
             row.style(theme.selected)
         } else {
@@ -185,7 +186,10 @@ impl Entry {
                 interface,
             } => (src, dst, interface),
         };
-        let source = format!("{}{ARROW}", cut_endpoint(src, columns.key_width - 1));
+        let source = format!(
+            "{}{ARROW}",
+            cut_endpoint(src, columns.key_width.saturating_sub(1))
+        );
         let first = Line::from(columns.line(&[source, second, bytes]));
         let Some(nic) = interface else {
             let room = columns.width.saturating_sub(1);
@@ -312,6 +316,15 @@ mod tests {
             Some("000D3A4F2E35"),
         );
         assert_eq!(lines(twin, 22, SortBy::Bytes)[1], " [fd0…::4]:445 …4F2E35");
+    }
+
+    /// A pane too narrow for the figures leaves the key no room: nothing panics.
+    #[test]
+    fn a_pane_narrower_than_its_figures_still_lays_out() {
+        for width in 0..10 {
+            let v4 = conversation("10.0.1.4:50644", "10.0.2.5:445", Some("000D3A4F2E35"));
+            assert_eq!(lines(v4, width, SortBy::Bytes).len(), 2, "{width}");
+        }
     }
 
     #[test]
