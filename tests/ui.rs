@@ -527,31 +527,27 @@ fn a_click_below_the_last_entry_selects_nothing() {
     );
 }
 
-/// The Top list holds the biggest 500: where it is full, its title says so.
+/// The Top list holds the biggest 500: where it is full, its bottom border says so, at
+/// 80 columns too.
 #[test]
 fn a_full_top_list_says_it_holds_the_biggest_500() {
     let mut b = one_group("UserRule_Allow", "000D3A4F1C21");
     for port in 0..501u16 {
         let src = ("10.0.1.4", 40000 + port);
-        b.push(&tuple(
-            0,
-            src,
-            ("10.0.2.5", 445),
-            Decision::Allow,
-            FlowState::Begin,
-            0,
-        ));
+        let dst = ("10.0.2.5", 445);
+        b.push(&tuple(0, src, dst, Decision::Allow, FlowState::Begin, 0));
     }
     let full = b.finish();
-    for (store, said) in [(full, true), (scenario(), false)] {
-        let mut h = Harness::with_store(120, 40, store);
+    let cases = [
+        (full.clone(), (120, 40), true),
+        (full, (80, 24), true),
+        (scenario(), (120, 40), false),
+    ];
+    for (store, (width, height), said) in cases {
+        let mut h = Harness::with_store(width, height, store);
         h.show_conversations();
         let screen = h.screen();
-        assert_eq!(
-            screen.contains("Conversations (t) · 500 biggest"),
-            said,
-            "{screen}"
-        );
+        assert_eq!(screen.contains(" 500 biggest "), said, "{screen}");
         assert!(screen.contains("Conversations (t)"), "{screen}");
     }
 }

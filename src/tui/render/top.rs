@@ -42,13 +42,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         SortBy::Bytes => " by bytes".into(),
         SortBy::Packets => " by packets".into(),
     };
-    let mut parts = vec![format!("{}{by} (t)", app.top_mode.title())];
-    // The list holds the biggest `TOP_N`: where it is full, more may be left out.
+    let heading = fitted_title(
+        &[format!("{}{by} (t)", app.top_mode.title())],
+        "",
+        area.width,
+    );
+    let mut block = pane_block(heading, Pane::Top, app, theme);
+    // The list holds the biggest `TOP_N`: where it is full, more may be left out. On the
+    // bottom border, which has room for it at every width.
     if app.top_list().is_some_and(|top| top.len() >= TOP_N) {
-        parts.push(format!("{TOP_N} biggest"));
+        block = block.title_bottom(fitted_title(&[format!("{TOP_N} biggest")], "", area.width));
     }
-    let heading = fitted_title(&parts, " · ", area.width);
-    let block = pane_block(heading, Pane::Top, app, theme);
     let (Some(store), Some(view)) = (&app.store, &app.summary) else {
         frame.render_widget(block, area);
         return;
