@@ -146,43 +146,41 @@ fn place(configured: &[Column], m: Measures, compact: bool, width: u16) -> Fitte
     // Room left over (columns dropped after the endpoints were narrowed to make room
     // for them) first gives the endpoints back what they measured, then widens the rule,
     // the text most often cut, up to a whole rule name.
-    for p in columns.iter_mut() {
-        let want = match p.column {
-            Column::Src => measured.0,
-            Column::Dst => measured.1,
-            _ => continue,
-        };
-        let more = want.saturating_sub(p.width).min(width.saturating_sub(used));
-        p.width += more;
-        used += more;
-    }
-    if let Some(rule) = columns.iter_mut().find(|p| p.column == Column::Rule) {
-        let more = width
-            .saturating_sub(used)
-            .min(RULE_MAX.saturating_sub(rule.width));
-        rule.width += more;
-        used += more;
-    }
+    let room = width.saturating_sub(used);
+    let room = widen_endpoints(&mut columns, [measured.0, measured.1], room);
+    let room = match columns.iter_mut().find(|p| p.column == Column::Rule) {
+        Some(rule) => {
+            let more = room.min(RULE_MAX.saturating_sub(rule.width));
+            rule.width += more;
+            room - more
+        }
+        None => room,
+    };
     // Room still left (no rule column, or a whole one) holds the widest endpoints too:
     // the few long IPv6 ones the measure leaves out were cut beside blank columns.
+    let widest = [0, 1].map(|side| m.endpoint_rows.holding(side, 100).unwrap_or(0));
+    widen_endpoints(&mut columns, widest, room);
+    Fitted {
+        compact,
+        columns,
+        time_style: m.time_style,
+    }
+}
+
+/// Widens the source and destination columns towards `want` (per side, the source
+/// first) with at most `room` columns; returns the room left.
+fn widen_endpoints(columns: &mut [Placed], want: [u16; 2], mut room: u16) -> u16 {
     for p in columns.iter_mut() {
         let side = match p.column {
             Column::Src => 0,
             Column::Dst => 1,
             _ => continue,
         };
-        let widest = m.endpoint_rows.holding(side, 100).unwrap_or(0);
-        let more = widest
-            .saturating_sub(p.width)
-            .min(width.saturating_sub(used));
+        let more = want[side].saturating_sub(p.width).min(room);
         p.width += more;
-        used += more;
+        room -= more;
     }
-    Fitted {
-        compact,
-        columns,
-        time_style: m.time_style,
-    }
+    room
 }
 
 /// A rule or NSG column is left out below this: a short name (`…RDP`) still shows.
