@@ -53,23 +53,23 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     if app.top_list().is_some_and(|top| top.len() >= TOP_N) {
         block = block.title_bottom(fitted_title(&[format!("{TOP_N} biggest")], "", area.width));
     }
-    let (Some(store), Some(view)) = (&app.store, &app.summary) else {
+    let (Some(store), Some(_)) = (&app.store, &app.summary) else {
         frame.render_widget(block, area);
         return;
     };
     let inner = block.inner(area);
-    if (view.top_mode, view.top_sort) != (app.top_mode, app.top_sort()) {
+    let Some(top) = app.top_list() else {
         // The list of the mode (or ranking) before would sit under the new title.
         let working = Paragraph::new("counting…").style(theme.dim).block(block);
         frame.render_widget(working, area);
         return;
-    }
+    };
     let cursor = app.cursor(Pane::Top);
     let columns = Columns::of(inner.width as usize, app.top_sort());
-    let height = inner.height.saturating_sub(1) as usize / lines_per_entry(&view.top);
+    let height = inner.height.saturating_sub(1) as usize / lines_per_entry(top);
     // Conversations show their states, unless ranked by tuples: then their counts.
-    let states = matches!(view.top, TopList::Conversations(_)) && app.top_sort() != SortBy::Tuples;
-    let entries = visible_entries(store, &view.top, states, cursor.offset, height);
+    let states = matches!(top, TopList::Conversations(_)) && app.top_sort() != SortBy::Tuples;
+    let entries = visible_entries(store, top, states, cursor.offset, height);
     let second = if states { "states" } else { "tuples" };
     let names = ["key", second, "bytes"].map(String::from);
     let header = Row::new([Cell::from(columns.line(&names))]).style(theme.header);
