@@ -468,23 +468,22 @@ fn a_flow_logged_on_two_interfaces_shows_each_interface() {
 
 /// Keys typed while the Top pane counts its new mode act on nothing: the list on screen
 /// until then is the mode before's. `G` went to the end of the sources and stayed there
-/// in the conversations, and `Enter` could open the wrong thing.
+/// in the conversations, and `Enter` on the conversations, with sources asked for,
+/// opened a conversation's timeline.
 #[test]
 fn keys_wait_for_the_top_list_of_the_mode_asked_for() {
+    let enter = |h: &mut Harness| {
+        h.app.handle(Event::Key(KeyEvent::new(
+            KeyCode::Enter,
+            KeyModifiers::NONE,
+        )));
+    };
     let mut h = Harness::loaded(80, 24);
     h.press(KeyCode::Tab);
     assert_eq!(h.app.focus, Pane::Top);
     for c in ['t', 't', 't', 'G'] {
         h.send(c);
     }
-    h.app.handle(Event::Key(KeyEvent::new(
-        KeyCode::Enter,
-        KeyModifiers::NONE,
-    )));
-    assert!(
-        h.app.timeline.is_none(),
-        "nothing to drill into while counting"
-    );
     assert_eq!(h.app.cursor(Pane::Top).selected, 0);
     h.settle();
     assert_eq!(h.app.cursor(Pane::Top).selected, 0);
@@ -492,6 +491,14 @@ fn keys_wait_for_the_top_list_of_the_mode_asked_for() {
     h.press(KeyCode::Char('G'));
     let last = h.app.pane_len(Pane::Top) - 1;
     assert_eq!(h.app.cursor(Pane::Top).selected, last);
+    // Back to sources, not yet counted: the conversations on screen are not drilled into.
+    h.send('t');
+    enter(&mut h);
+    assert!(
+        h.app.timeline.is_none(),
+        "nothing to drill into while counting"
+    );
+    assert!(h.app.crumbs.is_empty());
 }
 
 /// A click on the line left under the last two-line entry selects nothing: it selected
