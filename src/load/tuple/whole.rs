@@ -65,9 +65,9 @@ impl Put for Option<Tuple> {
 
 /// A run of `flowTuples` strings read whole, from `b` at the first one's opening quote:
 /// each tuple is pushed to `out` (with only the values it keeps worked out), and the run
-/// goes on while a comma and the next opening
-/// quote follow at once (the compact form writers use). Returns the bytes read, up to the
-/// last closing quote; 0 when the first string is not read whole. One call for a run
+/// goes on while a comma and the next opening quote follow at once (the compact form
+/// writers use). Returns the bytes read, up to the last closing quote; 0 when the first
+/// string is not read whole. One call for a run
 /// rather than one a tuple: the tuple is written where it is kept, not returned and
 /// copied (a copy the processor stalls on, its stores not yet done).
 pub fn read_run(b: &[u8], kind: LogKind, out: &mut Rows) -> usize {
