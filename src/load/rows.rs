@@ -110,6 +110,16 @@ impl Rows {
         }
     }
 
+    /// Drops the rows from `len` on, rejected ones included: a reading given up.
+    pub fn truncate(&mut self, len: usize) {
+        self.rows.truncate(len);
+        self.src.truncate(len);
+        self.dst.truncate(len);
+        self.counters.truncate(len);
+        let kept = self.rejected.partition_point(|&(r, _)| (r as usize) < len);
+        self.rejected.truncate(kept);
+    }
+
     /// The packed rows of `range`.
     pub fn rows(&self, range: Range<usize>) -> &[Row] {
         &self.rows[range]
