@@ -127,15 +127,29 @@ impl StoreBuilder {
 
     /// Starts the group of tuples under one rule (and MAC, ACL) of the last record.
     pub fn begin_group(&mut self, rule: Option<&str>, mac: Option<&str>, acl: Option<&str>) {
+        self.begin_group_ahead(0, rule, mac, acl);
+    }
+
+    /// Starts a group as `begin_group` does, its rows coming after `ahead` rows not
+    /// pushed yet: a loader can begin a record's groups as it reads them and push their
+    /// rows in one pass after.
+    pub fn begin_group_ahead(
+        &mut self,
+        ahead: usize,
+        rule: Option<&str>,
+        mac: Option<&str>,
+        acl: Option<&str>,
+    ) {
         assert!(
             !self.store.records.is_empty(),
             "begin_group called before begin_record"
         );
-        self.drop_empty_last_group();
+        let first_row = self.store.secs.len() + ahead;
+        self.drop_group_without_rows(first_row);
         let texts = &mut self.store.texts;
         let mut id = |s: Option<&str>| s.map(|s| texts.intern_str(s)).unwrap_or(NONE);
         let group = Group {
-            first_row: self.store.secs.len() as u32,
+            first_row: first_row as u32,
             record: self.store.records.len() as u32 - 1,
             rule: id(rule),
             mac: id(mac),
@@ -145,8 +159,13 @@ impl StoreBuilder {
     }
 
     fn drop_empty_last_group(&mut self) {
+        self.drop_group_without_rows(self.store.secs.len());
+    }
+
+    /// Drops the last group when the row after it is its first: it has none.
+    fn drop_group_without_rows(&mut self, next_row: usize) {
         if let Some(last) = self.store.groups.last() {
-            if last.first_row as usize == self.store.secs.len() {
+            if last.first_row as usize == next_row {
                 self.store.groups.pop();
             }
         }
@@ -528,6 +547,54 @@ mod tests {
         }
         // NSG alone keeps no high half at all.
         assert!(each(&[runs[0], runs[2]]).finish().flags_high().is_empty());
+    }
+
+    /// Groups begun ahead of their rows, the rows then pushed in one pass, make the
+    /// store that beginning each group before its rows makes, empty groups dropped.
+    #[test]
+    fn groups_begun_ahead_of_their_rows_hold_the_same_rows() {
+        let rules = [("A", 2), ("Empty", 0), ("B", 1), ("C", 3), ("Last", 0)];
+        let rows = |n: usize, from: usize| -> Vec<Tuple> {
+            (from..from + n)
+                .map(|k| tuple(1_000 * k as i64, "1.1.1.1", k as u16))
+                .collect()
+        };
+        let mut one_by_one = StoreBuilder::new();
+        let mut ahead = StoreBuilder::new();
+        for b in [&mut one_by_one, &mut ahead] {
+            let f = b.add_file(FileInfo::default());
+            b.begin_record(f, &meta());
+        }
+        let mut waiting = Vec::new();
+        for (rule, n) in rules {
+            let group = rows(n, waiting.len());
+            one_by_one.begin_group(Some(rule), None, None);
+            one_by_one.extend(group.iter());
+            ahead.begin_group_ahead(waiting.len(), Some(rule), None, None);
+            waiting.extend(group);
+        }
+        ahead.extend(waiting.iter());
+        let (expected, s) = (one_by_one.finish(), ahead.finish());
+        let shape = |s: &Store| -> Vec<(Option<String>, std::ops::Range<u32>)> {
+            (0..s.groups().len())
+                .map(|g| {
+                    let rule = s.text(s.groups()[g].rule).map(String::from);
+                    (rule, s.group_rows(g))
+                })
+                .collect()
+        };
+        assert_eq!(
+            shape(&s),
+            [
+                (Some("A".into()), 0..2),
+                (Some("B".into()), 2..3),
+                (Some("C".into()), 3..6)
+            ]
+        );
+        assert_eq!(shape(&s), shape(&expected));
+        for (r, t) in waiting.iter().enumerate() {
+            assert_eq!(s.tuple(r as u32), *t, "row {r}");
+        }
     }
 
     #[test]
