@@ -576,26 +576,27 @@ mod tests {
         assert_eq!(rejected, [2]);
     }
 
-    /// Tuples read whole in runs, broken by one left to the field-by-field parser, by a
-    /// bad one and by a space: each tuple is read once, in order, as serde reads it.
+    /// Tuples read whole in runs, broken by one left to the field-by-field parser (an IPv6
+    /// address beside an IPv4 one), by a bad one and by a space: each tuple is read once,
+    /// in order, as serde reads it.
     #[test]
     fn runs_of_whole_tuples_resume_after_one_read_another_way() {
         let v4 = |n: u8| format!("\"1731916800,10.0.0.{n},10.0.0.2,1000,22,T,I,A,B,,,,\"");
-        let v6 = "\"1731916801,fd00::1,10.0.0.2,1000,22,T,I,A,E,1,2,3,4\"".to_string();
+        let mixed = "\"1731916801,fd00::1,10.0.0.2,1000,22,T,I,A,E,1,2,3,4\"".to_string();
         let list = [
             v4(1),
             v4(2),
-            v6,
+            mixed,
             v4(3),
             format!(" {}", v4(4)),
             "\"bad\"".into(),
             v4(5),
         ];
-        // The text after the tuples lets each be read whole (it needs 144 bytes).
+        // The text after the tuples lets each be read whole (it needs 264 bytes).
         let text = format!(
             r#"{{"properties":{{"Version":2,"flows":[{{"rule":"R","flows":[{{"mac":"M","flowTuples":[{}]}}]}}]}},"pad":"{}"}}"#,
             list.join(","),
-            "x".repeat(200)
+            "x".repeat(300)
         );
         let mut tuples = Rows::default();
         read_record(&text, 0, &mut tuples).expect("plain record");

@@ -10,7 +10,7 @@ use std::net::Ipv6Addr;
 /// The longest address written without an embedded IPv4 one: eight groups of four.
 const LONGEST: usize = 39;
 /// Bytes looked at: the longest address and what follows it, and a group's last word.
-const WINDOW: usize = 48;
+pub const WINDOW: usize = 48;
 
 /// `s` read whole as an address.
 pub fn parse(s: &[u8]) -> Option<Ipv6Addr> {
@@ -29,6 +29,12 @@ pub fn parse_prefix(text: &[u8]) -> Option<(Ipv6Addr, usize)> {
             &padded
         }
     };
+    prefix_in(window)
+}
+
+/// `parse_prefix` of a text that has `WINDOW` bytes: none to pad.
+#[inline]
+pub fn prefix_in(window: &[u8; WINDOW]) -> Option<(Ipv6Addr, usize)> {
     let (hex, colon) = classes(window);
     let len = (!(hex | colon)).trailing_zeros() as usize;
     // `::` is the shortest address.
