@@ -19,7 +19,7 @@ use super::letters::{DECISION, DIRECTION, NSG_STATE, PROTOCOL, VNET_STATE};
 use super::{Values, MAX_SECS};
 use crate::load::rows::Rows;
 use crate::model::{Counters, Decision, Encryption, FlowState, LogKind, Tuple};
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::net::{IpAddr, Ipv4Addr};
 
 /// Bytes that must be readable from a tuple's start: every byte looked at is within
 /// `REACH` (a position masked to it needs no bounds check), and is read as 8 bytes at most.
@@ -374,15 +374,11 @@ fn read_ipv6(w: &[u8; WINDOW], kind: LogKind, values: Values, out: &mut impl Put
     if !(1..=16).contains(&p0) || span(0, p0) & !digit != 0 {
         return None;
     }
-    let (src, p1) = ipv6_field(w, p0)?;
-    let (dst, p2) = ipv6_field(w, p1)?;
+    let (src, p1) = ipv6_field(w, p0, values.addresses)?;
+    let (dst, p2) = ipv6_field(w, p1, values.addresses)?;
     let base = p2 + 1;
     let (comma, digit) = masks_64(w, base);
-    let addresses = match values.addresses {
-        true => [IpAddr::V6(src), IpAddr::V6(dst)],
-        // Checked all the same: only the values are skipped, as IPv4's are.
-        false => [IpAddr::V4(Ipv4Addr::UNSPECIFIED); 2],
-    };
+    let addresses = [src, dst];
     let head = Head {
         time_digits: p0,
         base,
@@ -394,11 +390,19 @@ fn read_ipv6(w: &[u8; WINDOW], kind: LogKind, values: Values, out: &mut impl Put
 }
 
 /// The IPv6 address after the comma at `comma` (at most 56: a time of 16 digits and an
-/// address of 39 bytes) and the comma that ends it.
+/// address of 39 bytes) and the comma that ends it. Unless `value`, the address is only
+/// checked, and given as 0.0.0.0, as IPv4's are.
 #[inline(always)]
-fn ipv6_field(w: &[u8; WINDOW], comma: u32) -> Option<(Ipv6Addr, u32)> {
+fn ipv6_field(w: &[u8; WINDOW], comma: u32, value: bool) -> Option<(IpAddr, u32)> {
     let from = (comma as usize + 1) & 63;
-    let (address, len) = super::ipv6::prefix_in(w[from..].first_chunk()?)?;
+    let window = w[from..].first_chunk()?;
+    let (address, len) = match value {
+        true => super::ipv6::prefix_in(window).map(|(a, len)| (IpAddr::V6(a), len))?,
+        false => (
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED),
+            super::ipv6::length_in(window)?,
+        ),
+    };
     let end = comma + 1 + len as u32;
     (byte(w, end) == b',').then_some((address, end))
 }
@@ -571,6 +575,7 @@ mod tests {
     use super::*;
     use crate::load::tuple::{fast, parse_checked};
     use proptest::prelude::*;
+    use std::net::Ipv6Addr;
 
     /// Whether this processor reads tuples whole. Under CI it must, or the tests below
     /// would check nothing.
