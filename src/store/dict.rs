@@ -56,7 +56,14 @@ pub struct Interner<T: Hash + Eq + Clone> {
     index: IdIndex,
     /// False once `drop_index` ran: look-ups then scan `values`.
     indexed: bool,
+    /// Ids of texts interned lately, by `recent_slot` (`NOT_RECENT` where none): see
+    /// `intern_str`.
+    recent: [u32; RECENT],
 }
+
+/// Slots for texts interned lately: more than the rules of an NSG.
+const RECENT: usize = 32;
+const NOT_RECENT: u32 = u32::MAX;
 
 impl<T: Hash + Eq + Clone> Default for Interner<T> {
     fn default() -> Self {
@@ -64,8 +71,19 @@ impl<T: Hash + Eq + Clone> Default for Interner<T> {
             values: Vec::new(),
             index: IdIndex::default(),
             indexed: true,
+            recent: [NOT_RECENT; RECENT],
         }
     }
+}
+
+/// Where a text is remembered among those interned lately: from its length and two of
+/// its bytes, which tell the rules of an NSG and a MAC apart without hashing the text.
+#[inline]
+fn recent_slot(s: &str) -> usize {
+    let b = s.as_bytes();
+    let (last, middle) = (b.last().copied(), b.get(b.len() / 2).copied());
+    let mix = b.len() ^ usize::from(last.unwrap_or(0)) << 1 ^ usize::from(middle.unwrap_or(0));
+    mix % RECENT
 }
 
 fn hash_of<Q: Hash + ?Sized>(q: &Q) -> u64 {
@@ -146,12 +164,23 @@ impl<T: Hash + Eq + Clone> Interner<T> {
 pub type TextDict = Interner<Box<str>>;
 
 impl Interner<Box<str>> {
+    /// The id of `s`, interned if new. A load interns a rule and a MAC for every dozen
+    /// tuples or so, and they repeat (a record's MAC, an NSG's rules in turn): most are
+    /// found among the texts interned lately by one comparison, where hashing the text
+    /// and probing the index cost about 100 instructions, a few percent of a load.
     pub fn intern_str(&mut self, s: &str) -> u32 {
         assert!(self.indexed, "intern after drop_index");
-        match self.find(hash_of(s), |x| &**x == s) {
+        let recent = recent_slot(s);
+        let id = self.recent[recent];
+        if self.values.get(id as usize).is_some_and(|v| **v == *s) {
+            return id;
+        }
+        let id = match self.find(hash_of(s), |x| &**x == s) {
             Ok(id) => id,
             Err(slot) => self.insert_at(slot, s.into()),
-        }
+        };
+        self.recent[recent] = id;
+        id
     }
     pub fn lookup_str(&self, s: &str) -> Option<u32> {
         self.find(hash_of(s), |x| &**x == s).ok()
@@ -178,6 +207,22 @@ impl Interner<Box<str>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_remembered_in_one_slot_keep_their_own_ids() {
+        // The same length, middle and last byte: one slot among those interned lately.
+        let texts = ["xAy", "zAy", "", "xAy", "qAy", "zAy", "", "qAy"];
+        assert!(texts[..2]
+            .iter()
+            .all(|t| recent_slot(t) == recent_slot(texts[0])));
+        let mut d = TextDict::default();
+        let ids: Vec<u32> = texts.iter().map(|t| d.intern_str(t)).collect();
+        assert_eq!(ids, [0, 1, 2, 0, 3, 1, 2, 3]);
+        for (t, id) in texts.iter().zip(ids) {
+            assert_eq!(d.text(id), *t);
+            assert_eq!(d.lookup_str(t), Some(id));
+        }
+    }
 
     #[test]
     fn interning_is_idempotent_and_dense() {
