@@ -109,7 +109,7 @@ pub fn decode(data: &[u8], encoding: Encoding) -> Decoded<'_> {
         shifts: Shifts::NONE,
     };
     let unit: fn([u8; 2]) -> u16 = match encoding {
-        Encoding::Utf8 if data.is_ascii() => {
+        Encoding::Utf8 if all_ascii(data) => {
             // Flow logs are ASCII, and the ASCII check runs a wide loop the UTF-8 check
             // does not: a few percent of a whole count.
             // SAFETY: ASCII is UTF-8.
@@ -142,6 +142,37 @@ pub fn decode(data: &[u8], encoding: Encoding) -> Decoded<'_> {
     }
 }
 
+/// Whether every byte is ASCII: 128 bytes a step where the processor has AVX2. std's
+/// check takes 8 bytes a step, and over a count of the benchmark tree that was 1.5% of
+/// the time.
+fn all_ascii(data: &[u8]) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("avx2") {
+        // SAFETY: the processor has AVX2 (checked just above).
+        return unsafe { all_ascii_avx2(data) };
+    }
+    data.is_ascii()
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn all_ascii_avx2(data: &[u8]) -> bool {
+    use std::arch::x86_64::*;
+    let (chunks, rest) = data.as_chunks::<128>();
+    for chunk in chunks {
+        // SAFETY: the four 32-byte loads are inside the chunk.
+        let v: [__m256i; 4] = std::array::from_fn(|k| unsafe {
+            _mm256_loadu_si256(chunk.as_ptr().add(32 * k).cast())
+        });
+        // A byte is ASCII when its top bit is clear.
+        let any = _mm256_or_si256(_mm256_or_si256(v[0], v[1]), _mm256_or_si256(v[2], v[3]));
+        if _mm256_movemask_epi8(any) != 0 {
+            return false;
+        }
+    }
+    rest.is_ascii()
+}
+
 /// Text that is not all UTF-8, each run of bad bytes replaced as `String::from_utf8_lossy`
 /// replaces it, with the shifts that puts in its offsets.
 fn lossy(data: &[u8]) -> Decoded<'_> {
@@ -166,6 +197,23 @@ fn lossy(data: &[u8]) -> Decoded<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A byte from 0x80 up is found wherever it lies: in the wide steps, at their edges,
+    /// and in the bytes after the last.
+    #[test]
+    fn a_byte_outside_ascii_is_found_anywhere() {
+        for len in [0, 1, 127, 128, 129, 255, 256, 300] {
+            let ascii = vec![b'a'; len];
+            assert!(all_ascii(&ascii), "{len} ASCII bytes");
+            for at in 0..len {
+                for byte in [0x80, 0xff] {
+                    let mut data = ascii.clone();
+                    data[at] = byte;
+                    assert!(!all_ascii(&data), "{byte:#x} at {at} of {len}");
+                }
+            }
+        }
+    }
 
     fn utf16(text: &str, little: bool, mark: bool) -> Vec<u8> {
         let units = mark.then_some('\u{feff}').into_iter().chain(text.chars());

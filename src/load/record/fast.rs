@@ -161,7 +161,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     /// Consumes `bytes` if they are next.
-    #[inline]
+    #[inline(always)]
     fn eat_bytes(&mut self, bytes: &[u8]) -> bool {
         let hit = self.b[self.i..].starts_with(bytes);
         self.i += bytes.len() * hit as usize;
