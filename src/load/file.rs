@@ -161,7 +161,8 @@ pub(super) fn element(
     let offset = base.map(|b| b + pos as u64);
     let mut tuples = record::take_scratch();
     tuples.reset(em.values());
-    if let Some((raw, end)) = record::read_record(text, pos, &mut tuples) {
+    let mut raw = RawRecord::default();
+    if let Some(end) = record::read_record_into(text, pos, &mut tuples, &mut raw) {
         if !emit::load_parsed(em, &raw, offset, &tuples) && !em.stray_record(&raw, offset) {
             salvage_region(em, text, pos, end, base, nesting);
         }

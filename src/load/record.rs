@@ -9,7 +9,7 @@
 //! ```
 
 mod fast;
-pub use fast::{check_against_serde, read_record};
+pub use fast::{check_against_serde, read_record_into};
 
 use super::rows::{Parsed, Rows};
 use super::tuple::{parse_tuple, Values};
