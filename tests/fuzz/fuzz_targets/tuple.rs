@@ -1,13 +1,14 @@
 //! Fuzzes the flow tuple parser for both log kinds: no panic, and an accepted tuple agrees
 //! with what the standard library reads from the same fields. The same text read in its
 //! JSON quotes, with room after it for the reader that takes the whole tuple at once,
-//! gives what reading it alone gives; skipping the counters' values changes nothing else.
+//! gives what reading it alone gives; skipping the counters' and addresses' values changes
+//! nothing else.
 #![no_main]
 
-use flowscope::load::{parse_quoted, parse_tuple, CounterValues};
+use flowscope::load::{parse_quoted, parse_tuple, Values};
 use flowscope::model::{Counters, LogKind, Tuple};
 use libfuzzer_sys::fuzz_target;
-use std::net::IpAddr;
+use std::net::{IpAddr, Ipv4Addr};
 
 fuzz_target!(|data: &[u8]| {
     let Some((&selector, rest)) = data.split_first() else {
@@ -24,21 +25,22 @@ fuzz_target!(|data: &[u8]| {
     assert_eq!(first, parse_tuple(&text, kind));
     let body = &text[..text.find('"').unwrap_or(text.len())];
     let mut quoted = format!("{body}\"").into_bytes();
-    quoted.resize(quoted.len() + 160, b' ');
-    let read = parse_quoted(&quoted, kind, CounterValues::Read);
+    quoted.resize(quoted.len() + 300, b' ');
+    let read = parse_quoted(&quoted, kind, Values::ALL);
     if let Some((t, len)) = read {
         assert_eq!(len, body.len(), "{body:?}");
         assert_eq!(Ok(t), parse_tuple(body, kind), "{body:?}");
     }
-    // Skipping may leave the counters 0 (where the tuple is read whole), nothing more.
-    let skipped = parse_quoted(&quoted, kind, CounterValues::Skip);
-    let without_counters = |r: Option<(Tuple, usize)>| {
+    // Skipping may leave the counters 0 and the addresses 0.0.0.0 (where the tuple is
+    // read whole), nothing more.
+    let skipped = parse_quoted(&quoted, kind, Values::CHECKED);
+    let without_values = |r: Option<(Tuple, usize)>| {
         r.map(|(t, len)| {
-            let counters = Counters::default();
-            (Tuple { counters, ..t }, len)
+            let (counters, none) = (Counters::default(), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+            (Tuple { counters, src: none, dst: none, ..t }, len)
         })
     };
-    assert_eq!(without_counters(skipped), without_counters(read), "{body:?}");
+    assert_eq!(without_values(skipped), without_values(read), "{body:?}");
     let Ok(t) = first else { return };
     let fields: Vec<&str> = text.split(',').collect();
     match kind {
