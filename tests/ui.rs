@@ -1592,6 +1592,43 @@ fn o_sorts_the_focused_pane() {
     assert!(h.screen().contains("time order"));
 }
 
+/// A ranking chosen with `o` stays as `t` moves through the lists; untouched, each list
+/// ranks its own way (conversations by bytes, the others by tuples).
+#[test]
+fn a_ranking_chosen_stays_through_the_top_lists() {
+    let mut h = Harness::loaded(120, 40);
+    h.press(KeyCode::Tab);
+    assert!(h.screen().contains("Top sources (t)"));
+    for (key, title) in [
+        ('t', "Top destinations (t)"),
+        ('t', "Top dports (t)"),
+        ('t', "Conversations (t)"),
+        ('o', "Conversations by tuples (t)"),
+        ('t', "Top sources (t)"),
+        ('o', "Top sources by bytes (t)"),
+        ('t', "Top destinations by bytes (t)"),
+    ] {
+        h.press(KeyCode::Char(key));
+        assert!(
+            h.screen().contains(title),
+            "{key} → {title}:\n{}",
+            h.screen()
+        );
+    }
+    // Ranked by bytes after `t`: the first destination has the most bytes of the list.
+    let summary = h.app.summary.as_ref().expect("lists");
+    let flowscope::tui::worker::TopList::Entries(entries) = &summary.top else {
+        panic!("a top list");
+    };
+    assert!(entries
+        .windows(2)
+        .all(|w| w[0].tally.bytes >= w[1].tally.bytes));
+    for title in ["Top dports by bytes (t)", "Conversations (t)"] {
+        h.press(KeyCode::Char('t'));
+        assert!(h.screen().contains(title), "t → {title}:\n{}", h.screen());
+    }
+}
+
 /// At 80 columns the Top pane keeps one figure: the one it is ranked by.
 #[test]
 fn a_narrow_top_pane_shows_what_it_ranks_by() {

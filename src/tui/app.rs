@@ -401,8 +401,9 @@ impl App {
             Command::CycleSort => self.cycle_sort(),
             Command::ReverseSort => self.reverse_sort(),
             Command::CycleTop => {
+                // A ranking chosen with `o` stays: by bytes, the next list is its
+                // biggest talkers too.
                 self.top_mode = self.top_mode.next();
-                self.top_sort = None;
                 self.cursors[Pane::Top.index()] = Cursor::default();
                 self.refresh();
             }
