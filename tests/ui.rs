@@ -995,6 +995,26 @@ fn the_timeline_hint_wraps_at_words_in_a_narrow_pane() {
     assert!(screen.contains("time."), "{screen}");
 }
 
+/// The empty Timeline's hint leaves no word alone on a line where the pane is too
+/// narrow for its first sentence: at 66 columns `timeline;` stood on a line of its own.
+#[test]
+fn the_timeline_hint_wraps_as_one_paragraph_when_narrow() {
+    for width in [60, 66, 72, 80, 120] {
+        let h = Harness::loaded(width, 24);
+        let screen = h.screen();
+        let line = screen
+            .lines()
+            .find(|l| l.contains("timeline;"))
+            .unwrap_or_else(|| panic!("the hint at {width} columns:\n{screen}"));
+        // Within the Timeline pane's borders, the word has others beside it.
+        let inside = line
+            .split(['│', '┃'])
+            .find(|part| part.contains("timeline;"))
+            .unwrap_or_default();
+        assert_ne!(inside.trim(), "timeline;", "at {width} columns:\n{screen}");
+    }
+}
+
 #[test]
 fn enter_keeps_a_filter_and_esc_restores_it() {
     let mut h = Harness::loaded(80, 24);

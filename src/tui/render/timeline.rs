@@ -43,8 +43,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         None => {
             let block = pane_block(title("Timeline"), Pane::Timeline, app, theme);
             let hint = match app.timeline_spec {
-                Some(_) => "computing…",
-                None => "Enter on a flow or conversation shows its timeline;\non a rule or address, its hits over time.",
+                Some(_) => "computing…".to_string(),
+                None => hint(area.width.saturating_sub(2)),
             };
             // Wrapped at words: a narrow pane cut it mid-word.
             let text = Paragraph::new(hint)
@@ -53,6 +53,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             frame.render_widget(text.block(block), area);
         }
     }
+}
+
+/// What the empty Timeline says, for a pane `width` columns wide inside: a sentence a line
+/// where the first fits, else one paragraph, so that wrapping leaves no word alone on a
+/// line (`timeline;` was, under 53 columns).
+fn hint(width: u16) -> String {
+    const FIRST: &str = "Enter on a flow or conversation shows its timeline;";
+    const SECOND: &str = "on a rule or address, its hits over time.";
+    let between = match usize::from(width) >= FIRST.len() {
+        true => '\n',
+        false => ' ',
+    };
+    format!("{FIRST}{between}{SECOND}")
 }
 
 fn conversation(frame: &mut Frame, area: Rect, app: &App, t: &Timeline, theme: &Theme) {
