@@ -1591,13 +1591,7 @@ fn o_sorts_the_focused_pane() {
     );
     assert_eq!(flows_title(&h), before, "Flows kept its order");
     // Ranked by bytes: the first source has the most bytes of the list.
-    let summary = h.app.summary.as_ref().expect("lists");
-    let flowscope::tui::worker::TopList::Entries(entries) = &summary.top else {
-        panic!("a top list");
-    };
-    assert!(entries
-        .windows(2)
-        .all(|w| w[0].tally.bytes >= w[1].tally.bytes));
+    assert_top_list_by_bytes(&h);
     h.press(KeyCode::Char('O'));
     assert_eq!(flows_title(&h), before);
     assert!(h.screen().contains("biggest first"));
@@ -1610,6 +1604,17 @@ fn o_sorts_the_focused_pane() {
     h.press(KeyCode::Char('O'));
     assert_eq!(flows_title(&h), before);
     assert!(h.screen().contains("time order"));
+}
+
+/// The Top list on screen runs from the most bytes down.
+fn assert_top_list_by_bytes(h: &Harness) {
+    let summary = h.app.summary.as_ref().expect("lists");
+    let flowscope::tui::worker::TopList::Entries(entries) = &summary.top else {
+        panic!("a top list");
+    };
+    assert!(entries
+        .windows(2)
+        .all(|w| w[0].tally.bytes >= w[1].tally.bytes));
 }
 
 /// A ranking chosen with `o` stays as `t` moves through the lists; untouched, each list
@@ -1636,13 +1641,7 @@ fn a_ranking_chosen_stays_through_the_top_lists() {
         );
     }
     // Ranked by bytes after `t`: the first destination has the most bytes of the list.
-    let summary = h.app.summary.as_ref().expect("lists");
-    let flowscope::tui::worker::TopList::Entries(entries) = &summary.top else {
-        panic!("a top list");
-    };
-    assert!(entries
-        .windows(2)
-        .all(|w| w[0].tally.bytes >= w[1].tally.bytes));
+    assert_top_list_by_bytes(&h);
     for title in ["Top dports by bytes (t)", "Conversations (t)"] {
         h.press(KeyCode::Char('t'));
         assert!(h.screen().contains(title), "t → {title}:\n{}", h.screen());
