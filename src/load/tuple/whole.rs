@@ -152,27 +152,38 @@ fn masks(w: &[u8; WINDOW]) -> Masks {
     // SAFETY: the four 32-byte loads are inside the window.
     let v: [__m256i; 4] =
         std::array::from_fn(|k| unsafe { _mm256_loadu_si256(w.as_ptr().add(32 * k).cast()) });
-    let bits = |a, b| {
-        _mm256_movemask_epi8(a) as u32 as u64 | (_mm256_movemask_epi8(b) as u32 as u64) << 32
-    };
     let equal = |v: __m256i, c: u8| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(c as i8));
+    let (comma_low, digit_low) = commas_and_digits([v[0], v[1]]);
+    let (comma_high, digit_high) = commas_and_digits([v[2], v[3]]);
+    Masks {
+        comma: [comma_low, comma_high],
+        digit: [digit_low, digit_high],
+        dot: bits(equal(v[0], b'.'), equal(v[1], b'.')),
+        zero: bits(equal(v[0], b'0'), equal(v[1], b'0')),
+    }
+}
+
+/// One bit a byte for 64 bytes, from the compares of their two halves.
+#[target_feature(enable = "avx2")]
+fn bits(low: std::arch::x86_64::__m256i, high: std::arch::x86_64::__m256i) -> u64 {
+    use std::arch::x86_64::*;
+    _mm256_movemask_epi8(low) as u32 as u64 | (_mm256_movemask_epi8(high) as u32 as u64) << 32
+}
+
+/// The commas and the digits of the 64 bytes in `v`, one bit a byte.
+#[target_feature(enable = "avx2")]
+fn commas_and_digits(v: [std::arch::x86_64::__m256i; 2]) -> (u64, u64) {
+    use std::arch::x86_64::*;
+    let comma = |v| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b',' as i8));
     // A digit is a byte 0..=9 once '0' is taken away, unsigned.
     let digit = |v| {
         let d = _mm256_sub_epi8(v, _mm256_set1_epi8(b'0' as i8));
         _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d)
     };
-    Masks {
-        comma: [
-            bits(equal(v[0], b','), equal(v[1], b',')),
-            bits(equal(v[2], b','), equal(v[3], b',')),
-        ],
-        digit: [
-            bits(digit(v[0]), digit(v[1])),
-            bits(digit(v[2]), digit(v[3])),
-        ],
-        dot: bits(equal(v[0], b'.'), equal(v[1], b'.')),
-        zero: bits(equal(v[0], b'0'), equal(v[1], b'0')),
-    }
+    (
+        bits(comma(v[0]), comma(v[1])),
+        bits(digit(v[0]), digit(v[1])),
+    )
 }
 
 /// The 64 bits of a 128-byte mask from byte `at` (1 to 63) on.
@@ -228,49 +239,30 @@ fn number(w: &[u8; WINDOW], at: u32, len: u32) -> u64 {
 }
 
 /// A number of 9 to 16 digits at `at` (at most `REACH` - 16) from one 16-byte load: the
-/// digits' values moved to the register's end (zeros before them), then joined by
-/// multiply-adds, two digits, four, eight, and the two halves. Two 8-digit words joined
-/// by multiplies took twice the instructions, and every tuple's time has 10 or 13
-/// digits.
+/// digits moved to the register's end (zeros before them), read by `halves_read`, and
+/// the two halves joined. Two 8-digit words joined by multiplies took twice the
+/// instructions.
 #[target_feature(enable = "avx2")]
 fn long_number(w: &[u8; WINDOW], at: u32, len: u32) -> u64 {
     use std::arch::x86_64::*;
     let digits = &w[at as usize & (REACH - 1)..][..16];
     let order = &RIGHT_ALIGNED[(len as usize).min(16)];
-    // SAFETY: each load reads the 16 bytes of its slice.
-    let (text, order) = unsafe {
-        (
-            _mm_loadu_si128(digits.as_ptr().cast()),
-            _mm_loadu_si128(order.as_ptr().cast()),
+    // SAFETY: each load reads the 16 bytes of its slice, in both lanes.
+    let halves = unsafe {
+        halves_read(
+            _mm256_loadu2_m128i(digits.as_ptr().cast(), digits.as_ptr().cast()),
+            _mm256_loadu2_m128i(order.as_ptr().cast(), order.as_ptr().cast()),
         )
     };
-    let values = _mm_shuffle_epi8(_mm_sub_epi8(text, _mm_set1_epi8(b'0' as i8)), order);
-    let pairs = _mm_maddubs_epi16(values, _mm_set1_epi16(0x010a));
-    let fours = _mm_madd_epi16(pairs, _mm_set1_epi32(0x0001_0064));
-    let eights = _mm_madd_epi16(_mm_packus_epi32(fours, fours), _mm_set1_epi32(0x0001_2710));
-    let high = _mm_cvtsi128_si32(eights) as u64;
-    let low = _mm_extract_epi32::<1>(eights) as u64;
-    high * 100_000_000 + low
+    halves[0] * 100_000_000 + halves[1]
 }
 
-/// The time (`time_len` digits, 0 to 16, at the tuple's start) and both ports (`lens`
-/// digits, 1 to 5 each, from `sport_at`, a comma between), read as `long_number` reads
-/// one number: the time in one 16-byte lane, each port at the end of a half of the
-/// other, and one pass of multiply-adds over both. Three numbers each joined by
-/// multiplies took three times the instructions, on every tuple.
+/// The values of the digits `order` places in `text`: each 8-byte half of a lane ends
+/// with a number of up to 8 digits, zeros before. The digits are joined by
+/// multiply-adds, two, four, then eight. Gives the four halves' values, lowest first.
 #[target_feature(enable = "avx2")]
-fn time_and_ports(w: &[u8; WINDOW], time_len: u32, sport_at: u32, lens: [u32; 2]) -> [u64; 3] {
+fn halves_read(text: std::arch::x86_64::__m256i, order: std::arch::x86_64::__m256i) -> [u64; 4] {
     use std::arch::x86_64::*;
-    let ports = &w[sport_at as usize & (REACH - 1)..][..16];
-    let time_order = &RIGHT_ALIGNED[(time_len as usize).min(16)];
-    let port_order = &PORTS_ALIGNED[(lens[0] as usize).min(5)][(lens[1] as usize).min(5)];
-    // SAFETY: each load reads the 16 bytes of its slice or table entry.
-    let (text, order) = unsafe {
-        (
-            _mm256_loadu2_m128i(ports.as_ptr().cast(), w.as_ptr().cast()),
-            _mm256_loadu2_m128i(port_order.as_ptr().cast(), time_order.as_ptr().cast()),
-        )
-    };
     let values = _mm256_shuffle_epi8(_mm256_sub_epi8(text, _mm256_set1_epi8(b'0' as i8)), order);
     let pairs = _mm256_maddubs_epi16(values, _mm256_set1_epi16(0x010a));
     let fours = _mm256_madd_epi16(pairs, _mm256_set1_epi32(0x0001_0064));
@@ -279,13 +271,32 @@ fn time_and_ports(w: &[u8; WINDOW], time_len: u32, sport_at: u32, lens: [u32; 2]
         _mm256_set1_epi32(0x0001_2710),
     );
     let lane = |v: i32| v as u32 as u64;
-    let time = lane(_mm256_extract_epi32::<0>(eights)) * 100_000_000
-        + lane(_mm256_extract_epi32::<1>(eights));
     [
-        time,
+        lane(_mm256_extract_epi32::<0>(eights)),
+        lane(_mm256_extract_epi32::<1>(eights)),
         lane(_mm256_extract_epi32::<4>(eights)),
         lane(_mm256_extract_epi32::<5>(eights)),
     ]
+}
+
+/// The time (`time_len` digits, 0 to 16, at the tuple's start) and both ports (`lens`
+/// digits, 1 to 5 each, from `sport_at`, a comma between), in one `halves_read`: the
+/// time in one 16-byte lane, each port at the end of a half of the other. Three numbers each joined by
+/// multiplies took three times the instructions, on every tuple.
+#[target_feature(enable = "avx2")]
+fn time_and_ports(w: &[u8; WINDOW], time_len: u32, sport_at: u32, lens: [u32; 2]) -> [u64; 3] {
+    use std::arch::x86_64::*;
+    let ports = &w[sport_at as usize & (REACH - 1)..][..16];
+    let time_order = &RIGHT_ALIGNED[(time_len as usize).min(16)];
+    let port_order = &PORTS_ALIGNED[(lens[0] as usize).min(5)][(lens[1] as usize).min(5)];
+    // SAFETY: each load reads the 16 bytes of its slice or table entry.
+    let [time_high, time_low, sport, dport] = unsafe {
+        halves_read(
+            _mm256_loadu2_m128i(ports.as_ptr().cast(), w.as_ptr().cast()),
+            _mm256_loadu2_m128i(port_order.as_ptr().cast(), time_order.as_ptr().cast()),
+        )
+    };
+    [time_high * 100_000_000 + time_low, sport, dport]
 }
 
 /// For a source port of `a` digits and a destination port of `b` (`a` digits, a comma,
@@ -512,19 +523,7 @@ fn masks_64(w: &[u8; WINDOW], at: u32) -> (u64, u64) {
     // SAFETY: the two 32-byte loads read the 64 bytes of `bytes`.
     let v: [__m256i; 2] =
         std::array::from_fn(|k| unsafe { _mm256_loadu_si256(bytes.as_ptr().add(32 * k).cast()) });
-    let bits = |a, b| {
-        _mm256_movemask_epi8(a) as u32 as u64 | (_mm256_movemask_epi8(b) as u32 as u64) << 32
-    };
-    let comma = |v| _mm256_cmpeq_epi8(v, _mm256_set1_epi8(b',' as i8));
-    // As in `masks`.
-    let digit = |v| {
-        let d = _mm256_sub_epi8(v, _mm256_set1_epi8(b'0' as i8));
-        _mm256_cmpeq_epi8(_mm256_min_epu8(d, _mm256_set1_epi8(9)), d)
-    };
-    (
-        bits(comma(v[0]), comma(v[1])),
-        bits(digit(v[0]), digit(v[1])),
-    )
+    commas_and_digits(v)
 }
 
 /// What the head leaves the tail: the time's length, where the tail starts (`base`), the
